@@ -1,0 +1,20 @@
+/**
+ * The one place that reads the process environment. Every package gets its
+ * runtime settings from these `Config` values; nobody reads `process.env`.
+ */
+import { Config } from "effect"
+
+/** Directory holding `mesh.json` and the region folders. */
+export const sitesDir = Config.String("LOGIMESH_SITES_DIR").pipe(Config.withDefault("sites"))
+
+/** The region this process serves. */
+export const regionId = Config.String("LOGIMESH_REGION")
+
+export const natsUrl = Config.String("NATS_URL").pipe(Config.withDefault("nats://127.0.0.1:4222"))
+
+/** Postgres connection string; a secret. */
+export const databaseUrl = Config.Redacted("DATABASE_URL")
+
+export const httpPort = Config.Port("HTTP_PORT").pipe(Config.withDefault(8080))
+
+export const logLevel = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info" as const))
