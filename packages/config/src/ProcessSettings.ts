@@ -17,4 +17,7 @@ export const databaseUrl = Config.Redacted("DATABASE_URL")
 
 export const httpPort = Config.Port("HTTP_PORT").pipe(Config.withDefault(8080))
 
+/** Interface the HTTP server binds; 0.0.0.0 inside a container. */
+export const httpHost = Config.String("HTTP_HOST").pipe(Config.withDefault("127.0.0.1"))
+
 export const logLevel = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info" as const))

@@ -1,0 +1,17 @@
+/**
+ * @logimesh/db — Postgres through Kysely inside an Effect service, a migration
+ * runner, and `DbError` whose reason says whether a retry can help.
+ */
+export { Db, type DbOptions, type DbShape, type NoTables } from "./Db.ts"
+export {
+  classifyDbError,
+  ConnectionLost,
+  ConstraintViolation,
+  Deadlock,
+  DbError,
+  DbErrorReason,
+  QueryFailed,
+  SerializationFailure,
+  UniqueViolation
+} from "./DbError.ts"
+export { type MigrationReport, type Migrations, runMigrations } from "./Migrator.ts"

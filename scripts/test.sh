@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command (README "Quick start", called by .ci/run): installs what is
+# missing, then type-checks, checks the dependency rules and runs every test
+# against real nats-server processes and Postgres. Ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/prerequisites.sh
+logimesh_prerequisites --postgres
+exec node_modules/.bin/node scripts/test.ts "$@"
