@@ -43,7 +43,7 @@ const migrations: Migrations = {
   }
 }
 
-interface Tables {
+type Tables = {
   parcel: { id: string; weight: number | null; site: string | null }
 }
 

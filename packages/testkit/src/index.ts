@@ -1,8 +1,18 @@
 /**
  * @logimesh/testkit — vitest harness over real servers: nats-server processes
- * (standalone, or a hub with site leaves) on free ports with their own store
- * dirs, and a fresh Postgres database per test file. Everything started here
- * is cleaned up in `afterAll`, also when a test fails.
+ * (standalone, or a hub with site leaves behind fault proxies) on free ports
+ * with their own store dirs, and a fresh Postgres database per test file.
+ * Everything started here is cleaned up by its `stop()`/`drop()` from
+ * `afterAll`, also when a test fails (and SIGKILLed if the process exits
+ * first). A testcontainers backend is used only where a Docker engine answers.
  */
+export { createTestDatabase, type TestDatabase, testDatabaseName } from "./createTestDatabase.ts"
+export { dockerAvailable, NO_DOCKER_REASON } from "./dockerAvailable.ts"
+export { hubLinkedDomains, leafLinkAddress } from "./leafnodeLinks.ts"
+export { reapOnExit } from "./reapOnExit.ts"
+export { CONTAINER_NATS_IMAGE, type ContainerNats, startContainerNats } from "./startContainerNats.ts"
+export { CONTAINER_POSTGRES_IMAGE, type ContainerPostgres, startContainerPostgres } from "./startContainerPostgres.ts"
+export { startTestMesh, type TestMesh, type TestMeshLeaf, type TestMeshOptions } from "./startTestMesh.ts"
 export { startTestNats, type TestNats } from "./startTestNats.ts"
+export { DEFAULT_TEST_PG_URL, testPostgresUrl, testPostgresUrlConfig } from "./testPostgresUrl.ts"
 export { makeTestRunDir, randomSuffix, type TestRunDir } from "./testRunDir.ts"

@@ -1,20 +1,26 @@
 /**
  * A standalone JetStream nats-server for one test file: free ports, its own
  * store dir, removed by `stop()` (call it from `afterAll`, it is idempotent).
+ * `restart()` brings it back on the same ports and store (after a test killed
+ * it through `server.process`), and `server` then names the new process.
  */
 import { freePort, type NatsServer, startNatsServer } from "@logimesh/topology"
 import { join } from "node:path"
+import { reapOnExit } from "./reapOnExit.ts"
 import { makeTestRunDir } from "./testRunDir.ts"
 
 export interface TestNats {
   readonly url: string
+  /** The server as it runs now (replaced by `restart`). */
   readonly server: NatsServer
+  /** Kills it if still running, then starts it again on the same ports and store dir. */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
 export const startTestNats = async (label = "nats"): Promise<TestNats> => {
   const dir = makeTestRunDir(label)
-  const server = await startNatsServer({
+  const first = await startNatsServer({
     role: "standalone",
     serverName: `${label}-${process.pid}`,
     host: "127.0.0.1",
@@ -22,16 +28,31 @@ export const startTestNats = async (label = "nats"): Promise<TestNats> => {
     monitorPort: await freePort(),
     storeDir: join(dir.path, "js"),
     maxFileStore: "1GB"
-  }, { workDir: dir.path })
-  let current = server
+  }, { workDir: dir.path }).catch((error: unknown) => {
+    dir.remove()
+    throw error
+  })
+  let current = first
+  let unregister = reapOnExit(first.process.pid)
+  let stopped: Promise<void> | undefined
   return {
-    url: server.url,
+    url: first.url,
     get server() {
       return current
     },
-    stop: async () => {
+    restart: async () => {
+      if (stopped !== undefined) throw new Error(`${label}: restart after stop`)
       await current.process.kill()
-      dir.remove()
+      unregister()
+      current = await current.restart()
+      unregister = reapOnExit(current.process.pid)
+    },
+    stop: () => {
+      stopped ??= current.process.kill().then(() => {
+        unregister()
+        dir.remove()
+      })
+      return stopped
     }
   }
 }

@@ -43,10 +43,16 @@ export const startNatsServer = async (config: NatsServerConfig, options: StartNa
     throw new Error(`${config.serverName} exited with ${code} during start; see ${proc.logFile}`)
   })
   exitedEarly.catch(() => undefined)
-  await Promise.race([
-    waitFor(`${config.serverName} healthz`, () => natsHealthy(config), { timeoutMs: options.readyTimeoutMs ?? 20_000 }),
-    exitedEarly
-  ])
+  try {
+    await Promise.race([
+      waitFor(`${config.serverName} healthz`, () => natsHealthy(config), { timeoutMs: options.readyTimeoutMs ?? 20_000 }),
+      exitedEarly
+    ])
+  } catch (error) {
+    // Never leave an unreachable server behind.
+    await proc.kill()
+    throw error
+  }
   return {
     config,
     url: clientUrl(config),

@@ -11,6 +11,11 @@ interface Common {
   readonly monitorPort: number
   readonly storeDir: string
   readonly maxFileStore?: string
+  /**
+   * fsync every write (`sync_interval: always`, FIELD-NOTES pitfall 7). Needs
+   * nats-server >= 2.10: the docker images set it, the local 2.9 cannot.
+   */
+  readonly syncAlways?: boolean
 }
 
 export type NatsServerConfig =
@@ -29,10 +34,13 @@ export type NatsServerConfig =
     readonly hubLeafAddress: string
   })
 
-export const renderNatsConfig = (config: NatsServerConfig): string =>
-  renderInfraTemplate(`nats/${config.role}.conf.tmpl`, {
-    ...config,
-    maxFileStore: config.maxFileStore ?? "4GB"
+export const renderNatsConfig = (config: NatsServerConfig): string => {
+  const { syncAlways, ...values } = config
+  return renderInfraTemplate(`nats/${config.role}.conf.tmpl`, {
+    ...values,
+    maxFileStore: config.maxFileStore ?? "4GB",
+    jetstreamTuning: syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)"
   })
+}
 
 export const clientUrl = (config: Pick<NatsServerConfig, "host" | "port">): string => `nats://${config.host}:${config.port}`

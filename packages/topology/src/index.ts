@@ -10,3 +10,10 @@ export { natsHealthy, type NatsServer, startNatsServer, type StartNatsOptions } 
 export { clientUrl, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
 export { infraPath, renderInfraTemplate, renderTemplate, repoRoot } from "./renderTemplate.ts"
 export { waitFor } from "./waitFor.ts"
+export {
+  DEAD_LEAF_ADVERTISE_PORT,
+  hubLeafAdvertise,
+  startTcpFaultProxy,
+  type TcpFaultProxy,
+  type TcpFaultProxyOptions
+} from "./TcpFaultProxy.ts"

@@ -1,0 +1,20 @@
+/**
+ * Names of the message headers logimesh reads or writes on the bus.
+ * `Nats-*` headers belong to the server; `Logimesh-*` are ours.
+ */
+export const BusHeaders = {
+  msgId: "Nats-Msg-Id",
+  parkReason: "Logimesh-Park-Reason",
+  parkDetail: "Logimesh-Park-Detail",
+  originalSubject: "Logimesh-Original-Subject",
+  originalStream: "Logimesh-Original-Stream",
+  originalDomain: "Logimesh-Original-Domain",
+  originalSequence: "Logimesh-Original-Seq",
+  originalConsumer: "Logimesh-Original-Consumer",
+  originalMsgId: "Logimesh-Original-Msg-Id",
+  deliveryCount: "Logimesh-Delivery-Count",
+  parkedAt: "Logimesh-Parked-At"
+} as const
+
+/** Server-owned header prefix: such headers are never copied onto a parked message (they carry expectations and source info). */
+export const serverHeaderPrefix = "Nats-"

@@ -1,0 +1,226 @@
+/**
+ * Runs a durable pull consumer (created beforehand by `applyStreams`) inside a
+ * scope. The handler receives the raw message and returns an `Outcome` as
+ * data; the runner turns it into the JetStream reply:
+ *
+ *   Ack                                -> ack()
+ *   Nak({ delay })                     -> nak(delay)
+ *   Park({ reason, detail })           -> publish original payload + headers (+ Logimesh-Park-*) to the
+ *                                         dead-letter subject with a deterministic msgId, THEN term()
+ *   handler fails, error not terminal  -> nak with exponential backoff
+ *   or dies (defect)
+ *   handler fails, `isRetryable: false` -> Park (reason = the error's tag)
+ *   any retry on the last allowed       -> Park (`RetriesExhausted`): past `max_deliver` the server
+ *   delivery (`max_deliver`)               would stop delivering, so the message is parked, never lost
+ *
+ * If the dead-letter publish itself fails, the message is nak'ed instead of
+ * term'ed (it stays in its stream). A consumer without `max_deliver` is
+ * refused. Closing the scope stops pulling (`close()` is called from outside
+ * the iteration — FIELD-NOTES pitfall 3), lets in-flight handlers finish
+ * within `shutdownTimeout`, then interrupts what is left (unacked messages
+ * are redelivered after `ack_wait`). If the pull session ends on its own
+ * (consumer deleted, server gone) it is restarted with backoff.
+ */
+import type { ConsumerMessages, JsMsg } from "@nats-io/jetstream"
+import { headers as makeHeaders, type MsgHdrs } from "@nats-io/transport-node"
+import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Ref, Schedule, type Scope, Stream } from "effect"
+import { BadRequest, BusError, classifyBusError } from "./BusError.ts"
+import { BusHeaders, serverHeaderPrefix } from "./BusHeaders.ts"
+import { type BusMessage, toBusMessage } from "./BusMessage.ts"
+import { publishRaw } from "./JetStreamPublisher.ts"
+import { NatsConnection } from "./NatsConnection.ts"
+import { Outcome } from "./Outcome.ts"
+
+export interface ConsumerSpec<E, R> {
+  readonly stream: string
+  /** Durable consumer name; it must exist (see `applyStreams`). */
+  readonly consumer: string
+  /** JetStream domain of the stream; default the connected server's domain. */
+  readonly domain?: string
+  /** Where parked messages go (`Subjects.deadLetter(...)`), captured by a DLQ stream. */
+  readonly deadLetterSubject: string
+  /** Domain of the DLQ stream; default `domain`. */
+  readonly deadLetterDomain?: string
+  /** Messages handled at once; default 1 (in delivery order). */
+  readonly concurrency?: number
+  /** Nak delay after a failed attempt; default 500 ms doubling per delivery, capped at 60 s. */
+  readonly retryDelay?: (deliveryCount: number) => Duration.Duration
+  /** How long in-flight handlers may run after the scope starts closing; default 10 s. */
+  readonly shutdownTimeout?: Duration.Input
+  /** Who sends these messages and what the handler does with them: the caller's business. */
+  readonly handler: (message: BusMessage) => Effect.Effect<Outcome, E, R>
+}
+
+export interface ConsumerRunnerShape {
+  /** Starts consuming in the current scope; fails at once if the consumer is missing or has no `max_deliver`. */
+  readonly run: <E, R>(spec: ConsumerSpec<E, R>) => Effect.Effect<void, BusError, R | Scope.Scope>
+}
+
+export const defaultRetryDelay = (deliveryCount: number): Duration.Duration =>
+  Duration.millis(Math.min(60_000, 500 * 2 ** Math.max(0, deliveryCount - 1)))
+
+const isTerminalError = (error: unknown): error is { readonly _tag?: string; readonly message?: string } =>
+  typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false
+
+const tagOf = (error: { readonly _tag?: unknown }): string => (typeof error._tag === "string" ? error._tag : "TerminalError")
+
+/** Turns what the handler did into the reply, given whether this is the last allowed delivery. */
+const decide = <E>(
+  exit: Exit.Exit<Outcome, E>,
+  message: BusMessage,
+  maxDeliver: number,
+  retryDelay: (deliveryCount: number) => Duration.Duration
+): Outcome => {
+  const last = message.deliveryCount >= maxDeliver
+  const exhausted = (why: string) =>
+    Outcome.Park({ reason: "RetriesExhausted", detail: `delivery ${message.deliveryCount} of ${maxDeliver}: ${why}` })
+  if (Exit.isSuccess(exit)) {
+    const outcome = exit.value
+    if (outcome._tag === "Nak" && last) return exhausted("handler asked to retry on the last allowed delivery")
+    return outcome
+  }
+  const failure = exit.cause.reasons.find(Cause.isFailReason)
+  if (failure !== undefined && isTerminalError(failure.error)) {
+    return Outcome.Park({ reason: tagOf(failure.error), detail: String(failure.error.message ?? failure.error) })
+  }
+  if (last) return exhausted(Cause.pretty(exit.cause))
+  return Outcome.Nak({ delay: retryDelay(message.deliveryCount) })
+}
+
+/** Original headers minus server-owned ones, plus where the message came from and why it was parked. */
+const parkHeaders = (msg: JsMsg, message: BusMessage, reason: string, detail: string): MsgHdrs => {
+  const h = makeHeaders()
+  if (msg.headers !== undefined) {
+    for (const key of msg.headers.keys()) {
+      if (key.startsWith(serverHeaderPrefix)) continue
+      for (const value of msg.headers.values(key)) h.append(key, value)
+    }
+  }
+  h.set(BusHeaders.parkReason, reason)
+  // Header values are one line.
+  h.set(BusHeaders.parkDetail, detail.replace(/[\r\n]+/g, " ").slice(0, 2_000))
+  h.set(BusHeaders.originalSubject, message.subject)
+  h.set(BusHeaders.originalStream, message.stream)
+  h.set(BusHeaders.originalDomain, message.domain)
+  h.set(BusHeaders.originalSequence, String(message.streamSequence))
+  h.set(BusHeaders.originalConsumer, message.consumer)
+  h.set(BusHeaders.deliveryCount, String(message.deliveryCount))
+  h.set(BusHeaders.parkedAt, new Date().toISOString())
+  if (message.msgId !== undefined) h.set(BusHeaders.originalMsgId, message.msgId)
+  return h
+}
+
+/** Same message parked twice (e.g. term() lost, then redelivered) dedupes in the DLQ stream. */
+const parkMsgId = (message: BusMessage): string =>
+  `parked:${message.domain === "" ? "-" : message.domain}:${message.stream}:${message.consumer}:${message.streamSequence}`
+
+const make = Effect.gen(function*() {
+  const nats = yield* NatsConnection
+
+  const run = <E, R>(spec: ConsumerSpec<E, R>): Effect.Effect<void, BusError, R | Scope.Scope> =>
+    Effect.gen(function*() {
+      const label = `${spec.domain ?? "(local)"}/${spec.stream}/${spec.consumer}`
+      const js = nats.jetstream(spec.domain)
+      const dlq = nats.jetstream(spec.deadLetterDomain ?? spec.domain)
+      const consumer = yield* Effect.tryPromise({
+        try: () => js.consumers.get(spec.stream, spec.consumer),
+        catch: (cause) => classifyBusError(`consumer ${label}`, cause)
+      })
+      const info = yield* Effect.tryPromise({
+        try: () => consumer.info(true),
+        catch: (cause) => classifyBusError(`consumer ${label}`, cause)
+      })
+      const maxDeliver = info.config.max_deliver ?? -1
+      if (maxDeliver <= 0) {
+        return yield* new BusError({
+          operation: `consumer ${label}`,
+          reason: new BadRequest({ message: "consumer has no max_deliver; refusing to run (messages could retry forever)" })
+        })
+      }
+      const concurrency = Math.max(1, spec.concurrency ?? 1)
+      const retryDelay = spec.retryDelay ?? defaultRetryDelay
+
+      const park = (msg: JsMsg, message: BusMessage, reason: string, detail: string) =>
+        Effect.tryPromise({
+          try: () =>
+            publishRaw(dlq, spec.deadLetterSubject, message.data, parkMsgId(message), parkHeaders(msg, message, reason, detail), undefined),
+          catch: (cause) => classifyBusError(`park ${label} seq ${message.streamSequence}`, cause)
+        }).pipe(
+          Effect.retry({ schedule: Schedule.exponential(Duration.millis(100)), times: 4 }),
+          Effect.matchEffect({
+            onSuccess: () =>
+              // No reason argument: servers before 2.11 ignore a `+TERM <reason>` reply entirely (the reason is in the DLQ headers).
+              Effect.sync(() => msg.term()).pipe(
+                Effect.andThen(Effect.logWarning("message parked").pipe(
+                  Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, detail })
+                ))
+              ),
+            onFailure: (error) =>
+              Effect.logError("cannot park message; left in its stream").pipe(
+                Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, error: error.message }),
+                Effect.andThen(Effect.sync(() => msg.nak(Duration.toMillis(retryDelay(message.deliveryCount)))))
+              )
+          })
+        )
+
+      const handleOne = (msg: JsMsg) =>
+        Effect.gen(function*() {
+          const message = toBusMessage(msg)
+          const exit = yield* Effect.exit(Effect.suspend(() => spec.handler(message)))
+          const outcome = decide(exit, message, maxDeliver, retryDelay)
+          switch (outcome._tag) {
+            case "Ack":
+              return msg.ack()
+            case "Nak":
+              return msg.nak(Duration.toMillis(outcome.delay))
+            case "Park":
+              return yield* park(msg, message, outcome.reason, outcome.detail)
+          }
+        })
+
+      const closing = yield* Ref.make(false)
+      let current: ConsumerMessages | undefined
+
+      const session = Effect.gen(function*() {
+        const messages = yield* Effect.tryPromise({
+          try: () => consumer.consume({ max_messages: Math.max(16, concurrency * 4) }),
+          catch: (cause) => classifyBusError(`consume ${label}`, cause)
+        })
+        current = messages
+        yield* Stream.fromAsyncIterable(messages, (cause) => classifyBusError(`consume ${label}`, cause)).pipe(
+          Stream.mapEffect(handleOne, { concurrency, unordered: concurrency > 1 }),
+          Stream.runDrain
+        )
+      })
+
+      const restartDelay = Schedule.min([Schedule.exponential(Duration.millis(250)), Schedule.spaced(Duration.seconds(30))])
+      const loop = session.pipe(
+        Effect.catch((error) => Effect.logWarning("consume session failed").pipe(Effect.annotateLogs({ consumer: label, error: error.message }))),
+        Effect.andThen(Effect.flatMap(Ref.get(closing), (done) => (done ? Effect.void : Effect.fail("restart" as const)))),
+        Effect.retry({ schedule: restartDelay })
+      )
+
+      const fiber = yield* Effect.forkScoped(loop)
+      const shutdownTimeout = Duration.fromInputUnsafe(spec.shutdownTimeout ?? Duration.seconds(10))
+      yield* Effect.addFinalizer(() =>
+        Effect.gen(function*() {
+          yield* Ref.set(closing, true)
+          // Ends the iteration after what is already buffered; never awaited inside it.
+          const closed = current?.close()
+          yield* Fiber.join(fiber).pipe(Effect.timeout(shutdownTimeout), Effect.ignore)
+          yield* Fiber.interrupt(fiber)
+          if (closed !== undefined) yield* Effect.promise(() => closed).pipe(Effect.timeout(Duration.seconds(2)), Effect.ignore)
+        })
+      )
+    })
+
+  return ConsumerRunner.of({ run })
+})
+
+export class ConsumerRunner extends Context.Service<ConsumerRunner, ConsumerRunnerShape>()("logimesh/bus/ConsumerRunner") {
+  static readonly layer: Layer.Layer<ConsumerRunner, never, NatsConnection> = Layer.effect(ConsumerRunner, make)
+
+  /** A Layer that consumes for as long as it is alive (compose it into the app; no global listeners). */
+  static readonly consume = <E, R>(spec: ConsumerSpec<E, R>): Layer.Layer<never, BusError, ConsumerRunner | R> =>
+    Layer.effectDiscard(ConsumerRunner.use((runner) => runner.run(spec)))
+}

@@ -1,0 +1,165 @@
+/**
+ * The streams and durable consumers of the mesh, declared as data and
+ * derived from `sites/` (a new site file adds its streams; no code change).
+ * `applyStreams` makes a server match them; nothing here talks to NATS.
+ *
+ * First draft:
+ *   <site domain>  SITE_EVENTS      subjects site.<site>.evt.>   events written at the site first
+ *   <site domain>  DLQ              subjects dlq.<site>.>         messages parked by consumers at the site
+ *   hub            HUB_SITE_EVENTS  sources SITE_EVENTS of every enabled site (across domains)
+ *   hub            DLQ              subjects dlq.hub.>, sources every site DLQ (one place for operators)
+ *   hub            consumer region_<region>_<site> on HUB_SITE_EVENTS, filter site.<site>.evt.>
+ *
+ * Rules baked in (FIELD-NOTES): every stream is Limits retention (the only
+ * kind safe to source before 2.14) with `max_age` = `maxOutageHours` and
+ * `duplicate_window` = `duplicateWindowSeconds`; every consumer sets
+ * `max_deliver`, `max_ack_pending` and a `backoff` list no longer than
+ * `max_deliver`. Subjects of different domains never overlap.
+ */
+import { Duration } from "effect"
+import { enabledSites, HUB_DOMAIN, type MeshConfig, type MeshSettings } from "@logimesh/config"
+import { Subjects } from "./Subjects.ts"
+
+export const StreamNames = {
+  siteEvents: "SITE_EVENTS",
+  hubSiteEvents: "HUB_SITE_EVENTS",
+  deadLetters: "DLQ"
+} as const
+
+export interface SourceDefinition {
+  readonly name: string
+  /** JetStream domain the source stream lives in. */
+  readonly domain: string
+}
+
+export interface StreamDefinition {
+  /** JetStream domain; `undefined` = the domain of the server the admin connection reaches (tests). */
+  readonly domain: string | undefined
+  readonly name: string
+  readonly description: string
+  readonly subjects: ReadonlyArray<string>
+  readonly sources: ReadonlyArray<SourceDefinition>
+  /** Only Limits: WorkQueue/Interest streams are unsafe to source before 2.14 (FIELD-NOTES pitfall 6). */
+  readonly retention: "limits"
+  readonly storage: "file" | "memory"
+  readonly discard: "old" | "new"
+  readonly maxAge: Duration.Duration
+  readonly duplicateWindow: Duration.Duration
+}
+
+export interface ConsumerDefinition {
+  readonly domain: string | undefined
+  readonly stream: string
+  /** Durable name. */
+  readonly name: string
+  readonly description: string
+  readonly filterSubject: string | undefined
+  /** Also the wait before the first redelivery of an unacked message (the server sets ack_wait = backoff[0]). */
+  readonly ackWait: Duration.Duration
+  readonly maxDeliver: number
+  readonly maxAckPending: number
+  /** Redelivery delays after ack timeouts; at most `maxDeliver` entries. Handler retries use `nak(delay)`. */
+  readonly backoff: ReadonlyArray<Duration.Duration>
+  /** Where the consumer runner parks messages, and the domain of the DLQ stream that captures it. */
+  readonly deadLetterSubject: string
+  readonly deadLetterDomain: string | undefined
+}
+
+export interface StreamPlan {
+  readonly streams: ReadonlyArray<StreamDefinition>
+  readonly consumers: ReadonlyArray<ConsumerDefinition>
+}
+
+/** Consumer tuning shared by every consumer of the draft; per-consumer overrides come later. */
+export const consumerDefaults = {
+  ackWait: Duration.seconds(30),
+  maxDeliver: 10,
+  maxAckPending: 1_000,
+  backoff: [Duration.seconds(30), Duration.minutes(1), Duration.minutes(2), Duration.minutes(5)]
+} as const
+
+/** Problems that make a consumer definition unsafe (empty when it is fine). */
+export const consumerProblems = (consumer: ConsumerDefinition): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  if (!Number.isInteger(consumer.maxDeliver) || consumer.maxDeliver < 1) problems.push("max_deliver must be a positive integer")
+  if (!Number.isInteger(consumer.maxAckPending) || consumer.maxAckPending < 1) problems.push("max_ack_pending must be a positive integer")
+  if (consumer.backoff.length > consumer.maxDeliver) problems.push("backoff has more entries than max_deliver")
+  if (consumer.backoff.some((d) => Duration.toMillis(d) <= 0)) problems.push("backoff entries must be positive")
+  return problems
+}
+
+const limitsStream = (
+  settings: MeshSettings,
+  fields: Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
+): StreamDefinition => ({
+  ...fields,
+  retention: "limits",
+  storage: "file",
+  discard: "old",
+  maxAge: Duration.hours(settings.maxOutageHours),
+  duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+})
+
+export const siteConsumerName = (region: string, site: string): string => `region_${region}_${site}`
+
+export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
+  const settings = mesh.settings
+  const sites = enabledSites(mesh)
+  const siteStreams = sites.flatMap((site): ReadonlyArray<StreamDefinition> => [
+    limitsStream(settings, {
+      domain: site.id,
+      name: StreamNames.siteEvents,
+      description: `events of site ${site.id}, written at the site first`,
+      subjects: [Subjects.siteEvents(site.id)],
+      sources: []
+    }),
+    limitsStream(settings, {
+      domain: site.id,
+      name: StreamNames.deadLetters,
+      description: `messages parked by consumers at site ${site.id}`,
+      subjects: [Subjects.deadLetters(site.id)],
+      sources: []
+    })
+  ])
+  const hubStreams: ReadonlyArray<StreamDefinition> = [
+    limitsStream(settings, {
+      domain: HUB_DOMAIN,
+      name: StreamNames.hubSiteEvents,
+      description: "events of every site, sourced across domains",
+      subjects: [],
+      sources: sites.map((site) => ({ name: StreamNames.siteEvents, domain: site.id }))
+    }),
+    limitsStream(settings, {
+      domain: HUB_DOMAIN,
+      name: StreamNames.deadLetters,
+      description: "parked messages of the hub and, sourced, of every site",
+      subjects: [Subjects.deadLetters(HUB_DOMAIN)],
+      sources: sites.map((site) => ({ name: StreamNames.deadLetters, domain: site.id }))
+    })
+  ]
+  const consumers = mesh.regions.flatMap((entry) =>
+    entry.sites.filter((site) => site.enabled).map((site): ConsumerDefinition => {
+      const name = siteConsumerName(entry.region.id, site.id)
+      return {
+        domain: HUB_DOMAIN,
+        stream: StreamNames.hubSiteEvents,
+        name,
+        description: `region ${entry.region.id} reads the events of site ${site.id}`,
+        filterSubject: Subjects.siteEvents(site.id),
+        ...consumerDefaults,
+        deadLetterSubject: Subjects.deadLetter(HUB_DOMAIN, StreamNames.hubSiteEvents, name),
+        deadLetterDomain: HUB_DOMAIN
+      }
+    })
+  )
+  return { streams: [...siteStreams, ...hubStreams], consumers }
+}
+
+/** The part of a `ConsumerSpec` a definition fixes; add a handler (and tuning) to run it. */
+export const consumerTarget = (consumer: ConsumerDefinition) => ({
+  stream: consumer.stream,
+  consumer: consumer.name,
+  deadLetterSubject: consumer.deadLetterSubject,
+  ...(consumer.domain === undefined ? {} : { domain: consumer.domain }),
+  ...(consumer.deadLetterDomain === undefined ? {} : { deadLetterDomain: consumer.deadLetterDomain })
+})

@@ -1,0 +1,31 @@
+/**
+ * Every NATS subject logimesh uses is built here and only here; nothing
+ * concatenates a subject inline. Tokens are checked so an id can never add a
+ * level or a wildcard to a subject.
+ *
+ * Scheme (first draft):
+ *   site.<siteId>.evt.<eventType>         events a site publishes into its own domain (SITE_EVENTS)
+ *   site.<siteId>.evt.>                   all events of one site
+ *   dlq.<domain>.<stream>.<consumer>      messages parked by a consumer of <stream> (DLQ of <domain>)
+ *   dlq.<domain>.>                        all parked messages of one domain
+ *
+ * Subjects of streams in different JetStream domains never overlap: subject
+ * interest crosses leafnode links, so two domains capturing the same subject
+ * would both store it.
+ */
+
+const tokenPattern = /^[A-Za-z0-9_-]+$/
+
+/** One subject level; a defect if it would add a level, a wildcard or whitespace. */
+export const subjectToken = (token: string): string => {
+  if (!tokenPattern.test(token)) throw new Error(`invalid subject token ${JSON.stringify(token)}`)
+  return token
+}
+
+export const Subjects = {
+  siteEvent: (siteId: string, eventType: string): string => `site.${subjectToken(siteId)}.evt.${subjectToken(eventType)}`,
+  siteEvents: (siteId: string): string => `site.${subjectToken(siteId)}.evt.>`,
+  deadLetter: (domain: string, stream: string, consumer: string): string =>
+    `dlq.${subjectToken(domain)}.${subjectToken(stream)}.${subjectToken(consumer)}`,
+  deadLetters: (domain: string): string => `dlq.${subjectToken(domain)}.>`
+} as const

@@ -1,0 +1,52 @@
+/**
+ * @logimesh/bus — the NATS JetStream platform of logimesh: the process's NATS
+ * connection (Layer-owned, status for readiness), publishing with a required
+ * `Nats-Msg-Id` and PubAck check (single and pipelined), a pull-consumer
+ * runner whose handlers return ack / nak / park as data, the subject scheme,
+ * and the declarative stream/consumer plan with its administration
+ * (`applyStreams`, kept apart from runtime consumption).
+ *
+ * Public: everything exported here. Internal: `publishRaw`, `toBusMessage`,
+ * the config mappers of `applyStreams.ts` — reach them only through this file.
+ */
+export {
+  BadRequest,
+  BusError,
+  BusErrorReason,
+  classifyBusError,
+  ConsumerNotFound,
+  DefinitionConflict,
+  Disconnected,
+  isRetryableReason,
+  NoResponders,
+  StreamNotFound,
+  Timeout,
+  WrongLastSequence
+} from "./BusError.ts"
+export { BusHeaders } from "./BusHeaders.ts"
+export type { BusMessage } from "./BusMessage.ts"
+export { Outcome } from "./Outcome.ts"
+export { type ConnectionStatus, NatsConnection, type NatsConnectionOptions, type NatsConnectionShape } from "./NatsConnection.ts"
+export {
+  JetStreamPublisher,
+  type JetStreamPublisherShape,
+  type OutgoingMessage,
+  type PublishAck,
+  type PublishAllOptions,
+  type PublishOptions
+} from "./JetStreamPublisher.ts"
+export { ConsumerRunner, type ConsumerRunnerShape, type ConsumerSpec, defaultRetryDelay } from "./ConsumerRunner.ts"
+export { Subjects, subjectToken } from "./Subjects.ts"
+export {
+  type ConsumerDefinition,
+  consumerDefaults,
+  consumerProblems,
+  consumerTarget,
+  meshStreamPlan,
+  siteConsumerName,
+  type SourceDefinition,
+  type StreamDefinition,
+  StreamNames,
+  type StreamPlan
+} from "./StreamDefinitions.ts"
+export { type ApplyAction, type ApplyResult, applyStreams } from "./applyStreams.ts"

@@ -1,0 +1,131 @@
+/**
+ * The mesh plan on a real hub with one leaf per site of `sites/`: the CLI
+ * applies it (twice: the second run changes nothing), an event written in a
+ * site's own domain reaches the hub stream by sourcing, and the region's hub
+ * consumer delivers it through the consumer runner.
+ */
+import { Effect, Exit, Scope } from "effect"
+import { spawnSync } from "node:child_process"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { enabledSites, HUB_DOMAIN, loadMeshConfig } from "@logimesh/config"
+import { makeTestRunDir, type TestRunDir } from "@logimesh/testkit"
+import { freePort, type NatsServer, repoRoot, startNatsServer, waitFor } from "@logimesh/topology"
+import { ConsumerRunner } from "../src/ConsumerRunner.ts"
+import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
+import { NatsConnection } from "../src/NatsConnection.ts"
+import { Outcome } from "../src/Outcome.ts"
+import { consumerTarget, meshStreamPlan, StreamNames } from "../src/StreamDefinitions.ts"
+import { Subjects } from "../src/Subjects.ts"
+import { type BusRuntime, makeBusRuntime, randomToken, run } from "./busTestRuntime.ts"
+
+const sitesDir = join(repoRoot, "sites")
+const mesh = await Effect.runPromise(loadMeshConfig(sitesDir))
+const sites = enabledSites(mesh)
+const plan = meshStreamPlan(mesh)
+
+let dir: TestRunDir | undefined
+const servers: Array<NatsServer> = []
+let hub: NatsServer | undefined
+let runtime: BusRuntime | undefined
+
+const rt = (): BusRuntime => {
+  if (runtime === undefined) throw new Error("runtime not started")
+  return runtime
+}
+
+const applyCli = (url: string) => {
+  const result = spawnSync(join(repoRoot, "node_modules/.bin/node"), [join(repoRoot, "scripts/apply-streams.ts"), "--hub", url, "--sites", sitesDir], {
+    encoding: "utf8",
+    timeout: 30_000
+  })
+  return { status: result.status, out: `${result.stdout}${result.stderr}` }
+}
+
+beforeAll(async () => {
+  dir = makeTestRunDir("bus-mesh")
+  const leafPort = await freePort()
+  hub = await startNatsServer({
+    role: "hub",
+    serverName: `hub-${randomToken()}`,
+    host: "127.0.0.1",
+    port: await freePort(),
+    monitorPort: await freePort(),
+    storeDir: join(dir.path, "hub"),
+    maxFileStore: "1GB",
+    leafPort,
+    leafAdvertise: `127.0.0.1:${leafPort}`
+  }, { workDir: dir.path })
+  servers.push(hub)
+  for (const site of sites) {
+    servers.push(
+      await startNatsServer({
+        role: "leaf",
+        serverName: `leaf-${site.id}-${randomToken()}`,
+        host: "127.0.0.1",
+        port: await freePort(),
+        monitorPort: await freePort(),
+        storeDir: join(dir.path, site.id),
+        maxFileStore: "1GB",
+        domain: site.id,
+        hubLeafAddress: `127.0.0.1:${leafPort}`
+      }, { workDir: dir.path })
+    )
+  }
+  const monitor = `http://127.0.0.1:${hub.config.monitorPort}/leafz`
+  await waitFor("every leaf linked", async () => {
+    const body = (await (await fetch(monitor)).json()) as { readonly leafs?: ReadonlyArray<unknown> }
+    return (body.leafs?.length ?? 0) === sites.length ? true : undefined
+  })
+  runtime = makeBusRuntime(hub.url)
+})
+
+afterAll(async () => {
+  await runtime?.dispose()
+  for (const server of servers.reverse()) await server.process.kill()
+  dir?.remove()
+})
+
+describe("mesh streams on hub + leaves", () => {
+  it("are applied by the CLI, idempotently", async () => {
+    const url = hub?.url ?? ""
+    const first = applyCli(url)
+    expect(first.status, first.out).toBe(0)
+    expect(first.out.match(/^created /gm)).toHaveLength(plan.streams.length + plan.consumers.length)
+    const second = applyCli(url)
+    expect(second.status, second.out).toBe(0)
+    expect(second.out.match(/^unchanged /gm)).toHaveLength(plan.streams.length + plan.consumers.length)
+  })
+
+  it("carry a site event from the site's domain to the region's hub consumer", async () => {
+    const site = sites[0]
+    const definition = plan.consumers.find((c) => c.filterSubject === Subjects.siteEvents(site?.id ?? ""))
+    if (site === undefined || definition === undefined) throw new Error("plan has no consumer for the first site")
+    const msgId = `${site.id}:${randomToken()}`
+    const ack = await run(
+      rt(),
+      JetStreamPublisher.use((p) =>
+        p.publish(Subjects.siteEvent(site.id, "PickConfirmed"), new TextEncoder().encode("pick"), { msgId, domain: site.id })
+      )
+    )
+    expect(ack.stream).toBe(StreamNames.siteEvents)
+    const seen: Array<string> = []
+    const scope = await Effect.runPromise(Scope.make())
+    await run(
+      rt(),
+      ConsumerRunner.use((r) =>
+        r.run({
+          ...consumerTarget(definition),
+          handler: (m) => Effect.sync(() => seen.push(`${m.subject} ${m.msgId ?? ""}`)).pipe(Effect.as(Outcome.Ack()))
+        })
+      ).pipe(Scope.provide(scope))
+    )
+    await waitFor("hub consumer delivered the site event", async () => (seen.length > 0 ? true : undefined))
+    expect(seen).toEqual([`${Subjects.siteEvent(site.id, "PickConfirmed")} ${msgId}`])
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    const hubInfo = await run(rt(), NatsConnection.use((n) => n.jetstreamManager(HUB_DOMAIN)).pipe(
+      Effect.flatMap((m) => Effect.promise(() => m.streams.info(StreamNames.hubSiteEvents)))
+    ))
+    expect(hubInfo.state.messages).toBe(1)
+  })
+})

@@ -1,0 +1,141 @@
+/**
+ * The region deployable as a real process against a real nats-server and a
+ * real Postgres: it becomes ready, `/readyz` follows NATS going away and
+ * coming back, and a bad site file stops the launch naming file and field.
+ */
+import { spawn } from "node:child_process"
+import { cpSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, makeTestRunDir, startTestNats, type TestDatabase, type TestNats, type TestRunDir } from "@logimesh/testkit"
+import { freePort, type NatsServer, repoRoot, waitFor } from "@logimesh/topology"
+
+const main = join(repoRoot, "packages/region/src/main.ts")
+
+interface RegionRun {
+  readonly output: () => string
+  readonly exited: Promise<number | null>
+  readonly kill: () => void
+}
+
+const startRegion = (env: Record<string, string>): RegionRun => {
+  let output = ""
+  const child = spawn(process.execPath, [main], {
+    cwd: repoRoot,
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  return { output: () => output, exited, kill: () => child.kill("SIGKILL") }
+}
+
+interface Readyz {
+  readonly status: number
+  readonly body: { status: string; region: string; sites: Array<string>; checks: Record<string, { ok: boolean; detail: string }> }
+}
+
+const readyz = async (port: number): Promise<Readyz> => {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(3_000) })
+  return { status: response.status, body: (await response.json()) as Readyz["body"] }
+}
+
+let nats: TestNats
+let database: TestDatabase
+let dir: TestRunDir
+const regions: Array<RegionRun> = []
+
+beforeAll(async () => {
+  ;[nats, database] = await Promise.all([startTestNats("region"), createTestDatabase("region")])
+  dir = makeTestRunDir("region-sites")
+  cpSync(join(repoRoot, "sites"), join(dir.path, "sites"), { recursive: true })
+})
+afterAll(async () => {
+  for (const region of regions) region.kill()
+  await Promise.all(regions.map((region) => region.exited))
+  await nats?.stop()
+  await database?.drop()
+  dir?.remove()
+})
+
+describe("region process", () => {
+  it("becomes ready, reports NATS loss on /readyz, and recovers", async () => {
+    const port = await freePort()
+    const region = startRegion({
+      LOGIMESH_REGION: "eu-west",
+      LOGIMESH_SITES_DIR: join(dir.path, "sites"),
+      NATS_URL: nats.url,
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(port)
+    })
+    regions.push(region)
+    const ready = await waitFor("region /readyz 200", async () => {
+      const r = await readyz(port)
+      return r.status === 200 ? r : undefined
+    }, { timeoutMs: 30_000 })
+    expect(ready.body.region).toBe("eu-west")
+    expect(ready.body.sites.sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
+    expect(ready.body.checks["nats"]?.ok).toBe(true)
+    expect(ready.body.checks["postgres"]?.ok).toBe(true)
+
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+    expect(health.status).toBe(200)
+
+    // Every log line is pino JSON carrying the region.
+    const firstLine = region.output().split("\n").find((line) => line.startsWith("{"))
+    expect(JSON.parse(firstLine ?? "{}")).toMatchObject({ service: "region", region: "eu-west" })
+
+    await nats.server.process.kill()
+    const down = await waitFor("region /readyz 503", async () => {
+      const r = await readyz(port)
+      return r.status === 503 ? r : undefined
+    })
+    expect(down.body.checks["nats"]?.ok).toBe(false)
+    expect(down.body.checks["postgres"]?.ok).toBe(true)
+
+    await nats.restart()
+    await waitFor("region /readyz 200 again", async () => ((await readyz(port)).status === 200 ? true : undefined), {
+      timeoutMs: 30_000
+    })
+  })
+
+  it("refuses to launch on a bad site file, naming the file and the field", async () => {
+    const sites = join(dir.path, "bad-sites")
+    cpSync(join(repoRoot, "sites"), sites, { recursive: true })
+    const bad = join(sites, "eu-west/dc-antwerp.json")
+    writeFileSync(bad, JSON.stringify({
+      id: "dc-antwerp",
+      name: "Antwerp cross-dock",
+      region: "eu-west",
+      timezone: "Europe/Brussels",
+      enabled: true,
+      inventoryOwner: "SAP"
+    }))
+    const region = startRegion({
+      LOGIMESH_REGION: "eu-west",
+      LOGIMESH_SITES_DIR: sites,
+      NATS_URL: nats.url,
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(await freePort())
+    })
+    regions.push(region)
+    const code = await region.exited
+    expect(code).not.toBe(0)
+    expect(region.output()).toContain(bad)
+    expect(region.output()).toContain("inventoryOwner")
+  })
+
+  it("refuses to launch for a region that is not declared", async () => {
+    const region = startRegion({
+      LOGIMESH_REGION: "ap-south",
+      LOGIMESH_SITES_DIR: join(dir.path, "sites"),
+      NATS_URL: nats.url,
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(await freePort())
+    })
+    regions.push(region)
+    expect(await region.exited).not.toBe(0)
+    expect(region.output()).toContain('region "ap-south" is not declared')
+  })
+})
