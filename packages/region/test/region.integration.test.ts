@@ -14,6 +14,8 @@ const main = join(repoRoot, "packages/region/src/main.ts")
 
 interface RegionRun {
   readonly output: () => string
+  /** The `msg` of every JSON log line. */
+  readonly messages: () => ReadonlyArray<string>
   readonly exited: Promise<number | null>
   readonly kill: () => void
 }
@@ -28,7 +30,9 @@ const startRegion = (env: Record<string, string>): RegionRun => {
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  return { output: () => output, exited, kill: () => child.kill("SIGKILL") }
+  const messages = () =>
+    output.split("\n").filter((line) => line.startsWith("{")).map((line) => String((JSON.parse(line) as { msg?: unknown }).msg))
+  return { output: () => output, messages, exited, kill: () => child.kill("SIGKILL") }
 }
 
 interface Readyz {
@@ -122,8 +126,9 @@ describe("region process", () => {
     regions.push(region)
     const code = await region.exited
     expect(code).not.toBe(0)
-    expect(region.output()).toContain(bad)
-    expect(region.output()).toContain("inventoryOwner")
+    const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
+    expect(message).toContain(bad)
+    expect(message).toContain("inventoryOwner")
   })
 
   it("refuses to launch for a region that is not declared", async () => {
@@ -136,6 +141,6 @@ describe("region process", () => {
     })
     regions.push(region)
     expect(await region.exited).not.toBe(0)
-    expect(region.output()).toContain('region "ap-south" is not declared')
+    expect(region.messages().find((msg) => msg.startsWith("region cannot start"))).toContain('region "ap-south" is not declared')
   })
 })

@@ -17,3 +17,21 @@ export {
   type TcpFaultProxy,
   type TcpFaultProxyOptions
 } from "./TcpFaultProxy.ts"
+export {
+  type ComponentStatus,
+  DEFAULT_SITES_DIR,
+  DEFAULT_STATE_DIR,
+  loadTopology,
+  REGION_MAIN,
+  type Topology,
+  type TopologyOptions,
+  upTopology,
+  type UpOptions
+} from "./Topology.ts"
+export { type Component, type ComponentKind, readTopologyState, type TopologyState } from "./TopologyState.ts"
+export { HUB_NAME, leafName, planTopology, postgresName, regionName, wanLinkName } from "./TopologyPlan.ts"
+export { addressOf, controlUrl, type Health, logFileOf, regionUrl } from "./ComponentRunner.ts"
+export { cutWanLink, restoreWanLink, wanLinkStatus, type WanLinkStatus } from "./WanLinkControl.ts"
+export { hubLinkedDomains } from "./hubLinkedDomains.ts"
+export { isProcessAlive, processStartTime } from "./ProcessIdentity.ts"
+export { checkComposeFiles, composeFiles, renderCompose, writeComposeFiles } from "./composeFile.ts"

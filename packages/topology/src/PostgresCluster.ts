@@ -1,0 +1,135 @@
+/**
+ * A private Postgres 15 cluster for one region, run from the Debian binaries:
+ * `initdb` once, `pg_ctl start` on its own port and socket dir (loopback
+ * only, trust auth), `pg_ctl stop -m fast`, or a crash (SIGKILL of the
+ * postmaster and its backends). Postgres refuses to run as root, so as root
+ * every command runs through `runuser -u postgres` and the cluster dir is
+ * chown'ed to postgres; every parent dir must be traversable by that user
+ * (o+x), which holds for /work/main on this machine.
+ */
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { dirname, join } from "node:path"
+import { childPidsOf, isProcessAlive, processStartTime, sendSignal, waitForExit } from "./ProcessIdentity.ts"
+import { runCommand } from "./runCommand.ts"
+
+export const PG_BIN_DIR = "/usr/lib/postgresql/15/bin"
+
+export interface PostgresClusterSpec {
+  readonly host: string
+  readonly port: number
+  /** Owned by the postgres user; holds `data/`, `socket/` and `postgres.log`. */
+  readonly clusterDir: string
+}
+
+export interface RunningPostmaster {
+  readonly pid: number
+  readonly startTime: string
+}
+
+export const clusterPaths = (spec: PostgresClusterSpec) => ({
+  dataDir: join(spec.clusterDir, "data"),
+  socketDir: join(spec.clusterDir, "socket"),
+  logFile: join(spec.clusterDir, "postgres.log")
+})
+
+/** Superuser URL of the cluster's maintenance database. */
+export const clusterAdminUrl = (spec: PostgresClusterSpec): string => `postgres://postgres@${spec.host}:${spec.port}/postgres`
+
+const isRoot = (): boolean => process.getuid?.() === 0
+
+const asPostgres = (bin: string, args: ReadonlyArray<string>): [string, ReadonlyArray<string>] =>
+  isRoot() ? ["runuser", ["-u", "postgres", "--", join(PG_BIN_DIR, bin), ...args]] : [join(PG_BIN_DIR, bin), args]
+
+const postgresIds = (): { uid: number; gid: number } => {
+  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim())
+  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim())
+  return { uid, gid }
+}
+
+const prepareDirs = (spec: PostgresClusterSpec): void => {
+  const { dataDir, socketDir } = clusterPaths(spec)
+  // Parents keep the default mode: the postgres user must be able to traverse them.
+  mkdirSync(dirname(spec.clusterDir), { recursive: true })
+  for (const dir of [spec.clusterDir, dataDir, socketDir]) mkdirSync(dir, { recursive: true, mode: 0o700 })
+  if (!isRoot()) return
+  const { uid, gid } = postgresIds()
+  for (const dir of [spec.clusterDir, dataDir, socketDir]) chownSync(dir, uid, gid)
+}
+
+/** Runs `initdb` unless the data dir already holds a cluster. */
+export const initPostgresCluster = async (spec: PostgresClusterSpec): Promise<"created" | "exists"> => {
+  prepareDirs(spec)
+  const { dataDir } = clusterPaths(spec)
+  if (existsSync(join(dataDir, "PG_VERSION"))) return "exists"
+  const [cmd, args] = asPostgres("initdb", ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-instructions"])
+  const result = await runCommand(cmd, args)
+  if (result.code !== 0) throw new Error(`initdb ${dataDir} failed (${result.code}): ${result.output}`)
+  return "created"
+}
+
+/** Reads the postmaster pid of a running cluster from `postmaster.pid`. */
+export const postmasterOf = (spec: PostgresClusterSpec): RunningPostmaster | undefined => {
+  let text: string
+  try {
+    text = readFileSync(join(clusterPaths(spec).dataDir, "postmaster.pid"), "utf8")
+  } catch {
+    return undefined
+  }
+  const pid = Number(text.split("\n")[0])
+  const startTime = Number.isInteger(pid) && pid > 0 ? processStartTime(pid) : undefined
+  return startTime === undefined ? undefined : { pid, startTime }
+}
+
+export const startPostgresCluster = async (spec: PostgresClusterSpec): Promise<RunningPostmaster> => {
+  const { dataDir, socketDir, logFile } = clusterPaths(spec)
+  removeStaleLockFiles(spec)
+  const options = `-p ${spec.port} -k ${socketDir} -c listen_addresses=${spec.host}`
+  const [cmd, args] = asPostgres("pg_ctl", ["-D", dataDir, "-l", logFile, "-w", "-t", "30", "-o", options, "start"])
+  const result = await runCommand(cmd, args, { detached: true })
+  const running = postmasterOf(spec)
+  if (result.code !== 0 || running === undefined) {
+    throw new Error(`pg_ctl start ${dataDir} failed (${result.code}): ${result.output}; see ${logFile}`)
+  }
+  return running
+}
+
+/**
+ * After a crash the postmaster may linger as a zombie until init reaps it; a
+ * new postmaster sees its pid "alive" and refuses the lock file. A lock file
+ * whose pid is dead or a zombie is stale: remove it.
+ */
+const removeStaleLockFiles = (spec: PostgresClusterSpec): void => {
+  const { dataDir, socketDir } = clusterPaths(spec)
+  const socketLock = join(socketDir, `.s.PGSQL.${spec.port}.lock`)
+  for (const lockFile of [join(dataDir, "postmaster.pid"), socketLock]) {
+    let pid: number
+    try {
+      pid = Number(readFileSync(lockFile, "utf8").split("\n")[0])
+    } catch {
+      continue
+    }
+    if (Number.isInteger(pid) && pid > 0 && processStartTime(pid) === undefined) rmSync(lockFile, { force: true })
+  }
+}
+
+/** `pg_ctl stop -m fast`; falls back to SIGKILL when the postmaster outlives it. */
+export const stopPostgresCluster = async (spec: PostgresClusterSpec, postmaster: RunningPostmaster | undefined): Promise<void> => {
+  const { dataDir } = clusterPaths(spec)
+  const running = postmaster ?? postmasterOf(spec)
+  if (running === undefined || !isProcessAlive(running.pid, running.startTime)) return
+  const [cmd, args] = asPostgres("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"])
+  await runCommand(cmd, args)
+  if (isProcessAlive(running.pid, running.startTime)) await killPostgresCluster(spec, running)
+}
+
+/** A crash: SIGKILL to the postmaster and every backend, then waits until all are gone. */
+export const killPostgresCluster = async (spec: PostgresClusterSpec, postmaster: RunningPostmaster | undefined): Promise<void> => {
+  const running = postmaster ?? postmasterOf(spec)
+  if (running === undefined || !isProcessAlive(running.pid, running.startTime)) return
+  const children = childPidsOf(running.pid).map((pid) => ({ pid, startTime: processStartTime(pid) }))
+  sendSignal(running.pid, "SIGKILL")
+  for (const child of children) sendSignal(child.pid, "SIGKILL")
+  await waitForExit("postmaster", running.pid, running.startTime)
+  for (const child of children) await waitForExit("postgres backend", child.pid, child.startTime)
+}

@@ -1,0 +1,302 @@
+/**
+ * The local topology as a typed API (the CLI in cli.ts is a thin shell over
+ * it; tests and failover drills call it directly):
+ *
+ *   const topology = await upTopology({ stateDir, sitesDir, env })
+ *   await topology.kill("nats-leaf-dc-antwerp"); await topology.start("nats-leaf-dc-antwerp")
+ *   await topology.cut("dc-antwerp"); await topology.restore("dc-antwerp")
+ *   await topology.down()
+ *
+ * `loadTopology(stateDir)` gives the same handle over a topology another
+ * process started. State lives in `<stateDir>/state.json` and is rewritten
+ * after every start/stop, so pids there are always current.
+ */
+import { loadMeshConfig, type MeshConfig } from "@logimesh/config"
+import { Effect } from "effect"
+import { existsSync, mkdirSync, rmSync } from "node:fs"
+import { join, resolve } from "node:path"
+import {
+  addressOf,
+  controlUrl,
+  type Health,
+  healthOf,
+  isComponentAlive,
+  killComponent,
+  logFileOf,
+  regionUrl,
+  startComponent,
+  stopComponent
+} from "./ComponentRunner.ts"
+import { applyMeshStreams } from "./applyMeshStreams.ts"
+import { hubLinkedDomains } from "./hubLinkedDomains.ts"
+import { clientUrl } from "./NatsServerConfig.ts"
+import { repoRoot } from "./renderTemplate.ts"
+import { waitFor } from "./waitFor.ts"
+import { planTopology, wanLinkName } from "./TopologyPlan.ts"
+import { type Component, type ComponentKind, readTopologyState, type TopologyState, writeTopologyState } from "./TopologyState.ts"
+import { cutWanLink, restoreWanLink, type WanLinkStatus } from "./WanLinkControl.ts"
+
+/** Where `npm run up` keeps its state unless told otherwise (git-ignored). */
+export const DEFAULT_STATE_DIR = join(repoRoot, ".logimesh", "topology")
+export const DEFAULT_SITES_DIR = join(repoRoot, "sites")
+export const REGION_MAIN = join(repoRoot, "packages", "region", "src", "main.ts")
+
+/** A minimal environment for spawned processes when the caller passes none. */
+const DEFAULT_ENV: NodeJS.ProcessEnv = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
+
+export interface TopologyOptions {
+  readonly stateDir?: string
+  /** Base environment of spawned Node processes (the CLI passes its own). */
+  readonly env?: NodeJS.ProcessEnv
+  /** One line per step, with the elapsed time since the operation began. */
+  readonly onProgress?: (line: string) => void
+  readonly regionReadyTimeoutMs?: number
+}
+
+export interface UpOptions extends TopologyOptions {
+  readonly sitesDir?: string
+  /** An existing Postgres server (superuser URL) for the region databases instead of private clusters. */
+  readonly databaseUrl?: string | undefined
+  /** Start region processes (default: when packages/region/src/main.ts exists). */
+  readonly withRegions?: boolean
+  /** Remove the state dir (JetStream stores, Postgres clusters, logs) before starting. */
+  readonly fresh?: boolean
+}
+
+export interface ComponentStatus {
+  readonly name: string
+  readonly kind: ComponentKind
+  readonly pid: number | null
+  readonly alive: boolean
+  readonly health: Health
+  readonly address: string
+  readonly logFile: string
+}
+
+export interface Topology {
+  readonly stateDir: string
+  readonly state: TopologyState
+  component(name: string): Component
+  status(): Promise<ReadonlyArray<ComponentStatus>>
+  start(name: string): Promise<void>
+  stop(name: string): Promise<void>
+  /** SIGKILL (a crash); Postgres loses its postmaster and every backend. */
+  kill(name: string): Promise<void>
+  restart(name: string): Promise<void>
+  /** Cuts the WAN link of a site (its leaf loses the hub until `restore`). */
+  cut(site: string): Promise<WanLinkStatus>
+  restore(site: string): Promise<WanLinkStatus>
+  /** Stops everything in reverse order: regions, leaves, WAN links, hub, Postgres. Verifies every pid has gone. */
+  down(): Promise<void>
+  /** Site ids whose leaf is linked to the hub right now (the hub's `/leafz`). */
+  linkedSites(): Promise<ReadonlySet<string>>
+  /** Where to look: NATS client/monitor URLs, region HTTP, WAN control ports. */
+  urls(): ReadonlyArray<{ readonly what: string; readonly url: string }>
+}
+
+const DOWN_ORDER: ReadonlyArray<ComponentKind> = ["region", "nats-leaf", "wan-link", "nats-hub", "postgres"]
+
+const progressClock = (onProgress: ((line: string) => void) | undefined) => {
+  const started = Date.now()
+  return (line: string): void => onProgress?.(`[${((Date.now() - started) / 1000).toFixed(2).padStart(6)}s] ${line}`)
+}
+
+/** `sharedLog`: one clock for a whole `up`, instead of one per operation. */
+const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLog?: (line: string) => void): Topology => {
+  let state = initial
+  // Another process (the CLI, a drill) may have started or stopped something since: read the file again.
+  const refresh = (): TopologyState => {
+    state = readTopologyState(state.stateDir) ?? state
+    return state
+  }
+  const newLog = (): ((line: string) => void) => sharedLog ?? progressClock(options.onProgress)
+  const context = {
+    env: options.env ?? DEFAULT_ENV,
+    ...(options.regionReadyTimeoutMs === undefined ? {} : { regionReadyTimeoutMs: options.regionReadyTimeoutMs })
+  }
+
+  const component = (name: string): Component => {
+    const found = refresh().components.find((c) => c.name === name)
+    if (found === undefined) {
+      throw new Error(`no component "${name}" in ${state.stateDir}; known: ${state.components.map((c) => c.name).join(", ")}`)
+    }
+    return found
+  }
+  const record = (name: string, pid: number | null, startTime: string | null): void => {
+    const current = refresh()
+    state = { ...current, components: current.components.map((c) => (c.name === name ? { ...c, pid, startTime } : c)) }
+    writeTopologyState(state)
+  }
+
+  const start = async (name: string, log = newLog()): Promise<void> => {
+    const target = component(name)
+    if (isComponentAlive(target)) {
+      log(`${name.padEnd(24)} already running (pid ${target.pid})`)
+      return
+    }
+    log(`${name.padEnd(24)} starting…`)
+    const running = await startComponent(target, context)
+    record(name, running.pid, running.startTime)
+    log(`${name.padEnd(24)} ready   pid ${String(running.pid).padEnd(7)} ${addressOf(target)}`)
+  }
+  const stop = async (name: string, how: "stop" | "kill", log = newLog()): Promise<void> => {
+    const target = component(name)
+    if (how === "kill") await killComponent(target)
+    else await stopComponent(target)
+    if (isComponentAlive(target)) throw new Error(`${name} (pid ${target.pid}) is still alive after ${how}`)
+    record(name, null, null)
+    if (target.pid !== null) log(`${name.padEnd(24)} ${how === "kill" ? "killed " : "stopped"} pid ${target.pid}`)
+  }
+  const wanLink = (site: string): Component & { kind: "wan-link" } => {
+    const link = component(wanLinkName(site))
+    if (link.kind !== "wan-link") throw new Error(`${link.name} is not a WAN link`)
+    return link
+  }
+
+  return {
+    stateDir: state.stateDir,
+    get state() {
+      return refresh()
+    },
+    component,
+    status: () =>
+      Promise.all(refresh().components.map(async (c): Promise<ComponentStatus> => ({
+        name: c.name,
+        kind: c.kind,
+        pid: c.pid,
+        alive: isComponentAlive(c),
+        health: await healthOf(c),
+        address: addressOf(c),
+        logFile: logFileOf(c)
+      }))),
+    start: (name) => start(name),
+    stop: (name) => stop(name, "stop"),
+    kill: (name) => stop(name, "kill"),
+    restart: async (name) => {
+      const log = newLog()
+      await stop(name, "stop", log)
+      await start(name, log)
+    },
+    cut: async (site) => {
+      const status = await cutWanLink(controlUrl(wanLink(site)))
+      newLog()(`${wanLinkName(site).padEnd(24)} CUT`)
+      return status
+    },
+    restore: async (site) => {
+      const status = await restoreWanLink(controlUrl(wanLink(site)))
+      newLog()(`${wanLinkName(site).padEnd(24)} restored`)
+      return status
+    },
+    down: async () => {
+      const log = newLog()
+      const failures: Array<string> = []
+      for (const kind of DOWN_ORDER) {
+        for (const c of refresh().components.filter((x) => x.kind === kind).reverse()) {
+          await stop(c.name, "stop", log).catch((error: unknown) => failures.push(`${c.name}: ${String(error)}`))
+        }
+      }
+      if (failures.length > 0) throw new Error(`down left processes behind:\n${failures.join("\n")}`)
+      log(`down: all ${state.components.length} components stopped`)
+    },
+    linkedSites: () => {
+      const hub = refresh().components.find((c) => c.kind === "nats-hub")
+      if (hub === undefined) throw new Error(`no hub in ${state.stateDir}`)
+      return hubLinkedDomains(hub.nats)
+    },
+    urls: () =>
+      refresh().components.flatMap((c) => {
+        switch (c.kind) {
+          case "nats-hub":
+          case "nats-leaf":
+            return [
+              { what: `${c.name} client`, url: `nats://${c.nats.host}:${c.nats.port}` },
+              { what: `${c.name} monitor`, url: `http://${c.nats.host}:${c.nats.monitorPort}` }
+            ]
+          case "wan-link":
+            return [{ what: `${c.name} control`, url: `${controlUrl(c)}/status` }]
+          case "postgres":
+            return [{ what: `${c.name}`, url: `postgres://postgres@${c.host}:${c.port}/postgres` }]
+          case "region":
+            return [{ what: `${c.name} http`, url: `${regionUrl(c)}/readyz` }]
+        }
+      })
+  }
+}
+
+/** The handle over a topology recorded in `stateDir` (started by this or another process). */
+export const loadTopology = (options: TopologyOptions = {}): Topology => {
+  const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR)
+  const state = readTopologyState(stateDir)
+  if (state === undefined) throw new Error(`no topology recorded in ${stateDir} (run "up" first)`)
+  return makeTopology(state, options)
+}
+
+const applyStreamsStep = async (
+  mesh: MeshConfig,
+  state: TopologyState,
+  topology: Topology,
+  log: (line: string) => void
+): Promise<void> => {
+  const hub = state.components.find((c) => c.kind === "nats-hub")
+  if (hub === undefined) return
+  const sites = state.components.filter((c) => c.kind === "nats-leaf").length
+  await waitFor("every leaf linked to the hub", async () => ((await topology.linkedSites()).size >= sites ? true : undefined), {
+    timeoutMs: 20_000
+  })
+  if (hub.nats === undefined) return
+  const applied = await applyMeshStreams(mesh.dir, clientUrl(hub.nats))
+  log(`streams                  applied  ${applied.created} created, ${applied.updated} updated, ${applied.unchanged} unchanged`)
+}
+
+/**
+ * Starts the whole mesh declared in `sitesDir`: hub, WAN links, leaves,
+ * Postgres, regions — each waited for before the next. On any failure it
+ * stops what it started and rethrows.
+ */
+export const upTopology = async (options: UpOptions = {}): Promise<Topology> => {
+  const log = progressClock(options.onProgress)
+  const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR)
+  const sitesDir = resolve(options.sitesDir ?? DEFAULT_SITES_DIR)
+  const previous = readTopologyState(stateDir)
+  if (previous !== undefined) {
+    const alive = previous.components.filter(isComponentAlive)
+    if (alive.length > 0) {
+      throw new Error(`a topology is already running from ${stateDir} (${alive.map((c) => c.name).join(", ")}); run "down" first`)
+    }
+  }
+  if (options.fresh === true) rmSync(stateDir, { recursive: true, force: true })
+  mkdirSync(stateDir, { recursive: true })
+
+  const mesh = await Effect.runPromise(loadMeshConfig(sitesDir))
+  const withRegions = options.withRegions ?? existsSync(REGION_MAIN)
+  const state = await planTopology(mesh, {
+    stateDir,
+    sitesDir,
+    regionMain: withRegions ? REGION_MAIN : undefined,
+    databaseUrl: options.databaseUrl
+  })
+  writeTopologyState(state)
+  log(`mesh ${sitesDir}: ${mesh.regions.length} region(s), ${state.components.filter((c) => c.kind === "nats-leaf").length} enabled site(s); state ${stateDir}`)
+  if (!withRegions) log(`regions skipped (${options.withRegions === false ? "asked" : `no ${REGION_MAIN}`})`)
+
+  const topology = makeTopology(state, { ...options, stateDir }, log)
+  try {
+    let streamsApplied = false
+    for (const c of state.components) {
+      // Streams need the hub and every leaf linked (site domains are reached through the hub).
+      if (!streamsApplied && (c.kind === "postgres" || c.kind === "region")) {
+        await applyStreamsStep(mesh, state, topology, log)
+        streamsApplied = true
+      }
+      await topology.start(c.name)
+    }
+    if (!streamsApplied) await applyStreamsStep(mesh, state, topology, log)
+  } catch (error) {
+    log(`start failed: ${error instanceof Error ? error.message : String(error)}`)
+    log("stopping what was started")
+    await topology.down().catch(() => undefined)
+    throw error
+  }
+  log(`up: ${state.components.length} components ready`)
+  return makeTopology(topology.state, { ...options, stateDir })
+}

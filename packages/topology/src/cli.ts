@@ -1,0 +1,147 @@
+/**
+ * The topology CLI (`npm run up`, `npm run down`, `npm run topology -- <cmd>`):
+ *
+ *   up [--fresh] [--no-regions]   start hub, WAN links, leaves, Postgres, regions; print the table
+ *   down                          stop everything recorded, verify every pid has gone
+ *   status                        alive/dead and health per process (exit 1 when any is not ok)
+ *   start|stop|kill|restart NAME  one process (names as printed by up/status)
+ *   cut|restore SITE              the WAN link of one site
+ *   compose [--check]             render infra/docker-compose.yml (+ NATS configs); --check fails when stale
+ *
+ * Common flags: --state-dir DIR (default .logimesh/topology), --sites DIR (default sites/).
+ * The only place of this package that reads the environment: DATABASE_URL
+ * (use that server for the region databases instead of private clusters),
+ * and the environment handed to spawned processes.
+ */
+import { loadMeshConfig } from "@logimesh/config"
+import { Effect } from "effect"
+import { relative } from "node:path"
+import { parseArgs } from "node:util"
+import { checkComposeFiles, writeComposeFiles } from "./composeFile.ts"
+import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, type TopologyOptions, upTopology } from "./Topology.ts"
+
+const USAGE = `usage: node packages/topology/src/cli.ts <command> [args] [--state-dir DIR] [--sites DIR]
+  up [--fresh] [--no-regions] | down | status
+  start|stop|kill|restart <name> | cut|restore <site> | compose [--check]`
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    "state-dir": { type: "string" },
+    sites: { type: "string" },
+    fresh: { type: "boolean", default: false },
+    "no-regions": { type: "boolean", default: false },
+    check: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false }
+  }
+})
+
+const [command, argument] = positionals
+const say = (line: string): void => console.log(line)
+const shortPath = (path: string): string => {
+  const rel = relative(process.cwd(), path)
+  return rel.startsWith("..") ? path : rel
+}
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
+}
+
+const statusTable = (statuses: ReadonlyArray<ComponentStatus>): string =>
+  table(
+    ["NAME", "ROLE", "PID", "STATE", "HEALTH", "ADDRESS", "LOG"],
+    statuses.map((s) => [
+      s.name,
+      s.kind,
+      s.pid === null ? "-" : String(s.pid),
+      s.alive ? "alive" : "dead",
+      `${s.health.ok ? "ok" : "NOT OK"}: ${s.health.detail}`,
+      s.address,
+      shortPath(s.logFile)
+    ])
+  )
+
+const printOverview = async (topology: Topology): Promise<ReadonlyArray<ComponentStatus>> => {
+  const statuses = await topology.status()
+  say("")
+  say(statusTable(statuses))
+  say("")
+  say("Where to look:")
+  for (const { what, url } of topology.urls()) say(`  ${what.padEnd(32)} ${url}`)
+  say(`  ${"state".padEnd(32)} ${shortPath(topology.stateDir)}/state.json`)
+  return statuses
+}
+
+const requireArgument = (what: string): string => {
+  if (argument === undefined) throw new Error(`${command} needs a ${what}\n${USAGE}`)
+  return argument
+}
+
+const run = async (): Promise<number> => {
+  const options: TopologyOptions = {
+    ...(values["state-dir"] === undefined ? {} : { stateDir: values["state-dir"] }),
+    env: process.env,
+    onProgress: say
+  }
+  switch (command) {
+    case "up": {
+      const topology = await upTopology({
+        ...options,
+        ...(values.sites === undefined ? {} : { sitesDir: values.sites }),
+        databaseUrl: process.env.DATABASE_URL,
+        fresh: values.fresh,
+        ...(values["no-regions"] ? { withRegions: false } : {})
+      })
+      await printOverview(topology)
+      say("")
+      say("Stop everything with: npm run down   (status: npm run topology -- status)")
+      return 0
+    }
+    case "down":
+      await loadTopology(options).down()
+      return 0
+    case "status": {
+      const statuses = await printOverview(loadTopology({ ...options, onProgress: () => undefined }))
+      return statuses.every((s) => s.alive && s.health.ok) ? 0 : 1
+    }
+    case "start":
+      await loadTopology(options).start(requireArgument("component name"))
+      return 0
+    case "stop":
+      await loadTopology(options).stop(requireArgument("component name"))
+      return 0
+    case "kill":
+      await loadTopology(options).kill(requireArgument("component name"))
+      return 0
+    case "restart":
+      await loadTopology(options).restart(requireArgument("component name"))
+      return 0
+    case "cut":
+      await loadTopology(options).cut(requireArgument("site id"))
+      return 0
+    case "restore":
+      await loadTopology(options).restore(requireArgument("site id"))
+      return 0
+    case "compose": {
+      const mesh = await Effect.runPromise(loadMeshConfig(values.sites ?? DEFAULT_SITES_DIR))
+      if (values.check) {
+        const stale = checkComposeFiles(mesh)
+        for (const file of stale) say(`stale: ${shortPath(file)}`)
+        if (stale.length > 0) say("run: node packages/topology/src/cli.ts compose")
+        return stale.length === 0 ? 0 : 1
+      }
+      for (const file of writeComposeFiles(mesh)) say(`wrote ${shortPath(file)}`)
+      return 0
+    }
+    default:
+      say(USAGE)
+      return values.help ? 0 : 2
+  }
+}
+
+process.exitCode = await run().catch((error: unknown) => {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+  return 1
+})

@@ -1,0 +1,86 @@
+/**
+ * The Docker path renders from the same mesh config: one leaf service per
+ * enabled site with its own JetStream domain and a remote to the hub, one
+ * Postgres and one region service per region with the right environment —
+ * and the committed files equal a fresh render (they cannot go stale).
+ */
+import { loadMeshConfig, type MeshConfig } from "@logimesh/config"
+import { Effect } from "effect"
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { checkComposeFiles, composeFiles, NATS_IMAGE, renderCompose, toYaml } from "../src/composeFile.ts"
+import { repoRoot } from "../src/renderTemplate.ts"
+
+const load = (dir: string): Promise<MeshConfig> => Effect.runPromise(loadMeshConfig(dir))
+const scratch = mkdtempSync(join(tmpdir(), "logimesh-compose-"))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+/** A copy of sites/ with one more site in eu-west, and Antwerp disabled. */
+const variantMesh = async (): Promise<MeshConfig> => {
+  const dir = join(scratch, "sites")
+  cpSync(join(repoRoot, "sites"), dir, { recursive: true })
+  writeFileSync(join(dir, "eu-west", "dc-lille.json"), JSON.stringify({
+    id: "dc-lille",
+    name: "Lille DC",
+    region: "eu-west",
+    timezone: "Europe/Paris",
+    enabled: true,
+    inventoryOwner: "WES"
+  }))
+  const antwerp = join(dir, "eu-west", "dc-antwerp.json")
+  const site = JSON.parse(readFileSync(antwerp, "utf8")) as Record<string, unknown>
+  writeFileSync(antwerp, JSON.stringify({ ...site, enabled: false }))
+  return load(dir)
+}
+
+describe("docker compose rendering", () => {
+  it("has one leaf per enabled site, with its domain and a remote to the hub", async () => {
+    const mesh = await variantMesh()
+    const { model, natsConfigs } = renderCompose(mesh)
+    const leaves = Object.keys(model.services).filter((name) => name.startsWith("nats-leaf-")).sort()
+    expect(leaves).toEqual(["nats-leaf-dc-lille", "nats-leaf-dc-rotterdam"])
+    for (const site of ["dc-lille", "dc-rotterdam"]) {
+      const config = natsConfigs.find((f) => f.path.endsWith(`/leaf-${site}.conf`))?.content ?? ""
+      expect(config).toContain(`domain: "${site}"`)
+      expect(config).toContain(`{ url: "nats-leaf://nats-hub:7422" }`)
+      expect(config).toContain("sync_interval: always")
+      expect(model.services[`nats-leaf-${site}`]?.image).toBe(NATS_IMAGE)
+      expect(model.services[`nats-leaf-${site}`]?.depends_on?.["nats-hub"]?.condition).toBe("service_healthy")
+    }
+    const hub = natsConfigs.find((f) => f.path.endsWith("/hub.conf"))?.content ?? ""
+    expect(hub).toContain(`domain: "hub"`)
+    expect(hub).toContain(`listen: "0.0.0.0:7422"`)
+    // Host ports must not collide.
+    const ports = Object.values(model.services).flatMap((s) => s.ports ?? []).map((p) => p.split(":").slice(0, 2).join(":"))
+    expect(new Set(ports).size).toBe(ports.length)
+  })
+
+  it("runs one Postgres and one region service per region, wired to the hub and that Postgres", async () => {
+    const { model } = renderCompose(await load(join(repoRoot, "sites")))
+    expect(model.services["postgres-eu-west"]?.environment?.["POSTGRES_DB"]).toBe("logimesh_eu_west")
+    expect(model.services["region-eu-west"]?.environment).toEqual({
+      LOGIMESH_REGION: "eu-west",
+      LOGIMESH_SITES_DIR: "/app/sites",
+      NATS_URL: "nats://nats-hub:4222",
+      DATABASE_URL: "postgres://postgres@postgres-eu-west:5432/logimesh_eu_west",
+      HTTP_HOST: "0.0.0.0",
+      HTTP_PORT: "8080"
+    })
+    expect(model.services["region-eu-west"]?.build?.dockerfile).toBe("infra/docker/region.Dockerfile")
+    expect(Object.keys(model.services["region-eu-west"]?.depends_on ?? {}).sort()).toEqual(["nats-hub", "postgres-eu-west"])
+  })
+
+  it("writes YAML whose scalars are JSON-quoted and nesting is by indentation", () => {
+    expect(toYaml({ a: { b: ["x", 1], c: {} }, "d:e": true }).trimStart()).toBe(
+      ["a:", "  b:", "    - \"x\"", "    - 1", "  c: {}", "\"d:e\": true"].join("\n")
+    )
+  })
+
+  it("the committed infra/docker-compose.yml and infra/docker/nats/*.conf equal a fresh render", async () => {
+    const mesh = await load(join(repoRoot, "sites"))
+    expect(composeFiles(mesh).length).toBe(4)
+    expect(checkComposeFiles(mesh), "stale: run `node packages/topology/src/cli.ts compose`").toEqual([])
+  })
+})
