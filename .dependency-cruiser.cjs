@@ -3,14 +3,15 @@
  * Run by `npm run depcheck` inside the test command; a broken rule fails CI.
  *
  * Package kinds, by folder name under packages/:
- *   platform  config, db, bus, logging        (no business knowledge)
- *   module    order, shipment, task, inventory, pod, model   (one business object each)
+ *   platform  config, db, bus, logging, engine, governance   (no business-module knowledge)
+ *   kernel    model                            (canonical schemas and envelope; pure, imports only effect)
+ *   module    order, shipment, task, inventory, pod           (one business object each)
  *   adapter   adapter-*                        (REST, webhooks, EDI, files, connectors)
  *   app       region                           (composes everything)
  *   tooling   topology, testkit                (never imported by runtime code)
  */
 const modules = "(order|shipment|task|inventory|pod)"
-const platform = "(config|db|bus|logging)"
+const platform = "(config|db|bus|logging|engine|governance)"
 
 module.exports = {
   forbidden: [
@@ -55,6 +56,13 @@ module.exports = {
       comment: "Another package is reached through its public index.ts, never its internal files.",
       from: { path: "^packages/([^/]+)/" },
       to: { path: "^packages/[^/]+/src/", pathNot: ["^packages/$1/", "^packages/[^/]+/src/index\\.ts$"] }
+    },
+    {
+      name: "model-is-pure",
+      severity: "error",
+      comment: "The canonical model is pure data and functions: it imports effect and itself, nothing else.",
+      from: { path: "^packages/model/src/" },
+      to: { pathNot: ["^packages/model/src/", "node_modules/effect/"] }
     },
     {
       name: "decider-is-pure",

@@ -27,7 +27,8 @@ const staticChecks = [
     ".dependency-cruiser.cjs",
     "packages",
     "test",
-    "scripts"
+    "scripts",
+    "bench"
   ])
 ]
 

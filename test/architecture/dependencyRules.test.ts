@@ -36,7 +36,8 @@ describe("dependency rules", () => {
     ["module-to-module", "module-not-to-other-module"],
     ["decider-io", "decider-is-pure"],
     ["cycle", "no-circular"],
-    ["internal-import", "only-through-index"]
+    ["internal-import", "only-through-index"],
+    ["model-io", "model-is-pure"]
   ])("fail on %s, naming rule %s", async (fixture, rule) => {
     const result = await check(fixture)
     expect(result.code).not.toBe(0)
