@@ -4,6 +4,7 @@
  *   sites/mesh.json                    mesh-wide settings
  *   sites/<region>/region.json         one region deployable
  *   sites/<region>/<site>.json         one warehouse site of that region
+ *   sites/governance/                  governance data (not a region; loaded by @logimesh/governance)
  *
  * `loadMeshConfig` decodes every file and cross-checks them (a site's region
  * must match its folder, ids are unique, no site takes the hub's domain).
@@ -32,6 +33,9 @@ export interface MeshConfig {
   readonly regions: ReadonlyArray<RegionEntry>
 }
 
+/** `sites/governance/` holds governance data, not a region. */
+export const GOVERNANCE_FOLDER = "governance"
+
 const fileError = (file: string, path: string, message: string) =>
   new ConfigFileError({ file, issues: [new ConfigIssue({ path, message })] })
 
@@ -47,7 +51,7 @@ export const loadMeshConfig = (dir: string): Effect.Effect<MeshConfig, ConfigFil
     const regions: Array<RegionEntry> = []
     const siteFiles = new Map<SiteId, string>()
     const regionFiles = new Map<RegionId, string>()
-    const entries = (yield* listDir(dir)).filter((entry) => entry.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))
+    const entries = (yield* listDir(dir)).filter((entry) => entry.isDirectory() && entry.name !== GOVERNANCE_FOLDER).sort((a, b) => a.name.localeCompare(b.name))
     for (const entry of entries) {
       const regionDir = join(dir, entry.name)
       const regionFile = join(regionDir, "region.json")

@@ -1,0 +1,29 @@
+/**
+ * A postal address / ship-to party as carriers and ERPs exchange it:
+ * ISO 3166-1 alpha-2 country, optional GS1 GLN and IANA time zone of the
+ * receiving location (delivery windows are agreed in local time).
+ */
+import { Schema } from "effect"
+import { Gln } from "./CanonicalIds.ts"
+
+export const CountryCode = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[A-Z]{2}$/, { expected: "an ISO 3166-1 alpha-2 country code such as NL" })),
+  Schema.brand("CountryCode")
+)
+export type CountryCode = typeof CountryCode.Type
+
+const isIanaTimeZone = (zone: string): boolean => Intl.supportedValuesOf("timeZone").includes(zone) || zone === "UTC"
+
+export const IanaTimeZone = Schema.String.pipe(
+  Schema.check(Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" }))
+)
+
+export class Address extends Schema.Class<Address>("logimesh/model/Address")({
+  name: Schema.NonEmptyString,
+  gln: Schema.optionalKey(Gln),
+  lines: Schema.Array(Schema.NonEmptyString).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(4))),
+  city: Schema.NonEmptyString,
+  postalCode: Schema.String,
+  country: CountryCode,
+  timeZone: Schema.optionalKey(IanaTimeZone)
+}) {}

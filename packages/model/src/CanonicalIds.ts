@@ -1,0 +1,94 @@
+/**
+ * Branded identifiers of the canonical logistics model. Each is decoded once
+ * at the edge (adapter, HTTP, bus) and travels branded from then on, so an
+ * order id can never be passed where a shipment id is expected.
+ *
+ * Canonical ids are logimesh's own; the ids of external systems (ERP order
+ * number, WES order id, carrier PRO…) are mapped to them by the governance
+ * cross-reference store. SSCC has its own file (`Sscc.ts`): it carries a
+ * GS1 check digit.
+ */
+import { Schema } from "effect"
+
+const token = (brand: string, pattern: RegExp, expected: string) =>
+  Schema.String.pipe(Schema.check(Schema.isPattern(pattern, { expected }))).annotate({ identifier: brand })
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/
+const idExpected = "1-64 chars: letters, digits and . _ : / -, starting with a letter or digit"
+
+/** logimesh's id of one sales order (stable across ERP, WES and dispatch). */
+export const OrderId = token("OrderId", idPattern, idExpected).pipe(Schema.brand("OrderId"))
+export type OrderId = typeof OrderId.Type
+
+/** Item / SKU as the ERP item master names it. */
+export const ItemId = token("ItemId", idPattern, idExpected).pipe(Schema.brand("ItemId"))
+export type ItemId = typeof ItemId.Type
+
+export const ShipmentId = token("ShipmentId", idPattern, idExpected).pipe(Schema.brand("ShipmentId"))
+export type ShipmentId = typeof ShipmentId.Type
+
+export const PickTaskId = token("PickTaskId", idPattern, idExpected).pipe(Schema.brand("PickTaskId"))
+export type PickTaskId = typeof PickTaskId.Type
+
+export const LoadId = token("LoadId", idPattern, idExpected).pipe(Schema.brand("LoadId"))
+export type LoadId = typeof LoadId.Type
+
+export const ReturnAuthorizationId = token("ReturnAuthorizationId", idPattern, idExpected).pipe(
+  Schema.brand("ReturnAuthorizationId")
+)
+export type ReturnAuthorizationId = typeof ReturnAuthorizationId.Type
+
+/** A physical location code inside a site (bin, staging lane). */
+export const LocationCode = token("LocationCode", idPattern, idExpected).pipe(Schema.brand("LocationCode"))
+export type LocationCode = typeof LocationCode.Type
+
+/** A zone of a site (inbound, outbound, hazmat cage…). Unique across the mesh. */
+export const ZoneId = token("ZoneId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(
+  Schema.brand("ZoneId")
+)
+export type ZoneId = typeof ZoneId.Type
+
+/** A dock door. Unique across the mesh: a dock belongs to exactly one site and zone. */
+export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(
+  Schema.brand("DockDoorId")
+)
+export type DockDoorId = typeof DockDoorId.Type
+
+/** Standard Carrier Alpha Code (NMFTA): 2-4 upper-case letters. */
+export const Scac = token("Scac", /^[A-Z]{2,4}$/, "a SCAC: 2-4 upper-case letters").pipe(Schema.brand("Scac"))
+export type Scac = typeof Scac.Type
+
+/** GS1 Global Location Number: 13 digits (check digit validated). */
+export const Gln = Schema.String.pipe(
+  Schema.check(Schema.makeFilter((s: string) => /^\d{13}$/.test(s) && gs1CheckDigitOk(s), { expected: "a GLN: 13 digits with a valid GS1 check digit" })),
+  Schema.brand("Gln")
+)
+export type Gln = typeof Gln.Type
+
+/** Unique id of one message (the CloudEvents `id`). */
+export const EventId = token("EventId", /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "1-128 chars: letters, digits and . _ : -").pipe(
+  Schema.brand("EventId")
+)
+export type EventId = typeof EventId.Type
+
+/** Ties every message of one business flow together (an order's life). */
+export const CorrelationId = token("CorrelationId", /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "1-128 chars: letters, digits and . _ : -").pipe(
+  Schema.brand("CorrelationId")
+)
+export type CorrelationId = typeof CorrelationId.Type
+
+/**
+ * GS1 mod-10 check digit over all but the last digit: weights 3,1,3,… from
+ * the right of the payload. Shared by SSCC (18), GTIN and GLN (13/14).
+ */
+export const gs1CheckDigit = (payload: string): number => {
+  let sum = 0
+  for (let i = 0; i < payload.length; i++) {
+    const digit = payload.charCodeAt(payload.length - 1 - i) - 48
+    sum += digit * (i % 2 === 0 ? 3 : 1)
+  }
+  return (10 - (sum % 10)) % 10
+}
+
+export const gs1CheckDigitOk = (digits: string): boolean =>
+  gs1CheckDigit(digits.slice(0, -1)) === digits.charCodeAt(digits.length - 1) - 48

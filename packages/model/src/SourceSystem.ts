@@ -1,0 +1,8 @@
+/**
+ * The external systems logimesh talks to. Ownership rules, status-code
+ * mappings and the envelope's `sourcesystem` attribute all name one of these.
+ */
+import { Schema } from "effect"
+
+export const SourceSystem = Schema.Literals(["ERP", "WES", "DISPATCH", "CARRIER", "PORTAL", "LOGIMESH"])
+export type SourceSystem = typeof SourceSystem.Type
