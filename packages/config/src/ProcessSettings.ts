@@ -2,7 +2,7 @@
  * The one place that reads the process environment. Every package gets its
  * runtime settings from these `Config` values; nobody reads `process.env`.
  */
-import { Config } from "effect"
+import { Config, Duration } from "effect"
 
 /** Directory holding `mesh.json` and the region folders. */
 export const sitesDir = Config.String("LOGIMESH_SITES_DIR").pipe(Config.withDefault("sites"))
@@ -21,3 +21,13 @@ export const httpPort = Config.Port("HTTP_PORT").pipe(Config.withDefault(8080))
 export const httpHost = Config.String("HTTP_HOST").pipe(Config.withDefault("127.0.0.1"))
 
 export const logLevel = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info" as const))
+
+/**
+ * Fault injection for crash drills (tests only): `point:probability` pairs separated by commas,
+ * e.g. `after-commit:0.05,nak:0.1`. Points: `before-commit`, `after-commit`, `after-publish`
+ * (SIGKILL the process there) and `nak` (fail the step as retryable). Empty = no faults.
+ */
+export const crashAt = Config.String("LOGIMESH_CRASH_AT").pipe(Config.withDefault(""))
+
+/** How long the engine inbox keeps applied message ids; senders may retry within it. At least 7 days in production. */
+export const inboxRetention = Config.Duration("LOGIMESH_INBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))

@@ -1,7 +1,8 @@
 /**
  * The region deployable: one process per region. Composes every Layer and
  * launches. Boot order (by Layer dependencies): config from `sites/` ->
- * logger -> Postgres (migrations) + NATS -> readiness -> HTTP server.
+ * logger -> Postgres (migrations) + NATS -> readiness, parked messages,
+ * outbox relay, inbox pruning -> HTTP server (health + `/v1/parked`).
  * A bad site file or an unknown region stops the launch with a message that
  * names the file and field.
  */
@@ -9,11 +10,13 @@ import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
-import { NatsConnection } from "@logimesh/bus"
+import { JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
+import { FaultInjector, InboxPruner, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
 import { HealthRoutes } from "./HealthRoutes.ts"
+import { ParkedRoutes } from "./ParkedRoutes.ts"
 import { Readiness } from "./Readiness.ts"
 import { RegionContext } from "./RegionContext.ts"
 import { regionMigrations } from "./regionMigrations.ts"
@@ -30,8 +33,18 @@ const HttpLive = NodeHttpServer.layerConfig(createServer, {
   host: ProcessSettings.httpHost
 })
 
-export const RegionLive = HttpRouter.serve(HealthRoutes).pipe(
-  Layer.provide(Readiness.layer),
+/** Parked messages (operator API) and the outbox relay, named after this region. */
+const EngineLive = Layer.unwrap(
+  RegionContext.useSync((context) =>
+    Layer.mergeAll(
+      ParkedMessages.layer(context.region.id),
+      Layer.effectDiscard(runOutboxRelay({ region: context.region.id })),
+      InboxPruner.layer()
+    ))
+).pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
+
+export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes)).pipe(
+  Layer.provide(Layer.mergeAll(Readiness.layer, EngineLive)),
   Layer.provide(MigrationsLive),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))
 )

@@ -1,0 +1,115 @@
+/**
+ * The outbox relay: publishes committed `engine_outbox` rows to JetStream.
+ *
+ * Each round claims up to `batchSize` unsent rows with `FOR UPDATE SKIP
+ * LOCKED` (never `id > last_seen`: ids commit out of order), publishes them
+ * with `publishAll` and `Nats-Msg-Id` = `<region>:<outbox id>` (globally
+ * unique), checks every ack (a `duplicate` ack means the stream already holds
+ * it: delivered), marks the rows sent and commits — one transaction per
+ * round. A crash between publish and mark leaves the rows unsent; the next
+ * round re-publishes them under the same ids and the stream dedupes them.
+ * Several relays (processes) run side by side: SKIP LOCKED gives each its own
+ * rows. Wake-up: a short poll when idle; back-to-back rounds while full.
+ */
+import { Duration, Effect, type Scope } from "effect"
+import { sql } from "kysely"
+import { type BusError, JetStreamPublisher } from "@logimesh/bus"
+import { Db, type DbError } from "@logimesh/db"
+import { FaultInjector } from "./FaultInjector.ts"
+
+export interface OutboxRelayOptions {
+  /** Names the msg ids: `<region>:<outbox id>`. */
+  readonly region: string
+  /** Rows per round; default 500. */
+  readonly batchSize?: number
+  /** Poll interval when the outbox is empty; default 25 ms. */
+  readonly idleDelay?: Duration.Input
+  /** JetStream domain the outbox subjects are captured in; default the connected server's. */
+  readonly domain?: string
+}
+
+export interface RelayStats {
+  readonly rounds: number
+  readonly published: number
+  readonly duplicates: number
+  readonly failedRounds: number
+}
+
+export interface OutboxRelay {
+  readonly stats: Effect.Effect<RelayStats>
+}
+
+interface OutboxRow {
+  readonly id: string
+  readonly subject: string
+  readonly payload: Buffer
+  readonly headers: Record<string, string>
+}
+
+export const outboxMsgId = (region: string, outboxId: number | string): string => `${region}:${outboxId}`
+
+/** One round: claim, publish, check, mark, commit. Returns how many rows it relayed. */
+export const relayOnce = (
+  options: OutboxRelayOptions,
+  stats: { rounds: number; published: number; duplicates: number } = { rounds: 0, published: 0, duplicates: 0 }
+): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
+  Effect.gen(function*() {
+    const db = yield* Db
+    const publisher = yield* JetStreamPublisher
+    const faults = yield* FaultInjector
+    const batchSize = Math.max(1, options.batchSize ?? 500)
+    return yield* Effect.acquireUseRelease(
+      db.use("engine.outbox.begin", (k) => k.startTransaction().execute()),
+      (tx) =>
+        Effect.gen(function*() {
+          const claimed = yield* db.use("engine.outbox.claim", () =>
+            sql<OutboxRow>`
+              SELECT id, subject, payload, headers FROM engine_outbox WHERE sent_at IS NULL
+              ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(tx))
+          const rows = claimed.rows
+          if (rows.length === 0) {
+            yield* db.use("engine.outbox.commit", () => tx.commit().execute())
+            return 0
+          }
+          const acks = yield* publisher.publishAll(
+            rows.map((row) => ({
+              subject: row.subject,
+              payload: new Uint8Array(row.payload),
+              msgId: outboxMsgId(options.region, row.id),
+              headers: row.headers
+            })),
+            options.domain === undefined ? {} : { domain: options.domain }
+          )
+          faults.crash("after-publish")
+          yield* db.use("engine.outbox.mark", () =>
+            sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`.execute(tx))
+          yield* db.use("engine.outbox.commit", () => tx.commit().execute())
+          stats.rounds += 1
+          stats.published += acks.length
+          stats.duplicates += acks.filter((a) => a.duplicate).length
+          return rows.length
+        }),
+      (tx) => (tx.isCommitted ? Effect.void : Effect.promise(() => tx.rollback().execute().catch(() => undefined)))
+    )
+  })
+
+/** Runs the relay in the current scope until the scope closes. */
+export const runOutboxRelay = (
+  options: OutboxRelayOptions
+): Effect.Effect<OutboxRelay, never, Db | JetStreamPublisher | FaultInjector | Scope.Scope> =>
+  Effect.gen(function*() {
+    const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0 }
+    const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
+    const batchSize = Math.max(1, options.batchSize ?? 500)
+    const round = relayOnce(options, stats).pipe(
+      Effect.flatMap((n) => (n >= batchSize ? Effect.void : Effect.sleep(idle))),
+      Effect.catch((error) =>
+        Effect.sync(() => (stats.failedRounds += 1)).pipe(
+          Effect.andThen(Effect.logWarning("outbox relay round failed; retrying").pipe(Effect.annotateLogs({ error: error.message }))),
+          Effect.andThen(Effect.sleep(Duration.millis(500)))
+        )
+      )
+    )
+    yield* Effect.forkScoped(Effect.forever(round))
+    return { stats: Effect.sync(() => ({ ...stats })) }
+  })

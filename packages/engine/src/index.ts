@@ -1,0 +1,45 @@
+/**
+ * @logimesh/engine — per-key actors with exactly-once effects.
+ *
+ * An entity type is a pure decider plus codecs (`EntityDefinition`). The
+ * engine consumes its commands from a durable JetStream consumer, runs one
+ * actor per key (sequential per key, concurrent across keys, bounded
+ * memory), writes each step — inbox, audit rows, snapshot, outbox — in one
+ * Postgres transaction shared by many keys (group commit), acks after the
+ * commit, holds early arrivals per source until their gap fills, parks what
+ * cannot be processed (`engine_parked`, replayable), and relays the outbox
+ * to JetStream with `Nats-Msg-Id` = `<region>:<outbox id>`.
+ *
+ * Public: everything exported here. Internal: the step writer and actor map.
+ */
+export type { Decider, Decision, EntityDefinition } from "./EntityDefinition.ts"
+export { EngineHeaders } from "./EngineHeaders.ts"
+export { engineMigrations } from "./engineMigrations.ts"
+export {
+  Engine,
+  type EngineInputTarget,
+  engineLayer,
+  type EngineOptions,
+  engineServices,
+  type EngineServices,
+  type EngineShape,
+  type EngineStats,
+  makeEngine,
+  runEngine,
+  type RunningEngine
+} from "./Engine.ts"
+export type { CommitStats, GroupCommitOptions } from "./GroupCommitter.ts"
+export { type CrashPoint, FaultInjector, type FaultInjectorShape, type FaultPoint, parseFaults } from "./FaultInjector.ts"
+export { outboxMsgId, type OutboxRelay, type OutboxRelayOptions, relayOnce, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
+export { type HeldInput, loadEntity, type LoadedEntity, rebuildState } from "./loadEntity.ts"
+export { runHoldSweeper, sweepHeld } from "./HoldSweeper.ts"
+export { InboxPruner, pruneInbox } from "./InboxPruner.ts"
+export {
+  type ParkedEntry,
+  ParkedMessages,
+  type ParkedMessagesShape,
+  type ParkInput,
+  replayMsgId,
+  type ReplayResult
+} from "./ParkedMessages.ts"
+export { redriveConsumer, type RedriveOptions } from "./redriveConsumer.ts"

@@ -1,0 +1,78 @@
+/**
+ * Operator API over parked messages (`engine_parked`). Who calls it:
+ * operators, through `node scripts/parked.ts` or any HTTP client.
+ *
+ *   GET  /v1/parked[?status=parked|replayed&limit=n]  list
+ *   GET  /v1/parked/:id                               one, with payload and headers
+ *   POST /v1/parked/:id/replay                        re-publish once (optional body: the corrected JSON payload)
+ *                                                     200 replayed, 409 already replayed, 404 unknown
+ */
+import { Effect } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ParkedMessages } from "@logimesh/engine"
+
+const idParam = Effect.map(HttpRouter.params, (params) => {
+  const id = Number(params["id"])
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined
+})
+
+const failed = (error: { readonly message: string }) =>
+  Effect.succeed(HttpServerResponse.jsonUnsafe({ error: error.message }, { status: 503 }))
+
+export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
+  const parked = yield* ParkedMessages
+
+  yield* router.add(
+    "GET",
+    "/v1/parked",
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const url = new URL(request.url, "http://localhost")
+      const status = url.searchParams.get("status")
+      const limit = Number(url.searchParams.get("limit") ?? "100")
+      const entries = yield* parked.list({
+        ...(status === "parked" || status === "replayed" ? { status } : {}),
+        limit: Number.isSafeInteger(limit) && limit > 0 ? limit : 100
+      })
+      return HttpServerResponse.jsonUnsafe({ parked: entries })
+    }).pipe(Effect.catch(failed))
+  )
+
+  yield* router.add(
+    "GET",
+    "/v1/parked/:id",
+    Effect.gen(function*() {
+      const id = yield* idParam
+      const entry = id === undefined ? undefined : yield* parked.get(id)
+      return entry === undefined
+        ? HttpServerResponse.jsonUnsafe({ error: "not found" }, { status: 404 })
+        : HttpServerResponse.jsonUnsafe(entry)
+    }).pipe(Effect.catch(failed))
+  )
+
+  yield* router.add(
+    "POST",
+    "/v1/parked/:id/replay",
+    Effect.gen(function*() {
+      const id = yield* idParam
+      if (id === undefined) return HttpServerResponse.jsonUnsafe({ error: "not found" }, { status: 404 })
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+      if (body.trim() !== "") {
+        const valid = yield* Effect.try({ try: () => JSON.parse(body) as unknown, catch: () => "invalid" as const }).pipe(
+          Effect.orElseSucceed(() => "invalid" as const)
+        )
+        if (valid === "invalid") return HttpServerResponse.jsonUnsafe({ error: "the corrected payload must be JSON" }, { status: 400 })
+      }
+      const result = yield* parked.replay(id, body.trim() === "" ? undefined : new TextEncoder().encode(body))
+      switch (result._tag) {
+        case "NotFound":
+          return HttpServerResponse.jsonUnsafe({ error: "not found" }, { status: 404 })
+        case "AlreadyReplayed":
+          return HttpServerResponse.jsonUnsafe({ status: "already_replayed", msgId: result.msgId }, { status: 409 })
+        case "Replayed":
+          return HttpServerResponse.jsonUnsafe({ status: "replayed", msgId: result.msgId })
+      }
+    }).pipe(Effect.catch(failed))
+  )
+}))

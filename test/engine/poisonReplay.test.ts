@@ -1,0 +1,132 @@
+/**
+ * A poison message (the decider throws on it) is retried up to
+ * `max_deliver`, then parked — in the DLQ stream and in `engine_parked` with
+ * its reason — while every other order completes; its order's later inputs
+ * wait held. An operator lists and inspects it with the CLI (through the
+ * region's HTTP API), replays it with a corrected payload: it applies
+ * exactly once (a second replay is refused), the held inputs follow, and the
+ * whole workload ends exactly as the fold of its unique inputs.
+ */
+import { execFile } from "node:child_process"
+import { spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { sql } from "kysely"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makeTestRunDir, type TestRunDir } from "@logimesh/testkit"
+import { freePort, repoRoot, waitFor } from "@logimesh/topology"
+import { Schema } from "effect"
+import { type EngineFixture, makeWorkload, startEngineFixture } from "./engineHarness.ts"
+import { AppendLine } from "./OrderLinesDecider.ts"
+import { encodeCommand } from "./orderLinesEntity.ts"
+
+let fixture: EngineFixture
+let dir: TestRunDir
+const stops: Array<() => Promise<unknown>> = []
+
+beforeAll(async () => {
+  fixture = await startEngineFixture({ label: "engine-poison", maxDeliver: 3 })
+  dir = makeTestRunDir("engine-poison")
+})
+afterAll(async () => {
+  for (const stop of stops) await stop()
+  await fixture?.stop()
+  dir?.remove()
+})
+
+const cli = (api: string, ...args: Array<string>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [join(repoRoot, "scripts/parked.ts"), ...args, "--api", api], { cwd: repoRoot }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
+  })
+
+describe("poison message", () => {
+  it("is parked after max_deliver, leaves other orders alone, and a fixed replay applies exactly once", async () => {
+    const base = makeWorkload(fixture.names.token, { orders: 20, linesPerOrder: 6, duplicateRate: 0.1, refuseRate: 0, seed: 3, unsequencedEvery: 0 })
+    const target = `o-${fixture.names.token}-0`
+    const poisonId = `${fixture.names.token}:${target}:erp:2`
+    const messages = base.messages
+      .filter((m) => m.msgId !== `${poisonId}:retry`)
+      .map((m) =>
+        m.msgId === poisonId
+          ? { ...m, payload: encodeCommand(new AppendLine({ orderId: target, source: "erp", line: 2, note: "poison" })) }
+          : m
+      )
+    const engine = fixture.spawnEngine()
+    await engine.ready
+    await fixture.publish(messages)
+
+    const parkedRows = await waitFor("poison parked", async () => {
+      const rows = (await fixture.query(sql<{ id: string; reason: string; entity_key: string }>`SELECT id, reason, entity_key FROM engine_parked`)).rows
+      return rows.length > 0 ? rows : undefined
+    }, { timeoutMs: 20_000 }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${engine.output()}`)
+    })
+    expect(parkedRows).toHaveLength(1)
+    expect(parkedRows[0]).toMatchObject({ reason: "RetriesExhausted", entity_key: target })
+    await waitFor("DLQ holds it", async () => ((await fixture.streamMessages(fixture.names.dlqStream)) === 1 ? true : undefined))
+    await waitFor("others done", async () => {
+      const info = await fixture.consumerInfo()
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined
+    }, { timeoutMs: 30_000 })
+
+    // Every other order is complete; the poisoned order stopped at erp line 1 and holds erp line 3.
+    const states = (await fixture.query(sql<{ entity_key: string; state: { lines: Record<string, Array<number>> } }>`
+      SELECT entity_key, state FROM engine_entity`)).rows
+    for (const row of states) {
+      const expected = base.expected.get(row.entity_key)
+      if (row.entity_key === target) expect(row.state.lines["erp"]).toEqual([1])
+      else expect(Object.entries(row.state.lines).sort()).toEqual(Object.entries(expected ?? {}).sort())
+    }
+    const held = (await fixture.query(sql<{ source_seq: string }>`SELECT source_seq FROM engine_held WHERE entity_key = ${target}`)).rows
+    expect(held.map((h) => Number(h.source_seq))).toEqual([3])
+
+    // The operator: region process (HTTP API) + CLI.
+    const port = await freePort()
+    const region = spawn(process.execPath, [join(repoRoot, "packages/region/src/main.ts")], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        LOGIMESH_REGION: "eu-west",
+        LOGIMESH_SITES_DIR: join(repoRoot, "sites"),
+        NATS_URL: fixture.nats.url,
+        DATABASE_URL: fixture.database.url,
+        HTTP_PORT: String(port)
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let regionOutput = ""
+    region.stdout.on("data", (c: Buffer) => (regionOutput += c.toString()))
+    region.stderr.on("data", (c: Buffer) => (regionOutput += c.toString()))
+    const regionExit = new Promise((resolve) => region.once("exit", resolve))
+    stops.push(() => (region.kill("SIGKILL"), regionExit))
+    const api = `http://127.0.0.1:${port}`
+    await waitFor("region ready", async () => ((await fetch(`${api}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200 ? true : undefined), {
+      timeoutMs: 20_000
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${regionOutput}`)
+    })
+
+    const listed = await cli(api, "list")
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain("RetriesExhausted")
+    const id = parkedRows[0]!.id
+    const shown = await cli(api, "show", id)
+    expect(shown.code).toBe(0)
+    const entry = JSON.parse(shown.stdout) as { payload: string; status: string; reason: string }
+    expect(entry.status).toBe("parked")
+    expect(JSON.parse(entry.payload)).toMatchObject({ note: "poison" })
+
+    const fixed = join(dir.path, "fixed.json")
+    writeFileSync(fixed, JSON.stringify(Schema.encodeSync(AppendLine)(new AppendLine({ orderId: target, source: "erp", line: 2, note: "" }))))
+    const [first, second] = [await cli(api, "replay", id, "--payload", fixed), await cli(api, "replay", id, "--payload", fixed)]
+    expect(first.code, first.stderr).toBe(0)
+    expect(second.code).toBe(3)
+    expect((await fetch(`${api}/v1/parked/999999`)).status).toBe(404)
+
+    await fixture.waitSettled(base.unique, 30_000)
+    expect(await fixture.verify({ ...base, messages })).toEqual([])
+    const after = (await fixture.query(sql<{ status: string }>`SELECT status FROM engine_parked`)).rows
+    expect(after).toEqual([{ status: "replayed" }])
+  })
+})
