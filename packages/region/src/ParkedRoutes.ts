@@ -8,7 +8,7 @@
  *                                                     200 replayed, 409 already replayed, 404 unknown
  */
 import { Effect } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { ParkedMessages } from "@logimesh/engine"
 
 const idParam = Effect.map(HttpRouter.params, (params) => {
@@ -16,8 +16,11 @@ const idParam = Effect.map(HttpRouter.params, (params) => {
   return Number.isSafeInteger(id) && id > 0 ? id : undefined
 })
 
+const problem = (status: number, title: string, extra: Readonly<Record<string, unknown>> = {}) =>
+  ProblemDetails.toResponse({ type: ProblemDetails.blankType, status, title, ...extra })
+
 const failed = (error: { readonly message: string }) =>
-  Effect.succeed(HttpServerResponse.jsonUnsafe({ error: error.message }, { status: 503 }))
+  Effect.succeed(problem(503, "database unavailable", { detail: error.message }))
 
 export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
   const parked = yield* ParkedMessages
@@ -45,7 +48,7 @@ export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
       const id = yield* idParam
       const entry = id === undefined ? undefined : yield* parked.get(id)
       return entry === undefined
-        ? HttpServerResponse.jsonUnsafe({ error: "not found" }, { status: 404 })
+        ? problem(404, "no parked message with this id")
         : HttpServerResponse.jsonUnsafe(entry)
     }).pipe(Effect.catch(failed))
   )
@@ -55,21 +58,21 @@ export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
     "/v1/parked/:id/replay",
     Effect.gen(function*() {
       const id = yield* idParam
-      if (id === undefined) return HttpServerResponse.jsonUnsafe({ error: "not found" }, { status: 404 })
+      if (id === undefined) return problem(404, "no parked message with this id")
       const request = yield* HttpServerRequest.HttpServerRequest
       const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
       if (body.trim() !== "") {
         const valid = yield* Effect.try({ try: () => JSON.parse(body) as unknown, catch: () => "invalid" as const }).pipe(
           Effect.orElseSucceed(() => "invalid" as const)
         )
-        if (valid === "invalid") return HttpServerResponse.jsonUnsafe({ error: "the corrected payload must be JSON" }, { status: 400 })
+        if (valid === "invalid") return problem(400, "the corrected payload must be JSON")
       }
       const result = yield* parked.replay(id, body.trim() === "" ? undefined : new TextEncoder().encode(body))
       switch (result._tag) {
         case "NotFound":
-          return HttpServerResponse.jsonUnsafe({ error: "not found" }, { status: 404 })
+          return problem(404, "no parked message with this id")
         case "AlreadyReplayed":
-          return HttpServerResponse.jsonUnsafe({ status: "already_replayed", msgId: result.msgId }, { status: 409 })
+          return problem(409, "already replayed", { detail: "a parked message is replayed at most once", msgId: result.msgId })
         case "Replayed":
           return HttpServerResponse.jsonUnsafe({ status: "replayed", msgId: result.msgId })
       }

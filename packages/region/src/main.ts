@@ -1,10 +1,11 @@
 /**
  * The region deployable: one process per region. Composes every Layer and
  * launches. Boot order (by Layer dependencies): config from `sites/` ->
- * logger -> Postgres (migrations) + NATS -> readiness, parked messages,
- * outbox relay, inbox pruning -> HTTP server (health + `/v1/parked`).
- * A bad site file or an unknown region stops the launch with a message that
- * names the file and field.
+ * logger -> Postgres (migrations) + NATS -> governance (validated against
+ * the mesh), readiness, parked messages, outbox relay, inbox pruning -> HTTP
+ * server (health, `/v1/parked`, `/v1/governance`). A bad site or governance
+ * file, or an unknown region, stops the launch with a message that names the
+ * file and field.
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Layer } from "effect"
@@ -15,10 +16,12 @@ import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
 import { FaultInjector, InboxPruner, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
+import { GovernanceRoutes } from "./GovernanceRoutes.ts"
 import { HealthRoutes } from "./HealthRoutes.ts"
 import { ParkedRoutes } from "./ParkedRoutes.ts"
 import { Readiness } from "./Readiness.ts"
 import { RegionContext } from "./RegionContext.ts"
+import { RegionGovernance } from "./RegionGovernance.ts"
 import { regionMigrations } from "./regionMigrations.ts"
 
 const LoggerLive = Layer.unwrap(
@@ -43,8 +46,8 @@ const EngineLive = Layer.unwrap(
     ))
 ).pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
 
-export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes)).pipe(
-  Layer.provide(Layer.mergeAll(Readiness.layer, EngineLive)),
+export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes)).pipe(
+  Layer.provide(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance)),
   Layer.provide(MigrationsLive),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))
 )

@@ -4,5 +4,6 @@
  */
 import type { Migrations } from "@logimesh/db"
 import { engineMigrations } from "@logimesh/engine"
+import { governanceMigrations } from "@logimesh/governance"
 
-export const regionMigrations: Migrations = { ...engineMigrations }
+export const regionMigrations: Migrations = { ...engineMigrations, ...governanceMigrations }

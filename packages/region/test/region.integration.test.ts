@@ -4,7 +4,7 @@
  * coming back, and a bad site file stops the launch naming file and field.
  */
 import { spawn } from "node:child_process"
-import { cpSync, writeFileSync } from "node:fs"
+import { cpSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, makeTestRunDir, startTestNats, type TestDatabase, type TestNats, type TestRunDir } from "@logimesh/testkit"
@@ -86,6 +86,11 @@ describe("region process", () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
     expect(health.status).toBe(200)
 
+    // Governance was loaded and migrated: the rejection log answers (empty on a fresh database).
+    const rejections = await fetch(`http://127.0.0.1:${port}/v1/governance/ownership-rejections`)
+    expect(rejections.status).toBe(200)
+    expect(await rejections.json()).toEqual({ rejections: [] })
+
     // Every log line is pino JSON carrying the region.
     const firstLine = region.output().split("\n").find((line) => line.startsWith("{"))
     expect(JSON.parse(firstLine ?? "{}")).toMatchObject({ service: "region", region: "eu-west" })
@@ -129,6 +134,27 @@ describe("region process", () => {
     const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
     expect(message).toContain(bad)
     expect(message).toContain("inventoryOwner")
+  })
+
+  it("refuses to launch on a broken governance entry, naming the file and the field", async () => {
+    const sites = join(dir.path, "bad-governance")
+    cpSync(join(repoRoot, "sites"), sites, { recursive: true })
+    const ownership = join(sites, "governance/ownership.json")
+    const policy = JSON.parse(readFileSync(ownership, "utf8")) as { objects: { PickTask: Record<string, Array<string>> } }
+    policy.objects.PickTask["confirm_pick"] = ["FORKLIFT"]
+    writeFileSync(ownership, JSON.stringify(policy))
+    const region = startRegion({
+      LOGIMESH_REGION: "eu-west",
+      LOGIMESH_SITES_DIR: sites,
+      NATS_URL: nats.url,
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(await freePort())
+    })
+    regions.push(region)
+    expect(await region.exited).not.toBe(0)
+    const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
+    expect(message).toContain(ownership)
+    expect(message).toContain("objects.PickTask.confirm_pick.0")
   })
 
   it("refuses to launch for a region that is not declared", async () => {
