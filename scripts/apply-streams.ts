@@ -4,7 +4,7 @@
  * prints created / updated / unchanged per stream and consumer; refuses to
  * re-create a stream whose retention changed.
  *
- *   node scripts/apply-streams.ts [--hub nats://127.0.0.1:4222] [--sites sites] [--dry-run]
+ *   npm run apply-streams -- [--hub nats://127.0.0.1:4222] [--sites sites] [--dry-run]
  *
  * Defaults come from NATS_URL and LOGIMESH_SITES_DIR (through ProcessSettings).
  */

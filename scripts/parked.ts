@@ -1,9 +1,9 @@
 /**
  * Operator CLI for parked messages, over the region's HTTP API.
  *
- *   node scripts/parked.ts list [--status parked|replayed] [--api URL]
- *   node scripts/parked.ts show <id> [--api URL]
- *   node scripts/parked.ts replay <id> [--payload file.json] [--api URL]
+ *   npm run parked -- list [--status parked|replayed] [--api URL]
+ *   npm run parked -- show <id> [--api URL]
+ *   npm run parked -- replay <id> [--payload file.json] [--api URL]
  *
  * `--api` defaults to http://127.0.0.1:<HTTP_PORT>. Exit codes: 0 ok,
  * 1 failed (HTTP error or unreachable), 2 usage, 3 already replayed.
@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { ProcessSettings } from "@logimesh/config"
 
-const usage = "usage: node scripts/parked.ts list [--status parked|replayed] | show <id> | replay <id> [--payload file] [--api URL]"
+const usage = "usage: npm run parked -- list [--status parked|replayed] | show <id> | replay <id> [--payload file] [--api URL]"
 
 const args = process.argv.slice(2)
 const option = (name: string): string | undefined => {

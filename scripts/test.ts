@@ -5,7 +5,7 @@
  * when anything failed. Extra arguments go to vitest (e.g. a file filter).
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, readFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 
 const root = join(import.meta.dirname, "..")
@@ -34,6 +34,8 @@ const staticChecks = [
 
 mkdirSync(join(root, ".test-runs"), { recursive: true })
 const report = join(root, ".test-runs/vitest-report.json")
+// A vitest that dies before writing its report must not be credited with the previous run's counts.
+rmSync(report, { force: true })
 const vitestOk = step("tests (vitest: unit + integration, real NATS and Postgres)", join(root, "node_modules/vitest/vitest.mjs"), [
   "run",
   "--reporter=default",

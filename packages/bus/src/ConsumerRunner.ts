@@ -56,6 +56,15 @@ export interface ConsumerRunnerShape {
   readonly run: <E, R>(spec: ConsumerSpec<E, R>) => Effect.Effect<void, BusError, R | Scope.Scope>
 }
 
+/**
+ * How long the runner keeps retrying to park a message on its last allowed
+ * delivery (the DLQ stream unreachable) before it gives up and logs an error.
+ * The message then stays in its stream, unacked and no longer delivered: an
+ * operator re-drives it (`redriveConsumer`). A crash of the process on the
+ * last delivery leaves a message the same way (see ARCHITECTURE.md).
+ */
+export const lastDeliveryParkPatience = Duration.minutes(2)
+
 export const defaultRetryDelay = (deliveryCount: number): Duration.Duration =>
   Duration.millis(Math.min(60_000, 500 * 2 ** Math.max(0, deliveryCount - 1)))
 
@@ -146,7 +155,17 @@ const make = Effect.gen(function*() {
             publishRaw(dlq, spec.deadLetterSubject, message.data, parkMsgId(message), parkHeaders(msg, message, reason, detail), undefined),
           catch: (cause) => classifyBusError(`park ${label} seq ${message.streamSequence}`, cause)
         }).pipe(
-          Effect.retry({ schedule: Schedule.exponential(Duration.millis(100)), times: 4 }),
+          // Keep the message ours while retrying: `working()` resets the server's ack timer.
+          Effect.tapError(() => Effect.sync(() => msg.working())),
+          Effect.retry({
+            schedule: message.deliveryCount >= maxDeliver
+              // The last allowed delivery: a nak would not be redelivered, so keep trying to park
+              // (up to `lastDeliveryParkPatience`) rather than give the message up.
+              ? Schedule.min([Schedule.exponential(Duration.millis(100)), Schedule.spaced(Duration.seconds(5))]).pipe(
+                Schedule.upTo({ duration: lastDeliveryParkPatience })
+              )
+              : Schedule.exponential(Duration.millis(100)).pipe(Schedule.upTo({ duration: Duration.seconds(2) }))
+          }),
           Effect.matchEffect({
             onSuccess: () =>
               // No reason argument: servers before 2.11 ignore a `+TERM <reason>` reply entirely (the reason is in the DLQ headers).

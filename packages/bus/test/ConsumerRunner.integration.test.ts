@@ -14,6 +14,7 @@ import { BusHeaders } from "../src/BusHeaders.ts"
 import type { BusMessage } from "../src/BusMessage.ts"
 import { ConsumerRunner, type ConsumerSpec } from "../src/ConsumerRunner.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
+import { NatsConnection } from "../src/NatsConnection.ts"
 import { Outcome } from "../src/Outcome.ts"
 import { consumerTarget } from "../src/StreamDefinitions.ts"
 import { Subjects } from "../src/Subjects.ts"
@@ -209,6 +210,44 @@ describe("ConsumerRunner", () => {
     expect(oldCalls).toBe(1)
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await next.stop()
+  })
+
+  it("on the last allowed delivery, keeps trying to park until the DLQ stream is reachable", async () => {
+    const c = await setup("late-dlq", { maxDeliver: 1 })
+    const token = randomToken()
+    const lateDlqSubject = `dlqx.${token}.late`
+    let calls = 0
+    await c.start(
+      () => Effect.sync(() => (calls += 1)).pipe(Effect.as(Outcome.Park({ reason: "Undecodable", detail: "bad" }))),
+      { deadLetterSubject: lateDlqSubject }
+    )
+    // Until the DLQ stream exists, a stand-in answers every park attempt with a JetStream error, and counts them.
+    let attempts = 0
+    const client = await run(rt(), NatsConnection.use((n) => Effect.succeed(n.client)))
+    const standIn = client.subscribe(lateDlqSubject, {
+      callback: (_error, msg) => {
+        attempts += 1
+        msg.respond(encode(JSON.stringify({ error: { code: 503, err_code: 10039, description: "stream unavailable (test)" } })))
+      }
+    })
+    await client.flush()
+    await c.publish("needs parking", `${site}:late-dlq:1`)
+    // Past the budget a non-final delivery gets (about 2 s): only the last-delivery patience keeps it going.
+    await waitFor("park retried for more than 2 s", async () => (attempts >= 8 ? true : undefined), { timeoutMs: 30_000 })
+    expect(calls).toBe(1)
+    expect((await c.info()).num_ack_pending).toBe(1)
+    standIn.unsubscribe()
+    const lateStream = `LATE_${token}`
+    await run(rt(), applyStreams({ streams: [testStream({ name: lateStream, subjects: [`dlqx.${token}.>`] })], consumers: [] }))
+    const manager = await jsm(rt())
+    await waitFor("parked once the DLQ stream exists", async () =>
+      (await manager.streams.info(lateStream)).state.messages === 1 ? true : undefined, { timeoutMs: 20_000 })
+    await waitFor("original settled", async () => ((await c.info()).num_ack_pending === 0 ? true : undefined))
+    const parked = await manager.streams.getMessage(lateStream, { last_by_subj: lateDlqSubject })
+    expect(decode(parked?.data ?? new Uint8Array())).toBe("needs parking")
+    expect(parked?.header?.get(BusHeaders.parkReason)).toBe("Undecodable")
+    expect(calls).toBe(1)
+    await c.stop()
   })
 
   it("refuses to run a consumer that does not exist", async () => {

@@ -15,6 +15,9 @@ export const natsUrl = Config.String("NATS_URL").pipe(Config.withDefault("nats:/
 /** Postgres connection string; a secret. */
 export const databaseUrl = Config.Redacted("DATABASE_URL")
 
+/** The topology runner: an existing Postgres server for the region databases, instead of private clusters. */
+export const existingDatabaseUrl = Config.option(Config.Redacted("DATABASE_URL"))
+
 export const httpPort = Config.Port("HTTP_PORT").pipe(Config.withDefault(8080))
 
 /** Interface the HTTP server binds; 0.0.0.0 inside a container. */

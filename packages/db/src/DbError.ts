@@ -10,6 +10,11 @@ export class SerializationFailure extends Schema.TaggedError<SerializationFailur
 }) {}
 export class Deadlock extends Schema.TaggedError<Deadlock>()("Deadlock", { message: Schema.String }) {}
 export class ConnectionLost extends Schema.TaggedError<ConnectionLost>()("ConnectionLost", { message: Schema.String }) {}
+/** The database or the pool is momentarily out of something: connections, a lock (NOWAIT), time (statement timeout). */
+export class ResourceBusy extends Schema.TaggedError<ResourceBusy>()("ResourceBusy", {
+  message: Schema.String,
+  sqlState: Schema.optional(Schema.String)
+}) {}
 export class UniqueViolation extends Schema.TaggedError<UniqueViolation>()("UniqueViolation", {
   message: Schema.String,
   constraint: Schema.optional(Schema.String)
@@ -27,13 +32,19 @@ export const DbErrorReason = Schema.Union([
   SerializationFailure,
   Deadlock,
   ConnectionLost,
+  ResourceBusy,
   UniqueViolation,
   ConstraintViolation,
   QueryFailed
 ])
 export type DbErrorReason = typeof DbErrorReason.Type
 
-const retryableTags: ReadonlySet<DbErrorReason["_tag"]> = new Set(["SerializationFailure", "Deadlock", "ConnectionLost"])
+const retryableTags: ReadonlySet<DbErrorReason["_tag"]> = new Set([
+  "SerializationFailure",
+  "Deadlock",
+  "ConnectionLost",
+  "ResourceBusy"
+])
 
 export class DbError extends Schema.TaggedError<DbError>()("DbError", {
   /** What the caller was doing, e.g. `order.appendEvents`. */
@@ -73,6 +84,11 @@ export const classifyDbError = (operation: string, cause: unknown): DbError => {
     : code !== undefined && code.startsWith("23")
     ? new ConstraintViolation(withConstraint)
     // 08xxx connection exceptions, 57P01-03 admin shutdown / crash / cannot connect now
+    // 53xxx insufficient resources (too many connections, out of memory/disk), 57014 statement timeout /
+    // cancel, 55P03 lock not available (NOWAIT), and pg-pool finding no free connection in time
+    : (code !== undefined && (code.startsWith("53") || code === "57014" || code === "55P03")) ||
+        /timeout exceeded when trying to connect/i.test(message)
+    ? new ResourceBusy(code === undefined ? { message } : { message, sqlState: code })
     : (code !== undefined && (code.startsWith("08") || code.startsWith("57P"))) ||
         (code !== undefined && connectionErrorCodes.has(code)) ||
         /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)

@@ -11,6 +11,7 @@ export {
   DbError,
   DbErrorReason,
   QueryFailed,
+  ResourceBusy,
   SerializationFailure,
   UniqueViolation
 } from "./DbError.ts"

@@ -87,11 +87,15 @@ describe("Db", () => {
   it("classifies a real deadlock as retryable", async () => {
     await run(Db.use((db) =>
       db.use("seed", (k) => k.withTables<Tables>().insertInto("parcel").values([{ id: "a", weight: 0, site: null }, { id: "b", weight: 0, site: null }]).execute())))
-    const lockBoth = (first: string, second: string) =>
+    // Each transaction locks its first row, then waits (in JS, no sleep) until the other holds its own
+    // before reaching for the second: a deadlock every time, which Postgres breaks by failing one.
+    const holding = { a: Promise.withResolvers<void>(), b: Promise.withResolvers<void>() }
+    const lockBoth = (first: "a" | "b", second: "a" | "b") =>
       Db.use((db) =>
         db.transaction(`lock ${first} then ${second}`, async (t) => {
           await t.withTables<Tables>().updateTable("parcel").set({ weight: 1 }).where("id", "=", first).execute()
-          await sql`SELECT pg_sleep(0.3)`.execute(t)
+          holding[first].resolve()
+          await holding[second].promise
           await t.withTables<Tables>().updateTable("parcel").set({ weight: 1 }).where("id", "=", second).execute()
         }))
     const exits = await Effect.runPromise(

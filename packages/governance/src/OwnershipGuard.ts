@@ -63,14 +63,16 @@ const make = (policy: OwnershipPolicy) =>
           business_key: violation.businessKey ?? null,
           message_id: messageId ?? null,
           reason: violation.message
-        }).execute())
+        }).onConflict((oc) => oc.columns(["message_id", "object", "transition"]).where("message_id", "is not", null).doNothing())
+          .returning("id").execute()).pipe(Effect.map((rows) => rows.length > 0))
 
     const enforce: OwnershipGuardShape["enforce"] = (change, context) => {
       const checked = checkOwnership(policy, change)
       if (Result.isSuccess(checked)) return Effect.succeed(checked.success)
       const violation = checked.failure
       return record(violation, context?.messageId).pipe(
-        Effect.andThen(Metric.update(ownershipRejectionsOf(violation), 1)),
+        // Counted once per refused message: a redelivery of the same message is neither recorded nor counted again.
+        Effect.tap((firstTime) => (firstTime ? Metric.update(ownershipRejectionsOf(violation), 1) : Effect.void)),
         Effect.andThen(Effect.logWarning("ownership violation").pipe(Effect.annotateLogs({ reason: violation.message }))),
         Effect.andThen(Effect.fail(violation))
       )

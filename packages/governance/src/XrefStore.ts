@@ -68,6 +68,10 @@ export class XrefKindMismatch extends Schema.TaggedError<XrefKindMismatch>()("Xr
   expected: CanonicalKind,
   got: CanonicalKind
 }) {
+  get isRetryable(): boolean {
+    return false
+  }
+
   override get message(): string {
     return `${this.namespace} ids stand for a ${this.expected}, not a ${this.got}`
   }

@@ -51,5 +51,13 @@ export const governanceMigrations: Migrations = {
       await sql`CREATE UNIQUE INDEX governance_xref_one_to_one ON governance_xref (namespace, scope, canonical_kind, canonical_id)
         WHERE namespace IN ('erp_order_number', 'wes_order_id', 'dispatch_shipment_id')`.execute(db)
     }
+  },
+  "governance/0002_ownership_rejection_once_per_message": {
+    // A redelivered refused message (a lost term(), a crash before the park) is recorded once.
+    up: async (db) => {
+      await sql`
+        CREATE UNIQUE INDEX governance_ownership_rejection_once ON governance_ownership_rejection (message_id, object, transition)
+        WHERE message_id IS NOT NULL`.execute(db)
+    }
   }
 }

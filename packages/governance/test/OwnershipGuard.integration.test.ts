@@ -41,7 +41,7 @@ describe("OwnershipGuard", () => {
         for (const sender of allSystems) {
           const labels = { object: row.object, transition: row.transition, sender }
           const before = yield* counted(labels)
-          const exit = yield* Effect.exit(guard.enforce({ ...row, sender, businessKey: `BK-${row.object}` }, { messageId: `msg-${row.transition}-${sender}` }))
+          const exit = yield* Effect.exit(guard.enforce({ ...row, sender, businessKey: `BK-${row.object}` }, { messageId: `msg-${row.transition}-${row.site ?? "-"}-${sender}` }))
           const after = yield* counted(labels)
           if (row.owners.includes(sender)) {
             expect(Exit.isSuccess(exit)).toBe(true)
@@ -61,7 +61,7 @@ describe("OwnershipGuard", () => {
             owners: [...row.owners],
             site: row.site ?? null,
             business_key: `BK-${row.object}`,
-            message_id: `msg-${row.transition}-${sender}`
+            message_id: `msg-${row.transition}-${row.site ?? "-"}-${sender}`
           })
           expect(latest?.reason).toContain(`${sender} may not ${row.transition} ${row.object}`)
         }
@@ -71,5 +71,24 @@ describe("OwnershipGuard", () => {
     })
     const rows = await Effect.runPromise(program.pipe(Effect.provide(layer)))
     expect(rows).toBeGreaterThan(100)
+  })
+
+  it("records and counts a redelivered refusal once", async () => {
+    const change = { object: "SalesOrder", transition: "cancel", sender: "WES", businessKey: "SO-redelivered" } as const
+    const labels = { object: "SalesOrder", transition: "cancel", sender: "WES" }
+    const program = Effect.gen(function*() {
+      const guard = yield* OwnershipGuard
+      const before = yield* counted(labels)
+      const first = yield* Effect.exit(guard.enforce(change, { messageId: "msg-redelivered" }))
+      const second = yield* Effect.exit(guard.enforce(change, { messageId: "msg-redelivered" }))
+      const after = yield* counted(labels)
+      const rows = (yield* guard.recentRejections(1_000)).filter((r) => r.message_id === "msg-redelivered")
+      return { first, second, delta: after - before, rows: rows.length }
+    })
+    const result = await Effect.runPromise(program.pipe(Effect.provide(layer)))
+    // Both deliveries are refused (the caller parks), but the audit trail and the metric see one refusal.
+    expect(Exit.isFailure(result.first) && Exit.isFailure(result.second)).toBe(true)
+    expect(result.rows).toBe(1)
+    expect(result.delta).toBe(1)
   })
 })

@@ -12,46 +12,9 @@ import {
   eventData,
   type InvalidMessage,
   OrderReleased,
-  OrderReleasedEvent,
-  type ServiceLevel
+  OrderReleasedEvent
 } from "../src/index.ts"
-
-const v1Data = {
-  order: "ORD-1001",
-  shipFrom: "dc-rotterdam",
-  lines: [{ lineNumber: 1, item: "SKU-42", quantity: { amount: "12", unit: "EA" }, requestedShipDate: "2025-06-03" }],
-  releasedAt: "2025-06-01T14:05:00+02:00"
-}
-
-const envelopeJson = (schemaversion: number, data: unknown) =>
-  JSON.stringify({
-    specversion: "1.0",
-    id: `erp-${schemaversion}-1`,
-    source: "/erp/sap-s4",
-    type: "com.logimesh.order.released",
-    time: "2025-06-01T12:05:01Z",
-    datacontenttype: "application/json",
-    correlationid: "ORD-1001",
-    region: "eu-west",
-    site: "dc-rotterdam",
-    businesskey: "ORD-1001",
-    schemaversion,
-    sourcesystem: "ERP",
-    sequence: 17,
-    data
-  })
-
-/** Code that exists only since v2: it needs the service level. */
-const carrierServiceFor = (event: OrderReleased): string => {
-  const byLevel: Record<ServiceLevel, string> = {
-    STANDARD: "ROAD-48H",
-    ECONOMY: "ROAD-72H",
-    EXPRESS: "ROAD-24H",
-    NEXT_DAY: "AIR-NEXT-DAY",
-    SAME_DAY: "COURIER"
-  }
-  return `${event.order}:${byLevel[event.serviceLevel]}`
-}
+import { carrierServiceFor, envelopeJson, v1Data } from "./orderReleasedFixtures.ts"
 
 const read = (json: string) =>
   Effect.runSyncExit(decodeStructured(json).pipe(Effect.flatMap(decodeEvent(OrderReleasedEvent))))

@@ -8,7 +8,7 @@
  * file and field.
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Layer } from "effect"
+import { Cause, Effect, Layer, References } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import { JetStreamPublisher, NatsConnection } from "@logimesh/bus"
@@ -25,8 +25,11 @@ import { RegionGovernance } from "./RegionGovernance.ts"
 import { regionMigrations } from "./regionMigrations.ts"
 
 const LoggerLive = Layer.unwrap(
-  Effect.map(Effect.option(ProcessSettings.regionId), (region) =>
-    PinoLoggerLayer(region._tag === "Some" ? { service: "region", region: region.value } : { service: "region" }))
+  Effect.map(Effect.all([Effect.option(ProcessSettings.regionId), ProcessSettings.logLevel]), ([region, level]) =>
+    Layer.merge(
+      PinoLoggerLayer(region._tag === "Some" ? { service: "region", region: region.value } : { service: "region" }),
+      Layer.succeed(References.MinimumLogLevel, level)
+    ))
 )
 
 const MigrationsLive = Layer.effectDiscard(runMigrations(regionMigrations))

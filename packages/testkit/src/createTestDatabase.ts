@@ -1,10 +1,15 @@
 /**
  * A fresh, uniquely named Postgres database for one test file, on the server
- * named by `testPostgresUrl()`. `drop()` terminates its connections and drops
- * it (idempotent; call it from `afterAll`).
+ * named by `testPostgresAdminUrl()`: `LOGIMESH_TEST_PG_URL` (default the
+ * machine's server), or with `LOGIMESH_TEST_BACKEND=containers` one Postgres
+ * container shared by the test process (started on first use; testcontainers'
+ * reaper removes it when the process ends). `drop()` terminates its
+ * connections and drops it (idempotent; call it from `afterAll`).
  */
 import pg from "pg"
-import { testPostgresUrl } from "./testPostgresUrl.ts"
+import { selectTestBackend } from "./selectTestBackend.ts"
+import { type ContainerPostgres, startContainerPostgres } from "./startContainerPostgres.ts"
+import { testPostgresUrl } from "./testBackendSettings.ts"
 import { randomSuffix } from "./testRunDir.ts"
 
 export interface TestDatabase {
@@ -32,7 +37,21 @@ const withAdmin = async <A>(adminUrl: string, use: (client: pg.Client) => Promis
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, "\"\"")}"`
 
-export const createTestDatabase = async (label: string, adminUrl: string = testPostgresUrl()): Promise<TestDatabase> => {
+let sharedContainer: Promise<ContainerPostgres> | undefined
+
+/** The admin URL test databases are created through, for the selected backend. */
+export const testPostgresAdminUrl = async (): Promise<string> => {
+  if ((await selectTestBackend()) === "process") return testPostgresUrl()
+  sharedContainer ??= startContainerPostgres().catch((error: unknown) => {
+    sharedContainer = undefined
+    throw error
+  })
+  return (await sharedContainer).adminUrl
+}
+
+/** `adminUrl`, when given, names the server and bypasses backend selection. */
+export const createTestDatabase = async (label: string, adminUrlOrDefault?: string): Promise<TestDatabase> => {
+  const adminUrl = adminUrlOrDefault ?? (await testPostgresAdminUrl())
   const name = testDatabaseName(label)
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(name)}`))
   const url = new URL(adminUrl)

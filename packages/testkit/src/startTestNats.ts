@@ -3,10 +3,16 @@
  * store dir, removed by `stop()` (call it from `afterAll`, it is idempotent).
  * `restart()` brings it back on the same ports and store (after a test killed
  * it through `server.process`), and `server` then names the new process.
+ *
+ * With `LOGIMESH_TEST_BACKEND=containers` (see selectTestBackend.ts) the
+ * server runs in a container instead: `url` and `stop()` behave the same;
+ * `server` and `restart()` need a local process and throw, saying so.
  */
 import { freePort, type NatsServer, startNatsServer } from "@logimesh/topology"
 import { join } from "node:path"
 import { reapOnExit } from "./reapOnExit.ts"
+import { selectTestBackend } from "./selectTestBackend.ts"
+import { startContainerNats } from "./startContainerNats.ts"
 import { makeTestRunDir } from "./testRunDir.ts"
 
 export interface TestNats {
@@ -18,7 +24,28 @@ export interface TestNats {
   stop(): Promise<void>
 }
 
-export const startTestNats = async (label = "nats"): Promise<TestNats> => {
+export const startTestNats = async (label = "nats"): Promise<TestNats> =>
+  (await selectTestBackend()) === "containers" ? startContainerTestNats(label) : startProcessTestNats(label)
+
+const startContainerTestNats = async (label: string): Promise<TestNats> => {
+  const container = await startContainerNats()
+  const noProcess = (what: string) =>
+    new Error(`${label}: ${what} needs a local nats-server process; LOGIMESH_TEST_BACKEND=containers runs it in a container`)
+  let stopped: Promise<void> | undefined
+  return {
+    url: container.url,
+    get server(): NatsServer {
+      throw noProcess("server")
+    },
+    restart: () => Promise.reject(noProcess("restart()")),
+    stop: () => {
+      stopped ??= container.stop()
+      return stopped
+    }
+  }
+}
+
+const startProcessTestNats = async (label: string): Promise<TestNats> => {
   const dir = makeTestRunDir(label)
   const first = await startNatsServer({
     role: "standalone",

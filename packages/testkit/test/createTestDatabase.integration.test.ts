@@ -4,7 +4,7 @@
  */
 import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase, testDatabaseName, testPostgresUrl } from "../src/index.ts"
+import { createTestDatabase, type TestDatabase, testDatabaseName, testPostgresAdminUrl } from "../src/index.ts"
 
 const created: Array<TestDatabase> = []
 
@@ -13,7 +13,7 @@ afterAll(async () => {
 })
 
 const databaseExists = async (name: string): Promise<boolean> => {
-  const admin = new pg.Client({ connectionString: testPostgresUrl() })
+  const admin = new pg.Client({ connectionString: await testPostgresAdminUrl() })
   await admin.connect()
   try {
     const result = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])

@@ -1,7 +1,8 @@
 /**
- * A child process the topology owns: started detached in its own process
- * group (so `down` can reap the whole group), output appended to a log file,
- * and stopped (SIGTERM, then SIGKILL after a grace period) or killed outright.
+ * A child process the topology owns: output appended to a log file, stopped
+ * (SIGTERM, then SIGKILL after a grace period) or killed outright. Detached
+ * ones (the topology CLI's) get their own process group, which stop/kill
+ * signal as a whole; others stay in the caller's group and are signalled by pid.
  */
 import { spawn } from "node:child_process"
 import { closeSync, openSync } from "node:fs"
@@ -33,7 +34,9 @@ export const spawnManaged = (options: SpawnOptions): ManagedProcess => {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ["ignore", log, log],
-    detached: true
+    // Detached: its own process group, outliving this process (the topology CLI). Otherwise it stays in
+    // ours, so a Ctrl-C or a CI job kill that reaches our group reaches it too (tests).
+    detached: options.detached === true
   })
   closeSync(log)
   if (options.detached === true) child.unref()

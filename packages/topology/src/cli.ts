@@ -9,18 +9,23 @@
  *   compose [--check]             render infra/docker-compose.yml (+ NATS configs); --check fails when stale
  *
  * Common flags: --state-dir DIR (default .logimesh/topology), --sites DIR (default sites/).
- * The only place of this package that reads the environment: DATABASE_URL
- * (use that server for the region databases instead of private clusters),
- * and the environment handed to spawned processes.
+ * DATABASE_URL (through `ProcessSettings.existingDatabaseUrl`) puts the
+ * region databases on that server instead of private clusters; spawned
+ * processes inherit this process's environment.
  */
-import { loadMeshConfig } from "@logimesh/config"
-import { Effect } from "effect"
+import { loadMeshConfig, ProcessSettings } from "@logimesh/config"
+import { Effect, Option, Redacted } from "effect"
 import { relative } from "node:path"
+
+const existingDatabaseUrl = (): Promise<string | undefined> =>
+  Effect.runPromise(
+    Effect.map(ProcessSettings.existingDatabaseUrl, (url) => Option.getOrUndefined(Option.map(url, Redacted.value)))
+  )
 import { parseArgs } from "node:util"
 import { checkComposeFiles, writeComposeFiles } from "./composeFile.ts"
 import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, type TopologyOptions, upTopology } from "./Topology.ts"
 
-const USAGE = `usage: node packages/topology/src/cli.ts <command> [args] [--state-dir DIR] [--sites DIR]
+const USAGE = `usage: npm run topology -- <command> [args] [--state-dir DIR] [--sites DIR]
   up [--fresh] [--no-regions] | down | status
   start|stop|kill|restart <name> | cut|restore <site> | compose [--check]`
 
@@ -90,7 +95,7 @@ const run = async (): Promise<number> => {
       const topology = await upTopology({
         ...options,
         ...(values.sites === undefined ? {} : { sitesDir: values.sites }),
-        databaseUrl: process.env.DATABASE_URL,
+        databaseUrl: await existingDatabaseUrl(),
         fresh: values.fresh,
         ...(values["no-regions"] ? { withRegions: false } : {})
       })
@@ -129,7 +134,7 @@ const run = async (): Promise<number> => {
       if (values.check) {
         const stale = checkComposeFiles(mesh)
         for (const file of stale) say(`stale: ${shortPath(file)}`)
-        if (stale.length > 0) say("run: node packages/topology/src/cli.ts compose")
+        if (stale.length > 0) say("run: npm run topology -- compose")
         return stale.length === 0 ? 0 : 1
       }
       for (const file of writeComposeFiles(mesh)) say(`wrote ${shortPath(file)}`)
