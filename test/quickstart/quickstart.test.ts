@@ -8,7 +8,7 @@
  * `afterAll` stops whatever is still recorded, also when a test failed.
  */
 import { execFile } from "node:child_process"
-import { cpSync } from "node:fs"
+import { cpSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { makeTestRunDir } from "@logimesh/testkit"
@@ -73,6 +73,9 @@ afterAll(async () => {
   if (recordedProcesses().some((p) => isProcessAlive(p.pid, p.startTime))) {
     await loadTopology({ stateDir }).down().catch((error: unknown) => console.error(`fallback down failed: ${String(error)}`))
   }
+  // A cluster placed outside the state dir (a clone under a private home, see postgresClusterDir) goes too.
+  const state = readTopologyState(stateDir)
+  for (const c of state?.components ?? []) if (c.kind === "postgres") rmSync(c.clusterDir, { recursive: true, force: true })
   runDir.remove()
 }, 60_000)
 

@@ -5,7 +5,7 @@
  * postmaster and its backends). Postgres refuses to run as root, so as root
  * every command runs through `runuser -u postgres` and the cluster dir is
  * chown'ed to postgres; every parent dir must be traversable by that user
- * (o+x), which holds for /work/main on this machine.
+ * (o+x): `postgresClusterDir` picks such a place.
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { execFileSync } from "node:child_process"

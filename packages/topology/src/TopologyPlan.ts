@@ -15,6 +15,7 @@ import { join } from "node:path"
 import { withDatabase } from "./ensureDatabase.ts"
 import { freePort } from "./freePort.ts"
 import { clientUrl } from "./NatsServerConfig.ts"
+import { postgresClusterDir } from "./postgresClusterDir.ts"
 import { hubLeafAdvertise } from "./TcpFaultProxy.ts"
 import type { Component, TopologyState } from "./TopologyState.ts"
 
@@ -116,7 +117,7 @@ export const planTopology = async (mesh: MeshConfig, options: PlanOptions): Prom
         region: region.id,
         host,
         port: pgPort,
-        clusterDir: join(options.stateDir, "postgres", region.id),
+        clusterDir: postgresClusterDir(options.stateDir, region.id),
         ...stopped
       })
       databaseUrl = `postgres://postgres@${host}:${pgPort}/${region.database}`

@@ -52,6 +52,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (topology !== undefined) await topology.down().catch(() => undefined)
+  // A cluster placed outside the state dir (a clone under a private home, see postgresClusterDir) goes too.
+  for (const c of topology?.state.components ?? []) if (c.kind === "postgres") rmSync(c.clusterDir, { recursive: true, force: true })
   rmSync(runDir, { recursive: true, force: true })
 }, 60_000)
 
