@@ -7,14 +7,19 @@
  * sourced streams keep `Nats-Msg-Id`, and the hub silently drops an id it has
  * already seen (FIELD-NOTES pitfall 4).
  *
- * `publishAll` pipelines many publishes (a sliding window of acks in flight)
- * and waits for every ack; it is the throughput path (outbox relay, bursts).
+ * `publishBatch` pipelines many publishes (a sliding window of acks in
+ * flight, one reply subscription, see `JetStreamBatchPublisher.ts`) and
+ * returns every message's own result; `publishAll` is the same, failing with
+ * the first error. They are the throughput path (outbox relay, bursts).
  */
 import { type JetStreamClient, type PubAck } from "@nats-io/jetstream"
 import { headers as makeHeaders, type MsgHdrs } from "@nats-io/transport-node"
-import { Context, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Result } from "effect"
 import { BadRequest, BusError, classifyBusError } from "./BusError.ts"
+import { makeBatchPublisher, type OutgoingMessage, type PublishAck, type PublishResult } from "./JetStreamBatchPublisher.ts"
 import { NatsConnection } from "./NatsConnection.ts"
+
+export type { OutgoingMessage, PublishAck, PublishResult } from "./JetStreamBatchPublisher.ts"
 
 export interface PublishOptions {
   /** `Nats-Msg-Id`: globally unique, stable across retries of the same logical message. */
@@ -26,25 +31,13 @@ export interface PublishOptions {
   readonly domain?: string
 }
 
-export interface OutgoingMessage {
-  readonly subject: string
-  readonly payload: Uint8Array
-  readonly msgId: string
-  readonly headers?: Readonly<Record<string, string>>
-  readonly expectLastSubjectSequence?: number
-}
-
-export interface PublishAck {
-  readonly stream: string
-  readonly seq: number
-  /** True when the stream already held this `msgId`; nothing new was stored. */
-  readonly duplicate: boolean
-}
-
 export interface PublishAllOptions {
+  /** Unused: a publish is routed by its subject (kept for callers that name the target's domain). */
   readonly domain?: string
-  /** Publishes awaiting their ack at once; default 512. */
+  /** Publishes awaiting their ack at once; default 1024. */
   readonly window?: number
+  /** A batch fails what is still unacked when no ack arrives for this long; default 5 s. */
+  readonly timeout?: Duration.Input
 }
 
 export interface JetStreamPublisherShape {
@@ -54,6 +47,11 @@ export interface JetStreamPublisherShape {
     messages: ReadonlyArray<OutgoingMessage>,
     options?: PublishAllOptions
   ) => Effect.Effect<ReadonlyArray<PublishAck>, BusError>
+  /** One result per message, in input order, once every publish has settled: its ack, or why it was not acked. */
+  readonly publishBatch: (
+    messages: ReadonlyArray<OutgoingMessage>,
+    options?: PublishAllOptions
+  ) => Effect.Effect<ReadonlyArray<PublishResult>>
 }
 
 const toHeaders = (record: Readonly<Record<string, string>> | undefined): MsgHdrs | undefined => {
@@ -102,48 +100,31 @@ const make = Effect.gen(function*() {
         catch: (cause) => classifyBusError(`publish ${subject}`, cause)
       })
 
+  const batches = yield* Effect.acquireRelease(
+    Effect.sync(() => makeBatchPublisher(nats.client, 5_000)),
+    (publisher) => Effect.sync(() => publisher.close())
+  )
+  const timeoutOf = (options: PublishAllOptions) =>
+    options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
+
+  const publishBatch = (messages: ReadonlyArray<OutgoingMessage>, options: PublishAllOptions = {}) =>
+    Effect.promise(() => batches.publishBatch(messages, Math.max(1, options.window ?? 1024), timeoutOf(options)))
+
   const publishAll = (messages: ReadonlyArray<OutgoingMessage>, options: PublishAllOptions = {}) =>
     Effect.suspend(() => {
-    const empty = messages.find((m) => m.msgId === "")
-    if (empty !== undefined) return Effect.fail(missingMsgId(empty.subject))
-    const js = nats.jetstream(options.domain)
-    const window = Math.max(1, options.window ?? 512)
-    const acks: Array<PublishAck | undefined> = new Array(messages.length)
-    let firstFailure: { readonly subject: string; readonly cause: unknown } | undefined
-    let next = 0
-    // Each lane sends its next publish as soon as its previous ack arrives: `window` acks stay in flight.
-    const lane = async (): Promise<void> => {
-      while (next < messages.length) {
-        const index = next++
-        const message = messages[index]
-        if (message === undefined) return
-        await publishRaw(
-          js,
-          message.subject,
-          message.payload,
-          message.msgId,
-          toHeaders(message.headers),
-          message.expectLastSubjectSequence
-        ).then(
-          (ack) => {
-            acks[index] = ack
-          },
-          (cause: unknown) => {
-            firstFailure ??= { subject: message.subject, cause }
-          }
-        )
-      }
-    }
-    return Effect.promise(() => Promise.all(Array.from({ length: Math.min(window, messages.length) }, lane))).pipe(
-      Effect.flatMap(() =>
-        firstFailure === undefined
-          ? Effect.succeed(acks.filter((ack): ack is PublishAck => ack !== undefined))
-          : Effect.fail(classifyBusError(`publishAll ${firstFailure.subject}`, firstFailure.cause))
-      )
-    )
+      const empty = messages.find((m) => m.msgId === "")
+      if (empty !== undefined) return Effect.fail(missingMsgId(empty.subject))
+      return Effect.flatMap(publishBatch(messages, options), (results) => {
+        const acks: Array<PublishAck> = []
+        for (const result of results) {
+          if (Result.isFailure(result)) return Effect.fail(result.failure)
+          acks.push(result.success)
+        }
+        return Effect.succeed(acks)
+      })
     })
 
-  return JetStreamPublisher.of({ publish, publishAll })
+  return JetStreamPublisher.of({ publish, publishAll, publishBatch })
 })
 
 export class JetStreamPublisher extends Context.Service<JetStreamPublisher, JetStreamPublisherShape>()(

@@ -33,8 +33,10 @@ export {
   type OutgoingMessage,
   type PublishAck,
   type PublishAllOptions,
-  type PublishOptions
+  type PublishOptions,
+  type PublishResult
 } from "./JetStreamPublisher.ts"
+export { type BatchPublisher, makeBatchPublisher } from "./JetStreamBatchPublisher.ts"
 export { ConsumerRunner, type ConsumerRunnerShape, type ConsumerSpec, defaultRetryDelay } from "./ConsumerRunner.ts"
 export { Subjects, subjectToken } from "./Subjects.ts"
 export {

@@ -14,7 +14,7 @@
  * `makeEngine` builds those services from layers and runs in-process
  * (benchmarks, tests, tools).
  */
-import { Cause, Context, Duration, Effect, Exit, Layer, ManagedRuntime, Result, type Scope } from "effect"
+import { Cause, Context, Duration, Effect, Exit, Latch, Layer, ManagedRuntime, Result, type Scope } from "effect"
 import {
   type BusError,
   type BusMessage,
@@ -102,7 +102,8 @@ export const runEngine = <C, E, S, R>(
     const runner = yield* ConsumerRunner
     const maxDeliver = yield* maxDeliverOf(options.input)
     const retryDelay = options.retryDelay ?? defaultRetryDelay
-    const committer = yield* makeGroupCommitter(entity.name, options.groupCommit)
+    const relayWakeUp = Latch.makeUnsafe(false)
+    const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, () => Latch.openUnsafe(relayWakeUp))
     const actors = yield* makeEntityActors(entity, committer, {
       outputSubject: options.outputSubject,
       ...(options.maxResident === undefined ? {} : { maxResident: options.maxResident }),
@@ -164,7 +165,7 @@ export const runEngine = <C, E, S, R>(
       handler
     })
 
-    const relay = options.relay === false ? undefined : yield* runOutboxRelay({ ...options.relay, region: options.region })
+    const relay = options.relay === false ? undefined : yield* runOutboxRelay({ ...options.relay, region: options.region, wakeUp: relayWakeUp })
     const holdTimeout = Duration.fromInputUnsafe(options.holdTimeout ?? Duration.minutes(10))
     yield* runHoldSweeper(entity.name, holdTimeout, Duration.millis(Math.max(250, Math.min(Duration.toMillis(holdTimeout) / 4, 60_000))))
 

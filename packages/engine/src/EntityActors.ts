@@ -20,7 +20,8 @@ import { EngineHeaders } from "./EngineHeaders.ts"
 import type { AuditRow, EngineStep, OutboxRow, RawInput, SourcePosition } from "./EngineStep.ts"
 import type { EntityDefinition } from "./EntityDefinition.ts"
 import type { GroupCommitter } from "./GroupCommitter.ts"
-import { type HeldInput, loadEntity } from "./loadEntity.ts"
+import { makeEntityLoader } from "./EntityLoader.ts"
+import type { HeldInput } from "./loadEntity.ts"
 
 export interface EngineInput<Command> {
   readonly key: string
@@ -67,7 +68,7 @@ export const makeEntityActors = <C, E, S, R>(
   entity: EntityDefinition<C, E, S, R>,
   committer: GroupCommitter,
   options: ActorOptions
-): Effect.Effect<EntityActors<C>, never, Scope.Scope> =>
+): Effect.Effect<EntityActors<C>, never, Db | Scope.Scope> =>
   Effect.gen(function*() {
     const maxResident = Math.max(1, options.maxResident ?? 10_000)
     const idleAfter = Duration.toMillis(Duration.fromInputUnsafe(options.idleAfter ?? Duration.minutes(5)))
@@ -94,8 +95,9 @@ export const makeEntityActors = <C, E, S, R>(
       return actor
     }
 
+    const loader = yield* makeEntityLoader(entity)
     const load = (key: string) =>
-      Effect.map(loadEntity(entity, key), (loaded): Live<S> => ({
+      Effect.map(loader.load(key), (loaded): Live<S> => ({
         state: loaded.state,
         version: loaded.version,
         eventSeq: loaded.eventSeq,

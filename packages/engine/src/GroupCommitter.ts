@@ -1,13 +1,16 @@
 /**
  * Group commit: steps ready from many keys are written in ONE transaction
- * with multi-row (`unnest`) statements. A committer fiber takes what is
- * queued (at least one step, at most `maxBatch`), waits `window` for more if
- * the batch is not full, and writes it:
+ * of two multi-row statements. A committer fiber takes what is queued (at
+ * least one step, at most `maxBatch`), waits `window` for more if the batch
+ * is not full, and writes it:
  *
- *   1. make sure every entity row exists, then lock them (`FOR UPDATE`, key order)
+ *   1. one statement: lock the existing entity rows (`FOR UPDATE`, key order) and read which
+ *      inputs are already in the inbox (a key without a row is at version 0)
  *   2. steps whose entity version moved -> `conflict`; inputs already in the inbox -> `duplicate`
- *   3. for the rest: entity rows updated (version, snapshot, sources), inbox rows, audit rows,
- *      outbox rows, held rows inserted / released — then commit
+ *   3. one statement for the rest (one JSON array per table): entity rows updated under the version
+ *      check (or a key's first row inserted), and for exactly the rows written: inbox rows, audit
+ *      rows, outbox rows, held rows inserted / released — then commit. A step whose row was not
+ *      written (another writer got there first) answers `conflict`.
  *
  * A failing batch must not poison the others: it is retried step by step,
  * each in its own transaction, so only the bad step fails. Invariant: a
@@ -47,9 +50,59 @@ interface Pending {
   readonly done: Deferred.Deferred<StepResult, DbError>
 }
 
-const json = (value: unknown) => JSON.stringify(value)
+const str = (value: string) => JSON.stringify(value)
+const num = (value: number | undefined) => (value === undefined ? "null" : String(value))
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
 
-/** Writes `steps` inside `tx`; returns one result per step (same order). */
+type Table = "entities" | "inbox" | "events" | "outbox" | "holds" | "releases"
+
+/**
+ * The rows of one batch as one JSON array per table, each read by `json_to_recordset` (one parameter
+ * per table: far cheaper than a text[] per column, whose elements the driver escapes one by one).
+ * Encoded state, sources and payloads are already JSON text: they are spliced in as they are, not
+ * parsed and stringified again. Bytes travel as base64.
+ */
+const batchDocuments = (ok: ReadonlyArray<EngineStep>): Readonly<Record<Table, string | undefined>> => {
+  const entities: Array<string> = []
+  const inbox: Array<string> = []
+  const events: Array<string> = []
+  const outbox: Array<string> = []
+  const holds: Array<string> = []
+  const releases: Array<string> = []
+  for (const s of ok) {
+    const k = str(s.key)
+    entities.push(
+      `{"k":${k},"v":${s.expectedVersion + 1},"e":${s.eventSeq},"s":${s.sources},"st":${s.snapshot === undefined ? "null" : s.snapshot.state},"ss":${s.snapshot === undefined ? "null" : s.snapshot.seq}}`
+    )
+    const msgId = s.applied === undefined ? "" : s.applied.raw.msgId
+    if (s.applied !== undefined) inbox.push(`{"m":${str(msgId)},"k":${k}}`)
+    const position = s.applied?.position
+    for (const row of s.audit) {
+      events.push(
+        `{"k":${k},"q":${row.seq},"kd":${str(row.kind)},"ty":${str(row.type)},"p":${row.payload},"m":${str(msgId)},"s":${position === undefined ? "null" : str(position.source)},"ss":${num(position?.seq)}}`
+      )
+    }
+    for (const o of s.outbox) outbox.push(`{"k":${k},"s":${str(o.subject)},"p":${str(base64(o.payload))},"h":${JSON.stringify(o.headers)}}`)
+    if (s.hold !== undefined) {
+      const { raw, position: at } = s.hold
+      holds.push(
+        `{"k":${k},"s":${str(at.source)},"q":${at.seq},"m":${str(raw.msgId)},"sj":${str(raw.subject)},"p":${str(base64(raw.payload))},"h":${JSON.stringify(raw.headers)},"d":${str(raw.domain)},"st":${str(raw.stream)},"c":${str(raw.consumer)},"sq":${raw.streamSeq}}`
+      )
+    }
+    if (s.release !== undefined) releases.push(`{"k":${k},"s":${str(s.release.source)},"q":${s.release.seq}}`)
+  }
+  const array = (rows: ReadonlyArray<string>) => (rows.length === 0 ? undefined : `[${rows.join(",")}]`)
+  return {
+    entities: array(entities),
+    inbox: array(inbox),
+    events: array(events),
+    outbox: array(outbox),
+    holds: array(holds),
+    releases: array(releases)
+  }
+}
+
+/** Writes `steps` inside `tx`; returns one result per step (same order). Two statements: check, then write. */
 const writeBatch = async (
   tx: Transaction<NoTables>,
   entityType: string,
@@ -57,87 +110,85 @@ const writeBatch = async (
   beforeCommit: () => void
 ): Promise<ReadonlyArray<StepResult>> => {
   const keys = [...new Set(steps.map((s) => s.key))].sort()
-  await sql`
-    INSERT INTO engine_entity (entity_type, entity_key)
-    SELECT ${entityType}, k FROM unnest(${keys}::text[]) AS t(k) ORDER BY k
-    ON CONFLICT DO NOTHING`.execute(tx)
-  const locked = await sql<{ entity_key: string; version: string }>`
-    SELECT entity_key, version FROM engine_entity
-    WHERE entity_type = ${entityType} AND entity_key = ANY(${keys}::text[])
-    ORDER BY entity_key FOR UPDATE`.execute(tx)
-  const versions = new Map(locked.rows.map((row) => [row.entity_key, Number(row.version)]))
   const msgIds = steps.flatMap((s) => (s.applied === undefined ? [] : [s.applied.raw.msgId]))
-  const seen = msgIds.length === 0 ? new Set<string>() : new Set(
-    (await sql<{ msg_id: string }>`SELECT msg_id FROM engine_inbox WHERE msg_id = ANY(${msgIds}::text[])`.execute(tx)).rows
-      .map((row) => row.msg_id)
-  )
+  // 1. Lock the existing entity rows in key order; read which inputs are already in the inbox.
+  //    A key without a row is at version 0 (its first step inserts the row).
+  const checked = await sql<{ kind: "v" | "d"; id: string; version: string | null }>`
+    WITH locked AS (
+      SELECT entity_key, version FROM engine_entity
+      WHERE entity_type = ${entityType} AND entity_key = ANY(${keys}::text[])
+      ORDER BY entity_key FOR UPDATE
+    )
+    SELECT 'v' AS kind, entity_key AS id, version FROM locked
+    UNION ALL SELECT 'd', msg_id, NULL FROM engine_inbox WHERE msg_id = ANY(${msgIds}::text[])`.execute(tx)
+  const versions = new Map<string, number>()
+  const seen = new Set<string>()
+  for (const row of checked.rows) {
+    if (row.kind === "v") versions.set(row.id, Number(row.version))
+    else seen.add(row.id)
+  }
   const claimed = new Set<string>()
   const results = steps.map((step): StepResult => {
-    if (claimed.has(step.key) || versions.get(step.key) !== step.expectedVersion) return "conflict"
+    if (claimed.has(step.key) || (versions.get(step.key) ?? 0) !== step.expectedVersion) return "conflict"
     if (step.applied !== undefined && seen.has(step.applied.raw.msgId)) return "duplicate"
     claimed.add(step.key)
     return "committed"
   })
   const ok = steps.filter((_, i) => results[i] === "committed")
   if (ok.length > 0) {
-    await sql`
-      UPDATE engine_entity e SET
-        version = v.version, event_seq = v.event_seq, sources = v.sources, updated_at = now(),
-        state = CASE WHEN v.snap THEN v.state ELSE e.state END,
-        snapshot_seq = CASE WHEN v.snap THEN v.snapshot_seq ELSE e.snapshot_seq END
-      FROM unnest(
-        ${ok.map((s) => s.key)}::text[], ${ok.map((s) => s.expectedVersion + 1)}::bigint[],
-        ${ok.map((s) => s.eventSeq)}::bigint[], ${ok.map((s) => s.sources)}::jsonb[],
-        ${ok.map((s) => s.snapshot !== undefined)}::bool[], ${ok.map((s) => s.snapshot?.state ?? null)}::jsonb[],
-        ${ok.map((s) => s.snapshot?.seq ?? 0)}::bigint[]
-      ) AS v(entity_key, version, event_seq, sources, snap, state, snapshot_seq)
-      WHERE e.entity_type = ${entityType} AND e.entity_key = v.entity_key`.execute(tx)
-    const applied = ok.flatMap((s) => (s.applied === undefined ? [] : [{ key: s.key, ...s.applied }]))
-    if (applied.length > 0) {
-      await sql`
+    // 2. One statement writes the entity rows (update under the version check, or insert a key's first
+    //    row) and, only for the rows it wrote, everything else the step changes. A row another writer
+    //    inserted meanwhile is not written (ON CONFLICT DO NOTHING) and its step answers `conflict`.
+    const doc = batchDocuments(ok)
+    const none = sql``
+    const written = await sql<{ k: string }>`
+      WITH v AS (
+        SELECT * FROM json_to_recordset(${doc.entities}::json) AS v(k text, v bigint, e bigint, s jsonb, st jsonb, ss bigint)
+      ), updated AS (
+        UPDATE engine_entity e SET
+          version = v.v, event_seq = v.e, sources = v.s, updated_at = now(),
+          state = CASE WHEN v.ss IS NULL THEN e.state ELSE v.st END,
+          snapshot_seq = COALESCE(v.ss, e.snapshot_seq)
+        FROM v
+        WHERE e.entity_type = ${entityType} AND e.entity_key = v.k AND e.version = v.v - 1
+        RETURNING e.entity_key AS k
+      ), inserted AS (
+        INSERT INTO engine_entity (entity_type, entity_key, version, event_seq, state, snapshot_seq, sources)
+        SELECT ${entityType}, v.k, v.v, v.e, v.st, COALESCE(v.ss, 0), v.s FROM v WHERE v.v = 1 ORDER BY v.k
+        ON CONFLICT DO NOTHING
+        RETURNING entity_key AS k
+      ), written AS (
+        SELECT k FROM updated UNION ALL SELECT k FROM inserted
+      )${doc.inbox === undefined ? none : sql`, inbox AS (
         INSERT INTO engine_inbox (msg_id, entity_type, entity_key)
-        SELECT m, ${entityType}, k FROM unnest(${applied.map((a) => a.raw.msgId)}::text[], ${applied.map((a) => a.key)}::text[]) AS t(m, k)`
-        .execute(tx)
-    }
-    const audit = ok.flatMap((s) =>
-      s.audit.map((row) => ({ key: s.key, row, msgId: s.applied?.raw.msgId ?? "", position: s.applied?.position }))
-    )
-    if (audit.length > 0) {
-      await sql`
+        SELECT t.m, ${entityType}, t.k FROM json_to_recordset(${doc.inbox}::json) AS t(m text, k text)
+        WHERE t.k IN (SELECT k FROM written)
+      )`}${doc.events === undefined ? none : sql`, events AS (
         INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, payload, msg_id, source, source_seq)
-        SELECT ${entityType}, k, q, kd, ty, p, m, s, ss FROM unnest(
-          ${audit.map((a) => a.key)}::text[], ${audit.map((a) => a.row.seq)}::bigint[], ${audit.map((a) => a.row.kind)}::text[],
-          ${audit.map((a) => a.row.type)}::text[], ${audit.map((a) => a.row.payload)}::jsonb[], ${audit.map((a) => a.msgId)}::text[],
-          ${audit.map((a) => a.position?.source ?? null)}::text[], ${audit.map((a) => a.position?.seq ?? null)}::bigint[]
-        ) AS t(k, q, kd, ty, p, m, s, ss)`.execute(tx)
-    }
-    const outbox = ok.flatMap((s) => s.outbox)
-    if (outbox.length > 0) {
-      await sql`
+        SELECT ${entityType}, t.k, t.q, t.kd, t.ty, t.p, t.m, t.s, t.ss
+        FROM json_to_recordset(${doc.events}::json) AS t(k text, q bigint, kd text, ty text, p jsonb, m text, s text, ss bigint)
+        WHERE t.k IN (SELECT k FROM written)
+      )`}${doc.outbox === undefined ? none : sql`, outbox AS (
         INSERT INTO engine_outbox (subject, payload, headers)
-        SELECT * FROM unnest(${outbox.map((o) => o.subject)}::text[], ${outbox.map((o) => Buffer.from(o.payload))}::bytea[],
-          ${outbox.map((o) => json(o.headers))}::jsonb[])`.execute(tx)
-    }
-    const holds = ok.flatMap((s) => (s.hold === undefined ? [] : [{ key: s.key, ...s.hold }]))
-    if (holds.length > 0) {
-      await sql`
+        SELECT t.s, decode(t.p, 'base64'), t.h FROM json_to_recordset(${doc.outbox}::json) AS t(k text, s text, p text, h jsonb)
+        WHERE t.k IN (SELECT k FROM written)
+      )`}${doc.holds === undefined ? none : sql`, holds AS (
         INSERT INTO engine_held (entity_type, entity_key, source, source_seq, msg_id, subject, payload, headers, domain, stream, consumer, stream_seq)
-        SELECT ${entityType}, * FROM unnest(
-          ${holds.map((h) => h.key)}::text[], ${holds.map((h) => h.position.source)}::text[], ${holds.map((h) => h.position.seq)}::bigint[],
-          ${holds.map((h) => h.raw.msgId)}::text[], ${holds.map((h) => h.raw.subject)}::text[],
-          ${holds.map((h) => Buffer.from(h.raw.payload))}::bytea[], ${holds.map((h) => json(h.raw.headers))}::jsonb[],
-          ${holds.map((h) => h.raw.domain)}::text[], ${holds.map((h) => h.raw.stream)}::text[], ${holds.map((h) => h.raw.consumer)}::text[],
-          ${holds.map((h) => h.raw.streamSeq)}::bigint[]
-        ) ON CONFLICT DO NOTHING`.execute(tx)
-    }
-    const releases = ok.flatMap((s) => (s.release === undefined ? [] : [{ key: s.key, ...s.release }]))
-    if (releases.length > 0) {
-      await sql`
-        DELETE FROM engine_held h USING unnest(
-          ${releases.map((r) => r.key)}::text[], ${releases.map((r) => r.source)}::text[], ${releases.map((r) => r.seq)}::bigint[]
-        ) AS d(k, s, q)
-        WHERE h.entity_type = ${entityType} AND h.entity_key = d.k AND h.source = d.s AND h.source_seq = d.q`.execute(tx)
-    }
+        SELECT ${entityType}, t.k, t.s, t.q, t.m, t.sj, decode(t.p, 'base64'), t.h, t.d, t.st, t.c, t.sq
+        FROM json_to_recordset(${doc.holds}::json)
+          AS t(k text, s text, q bigint, m text, sj text, p text, h jsonb, d text, st text, c text, sq bigint)
+        WHERE t.k IN (SELECT k FROM written)
+        ON CONFLICT DO NOTHING
+      )`}${doc.releases === undefined ? none : sql`, releases AS (
+        DELETE FROM engine_held h USING json_to_recordset(${doc.releases}::json) AS t(k text, s text, q bigint)
+        WHERE h.entity_type = ${entityType} AND h.entity_key = t.k AND h.source = t.s AND h.source_seq = t.q
+          AND t.k IN (SELECT k FROM written)
+      )`}
+      SELECT k FROM written`.execute(tx)
+    const wrote = new Set(written.rows.map((row) => row.k))
+    steps.forEach((step, i) => {
+      if (results[i] === "committed" && !wrote.has(step.key)) results[i] = "conflict"
+    })
   }
   beforeCommit()
   return results
@@ -146,7 +197,9 @@ const writeBatch = async (
 /** Starts the committer fibers in the current scope. */
 export const makeGroupCommitter = (
   entityType: string,
-  options: GroupCommitOptions = {}
+  options: GroupCommitOptions = {},
+  /** Called after a commit that wrote outbox rows (wakes an in-process relay). */
+  onOutboxCommitted: () => void = () => undefined
 ): Effect.Effect<GroupCommitter, never, Db | FaultInjector | Scope.Scope> =>
   Effect.gen(function*() {
     const db = yield* Db
@@ -158,7 +211,13 @@ export const makeGroupCommitter = (
 
     const write = (steps: ReadonlyArray<EngineStep>) =>
       db.transaction(`engine.${entityType}.commit`, (tx) =>
-        writeBatch(tx, entityType, steps, () => faults.crash("before-commit")))
+        writeBatch(tx, entityType, steps, () => faults.crash("before-commit"))).pipe(
+          Effect.tap((results) =>
+            Effect.sync(() => {
+              if (steps.some((step, i) => results[i] === "committed" && step.outbox.length > 0)) onOutboxCommitted()
+            })
+          )
+        )
 
     const settle = (batch: ReadonlyArray<Pending>) =>
       write(batch.map((p) => p.step)).pipe(
@@ -194,10 +253,10 @@ export const makeGroupCommitter = (
 
     return {
       commit: (step) =>
-        Effect.gen(function*() {
-          const done = yield* Deferred.make<StepResult, DbError>()
-          yield* Queue.offer(queue, { step, done })
-          return yield* Deferred.await(done)
+        Effect.suspend(() => {
+          const done = Deferred.makeUnsafe<StepResult, DbError>()
+          Queue.offerUnsafe(queue, { step, done })
+          return Deferred.await(done)
         }),
       stats: Effect.sync(() => ({ ...stats }))
     }

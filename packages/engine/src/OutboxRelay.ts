@@ -3,15 +3,19 @@
  *
  * Each round claims up to `batchSize` unsent rows with `FOR UPDATE SKIP
  * LOCKED` (never `id > last_seen`: ids commit out of order), publishes them
- * with `publishAll` and `Nats-Msg-Id` = `<region>:<outbox id>` (globally
+ * with `publishBatch` and `Nats-Msg-Id` = `<region>:<outbox id>` (globally
  * unique), checks every ack (a `duplicate` ack means the stream already holds
- * it: delivered), marks the rows sent and commits — one transaction per
- * round. A crash between publish and mark leaves the rows unsent; the next
- * round re-publishes them under the same ids and the stream dedupes them.
+ * it: delivered), marks sent exactly the rows whose ack came back (one
+ * `UPDATE ... WHERE id = ANY`) and commits — one transaction per round. Rows
+ * without an ack (error, timeout) stay unsent and are retried by a later
+ * round; the round then reports the first error. A crash between publish and
+ * mark leaves the rows unsent; the next round re-publishes them under the
+ * same ids and the stream dedupes them.
  * Several relays (processes) run side by side: SKIP LOCKED gives each its own
- * rows. Wake-up: a short poll when idle; back-to-back rounds while full.
+ * rows. Wake-up: back-to-back rounds while full; when idle, a short poll,
+ * cut short by `wakeUp` when a committer in the same process signals new rows.
  */
-import { Duration, Effect, type Scope } from "effect"
+import { Duration, Effect, Latch, Result, type Scope } from "effect"
 import { sql } from "kysely"
 import { type BusError, JetStreamPublisher } from "@logimesh/bus"
 import { Db, type DbError } from "@logimesh/db"
@@ -20,12 +24,14 @@ import { FaultInjector } from "./FaultInjector.ts"
 export interface OutboxRelayOptions {
   /** Names the msg ids: `<region>:<outbox id>`. */
   readonly region: string
-  /** Rows per round; default 500. */
+  /** Rows per round; default 1000. */
   readonly batchSize?: number
   /** Poll interval when the outbox is empty; default 25 ms. */
   readonly idleDelay?: Duration.Input
   /** JetStream domain the outbox subjects are captured in; default the connected server's. */
   readonly domain?: string
+  /** Opened by an in-process committer after it committed outbox rows: ends an idle wait early. */
+  readonly wakeUp?: Latch.Latch
 }
 
 export interface RelayStats {
@@ -46,6 +52,8 @@ interface OutboxRow {
   readonly headers: Record<string, string>
 }
 
+const defaultBatchSize = 1_000
+
 export const outboxMsgId = (region: string, outboxId: number | string): string => `${region}:${outboxId}`
 
 /** One round: claim, publish, check, mark, commit. Returns how many rows it relayed. */
@@ -57,7 +65,7 @@ export const relayOnce = (
     const db = yield* Db
     const publisher = yield* JetStreamPublisher
     const faults = yield* FaultInjector
-    const batchSize = Math.max(1, options.batchSize ?? 500)
+    const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
     return yield* Effect.acquireUseRelease(
       db.use("engine.outbox.begin", (k) => k.startTransaction().execute()),
       (tx) =>
@@ -71,22 +79,34 @@ export const relayOnce = (
             yield* db.use("engine.outbox.commit", () => tx.commit().execute())
             return 0
           }
-          const acks = yield* publisher.publishAll(
+          const results = yield* publisher.publishBatch(
             rows.map((row) => ({
               subject: row.subject,
               payload: new Uint8Array(row.payload),
               msgId: outboxMsgId(options.region, row.id),
               headers: row.headers
             })),
-            options.domain === undefined ? {} : { domain: options.domain }
+            { window: rows.length, ...(options.domain === undefined ? {} : { domain: options.domain }) }
           )
           faults.crash("after-publish")
-          yield* db.use("engine.outbox.mark", () =>
-            sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`.execute(tx))
+          const acked: Array<string> = []
+          let duplicates = 0
+          let firstError: BusError | undefined
+          results.forEach((result, i) => {
+            if (Result.isSuccess(result)) {
+              acked.push(rows[i]!.id)
+              if (result.success.duplicate) duplicates += 1
+            } else firstError ??= result.failure
+          })
+          if (acked.length > 0) {
+            yield* db.use("engine.outbox.mark", () =>
+              sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${acked}::bigint[])`.execute(tx))
+          }
           yield* db.use("engine.outbox.commit", () => tx.commit().execute())
           stats.rounds += 1
-          stats.published += acks.length
-          stats.duplicates += acks.filter((a) => a.duplicate).length
+          stats.published += acked.length
+          stats.duplicates += duplicates
+          if (firstError !== undefined) return yield* firstError
           return rows.length
         }),
       (tx) => (tx.isCommitted ? Effect.void : Effect.promise(() => tx.rollback().execute().catch(() => undefined)))
@@ -100,9 +120,15 @@ export const runOutboxRelay = (
   Effect.gen(function*() {
     const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0 }
     const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
-    const batchSize = Math.max(1, options.batchSize ?? 500)
-    const round = relayOnce(options, stats).pipe(
-      Effect.flatMap((n) => (n >= batchSize ? Effect.void : Effect.sleep(idle))),
+    const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
+    const wakeUp = options.wakeUp
+    // Closed before each claim, so a signal that arrives during a round cuts the next wait short.
+    const idleWait = wakeUp === undefined ? Effect.sleep(idle) : Effect.raceFirst(Effect.sleep(idle), wakeUp.await)
+    const round = Effect.suspend(() => {
+      if (wakeUp !== undefined) Latch.closeUnsafe(wakeUp)
+      return relayOnce(options, stats)
+    }).pipe(
+      Effect.flatMap((n) => (n >= batchSize ? Effect.void : idleWait)),
       Effect.catch((error) =>
         Effect.sync(() => (stats.failedRounds += 1)).pipe(
           Effect.andThen(Effect.logWarning("outbox relay round failed; retrying").pipe(Effect.annotateLogs({ error: error.message }))),

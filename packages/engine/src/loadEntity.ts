@@ -3,10 +3,11 @@
  *
  * `loadEntity` (activation): the snapshot row, then the events recorded
  * after the snapshot folded with `evolve`, plus the early arrivals held for
- * the key. `rebuildState` (replay / audit): the state folded from the whole
+ * the key — one query, and `loadEntities` does the same for many keys at
+ * once (the batched activation of `EntityLoader`). `rebuildState` (replay / audit): the state folded from the whole
  * event trail, ignoring the snapshot; it must equal what `loadEntity` sees.
  */
-import { Effect, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { sql } from "kysely"
 import { Db, type DbError } from "@logimesh/db"
 import type { RawInput, SourcePosition } from "./EngineStep.ts"
@@ -25,25 +26,30 @@ export interface LoadedEntity<State> {
   readonly held: ReadonlyArray<HeldInput>
 }
 
-interface EntityRow {
-  readonly version: string
-  readonly event_seq: string
+interface LoadedRow {
+  readonly entity_key: string
+  readonly version: string | null
+  readonly event_seq: string | null
   readonly state: unknown
-  readonly snapshot_seq: string
-  readonly sources: Record<string, number>
+  readonly snapshot_seq: string | null
+  readonly sources: Record<string, number> | null
+  /** Event payloads after the snapshot, in seq order. */
+  readonly events: ReadonlyArray<unknown>
+  readonly held: ReadonlyArray<HeldJson>
 }
 
-interface HeldRow {
+interface HeldJson {
   readonly source: string
-  readonly source_seq: string
+  readonly source_seq: number
   readonly msg_id: string
   readonly subject: string
-  readonly payload: Buffer
+  /** base64 */
+  readonly payload: string
   readonly headers: Record<string, string>
   readonly domain: string
   readonly stream: string
   readonly consumer: string
-  readonly stream_seq: string
+  readonly stream_seq: number
 }
 
 /** Folds events (`payload` JSON as stored) onto `state`. A stored event that no longer decodes is a defect: the trail is the truth. */
@@ -52,51 +58,81 @@ const fold = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>, state: S, payloa
   return payloads.reduce<S>((current, payload) => entity.decider.evolve(current, decode(payload)), state)
 }
 
+/** One loaded row -> the entity, or the defect that decoding / folding it threw (that key alone fails). */
+const loadedOf = <C, E, S, R>(
+  entity: EntityDefinition<C, E, S, R>,
+  decodeState: (u: unknown) => S,
+  row: LoadedRow
+): Result.Result<LoadedEntity<S>, unknown> => {
+  let state: S
+  try {
+    const base = row.state === null || row.state === undefined ? entity.decider.initialState : decodeState(row.state)
+    state = fold(entity, base, row.events)
+  } catch (defect) {
+    return Result.fail(defect)
+  }
+  return Result.succeed({
+    state,
+    version: Number(row.version ?? 0),
+    eventSeq: Number(row.event_seq ?? 0),
+    snapshotSeq: Number(row.snapshot_seq ?? 0),
+    sources: row.sources ?? {},
+    held: row.held.map((h) => ({
+      source: h.source,
+      seq: Number(h.source_seq),
+      raw: {
+        msgId: h.msg_id,
+        subject: h.subject,
+        payload: new Uint8Array(Buffer.from(h.payload, "base64")),
+        headers: h.headers,
+        domain: h.domain,
+        stream: h.stream,
+        consumer: h.consumer,
+        streamSeq: Number(h.stream_seq)
+      }
+    }))
+  })
+}
+
+/**
+ * Loads many keys in ONE query (one round trip, one snapshot): the entity row, the events after its
+ * snapshot and the held rows of each key. Keys without a row load as the initial state at version 0.
+ * Each key has its own result: a stored state or event that no longer decodes (or an `evolve` that
+ * throws) fails only that key, as the defect it is.
+ */
+export const loadEntities = <C, E, S, R>(
+  entity: EntityDefinition<C, E, S, R>,
+  keys: ReadonlyArray<string>
+): Effect.Effect<ReadonlyMap<string, Result.Result<LoadedEntity<S>, unknown>>, DbError, Db> =>
+  Effect.gen(function*() {
+    if (keys.length === 0) return new Map()
+    const db = yield* Db
+    const rows = yield* db.use(`engine.${entity.name}.load`, (k) =>
+      sql<LoadedRow>`
+        SELECT k.key AS entity_key, e.version, e.event_seq, e.state, e.snapshot_seq, e.sources,
+          CASE WHEN e.event_seq IS NULL OR e.event_seq <= e.snapshot_seq THEN '[]'::json ELSE (
+            SELECT coalesce(json_agg(ev.payload ORDER BY ev.seq), '[]'::json) FROM engine_event ev
+            WHERE ev.entity_type = ${entity.name} AND ev.entity_key = k.key AND ev.seq > e.snapshot_seq AND ev.kind = 'event'
+          ) END AS events,
+          (SELECT coalesce(json_agg(json_build_object(
+              'source', h.source, 'source_seq', h.source_seq, 'msg_id', h.msg_id, 'subject', h.subject,
+              'payload', encode(h.payload, 'base64'), 'headers', h.headers, 'domain', h.domain, 'stream', h.stream,
+              'consumer', h.consumer, 'stream_seq', h.stream_seq)), '[]'::json)
+            FROM engine_held h WHERE h.entity_type = ${entity.name} AND h.entity_key = k.key) AS held
+        FROM unnest(${keys}::text[]) AS k(key)
+        LEFT JOIN engine_entity e ON e.entity_type = ${entity.name} AND e.entity_key = k.key`.execute(k))
+    const decodeState = Schema.decodeUnknownSync(entity.state)
+    return new Map(rows.rows.map((row) => [row.entity_key, loadedOf(entity, decodeState, row)]))
+  })
+
 export const loadEntity = <C, E, S, R>(
   entity: EntityDefinition<C, E, S, R>,
   key: string
 ): Effect.Effect<LoadedEntity<S>, DbError, Db> =>
-  Effect.gen(function*() {
-    const db = yield* Db
-    const { row, events, held } = yield* db.use(`engine.${entity.name}.load`, async (k) => {
-      const entityRows = await sql<EntityRow>`
-        SELECT version, event_seq, state, snapshot_seq, sources FROM engine_entity
-        WHERE entity_type = ${entity.name} AND entity_key = ${key}`.execute(k)
-      const row = entityRows.rows[0]
-      const after = row === undefined ? 0 : Number(row.snapshot_seq)
-      const events = await sql<{ payload: unknown }>`
-        SELECT payload FROM engine_event
-        WHERE entity_type = ${entity.name} AND entity_key = ${key} AND seq > ${after} AND kind = 'event'
-        ORDER BY seq`.execute(k)
-      const held = await sql<HeldRow>`
-        SELECT source, source_seq, msg_id, subject, payload, headers, domain, stream, consumer, stream_seq FROM engine_held
-        WHERE entity_type = ${entity.name} AND entity_key = ${key}`.execute(k)
-      return { row, events: events.rows, held: held.rows }
-    })
-    const base = row?.state === null || row?.state === undefined
-      ? entity.decider.initialState
-      : Schema.decodeUnknownSync(entity.state)(row.state)
-    return {
-      state: fold(entity, base, events.map((e) => e.payload)),
-      version: Number(row?.version ?? 0),
-      eventSeq: Number(row?.event_seq ?? 0),
-      snapshotSeq: Number(row?.snapshot_seq ?? 0),
-      sources: row?.sources ?? {},
-      held: held.map((h) => ({
-        source: h.source,
-        seq: Number(h.source_seq),
-        raw: {
-          msgId: h.msg_id,
-          subject: h.subject,
-          payload: new Uint8Array(h.payload),
-          headers: h.headers,
-          domain: h.domain,
-          stream: h.stream,
-          consumer: h.consumer,
-          streamSeq: Number(h.stream_seq)
-        }
-      }))
-    }
+  Effect.flatMap(loadEntities(entity, [key]), (loaded) => {
+    const result = loaded.get(key)
+    if (result === undefined) return Effect.die(new Error(`engine load: no row for ${key}`))
+    return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.die(result.failure)
   })
 
 /** The state folded from the entity's whole event trail (replay), and how many audit rows it has. */
