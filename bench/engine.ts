@@ -10,9 +10,10 @@
  *   2. throughput: a backlog of `--orders` x `--events` commands (every order
  *      touched, in source order) is preloaded, then the engine drains it; the
  *      rate is inputs / time until every effect is in the output stream;
- *   3. latency: `--rate` commands/s offered for `--seconds`; latency is input
- *      publish -> its effect stored in the output stream (a superset of the
- *      actor step);
+ *   3. latency: `--rate` commands/s offered for `--seconds`; two latencies:
+ *      the step (input delivered to the engine's handler -> step committed,
+ *      acked), which issue 4's target is about, and end to end (input
+ *      publish -> its effect stored in the output stream, relay included);
  *   4. verification: every output message is read back and counted by
  *      (order, event seq): `lost` = expected effects not seen,
  *      `duplicate_effects` = effects seen more than once (and outbox rows
@@ -198,6 +199,7 @@ try {
   const perTick = Math.max(1, Math.round((offeredRate * tickMs) / 1000))
   const queue: Array<OutgoingMessage> = []
   for (let line = 1; line <= 4; line++) for (let o = 0; o < latencyOrders; o++) queue.push(command(o, line, "l"))
+  await engine.resetStepLatency()
   const offerStarted = performance.now()
   let offered = 0
   while (offered < queue.length) {
@@ -217,9 +219,12 @@ try {
   await tailMessages.close()
   await collecting
   const sorted = [...latencies].sort((a, b) => a - b)
-  const p50 = percentile(sorted, 50)
-  const p99 = percentile(sorted, 99)
-  log(`${elapsed()}    offered ${queue.length.toLocaleString()} in ${offerSeconds.toFixed(1)} s (${(queue.length / offerSeconds).toFixed(0)}/s); ${latencies.length.toLocaleString()} effects seen; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`)
+  const e2eP50 = percentile(sorted, 50)
+  const e2eP99 = percentile(sorted, 99)
+  const step = (await engine.stats()).stepLatency
+  log(`${elapsed()}    offered ${queue.length.toLocaleString()} in ${offerSeconds.toFixed(1)} s (${(queue.length / offerSeconds).toFixed(0)}/s); ${latencies.length.toLocaleString()} effects seen`)
+  log(`${elapsed()}    step latency (delivered -> committed, ${step.count.toLocaleString()} steps): p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, max ${step.maxMs.toFixed(1)} ms`)
+  log(`${elapsed()}    end to end (published -> effect in the output stream): p50 ${e2eP50.toFixed(1)} ms, p99 ${e2eP99.toFixed(1)} ms`)
 
   // Phase 4: count every effect by (order, event seq) in the output stream and in the outbox.
   const expectedEffects = backlog + queue.length
@@ -254,8 +259,8 @@ try {
 
   const result = {
     events_per_s: Math.round(eventsPerSecond),
-    p50_ms: Number(p50.toFixed(1)),
-    p99_ms: Number(p99.toFixed(1)),
+    p50_ms: Number(step.p50Ms.toFixed(1)),
+    p99_ms: Number(step.p99Ms.toFixed(1)),
     lost,
     duplicate_effects: duplicateStream + duplicateOutbox,
     raw_pg_tx_per_s: Math.round(rawPg),
@@ -266,6 +271,8 @@ try {
     ratio_to_raw_js_pub: Number((eventsPerSecond / rawJs).toFixed(3)),
     ratio_to_raw_pg_tx: Number((eventsPerSecond / rawPg).toFixed(2)),
     offered_per_s: offeredRate,
+    p50_e2e_ms: Number(e2eP50.toFixed(1)),
+    p99_e2e_ms: Number(e2eP99.toFixed(1)),
     cpus: cpus().length,
     mem_gb: Math.round(totalmem() / 2 ** 30),
     node: process.version,

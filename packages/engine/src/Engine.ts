@@ -34,6 +34,7 @@ import { type CommitStats, type GroupCommitOptions, makeGroupCommitter } from ".
 import { runHoldSweeper } from "./HoldSweeper.ts"
 import { type OutboxRelayOptions, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
 import { ParkedMessages } from "./ParkedMessages.ts"
+import { makeStepLatency, type StepLatencySnapshot } from "./StepLatency.ts"
 
 export interface EngineInputTarget {
   readonly stream: string
@@ -68,10 +69,13 @@ export interface EngineStats {
   readonly commits: CommitStats
   readonly relay: RelayStats | undefined
   readonly resident: number
+  /** Delivery to the handler -> step committed (recent samples). */
+  readonly stepLatency: StepLatencySnapshot
 }
 
 export interface EngineShape {
   readonly stats: Effect.Effect<EngineStats>
+  readonly resetStepLatency: Effect.Effect<void>
 }
 
 export class Engine extends Context.Service<Engine, EngineShape>()("logimesh/engine/Engine") {}
@@ -110,6 +114,7 @@ export const runEngine = <C, E, S, R>(
       ...(options.idleAfter === undefined ? {} : { idleAfter: options.idleAfter })
     })
     const counts = { applied: 0, rejected: 0, duplicate: 0, held: 0, nak: 0, parked: 0 }
+    const stepLatency = makeStepLatency()
 
     const park = (message: BusMessage, reason: string, detail: string, key?: string) =>
       parked.record({
@@ -137,6 +142,7 @@ export const runEngine = <C, E, S, R>(
     const handler = (message: BusMessage): Effect.Effect<Outcome, never, Db> =>
       Effect.gen(function*() {
         if (faults.failStep()) return nak(message)
+        const started = performance.now()
         const decoded = decodeInput(message, entity.command, entity.keyOf)
         if (Result.isFailure(decoded)) return yield* park(message, decoded.failure.reason, decoded.failure.detail)
         const input = decoded.success
@@ -144,6 +150,7 @@ export const runEngine = <C, E, S, R>(
         if (Exit.isSuccess(exit)) {
           faults.crash("after-commit")
           counts[exit.value] += 1
+          stepLatency.record(performance.now() - started)
           return Outcome.Ack()
         }
         const failure = exit.cause.reasons.find(Cause.isFailReason)
@@ -175,9 +182,11 @@ export const runEngine = <C, E, S, R>(
           outcomes: { ...counts },
           commits: yield* committer.stats,
           relay: relay === undefined ? undefined : yield* relay.stats,
-          resident: yield* actors.resident
+          resident: yield* actors.resident,
+          stepLatency: stepLatency.snapshot()
         }
-      })
+      }),
+      resetStepLatency: Effect.sync(() => stepLatency.reset())
     }
   })
 
@@ -196,6 +205,7 @@ export const engineServices = (
 
 export interface RunningEngine {
   readonly stats: () => Promise<EngineStats>
+  readonly resetStepLatency: () => Promise<void>
   /** Stops consuming (in-flight steps finish), stops the relay and closes the connections. */
   readonly stop: () => Promise<void>
 }
@@ -214,6 +224,10 @@ export const makeEngine = async <C, E, S, R>(
     )
   )
   const engine = await runtime.runPromise(Engine.useSync((e) => e))
-  return { stats: () => runtime.runPromise(engine.stats), stop: () => runtime.dispose() }
+  return {
+    stats: () => runtime.runPromise(engine.stats),
+    resetStepLatency: () => runtime.runPromise(engine.resetStepLatency),
+    stop: () => runtime.dispose()
+  }
 }
 

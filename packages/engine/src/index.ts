@@ -33,6 +33,7 @@ export { type CrashPoint, FaultInjector, type FaultInjectorShape, type FaultPoin
 export { outboxMsgId, type OutboxRelay, type OutboxRelayOptions, relayOnce, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
 export { type HeldInput, loadEntity, type LoadedEntity, rebuildState } from "./loadEntity.ts"
 export { runHoldSweeper, sweepHeld } from "./HoldSweeper.ts"
+export { makeStepLatency, type StepLatency, type StepLatencySnapshot } from "./StepLatency.ts"
 export { InboxPruner, pruneInbox } from "./InboxPruner.ts"
 export {
   type ParkedEntry,
