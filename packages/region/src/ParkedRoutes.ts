@@ -19,8 +19,9 @@ const idParam = Effect.map(HttpRouter.params, (params) => {
 const problem = (status: number, title: string, extra: Readonly<Record<string, unknown>> = {}) =>
   ProblemDetails.toResponse({ type: ProblemDetails.blankType, status, title, ...extra })
 
-const failed = (error: { readonly message: string }) =>
-  Effect.succeed(problem(503, "database unavailable", { detail: error.message }))
+/** A dependency that did not answer: 503, naming which one (the database, or NATS for a replay's publish). */
+const failed = (error: { readonly _tag: string; readonly message: string }) =>
+  Effect.succeed(problem(503, error._tag === "BusError" ? "NATS unavailable" : "database unavailable", { detail: error.message }))
 
 export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
   const parked = yield* ParkedMessages
@@ -35,7 +36,7 @@ export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
       const limit = Number(url.searchParams.get("limit") ?? "100")
       const entries = yield* parked.list({
         ...(status === "parked" || status === "replayed" ? { status } : {}),
-        limit: Number.isSafeInteger(limit) && limit > 0 ? limit : 100
+        limit: Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, 500) : 100
       })
       return HttpServerResponse.jsonUnsafe({ parked: entries })
     }).pipe(Effect.catch(failed))
