@@ -30,5 +30,5 @@ export const postgresClusterDir = (stateDir: string, region: string): string => 
   const preferred = join(stateDir, "postgres")
   if (traversableByOthers(preferred)) return join(preferred, region)
   const tag = createHash("sha256").update(resolve(stateDir)).digest("hex").slice(0, 12)
-  return join(tmpdir(), `logimesh-postgres-${tag}`, region)
+  return join(tmpdir(), `logimesh-postgres-${tag}-${region}`)
 }

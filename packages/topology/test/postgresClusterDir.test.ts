@@ -28,7 +28,7 @@ describe("postgresClusterDir", () => {
     const a = postgresClusterDir(join(home, "clone-a", ".logimesh"), "eu-west")
     const b = postgresClusterDir(join(home, "clone-b", ".logimesh"), "eu-west")
     expect(a.startsWith(tmpdir())).toBe(true)
-    expect(a.endsWith("/eu-west")).toBe(true)
+    expect(a.endsWith("-eu-west")).toBe(true)
     expect(a).not.toBe(b)
     expect(postgresClusterDir(join(home, "clone-a", ".logimesh"), "eu-west")).toBe(a)
   })
