@@ -14,7 +14,7 @@
  * `makeEngine` builds those services from layers and runs in-process
  * (benchmarks, tests, tools).
  */
-import { Cause, Context, Duration, Effect, Exit, Latch, Layer, ManagedRuntime, Result, type Scope } from "effect"
+import { Cause, Context, Duration, Effect, Latch, Layer, ManagedRuntime, Result, type Scope } from "effect"
 import {
   type BusError,
   type BusMessage,
@@ -140,29 +140,32 @@ export const runEngine = <C, E, S, R>(
 
     // Who sends this: the input stream's producers (see the file header).
     const handler = (message: BusMessage): Effect.Effect<Outcome, never, Db> =>
-      Effect.gen(function*() {
-        if (faults.failStep()) return nak(message)
+      Effect.suspend(() => {
+        if (faults.failStep()) return Effect.succeed(nak(message))
         const started = performance.now()
         const decoded = decodeInput(message, entity.command, entity.keyOf)
-        if (Result.isFailure(decoded)) return yield* park(message, decoded.failure.reason, decoded.failure.detail)
+        if (Result.isFailure(decoded)) return park(message, decoded.failure.reason, decoded.failure.detail)
         const input = decoded.success
-        const exit = yield* Effect.exit(actors.process(input))
-        if (Exit.isSuccess(exit)) {
-          faults.crash("after-commit")
-          counts[exit.value] += 1
-          stepLatency.record(performance.now() - started)
-          return Outcome.Ack()
-        }
-        const failure = exit.cause.reasons.find(Cause.isFailReason)
-        const error: DbError | undefined = failure?.error
-        if (error !== undefined && !retryable(error)) return yield* park(message, error.reason._tag, error.message, input.key)
-        if (message.deliveryCount >= maxDeliver) {
-          return yield* park(message, "RetriesExhausted", `delivery ${message.deliveryCount} of ${maxDeliver}: ${Cause.pretty(exit.cause)}`, input.key)
-        }
-        yield* Effect.logWarning("step failed; will retry").pipe(
-          Effect.annotateLogs({ orderId: input.key, delivery: message.deliveryCount, error: error?.message ?? Cause.pretty(exit.cause) })
-        )
-        return nak(message)
+        return Effect.matchCauseEffect(actors.process(input), {
+          onSuccess: (outcome) => {
+            faults.crash("after-commit")
+            counts[outcome] += 1
+            stepLatency.record(performance.now() - started)
+            return Effect.succeed(Outcome.Ack())
+          },
+          onFailure: (cause) => {
+            const failure = cause.reasons.find(Cause.isFailReason)
+            const error: DbError | undefined = failure?.error
+            if (error !== undefined && !retryable(error)) return park(message, error.reason._tag, error.message, input.key)
+            if (message.deliveryCount >= maxDeliver) {
+              return park(message, "RetriesExhausted", `delivery ${message.deliveryCount} of ${maxDeliver}: ${Cause.pretty(cause)}`, input.key)
+            }
+            return Effect.logWarning("step failed; will retry").pipe(
+              Effect.annotateLogs({ orderId: input.key, delivery: message.deliveryCount, error: error?.message ?? Cause.pretty(cause) }),
+              Effect.map(() => nak(message))
+            )
+          }
+        })
       })
 
     yield* runner.run({

@@ -17,7 +17,7 @@
 import { Clock, Duration, Effect, Result, Schema, Semaphore, type Scope } from "effect"
 import { type Db, DbError, SerializationFailure } from "@logimesh/db"
 import { EngineHeaders } from "./EngineHeaders.ts"
-import type { AuditRow, EngineStep, OutboxRow, RawInput, SourcePosition } from "./EngineStep.ts"
+import type { AuditRow, EngineStep, OutboxRow, RawInput, SourcePosition, StepResult } from "./EngineStep.ts"
 import type { EntityDefinition } from "./EntityDefinition.ts"
 import type { GroupCommitter } from "./GroupCommitter.ts"
 import { makeEntityLoader } from "./EntityLoader.ts"
@@ -77,6 +77,7 @@ export const makeEntityActors = <C, E, S, R>(
     const encodeRejection = Schema.encodeSync(entity.rejection)
     const encodeState = Schema.encodeSync(entity.state)
     const decodeCommand = Schema.decodeUnknownSync(entity.command)
+    const clock = yield* Clock.Clock
 
     const evict = (now: number) => {
       // Map iteration order is insertion order; `acquire` re-inserts on use, so the first entries are the least recently used.
@@ -119,8 +120,15 @@ export const makeEntityActors = <C, E, S, R>(
     })
 
     /** Decide, build the step, commit it; on commit the live state moves forward. */
-    const apply = (key: string, live: Live<S>, command: C, raw: RawInput, position: SourcePosition | undefined, fromHeld: boolean) =>
-      Effect.gen(function*() {
+    const apply = (
+      key: string,
+      live: Live<S>,
+      command: C,
+      raw: RawInput,
+      position: SourcePosition | undefined,
+      fromHeld: boolean
+    ): Effect.Effect<{ readonly result: StepResult; readonly rejected: boolean }, DbError> =>
+      Effect.suspend(() => {
         const decision = entity.decider.decide(command, live.state)
         let state = live.state
         const audit: Array<AuditRow> = []
@@ -155,15 +163,17 @@ export const makeEntityActors = <C, E, S, R>(
           hold: undefined,
           release: fromHeld ? position : undefined
         }
-        const result = yield* committer.commit(step)
-        if (result === "committed") {
-          live.state = state
-          live.version += 1
-          live.eventSeq = eventSeq
-          live.sources = sources
-          if (fromHeld && position !== undefined) live.held.delete(heldKey(position))
-        }
-        return { result, rejected: Result.isFailure(decision) }
+        const rejected = Result.isFailure(decision)
+        return Effect.map(committer.commit(step), (result) => {
+          if (result === "committed") {
+            live.state = state
+            live.version += 1
+            live.eventSeq = eventSeq
+            live.sources = sources
+            if (fromHeld && position !== undefined) live.held.delete(heldKey(position))
+          }
+          return { result, rejected }
+        })
       })
 
     const hold = (key: string, live: Live<S>, raw: RawInput, position: SourcePosition) =>
@@ -219,7 +229,8 @@ export const makeEntityActors = <C, E, S, R>(
 
     const attempt = (key: string, live: Live<S>, input: EngineInput<C>) =>
       Effect.gen(function*() {
-        if (!(yield* drainHeld(key, live))) return "stale" as const
+        // Most steps find nothing held: no drain effect at all then.
+        if (live.held.size > 0 && !(yield* drainHeld(key, live))) return "stale" as const
         const position = input.position
         if (position !== undefined) {
           const last = live.sources[position.source] ?? 0
@@ -233,14 +244,14 @@ export const makeEntityActors = <C, E, S, R>(
         const { result, rejected } = yield* apply(key, live, input.command, input.raw, position, false)
         if (result === "duplicate") return "stale-duplicate" as const
         if (result === "conflict") return "stale" as const
-        if (!(yield* drainHeld(key, live))) return rejected ? "rejected-stale" as const : "applied-stale" as const
+        if (live.held.size > 0 && !(yield* drainHeld(key, live))) return rejected ? "rejected-stale" as const : "applied-stale" as const
         return rejected ? "rejected" as const : "applied" as const
       })
 
     const process = (input: EngineInput<C>): Effect.Effect<InputOutcome, DbError, Db> =>
-      Effect.gen(function*() {
+      Effect.suspend(() => {
         const actor = acquire(input.key)
-        return yield* actor.lock.withPermit(Effect.gen(function*() {
+        return actor.lock.withPermit(Effect.gen(function*() {
           for (let i = 0; i < maxConflictRetries; i++) {
             const live = actor.live ?? (yield* load(input.key))
             actor.live = live
@@ -266,15 +277,15 @@ export const makeEntityActors = <C, E, S, R>(
           })
         })).pipe(
           Effect.onExit((exit) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.sync(() => {
-                actor.users -= 1
-                actor.lastUsed = now
-                // A failed step may have left the cache ahead of or behind the row: reload next time.
-                if (exit._tag === "Failure") actor.live = undefined
-                evict(now)
-              })
-            )
+            Effect.sync(() => {
+              const now = clock.currentTimeMillisUnsafe()
+              actor.users -= 1
+              actor.lastUsed = now
+              // A failed step may have left the cache ahead of or behind the row: reload next time.
+              if (exit._tag === "Failure") actor.live = undefined
+              // The resident cap holds after every step; idle passivation is the periodic sweep's job.
+              if (actors.size > maxResident) evict(now)
+            })
           )
         )
       })

@@ -18,7 +18,7 @@
  * commit), so a batch holds at most one step per key; a second one is
  * answered `conflict` defensively.
  */
-import { Deferred, Duration, Effect, Queue, type Scope } from "effect"
+import { Deferred, Duration, Effect, Exit, Queue, type Scope } from "effect"
 import { sql, type Transaction } from "kysely"
 import { Db, type DbError, type NoTables } from "@logimesh/db"
 import type { EngineStep, StepResult } from "./EngineStep.ts"
@@ -221,9 +221,9 @@ export const makeGroupCommitter = (
 
     const settle = (batch: ReadonlyArray<Pending>) =>
       write(batch.map((p) => p.step)).pipe(
-        Effect.flatMap((results) =>
-          Effect.forEach(batch, (p, i) => Deferred.succeed(p.done, results[i] ?? "conflict"), { discard: true })
-        ),
+        Effect.map((results) => {
+          for (let i = 0; i < batch.length; i++) Deferred.doneUnsafe(batch[i]!.done, Exit.succeed(results[i] ?? "conflict"))
+        }),
         Effect.catch((error) =>
           batch.length === 1
             ? Deferred.fail(batch[0]!.done, error)

@@ -27,6 +27,19 @@ export const rawInputOf = (message: BusMessage): RawInput => ({
   streamSeq: message.streamSequence
 })
 
+/** One decoder for every message: `fatal` decoding keeps no state between `decode` calls. */
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+/** The command parser of each codec, built once (building it per message costs as much as parsing). */
+const parsers = new WeakMap<object, (input: unknown) => ReturnType<ReturnType<typeof Schema.decodeUnknownExit>>>()
+const parserOf = <C>(command: Schema.Codec<C, unknown>) => {
+  let parser = parsers.get(command)
+  if (parser === undefined) {
+    parser = Schema.decodeUnknownExit(command)
+    parsers.set(command, parser)
+  }
+  return parser as (input: unknown) => ReturnType<ReturnType<typeof Schema.decodeUnknownExit<Schema.Codec<C, unknown>>>>
+}
+
 export const decodeInput = <C>(
   message: BusMessage,
   command: Schema.Codec<C, unknown>,
@@ -44,11 +57,11 @@ export const decodeInput = <C>(
   }
   let json: unknown
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(message.data))
+    json = JSON.parse(utf8.decode(message.data))
   } catch (error) {
     return Result.fail({ reason: "Undecodable", detail: `not JSON: ${String(error)}` })
   }
-  const decoded = Schema.decodeUnknownExit(command)(json)
+  const decoded = parserOf(command)(json)
   if (decoded._tag === "Failure") return Result.fail({ reason: "Undecodable", detail: String(decoded.cause) })
   const value = decoded.value
   return Result.succeed({
