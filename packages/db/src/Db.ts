@@ -38,8 +38,11 @@ const make = (options: DbOptions) =>
         application_name: options.applicationName ?? "logimesh",
         connectionTimeoutMillis: 5_000
       })
-      // An idle client losing its connection must not crash the process; the next call reports it.
+      // A client losing its connection must not crash the process: idle ones emit on the pool, and a
+      // checked-out one (e.g. a transaction waiting on something else) emits on itself. The next (or
+      // pending) call on it fails and reports the loss as a retryable `ConnectionLost`.
       pool.on("error", () => undefined)
+      pool.on("connect", (client) => client.on("error", () => undefined))
       return new Kysely<NoTables>({ dialect: new PostgresDialect({ pool }) })
     }),
     (kysely) => Effect.promise(() => kysely.destroy())

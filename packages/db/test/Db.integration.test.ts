@@ -7,6 +7,7 @@ import { Effect, Exit, Layer, Redacted } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "@logimesh/testkit"
+import { waitFor } from "@logimesh/topology"
 import { Db, DbError, type Migrations, runMigrations } from "../src/index.ts"
 
 let database: TestDatabase
@@ -112,6 +113,35 @@ describe("Db", () => {
       db.use("self.terminate", (k) => sql`SELECT pg_terminate_backend(pg_backend_pid())`.execute(k)))))
     expect(error.reason._tag).toBe("ConnectionLost")
     expect(error.isRetryable).toBe(true)
+  })
+
+  it("survives the server dropping a connection that sits idle inside a transaction", async () => {
+    // The transaction holds its connection while the caller waits on something else (like the outbox
+    // relay waiting for NATS acks); the server kills that backend meanwhile. No uncaught 'error' event
+    // may take the process down: the transaction fails with a retryable ConnectionLost instead.
+    const inside = Promise.withResolvers<number>()
+    const killed = Promise.withResolvers<void>()
+    const tx = Db.use((db) =>
+      db.transaction("held.open", async (t) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(t)
+        inside.resolve(rows[0]!.pid)
+        await killed.promise
+        await sql`SELECT 1`.execute(t)
+      }))
+    const running = run(tx)
+    const pid = await inside.promise
+    await run(Db.use((db) => db.use("kill", (k) => sql`SELECT pg_terminate_backend(${pid})`.execute(k))))
+    // Let the socket close reach the client while no query is in flight.
+    await waitFor("backend gone", async () => {
+      const { rows } = (await Effect.runPromise(Db.use((db) => db.use("gone", (k) =>
+        sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ${pid}`.execute(k))).pipe(Effect.provide(layer))))
+      return Number(rows[0]?.n) === 0 ? true : undefined
+    })
+    killed.resolve()
+    const error = failureOf(await running)
+    expect(error.reason._tag).toBe("ConnectionLost")
+    expect(error.isRetryable).toBe(true)
+    expect(Exit.isSuccess(await run(Db.use((db) => db.ping)))).toBe(true)
   })
 
   it("pings", async () => {
