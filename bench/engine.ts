@@ -28,7 +28,7 @@ import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { sql } from "kysely"
 import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
-import { applyStreams, type ConsumerDefinition, JetStreamPublisher, NatsConnection, type OutgoingMessage, type StreamDefinition } from "@logimesh/bus"
+import { applyStreams, type ConsumerDefinition, JetStreamPublisher, limitsStream, NatsConnection, type OutgoingMessage } from "@logimesh/bus"
 import { Db, runMigrations } from "@logimesh/db"
 import { EngineHeaders, engineMigrations, makeEngine } from "@logimesh/engine"
 import { createTestDatabase, randomSuffix, startTestNats } from "@logimesh/testkit"
@@ -87,18 +87,8 @@ try {
   const rawPg = args["skip-raw"] ? Number.NaN : await measureRawPgCommits({ url: database.url })
   log(`${elapsed()}    ${rawPg.toFixed(0)} tx/s`)
 
-  const stream = (name: string, subjects: ReadonlyArray<string>): StreamDefinition => ({
-    domain: undefined,
-    name,
-    description: "engine benchmark",
-    subjects,
-    sources: [],
-    retention: "limits",
-    storage: "file",
-    discard: "old",
-    maxAge: Duration.hours(1),
-    duplicateWindow: Duration.minutes(2)
-  })
+  const stream = (name: string, subjects: ReadonlyArray<string>) =>
+    limitsStream({ name, subjects, description: "engine benchmark", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) })
   const consumer: ConsumerDefinition = {
     domain: undefined,
     stream: names.input,

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { sql } from "kysely"
-import { applyStreams, type ConsumerDefinition, JetStreamPublisher, NatsConnection, type OutgoingMessage, type StreamDefinition } from "@logimesh/bus"
+import { applyStreams, type ConsumerDefinition, JetStreamPublisher, limitsStream, NatsConnection, type OutgoingMessage } from "@logimesh/bus"
 import { Db, runMigrations } from "@logimesh/db"
 import { EngineHeaders, engineMigrations, rebuildState } from "@logimesh/engine"
 import { createTestDatabase, randomSuffix, type TestDatabase, startTestNats, type TestNats } from "@logimesh/testkit"
@@ -143,18 +143,8 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     Layer.merge(Db.layerFrom({ url: Redacted.make(database.url), maxConnections: 4 }))
   )
   const runtime = ManagedRuntime.make(layer)
-  const stream = (name: string, subjects: ReadonlyArray<string>, duplicateWindow = Duration.minutes(2)): StreamDefinition => ({
-    domain: undefined,
-    name,
-    description: "engine test",
-    subjects,
-    sources: [],
-    retention: "limits",
-    storage: "file",
-    discard: "old",
-    maxAge: Duration.hours(1),
-    duplicateWindow
-  })
+  const stream = (name: string, subjects: ReadonlyArray<string>) =>
+    limitsStream({ name, subjects, description: "engine test", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) })
   const consumer: ConsumerDefinition = {
     domain: undefined,
     stream: names.stream,

@@ -13,9 +13,9 @@ import {
   type ConsumerDefinition,
   consumerTarget,
   JetStreamPublisher,
+  limitsStream,
   NatsConnection,
   Outcome,
-  type StreamDefinition,
   Subjects
 } from "@logimesh/bus"
 import {
@@ -37,18 +37,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 const token = `t${randomSuffix()}`
 const site = `site-${token}`
 const subject = Subjects.siteEvent(site, "envelope")
-const limits = {
-  domain: undefined,
-  description: "envelope over nats",
-  sources: [],
-  retention: "limits",
-  storage: "file",
-  discard: "old",
-  maxAge: Duration.hours(1),
-  duplicateWindow: Duration.minutes(2)
-} as const
-const stream: StreamDefinition = { ...limits, name: `ENV_${token}`, subjects: [Subjects.siteEvents(site)] }
-const dlqStream: StreamDefinition = { ...limits, name: `DLQ_${token}`, subjects: [Subjects.deadLetters(token)] }
+const limits = { description: "envelope over nats", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) }
+const stream = limitsStream({ ...limits, name: `ENV_${token}`, subjects: [Subjects.siteEvents(site)] })
+const dlqStream = limitsStream({ ...limits, name: `DLQ_${token}`, subjects: [Subjects.deadLetters(token)] })
 const consumer: ConsumerDefinition = {
   domain: undefined,
   stream: stream.name,

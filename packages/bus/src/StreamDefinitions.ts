@@ -88,17 +88,41 @@ export const consumerProblems = (consumer: ConsumerDefinition): ReadonlyArray<st
   return problems
 }
 
-const limitsStream = (
-  settings: MeshSettings,
-  fields: Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
-): StreamDefinition => ({
-  ...fields,
+/**
+ * A Limits-retention, file-stored stream (the only kind logimesh sources
+ * across domains). The mesh plan sizes `maxAge` and `duplicateWindow` from
+ * `sites/mesh.json`; tests and benchmarks pass their own.
+ */
+export const limitsStream = (fields: {
+  readonly domain?: string | undefined
+  readonly name: string
+  readonly description: string
+  readonly subjects: ReadonlyArray<string>
+  readonly sources?: ReadonlyArray<SourceDefinition>
+  readonly maxAge: Duration.Duration
+  readonly duplicateWindow: Duration.Duration
+}): StreamDefinition => ({
+  domain: fields.domain,
+  name: fields.name,
+  description: fields.description,
+  subjects: fields.subjects,
+  sources: fields.sources ?? [],
   retention: "limits",
   storage: "file",
   discard: "old",
-  maxAge: Duration.hours(settings.maxOutageHours),
-  duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+  maxAge: fields.maxAge,
+  duplicateWindow: fields.duplicateWindow
 })
+
+const meshStream = (
+  settings: MeshSettings,
+  fields: Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
+): StreamDefinition =>
+  limitsStream({
+    ...fields,
+    maxAge: Duration.hours(settings.maxOutageHours),
+    duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+  })
 
 export const siteConsumerName = (region: string, site: string): string => `region_${region}_${site}`
 
@@ -106,14 +130,14 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
   const settings = mesh.settings
   const sites = enabledSites(mesh)
   const siteStreams = sites.flatMap((site): ReadonlyArray<StreamDefinition> => [
-    limitsStream(settings, {
+    meshStream(settings, {
       domain: site.id,
       name: StreamNames.siteEvents,
       description: `events of site ${site.id}, written at the site first`,
       subjects: [Subjects.siteEvents(site.id)],
       sources: []
     }),
-    limitsStream(settings, {
+    meshStream(settings, {
       domain: site.id,
       name: StreamNames.deadLetters,
       description: `messages parked by consumers at site ${site.id}`,
@@ -122,14 +146,14 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
     })
   ])
   const hubStreams: ReadonlyArray<StreamDefinition> = [
-    limitsStream(settings, {
+    meshStream(settings, {
       domain: HUB_DOMAIN,
       name: StreamNames.hubSiteEvents,
       description: "events of every site, sourced across domains",
       subjects: [],
       sources: sites.map((site) => ({ name: StreamNames.siteEvents, domain: site.id }))
     }),
-    limitsStream(settings, {
+    meshStream(settings, {
       domain: HUB_DOMAIN,
       name: StreamNames.deadLetters,
       description: "parked messages of the hub and, sourced, of every site",

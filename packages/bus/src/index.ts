@@ -44,6 +44,7 @@ export {
   consumerDefaults,
   consumerProblems,
   consumerTarget,
+  limitsStream,
   meshStreamPlan,
   siteConsumerName,
   type SourceDefinition,

@@ -7,7 +7,7 @@ import { randomSuffix } from "@logimesh/testkit"
 import { ConsumerRunner } from "../src/ConsumerRunner.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import { NatsConnection } from "../src/NatsConnection.ts"
-import type { ConsumerDefinition, StreamDefinition } from "../src/StreamDefinitions.ts"
+import { type ConsumerDefinition, limitsStream, type StreamDefinition } from "../src/StreamDefinitions.ts"
 
 export const busLayer = (url: string) =>
   Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer).pipe(
@@ -21,14 +21,13 @@ export type BusRuntime = ReturnType<typeof makeBusRuntime>
 export const randomToken = (): string => `t${randomSuffix()}`
 
 export const testStream = (overrides: Partial<StreamDefinition> & Pick<StreamDefinition, "name" | "subjects">): StreamDefinition => ({
-  domain: undefined,
-  description: "test stream",
-  sources: [],
-  retention: "limits",
-  storage: "file",
-  discard: "old",
-  maxAge: Duration.hours(1),
-  duplicateWindow: Duration.minutes(2),
+  ...limitsStream({
+    name: overrides.name,
+    subjects: overrides.subjects,
+    description: "test stream",
+    maxAge: Duration.hours(1),
+    duplicateWindow: Duration.minutes(2)
+  }),
   ...overrides
 })
 

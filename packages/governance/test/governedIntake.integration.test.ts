@@ -14,7 +14,7 @@
 import { Duration, Effect, Exit, Layer, ManagedRuntime, Metric, Redacted, Schema, Scope } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { applyStreams, BusHeaders, type BusMessage, ConsumerRunner, consumerTarget, JetStreamPublisher, NatsConnection, Outcome, Subjects } from "@logimesh/bus"
+import { applyStreams, BusHeaders, type BusMessage, ConsumerRunner, consumerTarget, JetStreamPublisher, limitsStream, NatsConnection, Outcome, Subjects } from "@logimesh/bus"
 import { loadMeshConfig } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
 import {
@@ -114,11 +114,11 @@ beforeAll(async () => {
     yield* db.use("intake.table", (k) =>
       sql`CREATE TABLE intake_applied (msg_id text PRIMARY KEY, business_key text NOT NULL, sender text NOT NULL, status text, quantity text)`
         .execute(k))
-    const limits = { domain: undefined, description: "governed intake", sources: [], retention: "limits", storage: "file", discard: "old", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) } as const
+    const limits = { description: "governed intake", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) }
     yield* applyStreams({
       streams: [
-        { ...limits, name: stream, subjects: [Subjects.siteEvents(site)] },
-        { ...limits, name: dlqStream, subjects: [Subjects.deadLetters(token)] }
+        limitsStream({ ...limits, name: stream, subjects: [Subjects.siteEvents(site)] }),
+        limitsStream({ ...limits, name: dlqStream, subjects: [Subjects.deadLetters(token)] })
       ],
       consumers: [definition]
     })
