@@ -42,8 +42,8 @@ const { values: args } = parseArgs({
     events: { type: "string", default: "2" },
     rate: { type: "string", default: "2000" },
     seconds: { type: "string", default: "10" },
-    concurrency: { type: "string", default: "1024" },
-    batch: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "2048" },
+    batch: { type: "string", default: "1000" },
     committers: { type: "string", default: "2" },
     /** Skip the raw-limit phase (profiling only; the checked-in result always measures them). */
     "skip-raw": { type: "boolean", default: false }
