@@ -8,6 +8,11 @@
  *   site.<siteId>.evt.>                   all events of one site
  *   dlq.<domain>.<stream>.<consumer>      messages parked by a consumer of <stream> (DLQ of <domain>)
  *   dlq.<domain>.>                        all parked messages of one domain
+ *   cmd.<region>.<module>                 commands to one business module of a region (COMMANDS_<region>)
+ *   evt.<region>.<module>.<EventTag>      events a module committed, the audit feed (EVENTS_<region>)
+ *   sys.<system>.<type>                   messages to a central system: erp, dispatch, customer (SYSTEMS_<region>)
+ *   sys.wes.<site>.<type>                 messages to the WES of one site
+ *   sys.carrier.<scac>.<type>             messages to one carrier
  *
  * Subjects of streams in different JetStream domains never overlap: subject
  * interest crosses leafnode links, so two domains capturing the same subject
@@ -27,5 +32,14 @@ export const Subjects = {
   siteEvents: (siteId: string): string => `site.${subjectToken(siteId)}.evt.>`,
   deadLetter: (domain: string, stream: string, consumer: string): string =>
     `dlq.${subjectToken(domain)}.${subjectToken(stream)}.${subjectToken(consumer)}`,
-  deadLetters: (domain: string): string => `dlq.${subjectToken(domain)}.>`
+  deadLetters: (domain: string): string => `dlq.${subjectToken(domain)}.>`,
+  moduleCommand: (region: string, module: string): string => `cmd.${subjectToken(region)}.${subjectToken(module)}`,
+  moduleCommands: (region: string): string => `cmd.${subjectToken(region)}.>`,
+  moduleEvent: (region: string, module: string, eventType: string): string =>
+    `evt.${subjectToken(region)}.${subjectToken(module)}.${subjectToken(eventType)}`,
+  moduleEvents: (region: string): string => `evt.${subjectToken(region)}.>`,
+  centralSystem: (system: "erp" | "dispatch" | "customer", type: string): string => `sys.${system}.${subjectToken(type)}`,
+  siteWes: (site: string, type: string): string => `sys.wes.${subjectToken(site)}.${subjectToken(type)}`,
+  carrier: (scac: string, type: string): string => `sys.carrier.${subjectToken(scac)}.${subjectToken(type)}`,
+  systemMessages: "sys.>"
 } as const

@@ -27,7 +27,7 @@ import {
 } from "@logimesh/bus"
 import { Db, type DbError } from "@logimesh/db"
 import { decodeInput, rawInputOf } from "./decodeInput.ts"
-import { makeEntityActors } from "./EntityActors.ts"
+import { type EffectMessage, makeEntityActors } from "./EntityActors.ts"
 import type { EntityDefinition } from "./EntityDefinition.ts"
 import { FaultInjector } from "./FaultInjector.ts"
 import { type CommitStats, type GroupCommitOptions, makeGroupCommitter } from "./GroupCommitter.ts"
@@ -51,6 +51,8 @@ export interface EngineOptions<C, E, S, R> {
   readonly region: string
   readonly input: EngineInputTarget
   readonly outputSubject: (key: string, kind: "event" | "rejection", type: string) => string
+  /** Further messages each committed event causes, in the same transaction (cross-entity flows). */
+  readonly effects?: (key: string, event: E, state: S) => ReadonlyArray<EffectMessage>
   /** Messages in flight at once (the backpressure bound: the consumer stops pulling beyond it); default 256. */
   readonly concurrency?: number
   readonly maxResident?: number
@@ -110,6 +112,7 @@ export const runEngine = <C, E, S, R>(
     const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, () => Latch.openUnsafe(relayWakeUp))
     const actors = yield* makeEntityActors(entity, committer, {
       outputSubject: options.outputSubject,
+      ...(options.effects === undefined ? {} : { effects: options.effects }),
       ...(options.maxResident === undefined ? {} : { maxResident: options.maxResident }),
       ...(options.idleAfter === undefined ? {} : { idleAfter: options.idleAfter })
     })

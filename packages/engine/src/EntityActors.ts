@@ -33,11 +33,24 @@ export interface EngineInput<Command> {
 /** What became of one input. */
 export type InputOutcome = "applied" | "rejected" | "duplicate" | "held"
 
-export interface ActorOptions {
+/**
+ * A further message an event causes (a command to another entity, a message
+ * to an outside system), written to the outbox in the event's transaction.
+ * `payload` is JSON-safe (already encoded).
+ */
+export interface EffectMessage {
+  readonly subject: string
+  readonly payload: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface ActorOptions<Event = unknown, State = unknown> {
   readonly maxResident?: number
   readonly idleAfter?: Duration.Input
   /** Outbox subject of an effect of `key`. */
   readonly outputSubject: (key: string, kind: "event" | "rejection", type: string) => string
+  /** Further messages each committed event causes (pure; `state` is the state after the event). */
+  readonly effects?: (key: string, event: Event, state: State) => ReadonlyArray<EffectMessage>
 }
 
 export interface EntityActors<Command> {
@@ -67,7 +80,7 @@ const textEncoder = new TextEncoder()
 export const makeEntityActors = <C, E, S, R>(
   entity: EntityDefinition<C, E, S, R>,
   committer: GroupCommitter,
-  options: ActorOptions
+  options: ActorOptions<E, S>
 ): Effect.Effect<EntityActors<C>, never, Db | Scope.Scope> =>
   Effect.gen(function*() {
     const maxResident = Math.max(1, options.maxResident ?? 10_000)
@@ -141,6 +154,12 @@ export const makeEntityActors = <C, E, S, R>(
             const payload = JSON.stringify(encodeEvent(event))
             audit.push({ seq, kind: "event", type, payload })
             outbox.push(outboxRow(key, "event", type, seq, payload, raw))
+            if (options.effects !== undefined) {
+              for (const effect of options.effects(key, event, state)) {
+                const row = outboxRow(key, "event", type, seq, JSON.stringify(effect.payload), raw)
+                outbox.push({ ...row, subject: effect.subject, headers: { ...row.headers, ...effect.headers } })
+              }
+            }
           }
         } else {
           const seq = live.eventSeq + 1

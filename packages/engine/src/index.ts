@@ -14,6 +14,7 @@
  */
 export type { Decider, Decision, EntityDefinition } from "./EntityDefinition.ts"
 export { EngineHeaders } from "./EngineHeaders.ts"
+export type { EffectMessage } from "./EntityActors.ts"
 export { engineMigrations } from "./engineMigrations.ts"
 export {
   Engine,

@@ -23,7 +23,9 @@ export const ownershipTable: ReadonlyArray<OwnershipRow> = [
   // dc-rotterdam.json: inventoryOwner WES; dc-antwerp.json: inventoryOwner ERP
   ...rows("InventoryAvailability", ["adjust", "reserve", "unreserve"], ["WES"], "dc-rotterdam"),
   ...rows("InventoryAvailability", ["adjust", "reserve", "unreserve"], ["ERP"], "dc-antwerp"),
-  ...rows("ShipmentPlan", ["plan", "revise", "tender", "assign_carrier", "cancel"], ["DISPATCH"]),
+  ...rows("ShipmentPlan", ["plan", "revise", "tender", "cancel"], ["DISPATCH"]),
+  // The carrier answers a tender itself (accept / reject); dispatch may assign directly.
+  ...rows("ShipmentPlan", ["assign_carrier"], ["DISPATCH", "CARRIER"]),
   ...rows("PickTask", ["confirm_pick", "short_pick", "pack_carton"], ["WES"], "dc-rotterdam"),
   ...rows("Milestone", ["depart", "in_transit", "delay", "arrive"], ["DISPATCH", "CARRIER"]),
   ...rows("ProofOfDelivery", ["capture"], ["CARRIER", "DISPATCH"]),

@@ -2,8 +2,10 @@
  * The region deployable: one process per region. Composes every Layer and
  * launches. Boot order (by Layer dependencies): config from `sites/` ->
  * logger -> Postgres (migrations) + NATS -> governance (validated against
- * the mesh), readiness, parked messages, outbox relay, inbox pruning -> HTTP
- * server (health, `/v1/parked`, `/v1/governance`). A bad site or governance
+ * the mesh), readiness, parked messages, outbox relay, inbox pruning -> the
+ * business modules (one engine each on `COMMANDS_<region>`, flows in their
+ * outbox) -> HTTP server (health, the `/v1` command and query API,
+ * `/v1/parked`, `/v1/governance`). A bad site or governance
  * file, or an unknown region, stops the launch with a message that names the
  * file and field.
  */
@@ -11,12 +13,19 @@ import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Layer, References } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
-import { JetStreamPublisher, NatsConnection } from "@logimesh/bus"
+import { ConsumerRunner, JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
 import { FaultInjector, InboxPruner, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
+import { CommandGateway } from "./api/CommandGateway.ts"
+import { CommandRoutes } from "./api/CommandRoutes.ts"
+import { EntityQueries } from "./api/EntityQueries.ts"
+import { IdempotencyStore } from "./api/IdempotencyStore.ts"
+import { QueryRoutes } from "./api/QueryRoutes.ts"
+import { ReferenceDataService } from "./api/ReferenceDataService.ts"
 import { GovernanceRoutes } from "./GovernanceRoutes.ts"
+import { ModuleEngines } from "./modules/ModuleEngines.ts"
 import { HealthRoutes } from "./HealthRoutes.ts"
 import { ParkedRoutes } from "./ParkedRoutes.ts"
 import { Readiness } from "./Readiness.ts"
@@ -49,8 +58,14 @@ const EngineLive = Layer.unwrap(
     ))
 ).pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
 
-export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes)).pipe(
-  Layer.provide(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance)),
+/** The business modules and what the command API needs to reach them. */
+const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, IdempotencyStore.layer, EntityQueries.layer).pipe(
+  Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer, FaultInjector.layer))
+)
+
+export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes)).pipe(
+  Layer.provide(ReferenceDataService.layer),
+  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance)))),
   Layer.provide(MigrationsLive),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))
 )

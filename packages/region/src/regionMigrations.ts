@@ -5,5 +5,6 @@
 import type { Migrations } from "@logimesh/db"
 import { engineMigrations } from "@logimesh/engine"
 import { governanceMigrations } from "@logimesh/governance"
+import { idempotencyMigrations } from "./api/IdempotencyStore.ts"
 
-export const regionMigrations: Migrations = { ...engineMigrations, ...governanceMigrations }
+export const regionMigrations: Migrations = { ...engineMigrations, ...governanceMigrations, ...idempotencyMigrations }

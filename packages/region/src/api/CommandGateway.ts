@@ -1,0 +1,93 @@
+/**
+ * How the HTTP API hands a command to a module's actor and learns what it
+ * did: publish it to `cmd.<region>.<module>` with a `Nats-Msg-Id` (stable
+ * per Idempotency-Key), then wait, bounded, for the step that applied that
+ * message id to commit (the module's audit rows carry the msg id; an applied
+ * input with no rows is in the inbox). The actor stays the single writer:
+ * the API never writes module state itself.
+ */
+import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { sql } from "kysely"
+import { type BusError, JetStreamPublisher, Subjects } from "@logimesh/bus"
+import { Db, type DbError } from "@logimesh/db"
+import { RegionContext } from "../RegionContext.ts"
+
+export interface AuditEntry {
+  readonly seq: number
+  readonly kind: "event" | "rejection"
+  readonly type: string
+  readonly payload: unknown
+}
+
+/** What became of a command: its events (possibly none: a replay), a rejection, or not committed within the wait. */
+export type CommandResult =
+  | { readonly _tag: "Applied"; readonly events: ReadonlyArray<AuditEntry> }
+  | { readonly _tag: "Rejected"; readonly rejection: AuditEntry }
+  | { readonly _tag: "Pending" }
+
+export interface SendCommand {
+  readonly module: string
+  readonly entityType: string
+  readonly key: string
+  /** The encoded command (JSON-safe). */
+  readonly command: unknown
+  readonly msgId: string
+  readonly correlationId: string
+  readonly sourceSystem: string
+}
+
+export interface CommandGatewayShape {
+  readonly send: (command: SendCommand, wait?: Duration.Input) => Effect.Effect<CommandResult, BusError | DbError>
+  /** The outcome of an already published command (idempotent re-asks). */
+  readonly await: (command: Pick<SendCommand, "entityType" | "key" | "msgId">, wait?: Duration.Input) => Effect.Effect<CommandResult, DbError>
+}
+
+const textEncoder = new TextEncoder()
+const defaultWait = Duration.seconds(10)
+
+export class CommandGateway extends Context.Service<CommandGateway, CommandGatewayShape>()("logimesh/region/CommandGateway") {
+  static readonly layer = Layer.effect(
+    CommandGateway,
+    Effect.gen(function*() {
+      const db = yield* Db
+      const publisher = yield* JetStreamPublisher
+      const { region } = yield* RegionContext
+
+      const outcomeOf = (command: Pick<SendCommand, "entityType" | "key" | "msgId">) =>
+        db.use("api.commandOutcome", async (k) => {
+          const rows = await sql<{ seq: string; kind: "event" | "rejection"; type: string; payload: unknown }>`
+            SELECT seq, kind, type, payload FROM engine_event
+            WHERE entity_type = ${command.entityType} AND entity_key = ${command.key} AND msg_id = ${command.msgId}
+            ORDER BY seq`.execute(k)
+          if (rows.rows.length > 0) return rows.rows
+          const inbox = await sql<{ one: number }>`SELECT 1 AS one FROM engine_inbox WHERE msg_id = ${command.msgId}`.execute(k)
+          return inbox.rows.length > 0 ? [] : undefined
+        }).pipe(
+          Effect.map((rows): CommandResult | undefined => {
+            if (rows === undefined) return undefined
+            const entries = rows.map((r): AuditEntry => ({ seq: Number(r.seq), kind: r.kind, type: r.type, payload: r.payload }))
+            const rejection = entries.find((e) => e.kind === "rejection")
+            return rejection === undefined ? { _tag: "Applied", events: entries } : { _tag: "Rejected", rejection }
+          })
+        )
+
+      const awaitOutcome: CommandGatewayShape["await"] = (command, wait = defaultWait) =>
+        outcomeOf(command).pipe(
+          Effect.flatMap((result) => (result === undefined ? Effect.fail("pending" as const) : Effect.succeed(result))),
+          Effect.retry({
+            while: (e) => e === "pending",
+            schedule: Schedule.spaced(Duration.millis(15)).pipe(Schedule.upTo({ duration: Duration.fromInputUnsafe(wait) }))
+          }),
+          Effect.catchIf((e): e is "pending" => e === "pending", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))
+        )
+
+      const send: CommandGatewayShape["send"] = (command, wait) =>
+        publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
+          msgId: command.msgId,
+          headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
+        }).pipe(Effect.andThen(awaitOutcome(command, wait)))
+
+      return CommandGateway.of({ send, await: awaitOutcome })
+    })
+  )
+}

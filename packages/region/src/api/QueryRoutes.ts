@@ -1,0 +1,63 @@
+/**
+ * Query endpoints of the `/v1` API:
+ *   GET /v1/orders/:order            the order's state (status, lines, picks, shipment, returns)
+ *   GET /v1/orders/:order/timeline   everything that happened to it, in commit order (incl. refused requests)
+ *   GET /v1/shipments/:shipment      the shipment's state (carrier, cartons, milestones, delivery)
+ *   GET /v1/tasks/:task              a pick task's state
+ *   GET /v1/inventory/:site/:item    available to promise at a site (synchronous check)
+ *   GET /v1/openapi.json             the OpenAPI 3.1 document of the whole API
+ */
+import { Effect } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { inventoryAvailability } from "../modules/moduleCatalog.ts"
+import { EntityQueries } from "./EntityQueries.ts"
+import { openApiDocument } from "./OpenApiDocument.ts"
+import { problemResponse, unavailable } from "./problems.ts"
+
+const param = (name: string) => Effect.map(HttpRouter.params, (params) => params[name] ?? "")
+
+export const QueryRoutes = HttpRouter.use(Effect.fn(function*(router) {
+  const queries = yield* EntityQueries
+  const document = openApiDocument()
+
+  const snapshotRoute = (path: string, entity: string, paramName: string, what: string) =>
+    router.add(
+      "GET",
+      path as HttpRouter.PathInput,
+      Effect.gen(function*() {
+        const key = yield* param(paramName)
+        const found = yield* queries.snapshot(entity, key)
+        return found === undefined
+          ? problemResponse(404, `no ${what} "${key}"`)
+          : HttpServerResponse.jsonUnsafe({ [paramName]: key, version: found.version, updatedAt: found.updatedAt, ...(found.state as object) })
+      }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+    )
+
+  yield* snapshotRoute("/v1/orders/:order", "order", "order", "order")
+  yield* snapshotRoute("/v1/shipments/:shipment", "shipment", "shipment", "shipment")
+  yield* snapshotRoute("/v1/tasks/:task", "task", "task", "pick task")
+
+  yield* router.add(
+    "GET",
+    "/v1/orders/:order/timeline",
+    Effect.gen(function*() {
+      const order = yield* param("order")
+      const timeline = yield* queries.orderTimeline(order)
+      return timeline.length === 0 ? problemResponse(404, `no order "${order}"`) : HttpServerResponse.jsonUnsafe({ order, timeline })
+    }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+  )
+
+  yield* router.add(
+    "GET",
+    "/v1/inventory/:site/:item",
+    Effect.gen(function*() {
+      const site = yield* param("site")
+      const item = yield* param("item")
+      const found = yield* queries.snapshot("inventory", `${site}/${item}`)
+      if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
+      return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
+    }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+  )
+
+  yield* router.add("GET", "/v1/openapi.json", Effect.succeed(HttpServerResponse.jsonUnsafe(document)))
+}))

@@ -1,0 +1,107 @@
+/**
+ * What each order event causes (docs/order-to-delivery.md, "Flows"):
+ *   OrderReleased  -> a pick task and a stock reservation per line, the shipment request;
+ *                     WES(site) order-release, dispatch shipment-request
+ *   OrderChanged   -> WES(site) order-change (when already released)
+ *   OrderCancelled -> (if released) cancel tasks, release reservations, restock picked lines,
+ *                     cancel the shipment; WES(site) order-cancelled, dispatch shipment-cancelled;
+ *                     ERP order-cancelled
+ *   OrderPicked    -> ERP fulfilment-progress (picked, short lines, substitutes)
+ *   ReturnAuthorized -> WES(site) return-expected
+ *   ReturnReceived -> restock per line; ERP credit-trigger
+ */
+import { BigDecimal, Schema } from "effect"
+import { Subjects } from "@logimesh/bus"
+import type { EffectMessage } from "@logimesh/engine"
+import { ReleaseReservation, ReserveStock, RestockItems, InventoryCommand } from "@logimesh/inventory"
+import { OrderEvent, type OrderState } from "@logimesh/order"
+import { CancelShipment, RequestShipment, ShipmentCommand } from "@logimesh/shipment"
+import { CancelTask, CreateTask, TaskCommand } from "@logimesh/task"
+import { PickTaskId, Quantity, UnitCode } from "@logimesh/model"
+import type { Flow } from "../modules/RegionModule.ts"
+import { LOGIMESH, toModule, toSystem } from "./flowMessages.ts"
+
+const encodeEvent = Schema.encodeSync(OrderEvent)
+const taskId = (order: string, line: number) => Schema.decodeUnknownSync(PickTaskId)(`${order}-L${line}`)
+const KG = Schema.decodeUnknownSync(UnitCode)("KG")
+
+export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, event, state) => {
+  const data = () => encodeEvent(event) as Record<string, unknown>
+  const task = (command: TaskCommand) => toModule(region, "task", TaskCommand, command)
+  const inventory = (command: InventoryCommand) => toModule(region, "inventory", InventoryCommand, command)
+  const shipment = (command: ShipmentCommand) => toModule(region, "shipment", ShipmentCommand, command)
+  const out: Array<EffectMessage> = []
+  switch (event._tag) {
+    case "OrderReleased": {
+      for (const line of event.lines) {
+        out.push(task(new CreateTask({ by: LOGIMESH, task: taskId(event.order, line.lineNumber), order: event.order, lineNumber: line.lineNumber, site: event.shipFrom, item: line.item, quantity: line.quantity })))
+        out.push(inventory(new ReserveStock({ by: LOGIMESH, site: event.shipFrom, item: line.item, order: event.order, lineNumber: line.lineNumber, quantity: line.quantity })))
+      }
+      const weight = event.lines.reduce((sum, line) => BigDecimal.sum(sum, line.weight.amount), BigDecimal.fromBigInt(0n))
+      out.push(shipment(new RequestShipment({
+        by: LOGIMESH,
+        shipment: event.shipment,
+        order: event.order,
+        site: event.shipFrom,
+        shipTo: event.shipTo,
+        serviceLevel: event.serviceLevel,
+        ...(event.deliveryWindow === undefined ? {} : { deliveryWindow: event.deliveryWindow }),
+        weightEstimate: new Quantity({ amount: weight, unit: KG }),
+        hazmat: event.lines.some((line) => line.hazmat)
+      })))
+      const released = data()
+      out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-release"), "order-release", {
+        ...released,
+        tasks: event.lines.map((line) => ({ lineNumber: line.lineNumber, task: taskId(event.order, line.lineNumber) }))
+      }))
+      out.push(toSystem(Subjects.centralSystem("dispatch", "shipment-request"), "shipment-request", {
+        shipment: event.shipment,
+        order: event.order,
+        site: event.shipFrom,
+        shipTo: released["shipTo"],
+        serviceLevel: event.serviceLevel,
+        deliveryWindow: released["deliveryWindow"],
+        weightEstimate: { amount: BigDecimal.format(BigDecimal.normalize(weight)), unit: "KG" },
+        hazmat: event.lines.some((line) => line.hazmat)
+      }))
+      break
+    }
+    case "OrderChanged":
+      if (event.status === "released") out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-change"), "order-change", data()))
+      break
+    case "OrderCancelled": {
+      const wasReleased = state.shipment !== undefined
+      if (wasReleased) {
+        for (const line of event.lines) {
+          out.push(task(new CancelTask({ by: LOGIMESH, task: taskId(event.order, line.lineNumber), reason: event.reason })))
+          out.push(inventory(new ReleaseReservation({ by: LOGIMESH, site: event.shipFrom, item: line.item, order: event.order, lineNumber: line.lineNumber })))
+        }
+        for (const picked of event.picked) {
+          out.push(inventory(new RestockItems({ by: LOGIMESH, site: event.shipFrom, item: picked.item, reference: `cancel:${event.order}/${picked.lineNumber}`, quantity: picked.quantity })))
+        }
+        out.push(shipment(new CancelShipment({ by: LOGIMESH, shipment: event.shipment, reason: event.reason })))
+        out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-cancelled"), "order-cancelled", { ...data(), putAway: data()["picked"] }))
+        out.push(toSystem(Subjects.centralSystem("dispatch", "shipment-cancelled"), "shipment-cancelled", { shipment: event.shipment, order: event.order, reason: event.reason }))
+      }
+      out.push(toSystem(Subjects.centralSystem("erp", "order-cancelled"), "order-cancelled", data()))
+      break
+    }
+    case "OrderPicked":
+      out.push(toSystem(Subjects.centralSystem("erp", "fulfilment-progress"), "fulfilment-progress", { ...data(), stage: "picked" }))
+      break
+    case "ReturnAuthorized":
+      out.push(toSystem(Subjects.siteWes(event.shipFrom, "return-expected"), "return-expected", data()))
+      break
+    case "ReturnReceived":
+      for (const line of event.lines) {
+        out.push(inventory(new RestockItems({ by: LOGIMESH, site: event.shipFrom, item: line.item, reference: `return:${event.rma}/${line.lineNumber}`, quantity: line.quantity })))
+      }
+      out.push(toSystem(Subjects.centralSystem("erp", "credit-trigger"), "credit-trigger", data()))
+      break
+    case "OrderCreated":
+    case "OrderLinePicked":
+    case "OrderProgressed":
+      break
+  }
+  return out
+}

@@ -1,0 +1,64 @@
+/**
+ * The region's own streams and consumers (hub domain), applied by the region
+ * at boot (idempotent, like `apply-streams`):
+ *
+ *   COMMANDS_<region>  cmd.<region>.>   commands to the business modules (API, flows, replays)
+ *   EVENTS_<region>    evt.<region>.>   every committed module event: the audit feed
+ *   SYSTEMS_<region>   sys.>            messages to ERP, WES, dispatch, carriers, customers
+ *   consumer <region>_<module> on COMMANDS_<region>, filter cmd.<region>.<module>
+ *
+ * Limits retention sized by `maxOutageHours`, like every mesh stream.
+ * SYSTEMS captures `sys.>`: one region per hub today (see ARCHITECTURE, known gaps).
+ */
+import { Duration } from "effect"
+import { consumerDefaults, type ConsumerDefinition, limitsStream, type StreamPlan, Subjects } from "@logimesh/bus"
+import { HUB_DOMAIN, type MeshSettings } from "@logimesh/config"
+
+export const regionStreamNames = (region: string) => ({
+  commands: `COMMANDS_${region}`,
+  events: `EVENTS_${region}`,
+  systems: `SYSTEMS_${region}`
+})
+
+export const moduleConsumerName = (region: string, module: string): string => `${region}_${module}`
+
+export const regionStreamPlan = (
+  region: string,
+  modules: ReadonlyArray<string>,
+  settings: MeshSettings,
+  domain: string | undefined = HUB_DOMAIN
+): StreamPlan => {
+  const names = regionStreamNames(region)
+  const stream = (name: string, description: string, subjects: ReadonlyArray<string>) =>
+    limitsStream({
+      domain,
+      name,
+      description,
+      subjects,
+      maxAge: Duration.hours(settings.maxOutageHours),
+      duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+    })
+  const consumers = modules.map((module): ConsumerDefinition => {
+    const name = moduleConsumerName(region, module)
+    return {
+      domain,
+      stream: names.commands,
+      name,
+      description: `module ${module} of region ${region} reads its commands`,
+      filterSubject: Subjects.moduleCommand(region, module),
+      ...consumerDefaults,
+      ackWait: Duration.seconds(30),
+      maxAckPending: 2_000,
+      deadLetterSubject: Subjects.deadLetter(domain ?? HUB_DOMAIN, names.commands, name),
+      deadLetterDomain: domain
+    }
+  })
+  return {
+    streams: [
+      stream(names.commands, `commands to the business modules of region ${region}`, [Subjects.moduleCommands(region)]),
+      stream(names.events, `committed module events of region ${region}`, [Subjects.moduleEvents(region)]),
+      stream(names.systems, `messages from region ${region} to ERP, WES, dispatch, carriers and customers`, [Subjects.systemMessages])
+    ],
+    consumers
+  }
+}
