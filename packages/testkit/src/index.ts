@@ -14,6 +14,7 @@ export { reapOnExit } from "./reapOnExit.ts"
 export { CONTAINER_NATS_IMAGE, type ContainerNats, startContainerNats } from "./startContainerNats.ts"
 export { CONTAINER_POSTGRES_IMAGE, type ContainerPostgres, startContainerPostgres } from "./startContainerPostgres.ts"
 export { startTestMesh, type TestMesh, type TestMeshLeaf, type TestMeshOptions } from "./startTestMesh.ts"
+export { startTestTopology, type TestTopology } from "./startTestTopology.ts"
 export { startTestNats, type TestNats } from "./startTestNats.ts"
 export { NO_DOCKER_FOR_CONTAINERS, selectTestBackend } from "./selectTestBackend.ts"
 export {

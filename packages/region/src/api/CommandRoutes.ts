@@ -103,7 +103,7 @@ const handle = (route: CommandRoute) =>
 
     const referenceIssues = checkReferences(input, route.references, refs)
     if (referenceIssues.length > 0) return problemResponse(422, "unknown or invalid reference", { errors: referenceIssues })
-    const decoded = Schema.decodeUnknownExit(route.schema)(input)
+    const decoded = Schema.decodeUnknownExit(route.schema)(input, { errors: "all" })
     if (decoded._tag === "Failure") {
       const failure = decoded.cause.reasons.find((r) => r._tag === "Fail")
       const issues = failure !== undefined && "error" in failure && Schema.isSchemaError(failure.error)

@@ -78,6 +78,8 @@ export const checkReferences = (body: unknown, checks: ReadonlyArray<ReferenceCh
           }
           if (check.kind === "count" && quantity.unit !== refs.uom.baseCountUnit) {
             const item = check.itemField === undefined ? undefined : at.parent[check.itemField]
+            // An unknown item is reported on its own field; its packaging cannot be known.
+            if (typeof item === "string" && refs.uom.items[item] === undefined) break
             const converted = convert(refs.uom, quantity, baseUnit(refs.uom), typeof item === "string" ? { item } : {})
             if (Result.isFailure(converted)) {
               issues.push({ path: `${at.path}.unit`, message: converted.failure.message })
