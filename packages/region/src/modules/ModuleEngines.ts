@@ -17,7 +17,8 @@ export class ModuleEngines extends Context.Service<ModuleEngines, ReadonlyMap<st
     Effect.gen(function*() {
       const context = yield* RegionContext
       const region = context.region.id
-      const plan = regionStreamPlan(region, moduleCatalog.map((m) => m.name), context.mesh.settings)
+      // The region connects to its hub: its streams live in the domain of the server it reaches.
+      const plan = regionStreamPlan(region, moduleCatalog.map((m) => m.name), context.mesh.settings, undefined)
       yield* applyStreams(plan)
       const engines = new Map<string, EngineShape>()
       for (const module of moduleCatalog) {

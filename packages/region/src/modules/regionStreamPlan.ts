@@ -1,6 +1,7 @@
 /**
- * The region's own streams and consumers (hub domain), applied by the region
- * at boot (idempotent, like `apply-streams`):
+ * The region's own streams and consumers, applied by the region at boot
+ * (idempotent, like `apply-streams`) in the domain of the server it connects
+ * to (its hub; `domain` names another one explicitly):
  *
  *   COMMANDS_<region>  cmd.<region>.>   commands to the business modules (API, flows, replays)
  *   EVENTS_<region>    evt.<region>.>   every committed module event: the audit feed
@@ -26,7 +27,7 @@ export const regionStreamPlan = (
   region: string,
   modules: ReadonlyArray<string>,
   settings: MeshSettings,
-  domain: string | undefined = HUB_DOMAIN
+  domain: string | undefined
 ): StreamPlan => {
   const names = regionStreamNames(region)
   const stream = (name: string, description: string, subjects: ReadonlyArray<string>) =>
