@@ -212,6 +212,8 @@ describe("order to delivery", () => {
     await ok(client.post(`/v1/orders/${order}/change`, "ERP", { lines: [{ lineNumber: 1, quantity: ea("12") }] }, `change-${order}`))
     const change = await rotterdamWes.waitFor("sys.wes.dc-rotterdam.order-change", (d) => d.order === order)
     expect(change.data.changed).toEqual([{ lineNumber: 1, previous: ea("24"), quantity: ea("12") }])
+    // The line's pick task follows the change: it now asks for 12.
+    await waitForState(`/v1/tasks/${order}-L1`, (s) => s.requested.amount === "12")
     await ok(client.post(`/v1/orders/${order}/cancel`, "ERP", { reason: "customer cancelled" }, `cancel-${order}`))
     const cancelled = await rotterdamWes.waitFor("sys.wes.dc-rotterdam.order-cancelled", (d) => d.order === order)
     expect(cancelled.data).toMatchObject({ afterPick: false, putAway: [] })

@@ -216,7 +216,6 @@ const recordPick = (command: RecordPick, state: OrderState): OrderDecision => {
     const same = line.task === command.task &&
       line.pickedItem === command.item &&
       sameQuantity(line.picked, command.picked) &&
-      line.short === command.short &&
       line.substitute === command.substitute
     return same
       ? nothing
@@ -228,7 +227,8 @@ const recordPick = (command: RecordPick, state: OrderState): OrderDecision => {
     task: command.task,
     item: command.item,
     picked: command.picked,
-    short: command.short,
+    // Short against what the order asks for now (a change before picking may have lowered it), not the task's view.
+    short: BigDecimal.isLessThan(command.picked.amount, line.ordered.amount),
     substitute: command.substitute
   })
   const after = evolve(state, linePicked)

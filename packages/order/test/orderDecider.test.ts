@@ -631,3 +631,14 @@ describe("orderEntity", () => {
     expect(orderEntity.decider.decide(create, orderEntity.decider.initialState)).toEqual(decide(create, initialState))
   })
 })
+
+describe("RecordPick after a change", () => {
+  it("short is judged against the order's current quantity, not the flag the task sent", () => {
+    const state = given(create, release, change([1, "6"]))
+    // The task still asked for 10 and called a pick of 6 short; the order asks for 6 now.
+    const [linePicked] = accepted(pick(1, "SKU-42", "6", { short: true }), state) as ReadonlyArray<OrderLinePicked>
+    expect(linePicked?.short).toBe(false)
+    const [shortPick] = accepted(pick(1, "SKU-42", "5"), state) as ReadonlyArray<OrderLinePicked>
+    expect(shortPick?.short).toBe(true)
+  })
+})

@@ -37,5 +37,12 @@ export class CancelTask extends Schema.TaggedClass<CancelTask>("logimesh/task/Ca
   reason: Schema.String
 }) {}
 
-export const TaskCommand = Schema.Union([CreateTask, ConfirmPick, CancelTask])
+/** The order line's quantity changed before picking (sent by the region flow on `OrderChanged`). */
+export class ChangeTask extends Schema.TaggedClass<ChangeTask>("logimesh/task/ChangeTask")("ChangeTask", {
+  by: SourceSystem,
+  task: PickTaskId,
+  quantity: Quantity
+}) {}
+
+export const TaskCommand = Schema.Union([CreateTask, ConfirmPick, CancelTask, ChangeTask])
 export type TaskCommand = typeof TaskCommand.Type

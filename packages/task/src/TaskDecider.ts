@@ -6,14 +6,15 @@
  *   ConfirmPick -> TaskPicked     (unknown: UnknownTask; cancelled: InvalidState; same repeat: nothing;
  *                                  different repeat: InvalidState; other unit: UnitMismatch; picked > requested: OverPick)
  *   CancelTask  -> TaskCancelled  (unknown: UnknownTask; cancelled already: nothing)
+ *   ChangeTask  -> TaskChanged    (only while open; same quantity: nothing; other unit: UnitMismatch)
  *
  * `short` = picked < requested, compared as exact decimals (effect BigDecimal).
  */
 import { BigDecimal, Result } from "effect"
 import type { Decision } from "@logimesh/engine"
 import type { ItemId, OrderId, PickTaskId, Quantity, SiteId } from "@logimesh/model"
-import type { CancelTask, ConfirmPick, CreateTask, TaskCommand } from "./TaskCommands.ts"
-import { TaskCancelled, TaskCreated, type TaskEvent, TaskPicked } from "./TaskEvents.ts"
+import type { CancelTask, ChangeTask, ConfirmPick, CreateTask, TaskCommand } from "./TaskCommands.ts"
+import { TaskCancelled, TaskChanged, TaskCreated, type TaskEvent, TaskPicked } from "./TaskEvents.ts"
 import { InvalidState, OverPick, type TaskRejection, UnitMismatch, UnknownTask } from "./TaskRejections.ts"
 import { TaskState } from "./TaskState.ts"
 
@@ -128,6 +129,19 @@ const cancelTask = (command: CancelTask, state: TaskState): TaskDecision => {
   )
 }
 
+const changeTask = (command: ChangeTask, state: TaskState): TaskDecision => {
+  const created = createdOf(state)
+  if (created === undefined) return Result.fail(new UnknownTask({ task: command.task }))
+  if (command.quantity.unit !== created.requested.unit) {
+    return Result.fail(new UnitMismatch({ expected: created.requested.unit, got: command.quantity.unit }))
+  }
+  if (BigDecimal.equals(command.quantity.amount, created.requested.amount)) return nothing
+  if (state.status !== "open") return invalid(command, state, `task ${created.task} is ${state.status}; only an open task can change`)
+  return emit(
+    new TaskChanged({ task: created.task, order: created.order, lineNumber: created.lineNumber, previous: created.requested, quantity: command.quantity })
+  )
+}
+
 export const decide = (command: TaskCommand, state: TaskState): TaskDecision => {
   switch (command._tag) {
     case "CreateTask":
@@ -136,6 +150,8 @@ export const decide = (command: TaskCommand, state: TaskState): TaskDecision => 
       return confirmPick(command, state)
     case "CancelTask":
       return cancelTask(command, state)
+    case "ChangeTask":
+      return changeTask(command, state)
   }
 }
 
@@ -171,6 +187,8 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       })
     case "TaskCancelled":
       return next(state, { status: "cancelled" })
+    case "TaskChanged":
+      return next(state, { requested: event.quantity })
   }
 }
 

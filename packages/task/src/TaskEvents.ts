@@ -40,5 +40,14 @@ export class TaskCancelled extends Schema.TaggedClass<TaskCancelled>("logimesh/t
   picked: Schema.optionalKey(Quantity)
 }) {}
 
-export const TaskEvent = Schema.Union([TaskCreated, TaskPicked, TaskCancelled])
+/** The requested quantity changed while the task was open. */
+export class TaskChanged extends Schema.TaggedClass<TaskChanged>("logimesh/task/TaskChanged")("TaskChanged", {
+  task: PickTaskId,
+  order: OrderId,
+  lineNumber: LineNumber,
+  previous: Quantity,
+  quantity: Quantity
+}) {}
+
+export const TaskEvent = Schema.Union([TaskCreated, TaskPicked, TaskCancelled, TaskChanged])
 export type TaskEvent = typeof TaskEvent.Type

@@ -5,9 +5,9 @@
  * site's WES confirms picks (`ConfirmPick`) through the `/v1` API.
  * Contract: docs/order-to-delivery.md, "Modules > task".
  */
-export { CancelTask, ConfirmPick, CreateTask, LineNumber, TaskCommand } from "./TaskCommands.ts"
+export { CancelTask, ChangeTask, ConfirmPick, CreateTask, LineNumber, TaskCommand } from "./TaskCommands.ts"
 export { decide, evolve, initialState, type TaskDecision } from "./TaskDecider.ts"
 export { taskEntity } from "./taskEntity.ts"
-export { TaskCancelled, TaskCreated, TaskEvent, TaskPicked } from "./TaskEvents.ts"
+export { TaskCancelled, TaskChanged, TaskCreated, TaskEvent, TaskPicked } from "./TaskEvents.ts"
 export { InvalidState, OverPick, TaskRejection, UnitMismatch, UnknownTask } from "./TaskRejections.ts"
 export { TaskState, TaskStatus } from "./TaskState.ts"

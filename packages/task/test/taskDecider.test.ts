@@ -15,6 +15,7 @@ import {
   InvalidState,
   OverPick,
   TaskCancelled,
+  TaskChanged,
   TaskCommand,
   TaskCreated,
   taskEntity,
@@ -238,5 +239,32 @@ describe("taskEntity", () => {
     expect(taskEntity.decider.initialState.status).toBe("none")
     expect(accepted(create, initialState).map(taskEntity.eventType)).toEqual(["TaskCreated"])
     expect(taskEntity.rejectionType(new UnknownTask({ task: create.task }))).toBe("UnknownTask")
+  })
+})
+
+describe("ChangeTask", () => {
+  const change = (amount: string, unit = "EA") => cmd({ _tag: "ChangeTask", by: "LOGIMESH", task: TASK, quantity: { amount, unit } })
+
+  it("changes an open task's requested quantity; a pick is then short against the new quantity only", () => {
+    const events = accepted(change("6"), given(create))
+    expect(events).toEqual([new TaskChanged({ task: TASK, order: create.order, lineNumber: 2, previous: ea("10"), quantity: ea("6") })])
+    const state = given(create, change("6"))
+    expect(state.requested?.toString()).toBe("6 EA")
+    const [picked] = accepted(confirm("6"), state) as ReadonlyArray<TaskPicked>
+    expect(picked?.short).toBe(false)
+    expect(rejected(confirm("7"), state)).toBeInstanceOf(OverPick)
+  })
+
+  it("the same quantity again changes nothing; another unit is UnitMismatch; unknown task is UnknownTask", () => {
+    expect(accepted(change("10"), given(create))).toEqual([])
+    expect(rejected(change("1", "CS"), given(create))).toBeInstanceOf(UnitMismatch)
+    expect(rejected(change("6"), initialState)).toBeInstanceOf(UnknownTask)
+  })
+
+  it("a picked or cancelled task cannot change (InvalidState naming the status)", () => {
+    const picked = rejected(change("6"), given(create, confirm("10")))
+    expect(picked).toBeInstanceOf(InvalidState)
+    expect((picked as InvalidState).state).toBe("picked")
+    expect((rejected(change("6"), given(create, cancel())) as InvalidState).state).toBe("cancelled")
   })
 })

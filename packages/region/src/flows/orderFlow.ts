@@ -2,7 +2,7 @@
  * What each order event causes (docs/order-to-delivery.md, "Flows"):
  *   OrderReleased  -> a pick task and a stock reservation per line, the shipment request;
  *                     WES(site) order-release, dispatch shipment-request
- *   OrderChanged   -> WES(site) order-change (when already released)
+ *   OrderChanged   -> (when already released) the changed lines' pick tasks; WES(site) order-change
  *   OrderCancelled -> (if released) cancel tasks, release reservations, restock picked lines,
  *                     cancel the shipment; WES(site) order-cancelled, dispatch shipment-cancelled;
  *                     ERP order-cancelled
@@ -16,7 +16,7 @@ import type { EffectMessage } from "@logimesh/engine"
 import { ReleaseReservation, ReserveStock, RestockItems, InventoryCommand } from "@logimesh/inventory"
 import { OrderEvent, type OrderState } from "@logimesh/order"
 import { CancelShipment, RequestShipment, ShipmentCommand } from "@logimesh/shipment"
-import { CancelTask, CreateTask, TaskCommand } from "@logimesh/task"
+import { CancelTask, ChangeTask, CreateTask, TaskCommand } from "@logimesh/task"
 import { PickTaskId, Quantity, UnitCode } from "@logimesh/model"
 import type { Flow } from "../modules/RegionModule.ts"
 import { LOGIMESH, toModule, toSystem } from "./flowMessages.ts"
@@ -67,7 +67,12 @@ export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, ev
       break
     }
     case "OrderChanged":
-      if (event.status === "released") out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-change"), "order-change", data()))
+      if (event.status === "released") {
+        for (const change of event.changed) {
+          out.push(task(new ChangeTask({ by: LOGIMESH, task: taskId(event.order, change.lineNumber), quantity: change.quantity })))
+        }
+        out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-change"), "order-change", data()))
+      }
       break
     case "OrderCancelled": {
       const wasReleased = state.shipment !== undefined
