@@ -247,7 +247,7 @@ describe("ChangeTask", () => {
 
   it("changes an open task's requested quantity; a pick is then short against the new quantity only", () => {
     const events = accepted(change("6"), given(create))
-    expect(events).toEqual([new TaskChanged({ task: TASK, order: create.order, lineNumber: 2, previous: ea("10"), quantity: ea("6") })])
+    expect(events).toEqual([new TaskChanged({ task: create.task, order: create.order, lineNumber: 2, previous: ea("10"), quantity: ea("6") })])
     const state = given(create, change("6"))
     expect(state.requested?.toString()).toBe("6 EA")
     const [picked] = accepted(confirm("6"), state) as ReadonlyArray<TaskPicked>
