@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the whole local topology from sites/ (README's first command; run
+# Starts the whole local topology from sites/ (README, "The local mesh"; run
 # from anywhere, it works from the repository root): installs what is missing
 # (nats-server and PostgreSQL 15 via apt when root, node_modules via npm ci),
 # then runs `cli.ts up`: NATS hub, one WAN link proxy + NATS leaf per enabled

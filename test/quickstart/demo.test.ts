@@ -1,5 +1,6 @@
 /**
- * README: `npm run demo -- --orders 50 --exit` on a fresh topology (its own
+ * README's first command, `bash scripts/demo.sh --orders 50` (with `--exit`,
+ * as `npm run demo -- --orders 50 --exit`), on a fresh topology (its own
  * state dir here): the simulated ERP, WES per site, dispatch and carriers run
  * 50 orders, with a realistic share of exceptions, through hub, leaves,
  * region and Postgres; it shows progress, ends with one JSON line, every
@@ -23,11 +24,11 @@ afterAll(() => {
   runDir.remove()
 })
 
-describe("npm run demo -- --orders 50 --exit", () => {
+describe("bash scripts/demo.sh --orders 50 --exit", () => {
   it("completes every order or explains it, parks nothing, prints progress and one JSON line, and leaves nothing running", async () => {
     const env = { ...process.env }
     delete env.DATABASE_URL
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, "scripts/demo.ts"), "--orders", "50", "--exit", "--state-dir", stateDir], {
+    const { stdout, stderr } = await promisify(execFile)("bash", [join(repoRoot, "scripts/demo.sh"), "--orders", "50", "--exit", "--state-dir", stateDir], {
       cwd: repoRoot,
       env,
       timeout: 150_000,

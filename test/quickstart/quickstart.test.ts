@@ -1,5 +1,5 @@
 /**
- * README command one, through the real shell scripts: `bash scripts/up.sh`
+ * README "The local mesh", through the real shell scripts: `bash scripts/up.sh`
  * (prerequisite check, then the topology CLI) on a temporary copy of `sites/`
  * brings up the hub, a WAN link + leaf per site, the stream plan, the
  * region's Postgres and the region, reports each ready and prints where to
@@ -31,7 +31,7 @@ const COMPONENTS = [
   "region-eu-west"
 ]
 
-/** README command one uses private clusters: never an inherited DATABASE_URL. */
+/** `scripts/up.sh` here uses private clusters: never an inherited DATABASE_URL. */
 const scriptEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env }
   delete env.DATABASE_URL
@@ -79,7 +79,7 @@ afterAll(async () => {
   runDir.remove()
 }, 60_000)
 
-describe("README quick start, command one", () => {
+describe("README, the local mesh: bash scripts/up.sh", () => {
   let up: { code: number; output: string } | undefined
 
   it("bash scripts/up.sh brings up hub, 2 WAN links, 2 leaves, streams, Postgres and the region, each reported ready", async () => {
