@@ -5,7 +5,9 @@
  *
  * - 5xx, 202 (step not committed within the server's wait) and network
  *   errors are retried with bounded exponential backoff and the same key;
- *   a 202 that stays 202 ends as `pending` (the command is queued).
+ *   a 202 that stays 202 is followed up with the same key (the server then
+ *   answers the command's outcome) for `commitWaitMs`, and only then ends as
+ *   `pending` (queued, outcome unknown: not an effect a caller may build on).
  * - 4xx problem+json answers are recorded as rejections and returned, never
  *   retried blindly; only a caller that knows a precondition may lag
  *   (`awaitPrecondition`, e.g. a pick task the flow has not created yet)
@@ -32,6 +34,8 @@ export interface ApiCall {
   /** True when this 4xx answer means "not yet" (a precondition another module has not committed). */
   readonly awaitPrecondition?: (answer: ApiAnswer) => boolean
   readonly preconditionTimeoutMs?: number
+  /** How long a command still answered 202 (queued, not committed) is followed up with its key (default 60 s). */
+  readonly commitWaitMs?: number
 }
 
 export interface ApiAnswer {
@@ -291,7 +295,10 @@ export class ApiClient {
     const deadline = Date.now() + (call.preconditionTimeoutMs ?? 15_000)
     let key = call.idempotencyKey
     for (let wait = 1; ; wait++) {
-      const answer = await this.attemptLoop(call, key)
+      let answer = await this.attemptLoop(call, key)
+      // Queued but not committed (the region was down or slow): learn the outcome with the same key.
+      const commitDeadline = Date.now() + (call.commitWaitMs ?? 60_000)
+      while (answer.pending && Date.now() < commitDeadline) answer = await this.attemptLoop(call, key)
       if (answer.status < 400) {
         await this.maybeDuplicate(call, key, answer)
         return answer

@@ -9,6 +9,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { type ApiAnswer, ApiClient, type Rejection, type SystemName } from "./ApiClient.ts"
 import type { Latency } from "./Knobs.ts"
 import type { OrderPlan } from "./Scenario.ts"
+import type { JsMsg } from "@nats-io/jetstream"
+import { MessageDedup } from "./MessageDedup.ts"
 import { SystemConsumer, type SystemMessage } from "./SystemConsumer.ts"
 
 export interface SimulatorCommon {
@@ -63,7 +65,8 @@ export const makeConsumer = (
   system: string,
   durableParts: ReadonlyArray<string>,
   filterSubject: string,
-  handle: (message: SystemMessage) => Promise<void>
+  handle: (message: SystemMessage) => Promise<void>,
+  dedup?: MessageDedup<JsMsg>
 ): SystemConsumer =>
   new SystemConsumer({
     nc,
@@ -75,6 +78,7 @@ export const makeConsumer = (
     ...(common.concurrency === undefined ? {} : { concurrency: common.concurrency }),
     ...(common.deliverPolicy === undefined ? {} : { deliverPolicy: common.deliverPolicy }),
     ...(common.streamWaitMs === undefined ? {} : { streamWaitMs: common.streamWaitMs }),
+    ...(dedup === undefined ? {} : { dedup }),
     onError: (error) => common.onError?.(system, error)
   })
 
@@ -86,6 +90,8 @@ export const makeConsumer = (
 export class SystemLink {
   private nc: NatsConnection | undefined = undefined
   private consumer: SystemConsumer | undefined = undefined
+  /** What this system handled, kept across a stop and restart (a restarted system does not redo its work). */
+  private readonly dedup = new MessageDedup<JsMsg>()
   private readonly spec: {
     readonly common: SimulatorCommon
     readonly connectionName: string
@@ -102,7 +108,7 @@ export class SystemLink {
   async start(): Promise<void> {
     const { common, connectionName, system, durableParts, filterSubject, handle } = this.spec
     this.nc = await connectNats(common.natsUrl, connectionName)
-    this.consumer = makeConsumer(common, this.nc, system, durableParts, filterSubject, handle)
+    this.consumer = makeConsumer(common, this.nc, system, durableParts, filterSubject, handle, this.dedup)
     await this.consumer.start()
   }
 

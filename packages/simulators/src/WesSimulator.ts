@@ -99,6 +99,34 @@ const notYet = (answer: ApiAnswer): boolean => {
   return /unknown ?task|unknown ?shipment|not ?found|does not exist|no such|state[":\s]*(none|initial|empty|new)\b|NoShipment|NotRequested|not (yet )?requested/i.test(problemText(answer.body))
 }
 
+/**
+ * An answer the next step builds on must be committed: a 202 still pending after the client's
+ * follow-ups fails the handling, so the message is redelivered and the step asked again (same key).
+ * Completing packing after a carton that was only queued lets packing complete without it.
+ */
+const committed = (answer: ApiAnswer, what: string): ApiAnswer => {
+  if (answer.pending) throw new Error(`${what}: accepted but not committed yet; retried on redelivery`)
+  return answer
+}
+
+/**
+ * A precondition still "not yet" when its wait ran out (the region was down longer than the wait: the
+ * pick task does not exist yet) is not a refusal: the handling fails and the message comes back, instead
+ * of the order being dropped as "nothing picked".
+ */
+const caughtUp = (answer: ApiAnswer, what: string, moot = false): ApiAnswer => {
+  if (moot) return answer // the order was cancelled meanwhile: its task may never exist
+  if (notYet(answer)) throw new Error(`${what}: precondition still not met (${answer.status}); retried on redelivery`)
+  return committed(answer, what)
+}
+
+/** Replaces the entry with the same key (a handling that runs again after a failure) or appends. */
+const upsert = <A>(list: Array<A>, entry: A, same: (a: A) => boolean): void => {
+  const i = list.findIndex(same)
+  if (i >= 0) list[i] = entry
+  else list.push(entry)
+}
+
 export class WesSimulator extends LinkedSystem {
   readonly site: SiteInfo
   readonly views = new Map<string, WesOrderView>()
@@ -226,7 +254,7 @@ export class WesSimulator extends LinkedSystem {
       const location = `${this.site.code}-A${String(1 + stableIndex(`${line.item}`, 20)).padStart(2, "0")}-${1 + stableIndex(task, 6)}`
       const answer = this.keep(
         view,
-        await this.client.post({
+        caughtUp(await this.client.post({
           path: `/v1/tasks/${encodeURIComponent(task)}/confirm-pick`,
           body: { picked: eaches(pickedEa), location, ...(substitute === undefined ? {} : { substituteItem: substitute }) },
           idempotencyKey: `wes:${this.site.site}:pick:${task}`,
@@ -234,10 +262,10 @@ export class WesSimulator extends LinkedSystem {
           action: "confirm-pick",
           awaitPrecondition: notYet,
           preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
-        }),
+        }), `pick ${task}`, this.cancelled.get(order).isSet),
         `pick ${task}`
       )
-      view.picks.push({
+      upsert(view.picks, {
         lineNumber: line.lineNumber,
         task,
         item: substitute ?? line.item,
@@ -247,7 +275,7 @@ export class WesSimulator extends LinkedSystem {
         substitute: substitute !== undefined,
         location,
         ok: answer.ok
-      })
+      }, (x) => x.task === task)
       if (this.cancelled.get(order).isSet) return
     }
 
@@ -299,7 +327,7 @@ export class WesSimulator extends LinkedSystem {
       const weightKg = gramsToKg(grams)
       const answer = this.keep(
         view,
-        await this.client.post({
+        caughtUp(await this.client.post({
           path: `/v1/shipments/${encodeURIComponent(shipment)}/cartons`,
           body: {
             sscc,
@@ -316,16 +344,16 @@ export class WesSimulator extends LinkedSystem {
           action: "pack-carton",
           awaitPrecondition: notYet,
           preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
-        }),
+        }), `carton ${sscc}`, this.cancelled.get(order).isSet),
         `carton ${sscc}`
       )
-      if (answer.ok) view.cartons.push({ sscc, weightKg, dimensionsCm, contents: inCarton })
+      if (answer.ok) upsert(view.cartons, { sscc, weightKg, dimensionsCm, contents: inCarton }, (x) => x.sscc === sscc)
       if (this.cancelled.get(order).isSet) return
     }
     if (view.cartons.length === 0) return
     const done = this.keep(
       view,
-      await this.client.post({
+      caughtUp(await this.client.post({
         path: `/v1/shipments/${encodeURIComponent(shipment)}/complete-packing`,
         body: {},
         idempotencyKey: `wes:${this.site.site}:complete-packing:${shipment}`,
@@ -333,7 +361,7 @@ export class WesSimulator extends LinkedSystem {
         action: "complete-packing",
         awaitPrecondition: notYet,
         preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
-      }),
+      }), "complete packing", this.cancelled.get(order).isSet),
       "complete packing"
     )
     view.packingComplete = done.ok
@@ -365,6 +393,7 @@ export class WesSimulator extends LinkedSystem {
       }),
       "confirm load"
     )
+    committed(answer, "confirm load")
     view.loaded = { dockDoor, ssccs, ok: answer.ok }
   }
 
@@ -384,7 +413,8 @@ export class WesSimulator extends LinkedSystem {
       }),
       `receive return ${rma}`
     )
-    view.returnsReceived.push({ rma, ok: answer.ok })
+    committed(answer, `receive return ${rma}`)
+    upsert(view.returnsReceived, { rma, ok: answer.ok }, (x) => x.rma === rma)
   }
 
   /** Totals of this site's view (for progress lines and the summary). */

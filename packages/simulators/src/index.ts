@@ -64,6 +64,7 @@ export {
   type RunScenarioOptions,
   scenarioSucceeded,
   type ScenarioProgress,
+  type SimulatedSystemHandle,
   type ScenarioSummary
 } from "./runScenario.ts"
 export {

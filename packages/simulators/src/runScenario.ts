@@ -61,10 +61,19 @@ export interface RunScenarioOptions extends KnobsInput {
   /** Post baseline stock counts before the first order (default true). */
   readonly baselineCounts?: boolean
   readonly onProgress?: (progress: ScenarioProgress) => void
+  /** Called once every simulator runs: drills stop and restart one (an ERP endpoint outage) through it. */
+  readonly onSystemsStarted?: (systems: ReadonlyArray<SimulatedSystemHandle>) => void
   readonly progressIntervalMs?: number
   /** Diagnostics (simulator errors, fetch failures); default: nothing. */
   readonly log?: (line: string) => void
   readonly nowMs?: number
+}
+
+/** A running simulator as a drill sees it: its name ("ERP", "WES dc-rotterdam", …), start and stop. */
+export interface SimulatedSystemHandle {
+  readonly name: string
+  readonly start: () => Promise<void>
+  readonly stop: (ms: number) => Promise<unknown>
 }
 
 export interface ScenarioProgress {
@@ -354,7 +363,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
     }
   })
   const systems: Systems = { erp, wes: wesSims, dispatch, carriers: carrierSims, counter }
-  const all: ReadonlyArray<{ readonly name: string; readonly start: () => Promise<void>; readonly stop: (ms: number) => Promise<unknown> }> = [
+  const all: ReadonlyArray<SimulatedSystemHandle> = [
     { name: "ERP", start: () => erp.start(), stop: (ms) => erp.stop(ms) },
     ...[...wesSims.entries()].map(([site, sim]) => ({ name: `WES ${site}`, start: () => sim.start(), stop: (ms: number) => sim.stop(ms) })),
     { name: "DISPATCH", start: () => dispatch.start(), stop: (ms) => dispatch.stop(ms) },
@@ -406,6 +415,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
     const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${all[i]?.name}: ${errorText(r.reason)}`] : []))
     if (failed.length > 0) throw new Error(`simulators failed to start: ${failed.join("; ")}`)
     log(`simulators started: ${all.map((s) => s.name).join(", ")}`)
+    options.onSystemsStarted?.(all)
 
     // 2. baseline stock, by each site's inventory owner
     if (options.baselineCounts !== false) {

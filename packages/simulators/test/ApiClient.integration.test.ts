@@ -1,6 +1,7 @@
 /**
  * The systems' HTTP client against a loopback server that scripts its
- * answers: headers sent, 5xx / 202 retried with the same Idempotency-Key,
+ * answers: headers sent, 5xx / 202 retried with the same Idempotency-Key
+ * (a command still 202 followed up until its outcome, bounded),
  * 4xx recorded as a rejection and not retried, a lagging precondition
  * retried with a fresh key, duplicate sends compared, simulated 503s.
  */
@@ -75,11 +76,27 @@ describe("ApiClient", () => {
     expect(c.stats).toMatchObject({ retries: 2, serverErrors: 1, accepted202: 1 })
   })
 
-  it("ends as pending when every attempt is 202", async () => {
+  it("ends as pending when every attempt is 202 and no follow-up is allowed", async () => {
     fallback = { status: 202, body: { status: "accepted" } }
-    const answer = await client({ maxAttempts: 3 }).post({ path: "/x", idempotencyKey: "k3", action: "x" })
+    const answer = await client({ maxAttempts: 3 }).post({ path: "/x", idempotencyKey: "k3", action: "x", commitWaitMs: 0 })
     expect(answer).toMatchObject({ status: 202, ok: true, pending: true })
     expect(seen).toHaveLength(3)
+  })
+
+  it("follows a command still 202 after every attempt up with the same key until its outcome", async () => {
+    // region-kill drill: a carton stayed 202 (queued) through the outage; taken as packed, packing completed without it.
+    script = [{ status: 202, body: { status: "accepted" } }, { status: 202, body: { status: "accepted" } }, { status: 202, body: { status: "accepted" } }, { status: 200, body: { status: "applied" } }]
+    const answer = await client({ maxAttempts: 3 }).post({ path: "/x", idempotencyKey: "k3b", action: "x", commitWaitMs: 5_000 })
+    expect(answer).toMatchObject({ status: 200, ok: true, pending: false })
+    expect(seen.map((s) => s.key)).toEqual(["k3b", "k3b", "k3b", "k3b"])
+  })
+
+  it("ends as pending when the follow-ups outlast commitWaitMs", async () => {
+    fallback = { status: 202, body: { status: "accepted" } }
+    const answer = await client({ maxAttempts: 2 }).post({ path: "/x", idempotencyKey: "k3c", action: "x", commitWaitMs: 50 })
+    expect(answer).toMatchObject({ status: 202, pending: true })
+    expect(seen.length).toBeGreaterThanOrEqual(4)
+    expect(new Set(seen.map((s) => s.key))).toEqual(new Set(["k3c"]))
   })
 
   it("gives up on endless 5xx with ApiUnavailable", async () => {
