@@ -8,7 +8,7 @@
  *   module    order, shipment, task, inventory, pod           (one business object each)
  *   adapter   adapter-*                        (REST, webhooks, EDI, files, connectors)
  *   app       region                           (composes everything)
- *   tooling   topology, testkit, simulators    (never imported by runtime code)
+ *   tooling   topology, testkit, simulators, drills (never imported by runtime code)
  */
 const modules = "(order|shipment|task|inventory|pod)"
 const platform = "(config|db|bus|logging|engine|governance)"
@@ -47,8 +47,8 @@ module.exports = {
       name: "runtime-not-to-tooling",
       severity: "error",
       comment: "Runtime code never imports the topology runner or the test harness.",
-      from: { path: "^packages/[^/]+/src/", pathNot: "^packages/(topology|testkit|simulators)/" },
-      to: { path: "^packages/(topology|testkit|simulators)/" }
+      from: { path: "^packages/[^/]+/src/", pathNot: "^packages/(topology|testkit|simulators|drills)/" },
+      to: { path: "^packages/(topology|testkit|simulators|drills)/" }
     },
     {
       name: "only-through-index",
