@@ -206,7 +206,9 @@ describe("hub leafnode advertise on nats-server 2.9 (FIELD-NOTES pitfall 1)", ()
       const [a, b] = mesh.leaves
       if (a === undefined || b === undefined) throw new Error("no leaves")
       b.proxy.cut()
-      // Pitfall 1 shows up ~1 s after a cut (reconnect: 1); three reconnect rounds.
+      // The leaf first notices the cut (its old link goes; slower on a loaded machine)...
+      await waitFor("leaf b to drop its cut link", async () => ((await leafLinkAddress(b.leaf)) === undefined ? true : undefined), { timeoutMs: 10_000 })
+      // ...then pitfall 1 would show up ~1 s later (reconnect: 1); three reconnect rounds without any link.
       expect(await linksDuring(b.leaf, 3_000)).toEqual([])
       expect(await leafLinkAddress(a.leaf)).toBe(`${HOST}:${a.proxy.port}`)
       b.proxy.restore()
