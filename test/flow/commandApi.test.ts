@@ -131,13 +131,29 @@ describe("Idempotency-Key", () => {
     const second = await client.post("/v1/orders/IDEM-1/release", "ERP", {}, "erp-release-IDEM-1")
     expect(first.status).toBe(200)
     expect(second.body).toEqual(first.body)
-    const timeline = await waitFor("both pick tasks", async () => {
+    const timeline = await waitFor("both pick tasks and the shipment request", async () => {
       const t = await timelineOf("IDEM-1")
-      return t.filter((e) => e.type === "TaskCreated").length >= 2 ? t : undefined
+      return t.filter((e) => e.type === "TaskCreated").length >= 2 && t.some((e) => e.type === "ShipmentRequested") ? t : undefined
     })
     expect(timeline.filter((e) => e.type === "OrderReleased")).toHaveLength(1)
     expect(timeline.filter((e) => e.type === "TaskCreated").map((e) => e.key).sort()).toEqual(["IDEM-1-L1", "IDEM-1-L2"])
     expect(timeline.filter((e) => e.type === "ShipmentRequested")).toHaveLength(1)
+  })
+})
+
+describe("order timeline", () => {
+  it("holds the order's own pick tasks, not those of an order whose id extends it", async () => {
+    for (const order of ["TL-1", "TL-1-L1"]) {
+      expect((await client.post("/v1/orders", "ERP", orderBody(order))).status).toBe(201)
+      expect((await client.post(`/v1/orders/${order}/release`, "ERP", {})).status).toBe(200)
+    }
+    const tasks = await waitFor("TL-1's two pick tasks", async () => {
+      const keys = (await timelineOf("TL-1")).filter((e) => e.entity === "task").map((e) => e.key)
+      return keys.length >= 2 ? keys : undefined
+    })
+    await waitFor("TL-1-L1's pick tasks", async () => ((await timelineOf("TL-1-L1")).filter((e) => e.entity === "task").length >= 2 ? true : undefined))
+    expect([...tasks].sort()).toEqual(["TL-1-L1", "TL-1-L2"])
+    expect((await timelineOf("TL-1")).filter((e) => e.entity === "task").map((e) => e.key).sort()).toEqual(["TL-1-L1", "TL-1-L2"])
   })
 })
 

@@ -53,19 +53,24 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
       const publisher = yield* JetStreamPublisher
       const { region } = yield* RegionContext
 
+      /** One statement, one snapshot: the step writes its inbox row and its audit rows in one transaction. */
       const outcomeOf = (command: Pick<SendCommand, "entityType" | "key" | "msgId">) =>
         db.use("api.commandOutcome", async (k) => {
-          const rows = await sql<{ seq: string; kind: "event" | "rejection"; type: string; payload: unknown }>`
-            SELECT seq, kind, type, payload FROM engine_event
-            WHERE entity_type = ${command.entityType} AND entity_key = ${command.key} AND msg_id = ${command.msgId}
-            ORDER BY seq`.execute(k)
-          if (rows.rows.length > 0) return rows.rows
-          const inbox = await sql<{ one: number }>`SELECT 1 AS one FROM engine_inbox WHERE msg_id = ${command.msgId}`.execute(k)
-          return inbox.rows.length > 0 ? [] : undefined
+          const rows = await sql<{ in_inbox: boolean; seq: string | null; kind: "event" | "rejection" | null; type: string | null; payload: unknown }>`
+            SELECT i.msg_id IS NOT NULL AS in_inbox, e.seq, e.kind, e.type, e.payload
+              FROM (SELECT 1) AS one
+              LEFT JOIN engine_inbox i ON i.msg_id = ${command.msgId}
+              LEFT JOIN engine_event e
+                ON e.entity_type = ${command.entityType} AND e.entity_key = ${command.key} AND e.msg_id = ${command.msgId}
+             ORDER BY e.seq`.execute(k)
+          return rows.rows
         }).pipe(
           Effect.map((rows): CommandResult | undefined => {
-            if (rows === undefined) return undefined
-            const entries = rows.map((r): AuditEntry => ({ seq: Number(r.seq), kind: r.kind, type: r.type, payload: r.payload }))
+            const entries = rows.flatMap((r): ReadonlyArray<AuditEntry> =>
+              r.seq === null || r.kind === null || r.type === null ? [] : [{ seq: Number(r.seq), kind: r.kind, type: r.type, payload: r.payload }]
+            )
+            // Audit rows outlive the inbox (pruned after its retention): either one means the step committed.
+            if (entries.length === 0 && rows[0]?.in_inbox !== true) return undefined
             const rejection = entries.find((e) => e.kind === "rejection")
             return rejection === undefined ? { _tag: "Applied", events: entries } : { _tag: "Rejected", rejection }
           })
@@ -82,10 +87,20 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
         )
 
       const send: CommandGatewayShape["send"] = (command, wait) =>
-        publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
-          msgId: command.msgId,
-          headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
-        }).pipe(Effect.andThen(awaitOutcome(command, wait)))
+        // Already committed (a repeat of a pending Idempotency-Key): answer from the record, publish nothing.
+        outcomeOf(command).pipe(
+          Effect.flatMap((known) =>
+            known !== undefined
+              ? Effect.succeed(known)
+              : publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
+                msgId: command.msgId,
+                headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
+              }).pipe(
+                // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
+                Effect.andThen(awaitOutcome(command, wait).pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))))
+              )
+          )
+        )
 
       return CommandGateway.of({ send, await: awaitOutcome })
     })

@@ -35,7 +35,8 @@ export interface EntityQueriesShape {
 /** Keys of the entities an order owns (by the derivation rules of docs/order-to-delivery.md). */
 export const orderEntityKeys = (order: string) => ({ order, shipment: `S-${order}`, taskPrefix: `${order}-L` })
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+/** A regular expression matching exactly the pick task keys of an order: `<order>-L<digits>`. */
+const taskKeyPattern = (order: string) => `^${order.replace(/[.*+?^${}()|[\]\\-]/g, (c) => `\\${c}`)}-L[0-9]+$`
 
 export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesShape>()("logimesh/region/EntityQueries") {
   static readonly layer = Layer.effect(
@@ -54,18 +55,18 @@ export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesS
       const orderTimeline: EntityQueriesShape["orderTimeline"] = (order) =>
         db.use("api.timeline", async (k) => {
           const keys = orderEntityKeys(order)
-          const taskLike = `${escapeLike(keys.taskPrefix)}%`
+          const taskKeys = taskKeyPattern(keys.order)
           const rows = await sql<{ at: Date; entity: string; key: string; seq: string | null; kind: TimelineEntry["kind"]; type: string; data: unknown }>`
             SELECT recorded_at AS at, entity_type AS entity, entity_key AS key, seq, kind, type, payload AS data
               FROM engine_event
              WHERE (entity_type = 'order' AND entity_key = ${keys.order})
                 OR (entity_type IN ('shipment', 'pod') AND entity_key = ${keys.shipment})
-                OR (entity_type = 'task' AND entity_key LIKE ${taskLike})
+                OR (entity_type = 'task' AND entity_key ~ ${taskKeys})
             UNION ALL
             SELECT rejected_at, object, business_key, NULL, 'ownership_rejection', object || '.' || transition,
                    jsonb_build_object('sender', sender, 'owners', owners, 'reason', reason, 'site', site)
               FROM governance_ownership_rejection
-             WHERE business_key IN (${keys.order}, ${keys.shipment}) OR business_key LIKE ${taskLike}
+             WHERE business_key IN (${keys.order}, ${keys.shipment}) OR business_key ~ ${taskKeys}
              ORDER BY 1, 4`.execute(k)
           return rows.rows.map((r): TimelineEntry => ({
             at: r.at.toISOString(),
