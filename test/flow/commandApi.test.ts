@@ -141,6 +141,23 @@ describe("Idempotency-Key", () => {
   })
 })
 
+describe("units at the edge", () => {
+  it("weights in G and LB become KG before the order sees them, so the shipment's estimate adds up", async () => {
+    const body = orderBody("UOM-1") as any
+    body.lines[0].weight = { amount: "500", unit: "G" }
+    body.lines[1].weight = { amount: "2", unit: "LB" }
+    const created = await client.post("/v1/orders", "ERP", body)
+    expect(created.status).toBe(201)
+    expect(created.body.events[0].data.lines.map((l: any) => l.weight)).toEqual([{ amount: "0.5", unit: "KG" }, { amount: "0.90718474", unit: "KG" }])
+    expect((await client.post("/v1/orders/UOM-1/release", "ERP", {})).status).toBe(200)
+    const shipment = await waitFor("the shipment request", async () => {
+      const r = await client.get("/v1/shipments/S-UOM-1")
+      return r.status === 200 ? r.body : undefined
+    })
+    expect(shipment.weightEstimate).toEqual({ amount: "1.40718474", unit: "KG" })
+  })
+})
+
 describe("order timeline", () => {
   it("holds the order's own pick tasks, not those of an order whose id extends it", async () => {
     for (const order of ["TL-1", "TL-1-L1"]) {

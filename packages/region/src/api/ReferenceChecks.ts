@@ -3,11 +3,12 @@
  * sites this region serves, items (the packaging table of
  * `sites/governance/uom.json`), units of the right dimension (count
  * quantities normalised to the base count unit with the item's packaging
- * factors), and dock doors of the region's sites. Each failing field is an
+ * factors, weights to KG and dimensions to CM), and dock doors of the
+ * region's sites. Each failing field is an
  * issue naming its path; checks run on the JSON body before decoding, so a
  * normalised quantity is what the command carries.
  */
-import { Result, Schema } from "effect"
+import { BigDecimal, Result, Schema } from "effect"
 import type { UomFile } from "@logimesh/governance"
 import { convert } from "@logimesh/governance"
 import { Quantity, UnitCode } from "@logimesh/model"
@@ -37,6 +38,12 @@ export type ReferenceCheck =
 const decodeQuantity = Schema.decodeUnknownResult(Quantity)
 const encodeQuantity = Schema.encodeSync(Quantity)
 const baseUnit = (uom: UomFile) => Schema.decodeUnknownSync(UnitCode)(uom.baseCountUnit)
+
+/** The unit of a dimension whose factor to the base is 1 (KG for mass, CM for length in sites/governance/uom.json). */
+const baseUnitOf = (uom: UomFile, dimension: "mass" | "length"): UnitCode | undefined => {
+  const entry = Object.entries(uom.units).find(([, unit]) => unit.dimension === dimension && unit.toBase !== undefined && BigDecimal.equals(unit.toBase, BigDecimal.fromBigInt(1n)))
+  return entry === undefined ? undefined : Schema.decodeUnknownSync(UnitCode)(entry[0])
+}
 
 const dimensionOf = (uom: UomFile, unit: string): string | undefined => uom.units[unit as UnitCode]?.dimension
 
@@ -81,6 +88,17 @@ export const checkReferences = (body: unknown, checks: ReadonlyArray<ReferenceCh
             // An unknown item is reported on its own field; its packaging cannot be known.
             if (typeof item === "string" && refs.uom.items[item] === undefined) break
             const converted = convert(refs.uom, quantity, baseUnit(refs.uom), typeof item === "string" ? { item } : {})
+            if (Result.isFailure(converted)) {
+              issues.push({ path: `${at.path}.unit`, message: converted.failure.message })
+              break
+            }
+            at.parent[at.key] = encodeQuantity(converted.success)
+          }
+          if (check.kind !== "count") {
+            // Weights to the mass base unit (KG), dimensions to the length base unit (CM): modules add and compare them.
+            const base = baseUnitOf(refs.uom, check.kind)
+            if (base === undefined || quantity.unit === base) break
+            const converted = convert(refs.uom, quantity, base, { roundToDecimals: 6 })
             if (Result.isFailure(converted)) {
               issues.push({ path: `${at.path}.unit`, message: converted.failure.message })
               break
