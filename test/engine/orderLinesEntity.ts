@@ -3,10 +3,10 @@
  * decider's schemas, rejections notified through the outbox.
  */
 import { Schema } from "effect"
-import type { EntityDefinition } from "@logimesh/engine"
+import { type EntityDefinition, taggedEntity } from "@logimesh/engine"
 import { AppendLine, decide, evolve, initialState, LineAppended, LineRefused, OrderLinesState } from "./OrderLinesDecider.ts"
 
-export const orderLinesEntity: EntityDefinition<AppendLine, LineAppended, OrderLinesState, LineRefused> = {
+export const orderLinesEntity: EntityDefinition<AppendLine, LineAppended, OrderLinesState, LineRefused> = taggedEntity({
   name: "test-order-lines",
   decider: { initialState, decide, evolve },
   keyOf: (command) => command.orderId,
@@ -14,10 +14,8 @@ export const orderLinesEntity: EntityDefinition<AppendLine, LineAppended, OrderL
   event: LineAppended,
   state: OrderLinesState,
   rejection: LineRefused,
-  eventType: (event) => event._tag,
-  rejectionType: (rejection) => rejection._tag,
   notifyRejections: true
-}
+})
 
 export const encodeCommand = (command: AppendLine): Uint8Array =>
   new TextEncoder().encode(JSON.stringify(Schema.encodeSync(AppendLine)(command)))

@@ -35,3 +35,19 @@ export interface EntityDefinition<Command, Event, State, Rejection> {
   /** Publish a "rejected" notification through the outbox for each rejection. */
   readonly notifyRejections: boolean
 }
+
+/**
+ * An entity whose events and rejections are `Schema.TaggedClass`es: their
+ * `_tag` names them in the audit trail. Rejections are recorded, not
+ * notified, unless `notifyRejections` says so.
+ */
+export const taggedEntity = <Command, Event extends { readonly _tag: string }, State, Rejection extends { readonly _tag: string }>(
+  definition: Omit<EntityDefinition<Command, Event, State, Rejection>, "eventType" | "rejectionType" | "notifyRejections"> & {
+    readonly notifyRejections?: boolean
+  }
+): EntityDefinition<Command, Event, State, Rejection> => ({
+  ...definition,
+  eventType: (event) => event._tag,
+  rejectionType: (rejection) => rejection._tag,
+  notifyRejections: definition.notifyRejections ?? false
+})

@@ -12,7 +12,7 @@
  *
  * Public: everything exported here. Internal: the step writer and actor map.
  */
-export type { Decider, Decision, EntityDefinition } from "./EntityDefinition.ts"
+export { type Decider, type Decision, type EntityDefinition, taggedEntity } from "./EntityDefinition.ts"
 export { EngineHeaders } from "./EngineHeaders.ts"
 export type { EffectMessage } from "./EntityActors.ts"
 export { engineMigrations } from "./engineMigrations.ts"

@@ -4,7 +4,7 @@
  * commands, events, state and rejections. Rejections are recorded in the
  * audit trail, not notified.
  */
-import type { EntityDefinition } from "@logimesh/engine"
+import { type EntityDefinition, taggedEntity } from "@logimesh/engine"
 import { InventoryCommand } from "./InventoryCommands.ts"
 import { decide, evolve, initialState, inventoryKey } from "./InventoryDecider.ts"
 import { InventoryEvent } from "./InventoryEvents.ts"
@@ -13,15 +13,12 @@ import { InventoryState } from "./InventoryState.ts"
 
 export { inventoryKey }
 
-export const inventoryEntity: EntityDefinition<InventoryCommand, InventoryEvent, InventoryState, InventoryRejection> = {
+export const inventoryEntity: EntityDefinition<InventoryCommand, InventoryEvent, InventoryState, InventoryRejection> = taggedEntity({
   name: "inventory",
   decider: { initialState, decide, evolve },
   keyOf: (command) => inventoryKey(command.site, command.item),
   command: InventoryCommand,
   event: InventoryEvent,
   state: InventoryState,
-  rejection: InventoryRejection,
-  eventType: (event) => event._tag,
-  rejectionType: (rejection) => rejection._tag,
-  notifyRejections: false
-}
+  rejection: InventoryRejection
+})

@@ -9,6 +9,7 @@
 import { BigDecimal, Result, Schema } from "effect"
 import { Quantity } from "@logimesh/model"
 import { describe, expect, it } from "vitest"
+import { deciderHarness } from "@logimesh/engine/testing"
 import {
   availableToPromise,
   decide,
@@ -18,7 +19,6 @@ import {
   inventoryEntity,
   InventoryEvent,
   inventoryKey,
-  InventoryRejection,
   InventoryState,
   reservedTotal
 } from "../src/index.ts"
@@ -26,7 +26,6 @@ import {
 const decodeCommand = Schema.decodeUnknownSync(InventoryCommand)
 const encodeEvent = Schema.encodeSync(InventoryEvent)
 const decodeEvent = Schema.decodeUnknownSync(InventoryEvent)
-const encodeRejection = Schema.encodeSync(InventoryRejection)
 const encodeState = Schema.encodeSync(InventoryState)
 const decodeState = Schema.decodeUnknownSync(InventoryState)
 
@@ -63,23 +62,8 @@ const restock = (reference: string, amount: string, unit = "EA"): Json => ({
   quantity: { amount, unit }
 })
 
-const decided = (command: Json, state: InventoryState): { events: ReadonlyArray<unknown> } | { rejection: unknown } => {
-  const decision = decide(decodeCommand(command), state)
-  return Result.isSuccess(decision) ? { events: decision.success.map((e) => encodeEvent(e)) } : { rejection: encodeRejection(decision.failure) }
-}
-
-const run = (commands: ReadonlyArray<Json>, from: InventoryState = initialState) => {
-  let state = from
-  const events: Array<InventoryEvent> = []
-  for (const command of commands) {
-    const decision = decide(decodeCommand(command), state)
-    if (Result.isFailure(decision)) throw new Error(`${String(command._tag)} rejected: ${JSON.stringify(encodeRejection(decision.failure))}`)
-    events.push(...decision.success)
-    state = decision.success.reduce(evolve, state)
-  }
-  return { state, events }
-}
-const given = (...commands: ReadonlyArray<Json>): InventoryState => run(commands).state
+/** Decisions in wire form, and states reached by commands given as wire JSON (`@logimesh/engine/testing`). */
+const { decided, given, run } = deciderHarness(inventoryEntity)
 
 const encodeQuantity = Schema.encodeSync(Quantity)
 /** Available to promise / on hand in wire form ({ amount: "12.5", unit: "EA" }). */

@@ -3,22 +3,19 @@
  * pure order decider and the Schema codecs of its commands, events, state
  * and rejections. Rejections are recorded in the audit trail, not notified.
  */
-import type { EntityDefinition } from "@logimesh/engine"
+import { type EntityDefinition, taggedEntity } from "@logimesh/engine"
 import { OrderCommand } from "./OrderCommands.ts"
 import { decide, evolve, initialState } from "./OrderDecider.ts"
 import { OrderEvent } from "./OrderEvents.ts"
 import { OrderRejection } from "./OrderRejections.ts"
 import { OrderState } from "./OrderState.ts"
 
-export const orderEntity: EntityDefinition<OrderCommand, OrderEvent, OrderState, OrderRejection> = {
+export const orderEntity: EntityDefinition<OrderCommand, OrderEvent, OrderState, OrderRejection> = taggedEntity({
   name: "order",
   decider: { initialState, decide, evolve },
   keyOf: (command) => command.order,
   command: OrderCommand,
   event: OrderEvent,
   state: OrderState,
-  rejection: OrderRejection,
-  eventType: (event) => event._tag,
-  rejectionType: (rejection) => rejection._tag,
-  notifyRejections: false
-}
+  rejection: OrderRejection
+})

@@ -7,6 +7,7 @@
  */
 import { BigDecimal, Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
+import { deciderHarness } from "@logimesh/engine/testing"
 import {
   CreateOrder,
   decide,
@@ -100,19 +101,8 @@ const authorize = (rma: string, ...lines: ReadonlyArray<readonly [number, string
 const receive = (rma: string, ...lines: ReadonlyArray<readonly [number, string, string?]>) =>
   cmd({ _tag: "ReceiveReturn", by: "WES", order: ORDER, rma, lines: returnLines(lines) })
 
-/** The events of an accepted command (fails the test on a rejection). */
-const accepted = (command: OrderCommand, state: OrderState): ReadonlyArray<OrderEvent> => {
-  const decision = decide(command, state)
-  if (Result.isFailure(decision)) throw new Error(`${command._tag} rejected: ${JSON.stringify(decision.failure)}`)
-  return decision.success
-}
-const rejected = (command: OrderCommand, state: OrderState): OrderRejection => {
-  const decision = decide(command, state)
-  if (Result.isSuccess(decision)) throw new Error(`${command._tag} accepted: ${decision.success.map((e) => e._tag).join(", ")}`)
-  return decision.failure
-}
-const apply = (state: OrderState, command: OrderCommand): OrderState => accepted(command, state).reduce(evolve, state)
-const given = (...commands: ReadonlyArray<OrderCommand>): OrderState => commands.reduce(apply, initialState)
+/** accepted / rejected fail the test when the decision went the other way (`@logimesh/engine/testing`). */
+const { accepted, apply, rejected, givenCommands: given } = deciderHarness(orderEntity)
 const tags = (events: ReadonlyArray<OrderEvent>) => events.map((e) => e._tag)
 
 const delivered = () =>

@@ -7,12 +7,12 @@
  */
 import { Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { decide, evolve, initialState, PodCommand, podEntity, PodEvent, podReference, PodRejection, PodState } from "../src/index.ts"
+import { deciderHarness } from "@logimesh/engine/testing"
+import { decide, evolve, initialState, PodCommand, podEntity, PodEvent, podReference, PodState } from "../src/index.ts"
 
 const decodeCommand = Schema.decodeUnknownSync(PodCommand)
 const encodeEvent = Schema.encodeSync(PodEvent)
 const decodeEvent = Schema.decodeUnknownSync(PodEvent)
-const encodeRejection = Schema.encodeSync(PodRejection)
 const encodeState = Schema.encodeSync(PodState)
 const decodeState = Schema.decodeUnknownSync(PodState)
 
@@ -42,23 +42,8 @@ const failed = (at: string, reason?: string, extra: Json = {}): Json => ({
   ...extra
 })
 
-const decided = (command: Json, state: PodState): { events: ReadonlyArray<unknown> } | { rejection: unknown } => {
-  const decision = decide(decodeCommand(command), state)
-  return Result.isSuccess(decision) ? { events: decision.success.map((e) => encodeEvent(e)) } : { rejection: encodeRejection(decision.failure) }
-}
-
-const run = (commands: ReadonlyArray<Json>, from: PodState = initialState) => {
-  let state = from
-  const events: Array<PodEvent> = []
-  for (const command of commands) {
-    const decision = decide(decodeCommand(command), state)
-    if (Result.isFailure(decision)) throw new Error(`rejected: ${JSON.stringify(encodeRejection(decision.failure))}`)
-    events.push(...decision.success)
-    state = decision.success.reduce(evolve, state)
-  }
-  return { state, events }
-}
-const given = (...commands: ReadonlyArray<Json>): PodState => run(commands).state
+/** Decisions in wire form, and states reached by commands given as wire JSON (`@logimesh/engine/testing`). */
+const { decided, given, run } = deciderHarness(podEntity)
 
 const invalidState = (state: string) => ({ rejection: { _tag: "InvalidState", command: "CapturePod", state, detail: expect.any(String) } })
 

@@ -9,6 +9,7 @@
 import { BigDecimal, Result, Schema } from "effect"
 import { ssccFromPayload } from "@logimesh/model"
 import { describe, expect, it } from "vitest"
+import { deciderHarness } from "@logimesh/engine/testing"
 import {
   decide,
   evolve,
@@ -16,14 +17,12 @@ import {
   ShipmentCommand,
   shipmentEntity,
   ShipmentEvent,
-  ShipmentRejection,
   ShipmentState
 } from "../src/index.ts"
 
 const decodeCommand = Schema.decodeUnknownSync(ShipmentCommand)
 const encodeEvent = Schema.encodeSync(ShipmentEvent)
 const decodeEvent = Schema.decodeUnknownSync(ShipmentEvent)
-const encodeRejection = Schema.encodeSync(ShipmentRejection)
 const encodeState = Schema.encodeSync(ShipmentState)
 const decodeState = Schema.decodeUnknownSync(ShipmentState)
 
@@ -110,25 +109,8 @@ const milestone = (name: string, at: string, detail?: string): Json => ({
 const cancel: Json = { _tag: "CancelShipment", by: "LOGIMESH", shipment: SHIPMENT, reason: "customer cancelled" }
 const delivery = (outcome: "delivered" | "failed"): Json => ({ _tag: "RecordDelivery", by: "LOGIMESH", shipment: SHIPMENT, outcome })
 
-/** The decision in wire form: encoded events, or the encoded rejection. */
-const decided = (command: Json, state: ShipmentState): { events: ReadonlyArray<unknown> } | { rejection: unknown } => {
-  const decision = decide(decodeCommand(command), state)
-  return Result.isSuccess(decision) ? { events: decision.success.map((e) => encodeEvent(e)) } : { rejection: encodeRejection(decision.failure) }
-}
-
-/** Applies each command (each must be accepted) and returns the resulting state and every event. */
-const run = (commands: ReadonlyArray<Json>, from: ShipmentState = initialState) => {
-  let state = from
-  const events: Array<ShipmentEvent> = []
-  for (const command of commands) {
-    const decision = decide(decodeCommand(command), state)
-    if (Result.isFailure(decision)) throw new Error(`${String(command._tag)} rejected: ${JSON.stringify(encodeRejection(decision.failure))}`)
-    events.push(...decision.success)
-    state = decision.success.reduce(evolve, state)
-  }
-  return { state, events }
-}
-const given = (...commands: ReadonlyArray<Json>): ShipmentState => run(commands).state
+/** Decisions in wire form, and states reached by commands given as wire JSON (`@logimesh/engine/testing`). */
+const { decided, given, run } = deciderHarness(shipmentEntity)
 
 const invalidState = (command: string, state: string) => ({
   rejection: { _tag: "InvalidState", command, state, detail: expect.any(String) }

@@ -3,22 +3,19 @@
  * pure task decider and the Schema codecs of its commands, events, state and
  * rejections. Rejections are recorded in the audit trail, not notified.
  */
-import type { EntityDefinition } from "@logimesh/engine"
+import { type EntityDefinition, taggedEntity } from "@logimesh/engine"
 import { TaskCommand } from "./TaskCommands.ts"
 import { decide, evolve, initialState } from "./TaskDecider.ts"
 import { TaskEvent } from "./TaskEvents.ts"
 import { TaskRejection } from "./TaskRejections.ts"
 import { TaskState } from "./TaskState.ts"
 
-export const taskEntity: EntityDefinition<TaskCommand, TaskEvent, TaskState, TaskRejection> = {
+export const taskEntity: EntityDefinition<TaskCommand, TaskEvent, TaskState, TaskRejection> = taggedEntity({
   name: "task",
   decider: { initialState, decide, evolve },
   keyOf: (command) => command.task,
   command: TaskCommand,
   event: TaskEvent,
   state: TaskState,
-  rejection: TaskRejection,
-  eventType: (event) => event._tag,
-  rejectionType: (rejection) => rejection._tag,
-  notifyRejections: false
-}
+  rejection: TaskRejection
+})

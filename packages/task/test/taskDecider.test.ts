@@ -6,6 +6,7 @@
  */
 import { BigDecimal, Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
+import { deciderHarness } from "@logimesh/engine/testing"
 import { quantity } from "@logimesh/model"
 import {
   CreateTask,
@@ -58,18 +59,8 @@ const confirm = (amount: string, options: { readonly unit?: string; readonly loc
   })
 const cancel = (reason = "order cancelled") => cmd({ _tag: "CancelTask", by: "LOGIMESH", task: TASK, reason })
 
-const accepted = (command: TaskCommand, state: TaskState): ReadonlyArray<TaskEvent> => {
-  const decision = decide(command, state)
-  if (Result.isFailure(decision)) throw new Error(`${command._tag} rejected: ${JSON.stringify(decision.failure)}`)
-  return decision.success
-}
-const rejected = (command: TaskCommand, state: TaskState): TaskRejection => {
-  const decision = decide(command, state)
-  if (Result.isSuccess(decision)) throw new Error(`${command._tag} accepted: ${decision.success.map((e) => e._tag).join(", ")}`)
-  return decision.failure
-}
-const apply = (state: TaskState, command: TaskCommand): TaskState => accepted(command, state).reduce(evolve, state)
-const given = (...commands: ReadonlyArray<TaskCommand>): TaskState => commands.reduce(apply, initialState)
+/** accepted / rejected fail the test when the decision went the other way (`@logimesh/engine/testing`). */
+const { accepted, apply, rejected, givenCommands: given } = deciderHarness(taskEntity)
 
 describe("CreateTask", () => {
   it("given nothing, creates the task (the command's fields without `by`)", () => {
