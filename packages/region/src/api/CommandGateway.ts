@@ -37,7 +37,8 @@ export interface SendCommand {
 }
 
 export interface CommandGatewayShape {
-  readonly send: (command: SendCommand, wait?: Duration.Input) => Effect.Effect<CommandResult, BusError | DbError>
+  /** `repeat`: the same message id may have been published before (a pending Idempotency-Key): answer from the record if it committed. */
+  readonly send: (command: SendCommand, options?: { readonly wait?: Duration.Input; readonly repeat?: boolean }) => Effect.Effect<CommandResult, BusError | DbError>
   /** The outcome of an already published command (idempotent re-asks). */
   readonly await: (command: Pick<SendCommand, "entityType" | "key" | "msgId">, wait?: Duration.Input) => Effect.Effect<CommandResult, DbError>
 }
@@ -86,21 +87,20 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
           Effect.catchIf((e): e is "pending" => e === "pending", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))
         )
 
-      const send: CommandGatewayShape["send"] = (command, wait) =>
-        // Already committed (a repeat of a pending Idempotency-Key): answer from the record, publish nothing.
-        outcomeOf(command).pipe(
-          Effect.flatMap((known) =>
-            known !== undefined
-              ? Effect.succeed(known)
-              : publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
-                msgId: command.msgId,
-                headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
-              }).pipe(
-                // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
-                Effect.andThen(awaitOutcome(command, wait).pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))))
-              )
-          )
+      const publishAndAwait = (command: SendCommand, wait: Duration.Input | undefined) =>
+        publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
+          msgId: command.msgId,
+          headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
+        }).pipe(
+          // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
+          Effect.andThen(awaitOutcome(command, wait).pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))))
         )
+
+      const send: CommandGatewayShape["send"] = (command, options = {}) =>
+        options.repeat === true
+          // Already committed? Answer from the record and publish nothing.
+          ? outcomeOf(command).pipe(Effect.flatMap((known) => (known !== undefined ? Effect.succeed(known) : publishAndAwait(command, options.wait))))
+          : publishAndAwait(command, options.wait)
 
       return CommandGateway.of({ send, await: awaitOutcome })
     })

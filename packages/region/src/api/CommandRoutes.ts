@@ -133,6 +133,7 @@ const handle = (route: CommandRoute) =>
       })
     }
 
+    let repeat = false
     if (scopedKey !== undefined) {
       const requestHash = sha256(`${request.method} ${request.url}\n${JSON.stringify(body)}`)
       const claim = yield* idempotency.claim(scopedKey, requestHash, msgId)
@@ -142,6 +143,7 @@ const handle = (route: CommandRoute) =>
         })
       }
       if (claim._tag === "Stored") return respond(claim.status, claim.response)
+      repeat = claim._tag === "Pending"
     }
 
     const encoded = Schema.encodeSync(route.schema)(command)
@@ -153,7 +155,7 @@ const handle = (route: CommandRoute) =>
       msgId,
       correlationId,
       sourceSystem: sender
-    })
+    }, { repeat })
     const outcome = outcomeResponse(route, key, msgId, result)
     if (scopedKey !== undefined && outcome.status !== 202) yield* idempotency.complete(scopedKey, outcome.status, outcome.body)
     yield* Effect.logInfo("command").pipe(

@@ -33,7 +33,7 @@ export interface EntityQueriesShape {
 }
 
 /** Keys of the entities an order owns (by the derivation rules of docs/order-to-delivery.md). */
-export const orderEntityKeys = (order: string) => ({ order, shipment: `S-${order}`, taskPrefix: `${order}-L` })
+export const orderEntityKeys = (order: string) => ({ order, shipment: `S-${order}` })
 
 /** A regular expression matching exactly the pick task keys of an order: `<order>-L<digits>`. */
 const taskKeyPattern = (order: string) => `^${order.replace(/[.*+?^${}()|[\]\\-]/g, (c) => `\\${c}`)}-L[0-9]+$`

@@ -9,7 +9,7 @@ import { applyStreams, consumerTarget } from "@logimesh/bus"
 import type { EngineShape } from "@logimesh/engine"
 import { RegionContext } from "../RegionContext.ts"
 import { moduleCatalog } from "./moduleCatalog.ts"
-import { regionStreamPlan } from "./regionStreamPlan.ts"
+import { moduleConsumerName, regionStreamPlan } from "./regionStreamPlan.ts"
 
 export class ModuleEngines extends Context.Service<ModuleEngines, ReadonlyMap<string, EngineShape>>()("logimesh/region/ModuleEngines") {
   static readonly layer = Layer.effect(
@@ -22,7 +22,7 @@ export class ModuleEngines extends Context.Service<ModuleEngines, ReadonlyMap<st
       yield* applyStreams(plan)
       const engines = new Map<string, EngineShape>()
       for (const module of moduleCatalog) {
-        const consumer = plan.consumers.find((c) => c.filterSubject?.endsWith(`.${module.name}`))
+        const consumer = plan.consumers.find((c) => c.name === moduleConsumerName(region, module.name))
         if (consumer === undefined) return yield* Effect.die(new Error(`no consumer planned for module ${module.name}`))
         engines.set(module.name, yield* module.run({ region, input: consumerTarget(consumer), concurrency: 128 }))
       }
