@@ -6,6 +6,8 @@
  * First draft:
  *   <site domain>  SITE_EVENTS      subjects site.<site>.evt.>   events written at the site first
  *   <site domain>  DLQ              subjects dlq.<site>.>         messages parked by consumers at the site
+ *   <site domain>  SITE_COMMANDS    sources SYSTEMS_<region> (hub), filter sys.wes.<site>.>: the site's work and
+ *                                   the region's answers, stored at the site so its WES reads them locally
  *   hub            HUB_SITE_EVENTS  sources SITE_EVENTS of every enabled site (across domains)
  *   hub            DLQ              subjects dlq.hub.>, sources every site DLQ (one place for operators)
  *   hub            consumer region_<region>_<site> on HUB_SITE_EVENTS, filter site.<site>.evt.>
@@ -22,14 +24,19 @@ import { Subjects } from "./Subjects.ts"
 
 export const StreamNames = {
   siteEvents: "SITE_EVENTS",
+  siteCommands: "SITE_COMMANDS",
   hubSiteEvents: "HUB_SITE_EVENTS",
-  deadLetters: "DLQ"
+  deadLetters: "DLQ",
+  /** What a region sends to ERP, WES, dispatch, carriers and customers (hub domain; created by the region). */
+  regionSystems: (region: string): string => `SYSTEMS_${region}`
 } as const
 
 export interface SourceDefinition {
   readonly name: string
   /** JetStream domain the source stream lives in. */
   readonly domain: string
+  /** Only the messages on these subjects are sourced (one filter: nats-server 2.9 has no subject list). */
+  readonly filterSubject?: string
 }
 
 export interface StreamDefinition {
@@ -129,6 +136,7 @@ export const siteConsumerName = (region: string, site: string): string => `regio
 export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
   const settings = mesh.settings
   const sites = enabledSites(mesh)
+  const regionOf = new Map(mesh.regions.flatMap((entry) => entry.sites.map((site) => [site.id as string, entry.region.id as string])))
   const siteStreams = sites.flatMap((site): ReadonlyArray<StreamDefinition> => [
     meshStream(settings, {
       domain: site.id,
@@ -143,6 +151,17 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
       description: `messages parked by consumers at site ${site.id}`,
       subjects: [Subjects.deadLetters(site.id)],
       sources: []
+    }),
+    meshStream(settings, {
+      domain: site.id,
+      name: StreamNames.siteCommands,
+      description: `work and answers for site ${site.id} from its region, stored at the site`,
+      subjects: [],
+      sources: [{
+        name: StreamNames.regionSystems(regionOf.get(site.id) ?? ""),
+        domain: HUB_DOMAIN,
+        filterSubject: Subjects.siteWesMessages(site.id)
+      }]
     })
   ])
   const hubStreams: ReadonlyArray<StreamDefinition> = [

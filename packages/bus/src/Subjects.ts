@@ -11,7 +11,8 @@
  *   cmd.<region>.<module>                 commands to one business module of a region (COMMANDS_<region>)
  *   evt.<region>.<module>.<EventTag>      events a module committed, the audit feed (EVENTS_<region>)
  *   sys.<system>.<type>                   messages to a central system: erp, dispatch, customer (SYSTEMS_<region>)
- *   sys.wes.<site>.<type>                 messages to the WES of one site
+ *   sys.wes.<site>.<type>                 messages to the WES of one site (sourced into the site's SITE_COMMANDS)
+ *   sys.wes.<site>.outcome                the region's answer to a command a site sent through SITE_EVENTS
  *   sys.carrier.<scac>.<type>             messages to one carrier
  *
  * Subjects of streams in different JetStream domains never overlap: subject
@@ -40,6 +41,8 @@ export const Subjects = {
   moduleEvents: (region: string): string => `evt.${subjectToken(region)}.>`,
   centralSystem: (system: "erp" | "dispatch" | "customer", type: string): string => `sys.${system}.${subjectToken(type)}`,
   siteWes: (site: string, type: string): string => `sys.wes.${subjectToken(site)}.${subjectToken(type)}`,
+  siteWesMessages: (site: string): string => `sys.wes.${subjectToken(site)}.>`,
+  siteOutcome: (site: string): string => `sys.wes.${subjectToken(site)}.outcome`,
   carrier: (scac: string, type: string): string => `sys.carrier.${subjectToken(scac)}.${subjectToken(type)}`,
   systemMessages: "sys.>"
 } as const

@@ -39,8 +39,11 @@ export interface ApplyResult {
 
 const ns = (d: Duration.Duration): number => nanos(Duration.toMillis(d))
 
-const sourceKey = (source: { readonly name: string; readonly external?: { readonly api: string } | undefined }) =>
-  `${source.name}@${source.external?.api ?? ""}`
+const sourceKey = (source: {
+  readonly name: string
+  readonly external?: { readonly api: string } | undefined
+  readonly filter_subject?: string | undefined
+}) => `${source.name}@${source.external?.api ?? ""}#${source.filter_subject ?? ""}`
 
 /** The updatable fields we manage, in one comparable shape (live config and definition alike). */
 const streamFields = (config: Partial<StreamConfig>) => ({
@@ -68,7 +71,11 @@ export const streamConfigOf = (definition: StreamDefinition) => ({
   name: definition.name,
   description: definition.description,
   subjects: [...definition.subjects],
-  sources: definition.sources.map((source) => ({ name: source.name, external: { api: `$JS.${source.domain}.API` } })),
+  sources: definition.sources.map((source) => ({
+    name: source.name,
+    external: { api: `$JS.${source.domain}.API` },
+    ...(source.filterSubject === undefined ? {} : { filter_subject: source.filterSubject })
+  })),
   retention: RetentionPolicy.Limits,
   storage: definition.storage === "file" ? StorageType.File : StorageType.Memory,
   discard: definition.discard === "old" ? DiscardPolicy.Old : DiscardPolicy.New,

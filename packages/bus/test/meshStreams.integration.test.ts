@@ -2,9 +2,11 @@
  * The mesh plan on a real hub with one leaf per site of `sites/`: the CLI
  * applies it (twice: the second run changes nothing), an event written in a
  * site's own domain reaches the hub stream by sourcing, and the region's hub
- * consumer delivers it through the consumer runner.
+ * consumer delivers it through the consumer runner; a region's SYSTEMS
+ * stream created after the mesh plan still feeds each site's SITE_COMMANDS
+ * with that site's WES messages only.
  */
-import { Effect, Exit, Scope } from "effect"
+import { Duration, Effect, Exit, Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -15,7 +17,8 @@ import { ConsumerRunner } from "../src/ConsumerRunner.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import { NatsConnection } from "../src/NatsConnection.ts"
 import { Outcome } from "../src/Outcome.ts"
-import { consumerTarget, meshStreamPlan, StreamNames } from "../src/StreamDefinitions.ts"
+import { applyStreams } from "../src/applyStreams.ts"
+import { consumerTarget, limitsStream, meshStreamPlan, StreamNames } from "../src/StreamDefinitions.ts"
 import { Subjects } from "../src/Subjects.ts"
 import { type BusRuntime, makeBusRuntime, randomToken, run } from "./busTestRuntime.ts"
 
@@ -127,5 +130,33 @@ describe("mesh streams on hub + leaves", () => {
       Effect.flatMap((m) => Effect.promise(() => m.streams.info(StreamNames.hubSiteEvents)))
     ))
     expect(hubInfo.state.messages).toBe(1)
+  })
+
+  it("source each site's WES messages from its region's SYSTEMS stream into the site's SITE_COMMANDS", async () => {
+    const region = mesh.regions[0]?.region.id ?? ""
+    const systems = limitsStream({
+      domain: HUB_DOMAIN,
+      name: StreamNames.regionSystems(region),
+      description: "test: the region's SYSTEMS stream, created after the mesh plan (as a region does at boot)",
+      subjects: [Subjects.systemMessages],
+      maxAge: Duration.hours(1),
+      duplicateWindow: Duration.minutes(2)
+    })
+    await run(rt(), applyStreams({ streams: [systems], consumers: [] }))
+    const publish = (subject: string) =>
+      run(rt(), JetStreamPublisher.use((p) => p.publish(subject, new TextEncoder().encode(subject), { msgId: `${region}:${randomToken()}`, domain: HUB_DOMAIN })))
+    for (const site of sites) await publish(Subjects.siteWes(site.id, "order-release"))
+    await publish(Subjects.centralSystem("erp", "order-status"))
+    for (const site of sites) {
+      const subjects = await waitFor(`SITE_COMMANDS of ${site.id} holds its WES message`, async () => {
+        const jsm = await run(rt(), NatsConnection.use((n) => n.jetstreamManager(site.id)))
+        const info = await jsm.streams.info(StreamNames.siteCommands).catch(() => undefined)
+        if (info === undefined) return undefined
+        if (info.state.messages < 1) return undefined
+        const stored = await jsm.streams.getMessage(StreamNames.siteCommands, { seq: info.state.first_seq })
+        return { count: info.state.messages, subject: stored?.subject }
+      }, { timeoutMs: 20_000 })
+      expect(subjects).toEqual({ count: 1, subject: Subjects.siteWes(site.id, "order-release") })
+    }
   })
 })

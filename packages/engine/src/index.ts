@@ -45,3 +45,4 @@ export {
   type ReplayResult
 } from "./ParkedMessages.ts"
 export { redriveConsumer, type RedriveOptions } from "./redriveConsumer.ts"
+export { rawInputOf } from "./decodeInput.ts"

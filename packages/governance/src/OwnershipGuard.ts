@@ -39,7 +39,8 @@ export interface RejectionRow {
 type Tables = { governance_ownership_rejection: Omit<RejectionRow, "id" | "rejected_at"> & { id?: string; rejected_at?: Date } }
 
 export interface OwnershipGuardShape {
-  readonly policy: OwnershipPolicy
+  /** The policy in force now (a region reloads it when a site is added or disabled). */
+  readonly policy: () => OwnershipPolicy
   /** Passes (with the owners) when `sender` owns the transition; otherwise records, counts and fails. */
   readonly enforce: (
     change: OwnershipChange,
@@ -49,7 +50,7 @@ export interface OwnershipGuardShape {
   readonly recentRejections: (limit: number) => Effect.Effect<ReadonlyArray<RejectionRow>, DbError>
 }
 
-const make = (policy: OwnershipPolicy) =>
+const make = (policy: () => OwnershipPolicy) =>
   Effect.gen(function*() {
     const db = yield* Db
     const record = (violation: OwnershipViolation, messageId: string | undefined) =>
@@ -67,7 +68,7 @@ const make = (policy: OwnershipPolicy) =>
           .returning("id").execute()).pipe(Effect.map((rows) => rows.length > 0))
 
     const enforce: OwnershipGuardShape["enforce"] = (change, context) => {
-      const checked = checkOwnership(policy, change)
+      const checked = checkOwnership(policy(), change)
       if (Result.isSuccess(checked)) return Effect.succeed(checked.success)
       const violation = checked.failure
       return record(violation, context?.messageId).pipe(
@@ -87,5 +88,8 @@ const make = (policy: OwnershipPolicy) =>
   })
 
 export class OwnershipGuard extends Context.Service<OwnershipGuard, OwnershipGuardShape>()("logimesh/governance/OwnershipGuard") {
-  static readonly layerFrom = (policy: OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> => Layer.effect(OwnershipGuard, make(policy))
+  static readonly layerFrom = (policy: OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> => Layer.effect(OwnershipGuard, make(() => policy))
+  /** The guard reads the policy in force at each check from `current`. */
+  static readonly layerFromCurrent = (current: () => OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> =>
+    Layer.effect(OwnershipGuard, make(current))
 }

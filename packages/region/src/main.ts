@@ -4,8 +4,9 @@
  * logger -> Postgres (migrations) + NATS -> governance (validated against
  * the mesh), readiness, parked messages, outbox relay, inbox pruning -> the
  * business modules (one engine each on `COMMANDS_<region>`, flows in their
- * outbox) -> HTTP server (health, the `/v1` command and query API,
- * `/v1/parked`, `/v1/governance`). A bad site or governance
+ * outbox), one command gateway per site (its SITE_EVENTS) -> HTTP server
+ * (health, the `/v1` command and query API, `/v1/parked`, `/v1/governance`,
+ * `/v1/sites` and its reload). A bad site or governance
  * file, or an unknown region, stops the launch with a message that names the
  * file and field.
  */
@@ -31,6 +32,9 @@ import { ParkedRoutes } from "./ParkedRoutes.ts"
 import { Readiness } from "./Readiness.ts"
 import { RegionContext } from "./RegionContext.ts"
 import { RegionGovernance } from "./RegionGovernance.ts"
+import { SiteDirectory } from "./sites/SiteDirectory.ts"
+import { SiteGateways } from "./sites/SiteGateways.ts"
+import { SiteRoutes } from "./sites/SiteRoutes.ts"
 import { regionMigrations } from "./regionMigrations.ts"
 
 const LoggerLive = Layer.unwrap(
@@ -63,10 +67,15 @@ const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, Id
   Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer, FaultInjector.layer))
 )
 
-export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes)).pipe(
+/** One command gateway per site served (its SITE_EVENTS, sourced at the hub), following site reloads. */
+const SiteGatewaysLive = SiteGateways.layer.pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer)))
+
+export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes)).pipe(
+  Layer.provide(SiteGatewaysLive),
   Layer.provide(ReferenceDataService.layer),
   Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance)))),
   Layer.provide(MigrationsLive),
+  Layer.provideMerge(SiteDirectory.layer),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))
 )
 

@@ -93,8 +93,20 @@ export class ApiUnavailable extends Error {
   }
 }
 
+/** Carries one request and brings back its answer (HTTP by default; a site's stream for site systems). */
+export interface ApiTransport {
+  readonly send: (
+    method: "GET" | "POST",
+    path: string,
+    body: unknown,
+    headers: Readonly<Record<string, string>>
+  ) => Promise<{ readonly status: number; readonly body: unknown }>
+}
+
 export interface ApiClientOptions {
   readonly baseUrl: string
+  /** Carries commands (POST) instead of HTTP; queries (GET) always use HTTP. */
+  readonly commandTransport?: ApiTransport
   readonly system: SystemName
   /** Distinguishes two clients of one system (two WES sites) in the failure/duplicate draws. */
   readonly instance?: string
@@ -178,6 +190,8 @@ export class ApiClient {
   ): Promise<{ readonly status: number; readonly body: unknown }> {
     await this.semaphore.acquire()
     try {
+      const transport = this.options.commandTransport
+      if (method === "POST" && transport !== undefined) return await transport.send(method, path, body, headers)
       return await this.fetchOnce(method, path, body, headers)
     } finally {
       this.semaphore.release()

@@ -6,7 +6,7 @@
  * payloads (a real system's adapter tolerates extra fields, and so do these).
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { type ApiAnswer, ApiClient, type Rejection, type SystemName } from "./ApiClient.ts"
+import { type ApiAnswer, ApiClient, type ApiTransport, type Rejection, type SystemName } from "./ApiClient.ts"
 import type { Latency } from "./Knobs.ts"
 import type { OrderPlan } from "./Scenario.ts"
 import type { JsMsg } from "@nats-io/jetstream"
@@ -47,9 +47,10 @@ export const durableName = (prefix: string, ...parts: ReadonlyArray<string>): st
 export const connectNats = (url: string, name: string): Promise<NatsConnection> =>
   connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 })
 
-export const makeClient = (common: SimulatorCommon, system: SystemName, instance?: string): ApiClient =>
+export const makeClient = (common: SimulatorCommon, system: SystemName, instance?: string, commandTransport?: ApiTransport): ApiClient =>
   new ApiClient({
     baseUrl: common.apiUrl,
+    ...(commandTransport === undefined ? {} : { commandTransport }),
     system,
     seed: common.seed,
     ...(instance === undefined ? {} : { instance }),
@@ -66,12 +67,13 @@ export const makeConsumer = (
   durableParts: ReadonlyArray<string>,
   filterSubject: string,
   handle: (message: SystemMessage) => Promise<void>,
-  dedup?: MessageDedup<JsMsg>
+  dedup?: MessageDedup<JsMsg>,
+  source?: { readonly stream: string; readonly domain: string }
 ): SystemConsumer =>
   new SystemConsumer({
     nc,
-    domain: common.domain ?? "hub",
-    stream: systemsStreamName(common.region),
+    domain: source?.domain ?? common.domain ?? "hub",
+    stream: source?.stream ?? systemsStreamName(common.region),
     durable: durableName(common.consumerPrefix ?? "sim", ...durableParts),
     filterSubject,
     handle,
@@ -99,6 +101,8 @@ export class SystemLink {
     readonly durableParts: ReadonlyArray<string>
     readonly filterSubject: string
     readonly handle: (message: SystemMessage) => Promise<void>
+    /** Where the messages are read (default `SYSTEMS_<region>` in the hub's domain; a WES reads its site's `SITE_COMMANDS`). */
+    readonly source?: { readonly stream: string; readonly domain: string }
   }
 
   constructor(spec: SystemLink["spec"]) {
@@ -106,9 +110,9 @@ export class SystemLink {
   }
 
   async start(): Promise<void> {
-    const { common, connectionName, system, durableParts, filterSubject, handle } = this.spec
+    const { common, connectionName, system, durableParts, filterSubject, handle, source } = this.spec
     this.nc = await connectNats(common.natsUrl, connectionName)
-    this.consumer = makeConsumer(common, this.nc, system, durableParts, filterSubject, handle, this.dedup)
+    this.consumer = makeConsumer(common, this.nc, system, durableParts, filterSubject, handle, this.dedup, source)
     await this.consumer.start()
   }
 

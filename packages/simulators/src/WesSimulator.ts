@@ -1,8 +1,12 @@
 /**
- * The simulated warehouse execution system of one site. It connects to its
- * site's LEAF NATS server and reads the region's hub-domain stream across
- * the leafnode link (`jetstream(nc, { domain: "hub" })`), durable
- * `<prefix>_wes_<site>`, subjects `sys.wes.<site>.>`.
+ * The simulated warehouse execution system of one site. It talks only to its
+ * site's LEAF NATS server, as a site system does in the mesh: it reads its
+ * work from the site's own `SITE_COMMANDS` stream (domain = site; the leaf
+ * sources `sys.wes.<site>.>` from the region), durable `<prefix>_wes_<site>`,
+ * and sends its commands into the site's `SITE_EVENTS` through a
+ * `SiteCommandChannel` (answers come back on `sys.wes.<site>.outcome`). So
+ * it keeps picking released work and recording its confirmations while the
+ * WAN link or the region is down; they are applied when the link returns.
  *
  * - `order-release`: confirms each pick task (`<order>-L<line>`) with the
  *   scenario's exceptions (short pick, substitution; a held wave for an
@@ -37,6 +41,7 @@ import {
   type SimulatorCommon,
   str
 } from "./SimulatorSupport.ts"
+import { SITE_COMMANDS_STREAM, SiteCommandChannel } from "./SiteCommandChannel.ts"
 import { cartonSscc } from "./SsccFactory.ts"
 import type { SystemConsumer, SystemMessage } from "./SystemConsumer.ts"
 
@@ -137,14 +142,42 @@ export class WesSimulator extends LinkedSystem {
   private readonly changed = new SignalMap()
   private readonly cancelled = new SignalMap()
   protected readonly link: SystemLink
+  readonly channel: SiteCommandChannel
 
   constructor(options: WesSimulatorOptions) {
     super()
     this.options = options
     this.site = options.site
     this.items = options.items ?? DEFAULT_ITEMS
-    this.client = makeClient(options, "WES", options.site.site)
-    this.link = new SystemLink({ common: options, connectionName: `sim-wes-${options.site.site}`, system: `WES ${options.site.site}`, durableParts: ["wes", options.site.site], filterSubject: `sys.wes.${options.site.site}.>`, handle: (m) => this.handle(m) })
+    const site = options.site.site
+    this.channel = new SiteCommandChannel({
+      natsUrl: options.natsUrl,
+      site,
+      system: "WES",
+      ...(options.consumerPrefix === undefined ? {} : { consumerPrefix: options.consumerPrefix }),
+      ...(options.streamWaitMs === undefined ? {} : { streamWaitMs: options.streamWaitMs }),
+      onError: (error) => options.onError?.(`WES ${site}`, error)
+    })
+    this.client = makeClient(options, "WES", site, this.channel)
+    this.link = new SystemLink({
+      common: options,
+      connectionName: `sim-wes-${site}`,
+      system: `WES ${site}`,
+      durableParts: ["wes", site],
+      filterSubject: `sys.wes.${site}.>`,
+      source: { stream: SITE_COMMANDS_STREAM, domain: site },
+      handle: (m) => this.handle(m)
+    })
+  }
+
+  override async start(): Promise<void> {
+    await this.channel.start()
+    await super.start()
+  }
+
+  override async stop(timeoutMs = 10_000): Promise<void> {
+    await super.stop(timeoutMs)
+    await this.channel.stop()
   }
 
   private viewOf(order: string, shipment: string | undefined): WesOrderView {

@@ -84,3 +84,4 @@ export { durableName, type SimulatorCommon, systemsStreamName } from "./Simulato
 export { cartonSscc, isValidSscc, makeSscc } from "./SsccFactory.ts"
 export { type ConsumerStats, SystemConsumer, type SystemConsumerOptions, type SystemMessage } from "./SystemConsumer.ts"
 export { WesSimulator, type WesCarton, type WesOrderView, type WesPick, type WesSimulatorOptions } from "./WesSimulator.ts"
+export { SITE_COMMANDS_STREAM, SiteCommandChannel, type SiteCommandChannelOptions } from "./SiteCommandChannel.ts"

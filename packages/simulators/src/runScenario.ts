@@ -141,6 +141,8 @@ export interface ScenarioSummary {
   readonly seed: number
   readonly api: Readonly<Record<string, ApiSummary>>
   readonly consumers: Readonly<Record<string, ConsumerStats | undefined>>
+  /** Per site: commands its WES sent into its own leaf, answers it got back from the region, waits that ran out. */
+  readonly site_channels: Readonly<Record<string, { readonly sent: number; readonly answers: number; readonly timeouts: number; readonly droppedAtSite: number }>>
   readonly duplicate_mismatches: ReadonlyArray<DuplicateMismatch>
   readonly rejections: ReadonlyArray<Rejection>
   readonly parked_sample: ReadonlyArray<unknown>
@@ -509,6 +511,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
       DISPATCH: dispatch.consumerStats,
       ...Object.fromEntries([...carrierSims.entries()].map(([scac, sim]) => [`CARRIER ${scac}`, sim.consumerStats]))
     },
+    site_channels: Object.fromEntries([...wesSims.entries()].map(([site, sim]) => [site, { ...sim.channel.stats }])),
     duplicate_mismatches: clients.flatMap(([, client]) => client.stats.duplicateMismatches),
     rejections: clients.flatMap(([, client]) => client.stats.rejections),
     parked_sample: parkedSample,

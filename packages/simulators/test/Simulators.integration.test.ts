@@ -73,6 +73,14 @@ describe("simulators against the region (local topology: hub, two leaves, region
       expect(stats?.received, name).toBeGreaterThan(0)
       expect(stats?.republished, name).toBe(0)
     }
+    // every WES command travelled through its site's own leaf (SITE_EVENTS) and was answered through SITE_COMMANDS
+    const channels = Object.entries(summary.site_channels)
+    expect(channels.length).toBe(2)
+    for (const [site, channel] of channels) {
+      expect(channel.sent, site).toBeGreaterThan(0)
+      expect(channel.answers, site).toBeGreaterThan(0)
+      expect(summary.api[`WES ${site}`]?.calls, site).toBeGreaterThan(0)
+    }
     expect(summary.simulator_errors).toEqual([])
   }, 90_000)
 })

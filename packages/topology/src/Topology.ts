@@ -13,7 +13,7 @@
  */
 import { loadMeshConfig, type MeshConfig } from "@logimesh/config"
 import { Effect } from "effect"
-import { existsSync, mkdirSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import {
   addressOf,
@@ -32,7 +32,7 @@ import { hubLinkedDomains } from "./hubLinkedDomains.ts"
 import { clientUrl } from "./NatsServerConfig.ts"
 import { repoRoot } from "./renderTemplate.ts"
 import { waitFor } from "./waitFor.ts"
-import { planTopology, wanLinkName } from "./TopologyPlan.ts"
+import { leafName, planSite, planTopology, portAllocator, wanLinkName } from "./TopologyPlan.ts"
 import { type Component, type ComponentKind, readTopologyState, type TopologyState, writeTopologyState } from "./TopologyState.ts"
 import { cutWanLink, restoreWanLink, type WanLinkStatus } from "./WanLinkControl.ts"
 
@@ -92,6 +92,25 @@ export interface Topology {
   linkedSites(): Promise<ReadonlySet<string>>
   /** Where to look: NATS client/monitor URLs, region HTTP, WAN control ports. */
   urls(): ReadonlyArray<{ readonly what: string; readonly url: string }>
+  /**
+   * Brings a site declared (enabled) in `sites/` into the running topology: its WAN link and leaf
+   * are planned and started, the mesh streams applied (its SITE_EVENTS / SITE_COMMANDS, the hub's
+   * sources, its region consumer), and its region reloads `sites/` and starts serving it. Nothing
+   * else is restarted.
+   */
+  addSite(site: string): Promise<SiteChangeReport>
+  /** Marks the site disabled in its file, tells its region (no new work for it), applies the streams, stops its leaf and WAN link. */
+  disableSite(site: string): Promise<SiteChangeReport>
+}
+
+export interface SiteChangeReport {
+  readonly site: string
+  readonly region: string
+  readonly started: ReadonlyArray<string>
+  readonly stopped: ReadonlyArray<string>
+  /** What the region said after its reload (`POST /v1/sites/reload`). */
+  readonly regionSites: ReadonlyArray<string>
+  readonly elapsedMs: number
 }
 
 const DOWN_ORDER: ReadonlyArray<ComponentKind> = ["region", "nats-leaf", "wan-link", "nats-hub", "postgres"]
@@ -153,7 +172,90 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     return link
   }
 
-  return {
+  const meshOf = () => Effect.runPromise(loadMeshConfig(refresh().sitesDir))
+  const regionOfSite = (mesh: MeshConfig, site: string) => {
+    const entry = mesh.regions.find((r) => r.sites.some((s) => s.id === site))
+    if (entry === undefined) throw new Error(`site "${site}" is not declared under ${mesh.dir} (add sites/<region>/${site}.json first)`)
+    return { region: entry.region.id as string, config: entry.sites.find((s) => s.id === site) }
+  }
+  /** Every region process of `region` reads `sites/` again and answers with the sites it now serves. */
+  const reloadRegion = async (region: string, site: string, expectServing: boolean, log: (line: string) => void) => {
+    const regions = refresh().components.flatMap((c) => (c.kind === "region" && c.region === region && isComponentAlive(c) ? [c] : []))
+    let served: ReadonlyArray<string> = []
+    for (const c of regions) {
+      const url = regionUrl(c)
+      const response = await fetch(`${url}/v1/sites/reload`, { method: "POST", signal: AbortSignal.timeout(15_000) })
+      const body = (await response.json()) as { readonly sites?: ReadonlyArray<{ readonly id: string }>; readonly detail?: string }
+      if (!response.ok) throw new Error(`${c.name} refused the reload (${response.status}): ${body.detail ?? JSON.stringify(body)}`)
+      // Serving = its command gateway for the site is consuming (or, for a disable, the site is gone).
+      served = await waitFor(`${c.name} ${expectServing ? "serving" : "no longer serving"} ${site}`, async () => {
+        const now = (await (await fetch(`${url}/v1/sites`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+          readonly sites: ReadonlyArray<{ readonly id: string; readonly gateway: string }>
+        }
+        const entry = now.sites.find((s) => s.id === site)
+        const done = expectServing ? entry?.gateway === "running" : entry === undefined
+        return done ? now.sites.map((s) => s.id) : undefined
+      }, { timeoutMs: 30_000, intervalMs: 200 })
+      log(`${c.name.padEnd(24)} reloaded sites: ${served.join(", ")}`)
+    }
+    return served
+  }
+  const applyStreamsNow = async (mesh: MeshConfig, log: (line: string) => void) => {
+    const hub = refresh().components.find((c) => c.kind === "nats-hub")
+    if (hub === undefined || hub.kind !== "nats-hub") throw new Error(`no hub in ${state.stateDir}`)
+    const applied = await applyMeshStreams(mesh.dir, clientUrl(hub.nats))
+    log(`streams                  applied  ${applied.created} created, ${applied.updated} updated, ${applied.unchanged} unchanged`)
+  }
+
+  const addSite = async (site: string): Promise<SiteChangeReport> => {
+    const started = Date.now()
+    const log = newLog()
+    const mesh = await meshOf()
+    const { region, config } = regionOfSite(mesh, site)
+    if (config?.enabled !== true) throw new Error(`site "${site}" is disabled in its file; set "enabled": true first`)
+    const current = refresh()
+    const hub = current.components.find((c) => c.kind === "nats-hub")
+    if (hub === undefined || hub.kind !== "nats-hub") throw new Error(`no hub in ${current.stateDir}`)
+    if (!current.components.some((c) => c.name === leafName(site))) {
+      const used = current.components.flatMap((c) => Object.values({ ...c, ...("nats" in c ? c.nats : {}) }).filter((v): v is number => typeof v === "number"))
+      const planned = await planSite(site, { stateDir: current.stateDir, host: hub.nats.host, hubLeafPort: hub.nats.leafPort, port: portAllocator(used) })
+      // Leaves and links go before the regions and Postgres, as `up` orders them.
+      const firstLater = current.components.findIndex((c) => c.kind === "postgres" || c.kind === "region")
+      const components = [...current.components]
+      components.splice(firstLater < 0 ? components.length : firstLater, 0, ...planned)
+      state = { ...current, components }
+      writeTopologyState(state)
+      log(`${site.padEnd(24)} planned  ${planned.map((c) => c.name).join(", ")}`)
+    }
+    const names = [wanLinkName(site), leafName(site)]
+    for (const name of names) await start(name, log)
+    await waitFor(`${site} linked to the hub`, async () => ((await topologyHandle.linkedSites()).has(site) ? true : undefined), {
+      timeoutMs: 20_000
+    })
+    await applyStreamsNow(mesh, log)
+    const regionSites = await reloadRegion(region, site, true, log)
+    return { site, region, started: names, stopped: [], regionSites, elapsedMs: Date.now() - started }
+  }
+
+  const disableSite = async (site: string): Promise<SiteChangeReport> => {
+    const started = Date.now()
+    const log = newLog()
+    const before = await meshOf()
+    const { region } = regionOfSite(before, site)
+    const file = join(before.dir, region, `${site}.json`)
+    const declared = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>
+    if (declared["enabled"] !== false) {
+      writeFileSync(file, `${JSON.stringify({ ...declared, enabled: false }, null, 2)}\n`)
+      log(`${site.padEnd(24)} disabled in ${file}`)
+    }
+    const regionSites = await reloadRegion(region, site, false, log)
+    await applyStreamsNow(await meshOf(), log)
+    const names = [leafName(site), wanLinkName(site)].filter((name) => refresh().components.some((c) => c.name === name))
+    for (const name of names) await stop(name, "stop", log)
+    return { site, region, started: [], stopped: names, regionSites, elapsedMs: Date.now() - started }
+  }
+
+  const topologyHandle: Topology = {
     stateDir: state.stateDir,
     get state() {
       return refresh()
@@ -219,8 +321,11 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
           case "region":
             return [{ what: `${c.name} http`, url: `${regionUrl(c)}/readyz` }]
         }
-      })
+      }),
+    addSite,
+    disableSite
   }
+  return topologyHandle
 }
 
 /** The handle over a topology recorded in `stateDir` (started by this or another process). */

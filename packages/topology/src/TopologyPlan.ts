@@ -36,8 +36,8 @@ export const postgresName = (region: string): string => `postgres-${region}`
 export const regionName = (region: string): string => `region-${region}`
 
 /** Hands out distinct free ports (the kernel may repeat one once it is released). */
-const portAllocator = () => {
-  const taken = new Set<number>()
+export const portAllocator = (inUse: Iterable<number> = []) => {
+  const taken = new Set<number>(inUse)
   return async (): Promise<number> => {
     for (;;) {
       const port = await freePort()
@@ -47,6 +47,44 @@ const portAllocator = () => {
       }
     }
   }
+}
+
+/** The WAN link and the leaf of one site (also used to add a site to a running topology). */
+export const planSite = async (
+  site: string,
+  options: { readonly stateDir: string; readonly host: string; readonly hubLeafPort: number; readonly port: () => Promise<number> }
+): Promise<ReadonlyArray<Component>> => {
+  const { host, port } = options
+  const stopped = { pid: null, startTime: null }
+  const wan = {
+    kind: "wan-link",
+    name: wanLinkName(site),
+    site,
+    host,
+    listenPort: await port(),
+    targetPort: options.hubLeafPort,
+    controlPort: await port(),
+    logFile: join(options.stateDir, "wan", `${site}.log`),
+    ...stopped
+  } as const
+  const leafDir = join(options.stateDir, "nats", `leaf-${site}`)
+  return [wan, {
+    kind: "nats-leaf",
+    name: leafName(site),
+    site,
+    workDir: leafDir,
+    nats: {
+      role: "leaf",
+      serverName: `logimesh-leaf-${site}`,
+      host,
+      port: await port(),
+      monitorPort: await port(),
+      storeDir: join(leafDir, "jetstream"),
+      domain: site,
+      hubLeafAddress: `${host}:${wan.listenPort}`
+    },
+    ...stopped
+  }]
 }
 
 export const planTopology = async (mesh: MeshConfig, options: PlanOptions): Promise<TopologyState> => {
@@ -75,37 +113,7 @@ export const planTopology = async (mesh: MeshConfig, options: PlanOptions): Prom
   } as const
   components.push(hub)
 
-  for (const site of enabledSites(mesh)) {
-    const wan = {
-      kind: "wan-link",
-      name: wanLinkName(site.id),
-      site: site.id,
-      host,
-      listenPort: await port(),
-      targetPort: hub.nats.leafPort,
-      controlPort: await port(),
-      logFile: join(options.stateDir, "wan", `${site.id}.log`),
-      ...stopped
-    } as const
-    const leafDir = join(options.stateDir, "nats", `leaf-${site.id}`)
-    components.push(wan, {
-      kind: "nats-leaf",
-      name: leafName(site.id),
-      site: site.id,
-      workDir: leafDir,
-      nats: {
-        role: "leaf",
-        serverName: `logimesh-leaf-${site.id}`,
-        host,
-        port: await port(),
-        monitorPort: await port(),
-        storeDir: join(leafDir, "jetstream"),
-        domain: site.id,
-        hubLeafAddress: `${host}:${wan.listenPort}`
-      },
-      ...stopped
-    })
-  }
+  for (const site of enabledSites(mesh)) components.push(...(await planSite(site.id, { stateDir: options.stateDir, host, hubLeafPort: hub.nats.leafPort, port })))
 
   for (const { region } of mesh.regions) {
     let databaseUrl: string

@@ -6,6 +6,9 @@
  *   status                        alive/dead and health per process (exit 1 when any is not ok)
  *   start|stop|kill|restart NAME  one process (names as printed by up/status)
  *   cut|restore SITE              the WAN link of one site
+ *   add-site SITE                 bring a site declared in sites/<region>/SITE.json into the running mesh
+ *                                 (WAN link + leaf started, streams applied, its region reloads; nothing restarts)
+ *   disable-site SITE             mark it disabled in its file, its region stops serving it, leaf + link stopped
  *   compose [--check]             render infra/docker-compose.yml (+ NATS configs); --check fails when stale
  *
  * Common flags: --state-dir DIR (default .logimesh/topology), --sites DIR (default sites/).
@@ -27,7 +30,7 @@ import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, t
 
 const USAGE = `usage: npm run topology -- <command> [args] [--state-dir DIR] [--sites DIR]
   up [--fresh] [--no-regions] | down | status
-  start|stop|kill|restart <name> | cut|restore <site> | compose [--check]`
+  start|stop|kill|restart <name> | cut|restore <site> | add-site|disable-site <site> | compose [--check]`
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -129,6 +132,15 @@ const run = async (): Promise<number> => {
     case "restore":
       await loadTopology(options).restore(requireArgument("site id"))
       return 0
+    case "add-site":
+    case "disable-site": {
+      const topology = loadTopology(options)
+      const site = requireArgument("site id")
+      const report = command === "add-site" ? await topology.addSite(site) : await topology.disableSite(site)
+      say(`${command} ${site}: region ${report.region} serves ${report.regionSites.join(", ")} (${(report.elapsedMs / 1000).toFixed(1)} s)`)
+      say(JSON.stringify(report))
+      return 0
+    }
     case "compose": {
       const mesh = await Effect.runPromise(loadMeshConfig(values.sites ?? DEFAULT_SITES_DIR))
       if (values.check) {

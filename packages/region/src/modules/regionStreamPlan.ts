@@ -5,20 +5,21 @@
  *
  *   COMMANDS_<region>  cmd.<region>.>   commands to the business modules (API, flows, replays)
  *   EVENTS_<region>    evt.<region>.>   every committed module event: the audit feed
- *   SYSTEMS_<region>   sys.>            messages to ERP, WES, dispatch, carriers, customers
+ *   SYSTEMS_<region>   sys.>            messages to ERP, WES, dispatch, carriers, customers; each site's
+ *                                       SITE_COMMANDS (site domain, mesh plan) sources its sys.wes.<site>.>
  *   consumer <region>_<module> on COMMANDS_<region>, filter cmd.<region>.<module>
  *
  * Limits retention sized by `maxOutageHours`, like every mesh stream.
  * SYSTEMS captures `sys.>`: one region per hub today (see ARCHITECTURE, known gaps).
  */
 import { Duration } from "effect"
-import { consumerDefaults, type ConsumerDefinition, limitsStream, type StreamPlan, Subjects } from "@logimesh/bus"
+import { consumerDefaults, type ConsumerDefinition, limitsStream, type StreamPlan, StreamNames, Subjects } from "@logimesh/bus"
 import { HUB_DOMAIN, type MeshSettings } from "@logimesh/config"
 
 export const regionStreamNames = (region: string) => ({
   commands: `COMMANDS_${region}`,
   events: `EVENTS_${region}`,
-  systems: `SYSTEMS_${region}`
+  systems: StreamNames.regionSystems(region)
 })
 
 export const moduleConsumerName = (region: string, module: string): string => `${region}_${module}`

@@ -1,0 +1,148 @@
+/**
+ * How a site system (the simulated WES) sends its `/v1` commands the way a
+ * site does in the mesh: as messages into its OWN leaf's `SITE_EVENTS`
+ * stream (subject `site.<site>.evt.command`), so they are stored at the
+ * site even while its WAN link or the region is down. The region's site
+ * gateway applies each one exactly as the HTTP API would and answers on
+ * `sys.wes.<site>.outcome`, which reaches the site's `SITE_COMMANDS` stream;
+ * this channel reads those answers (its own durable consumer, on the leaf)
+ * and hands each to the caller waiting for that Idempotency-Key.
+ *
+ * Headers of a command message: `Nats-Msg-Id` = `<site>:<sha256(key)>`
+ * (site-unique, stable across re-sends: the leaf stream drops a re-send
+ * inside its duplicate window), `Logimesh-Command-Path`,
+ * `Logimesh-Source-System`, `Idempotency-Key`, `Logimesh-Correlation-Id`.
+ * A wait that runs out throws (the `ApiClient` retries with the same key);
+ * answers that arrive with nobody waiting are kept (bounded) for the re-send.
+ */
+import { jetstream, type JsMsg } from "@nats-io/jetstream"
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node"
+import { createHash } from "node:crypto"
+import type { ApiTransport, SystemName } from "./ApiClient.ts"
+import { MessageDedup } from "./MessageDedup.ts"
+import { connectNats, durableName } from "./SimulatorSupport.ts"
+import { SystemConsumer, type SystemMessage } from "./SystemConsumer.ts"
+
+export const SITE_COMMANDS_STREAM = "SITE_COMMANDS"
+
+export interface SiteCommandChannelOptions {
+  /** The site's leaf. */
+  readonly natsUrl: string
+  readonly site: string
+  readonly system: SystemName
+  /** Durable consumer names start with this (default "sim"). */
+  readonly consumerPrefix?: string
+  /** How long one send waits for its answer before the caller retries (default 15 s). */
+  readonly answerTimeoutMs?: number
+  readonly streamWaitMs?: number
+  readonly onError?: (error: unknown) => void
+}
+
+interface Answer {
+  readonly status: number
+  readonly body: unknown
+}
+
+/** Answers kept for keys nobody waits for (yet): enough for every in-flight action of a run. */
+const keptAnswers = 50_000
+
+export class SiteCommandChannel implements ApiTransport {
+  private readonly options: SiteCommandChannelOptions
+  private nc: NatsConnection | undefined = undefined
+  private consumer: SystemConsumer | undefined = undefined
+  private readonly answers = new Map<string, Answer>()
+  private readonly waiters = new Map<string, Set<(answer: Answer) => void>>()
+  private readonly dedup = new MessageDedup<JsMsg>()
+  readonly stats = { sent: 0, answers: 0, timeouts: 0, droppedAtSite: 0 }
+
+  constructor(options: SiteCommandChannelOptions) {
+    this.options = options
+  }
+
+  async start(): Promise<void> {
+    const { site, natsUrl } = this.options
+    this.nc = await connectNats(natsUrl, `sim-${this.options.system.toLowerCase()}-${site}-commands`)
+    this.consumer = new SystemConsumer({
+      nc: this.nc,
+      domain: site,
+      stream: SITE_COMMANDS_STREAM,
+      durable: durableName(this.options.consumerPrefix ?? "sim", this.options.system.toLowerCase(), site, "outcomes"),
+      filterSubject: `sys.wes.${site}.outcome`,
+      concurrency: 64,
+      dedup: this.dedup,
+      ...(this.options.streamWaitMs === undefined ? {} : { streamWaitMs: this.options.streamWaitMs }),
+      handle: (message) => Promise.resolve(this.received(message)),
+      onError: (error) => this.options.onError?.(error)
+    })
+    await this.consumer.start()
+  }
+
+  async stop(timeoutMs = 5_000): Promise<void> {
+    await this.consumer?.stop(timeoutMs)
+    await this.nc?.close().catch(() => undefined)
+  }
+
+  private received(message: SystemMessage): void {
+    const key = typeof message.payload["key"] === "string" ? message.payload["key"] : undefined
+    const status = typeof message.payload["status"] === "number" ? message.payload["status"] : undefined
+    if (key === undefined || status === undefined) return
+    this.stats.answers++
+    const answer: Answer = { status, body: message.payload["body"] }
+    const waiting = this.waiters.get(key)
+    if (waiting !== undefined && waiting.size > 0) {
+      for (const resolve of waiting) resolve(answer)
+      this.waiters.delete(key)
+    }
+    this.answers.set(key, answer)
+    if (this.answers.size > keptAnswers) {
+      const oldest = this.answers.keys().next().value
+      if (oldest !== undefined) this.answers.delete(oldest)
+    }
+  }
+
+  async send(method: "GET" | "POST", path: string, body: unknown, headers: Readonly<Record<string, string>>): Promise<Answer> {
+    if (method !== "POST") throw new Error(`the site channel carries commands only, not ${method} ${path}`)
+    const nc = this.nc
+    if (nc === undefined) throw new Error("site command channel not started")
+    const key = headers["idempotency-key"]
+    if (key === undefined) throw new Error(`a site command needs an Idempotency-Key (${path})`)
+    const known = this.answers.get(key)
+    const { site } = this.options
+    const h = natsHeaders()
+    h.set("Logimesh-Command-Path", path)
+    h.set("Logimesh-Source-System", this.options.system)
+    h.set("Idempotency-Key", key)
+    const correlation = headers["x-correlation-id"]
+    if (correlation !== undefined) h.set("Logimesh-Correlation-Id", correlation)
+    const answered = new Promise<Answer>((resolve) => {
+      const set = this.waiters.get(key) ?? new Set()
+      set.add(resolve)
+      this.waiters.set(key, set)
+    })
+    // Published into the site's own domain: acknowledged by the leaf, whatever the WAN link does.
+    const ack = await jetstream(nc, { domain: site }).publish(`site.${site}.evt.command`, new TextEncoder().encode(JSON.stringify(body ?? {})), {
+      msgID: `${site}:${createHash("sha256").update(key).digest("hex").slice(0, 40)}`,
+      headers: h,
+      timeout: 5_000
+    })
+    this.stats.sent++
+    // Answered already (a re-send after a lost wait, or a duplicate send, which the leaf drops inside its window).
+    if (known !== undefined) {
+      if (ack.duplicate) this.stats.droppedAtSite++
+      this.waiters.delete(key)
+      return known
+    }
+    let timer: NodeJS.Timeout | undefined
+    const timeoutMs = this.options.answerTimeoutMs ?? 15_000
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs)
+    })
+    const answer = await Promise.race([answered, timedOut])
+    clearTimeout(timer)
+    if (answer === undefined) {
+      this.stats.timeouts++
+      throw new Error(`no answer from the region within ${timeoutMs} ms for ${path} (stored at the site; re-sent with the same key)`)
+    }
+    return answer
+  }
+}

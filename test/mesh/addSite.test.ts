@@ -1,0 +1,128 @@
+/**
+ * Issue 5 acceptance: a third site added by config while the topology runs.
+ * A new `sites/eu-west/dc-ghent.json` (+ its dock doors) and one command
+ * (`npm run topology -- add-site dc-ghent`) -> its WAN link and leaf start,
+ * the streams are applied, the region reloads `sites/` and serves the site.
+ * Its first orders flow end to end (ERP -> region -> the Ghent WES through
+ * its own leaf -> dispatch -> carrier -> POD) within 60 s of the command,
+ * and no process that ran before the command was restarted (pid + kernel
+ * start time). `disable-site` then stops serving it, again without a restart.
+ */
+import { spawnSync } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startTestTopology, type TestTopology } from "@logimesh/testkit"
+import { clientUrl, isProcessAlive, repoRoot } from "@logimesh/topology"
+import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
+
+const GHENT = "dc-ghent"
+const ghentInfo: SiteInfo = { site: GHENT, code: "GNT", outboundDocks: ["GNT-D10", "GNT-D11"], gs1CompanyPrefix: "5412399", inventoryOwner: "ERP" }
+
+let mesh: TestTopology
+
+const topologyCli = (...args: ReadonlyArray<string>) => {
+  const result = spawnSync(
+    join(repoRoot, "node_modules/.bin/node"),
+    [join(repoRoot, "packages/topology/src/cli.ts"), ...args, "--state-dir", mesh.topology.stateDir],
+    { encoding: "utf8", timeout: 90_000, env: process.env }
+  )
+  return { status: result.status, out: `${result.stdout}${result.stderr}` }
+}
+
+/** pid + start time of every process running now. */
+const processes = () =>
+  mesh.topology.state.components.flatMap((c) => (c.pid === null ? [] : [{ name: c.name, pid: c.pid, startTime: c.startTime }]))
+
+const postOrder = (site: string, order: string) =>
+  fetch(`${mesh.regionUrl}/v1/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-source-system": "ERP", "idempotency-key": `probe-${order}` },
+    body: JSON.stringify({
+      order,
+      shipFrom: site,
+      customer: "C-1",
+      lines: [{ lineNumber: 1, item: "SKU-42", quantity: { amount: "2", unit: "EA" } }]
+    })
+  })
+
+beforeAll(async () => {
+  mesh = await startTestTopology("add-site")
+}, 120_000)
+
+afterAll(async () => {
+  await mesh?.stop()
+}, 60_000)
+
+describe("adding a site while the topology runs", () => {
+  it("serves the new site end to end within 60 s of the command, restarting nothing; disabling it is one command too", async () => {
+    const before = processes()
+    expect(before.length).toBeGreaterThanOrEqual(6)
+
+    // The region does not know Ghent yet: an order for it is refused naming the field.
+    const early = await postOrder(GHENT, "SO-GHENT-EARLY")
+    expect(early.status).toBe(422)
+    expect(JSON.stringify(await early.json())).toContain("shipFrom")
+
+    writeFileSync(join(mesh.sitesDir, "eu-west", `${GHENT}.json`), `${JSON.stringify({
+      id: GHENT,
+      name: "Ghent cross-dock",
+      region: "eu-west",
+      timezone: "Europe/Brussels",
+      enabled: true,
+      inventoryOwner: "ERP"
+    }, null, 2)}\n`)
+    writeFileSync(join(mesh.sitesDir, "governance", "locations", `${GHENT}.json`), `${JSON.stringify({
+      site: GHENT,
+      zones: [{ id: "GNT-OUT", kind: "outbound", docks: ghentInfo.outboundDocks }]
+    }, null, 2)}\n`)
+
+    const commandAt = Date.now()
+    const added = topologyCli("add-site", GHENT)
+    const commandMs = Date.now() - commandAt
+    expect(added.status, added.out).toBe(0)
+    expect(added.out).toContain(`region eu-west serves`)
+    expect(added.out).toContain(GHENT)
+
+    const leaf = mesh.topology.state.components.find((c) => c.kind === "nats-leaf" && c.site === GHENT)
+    if (leaf === undefined || leaf.kind !== "nats-leaf") throw new Error(`no leaf for ${GHENT} after add-site:\n${added.out}`)
+    const summary = await runScenario({
+      apiUrl: mesh.regionUrl,
+      hubNatsUrl: mesh.hubUrl,
+      leafNatsUrls: { [GHENT]: clientUrl(leaf.nats) },
+      region: "eu-west",
+      sites: [GHENT],
+      siteInfos: [ghentInfo],
+      orders: 3,
+      seed: 11,
+      runTag: "ghent",
+      exceptions: QUIET_EXCEPTIONS,
+      ratePerSecond: 10,
+      legMs: 20,
+      timeoutMs: 55_000
+    })
+    const flowedMs = Date.now() - commandAt
+    console.log(JSON.stringify({ add_site_command_ms: commandMs, first_orders_end_to_end_ms_after_command: flowedMs, completed: summary.completed }))
+    expect(summary.problems).toEqual([])
+    expect(summary.completed).toBe(3)
+    expect(scenarioSucceeded(summary)).toBe(true)
+    // the Ghent WES did its work through its own leaf
+    expect(summary.site_channels[GHENT]?.answers ?? 0).toBeGreaterThan(0)
+    expect(flowedMs, "first orders of the new site delivered within 60 s of the command").toBeLessThanOrEqual(60_000)
+
+    // Nothing that ran before the command was restarted.
+    for (const p of before) expect(isProcessAlive(p.pid, p.startTime ?? undefined), `${p.name} pid ${p.pid} still the same process`).toBe(true)
+    const after = new Map(processes().map((p) => [p.name, p]))
+    for (const p of before) expect(after.get(p.name)?.pid, p.name).toBe(p.pid)
+
+    // Disabling: one command; the region refuses new orders for the site; its leaf and link are stopped; nothing else restarts.
+    const disabled = topologyCli("disable-site", GHENT)
+    expect(disabled.status, disabled.out).toBe(0)
+    const late = await postOrder(GHENT, "SO-GHENT-LATE")
+    expect(late.status).toBe(422)
+    const sites = (await (await fetch(`${mesh.regionUrl}/v1/sites`)).json()) as { readonly sites: ReadonlyArray<{ readonly id: string }> }
+    expect(sites.sites.map((s) => s.id).sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
+    expect(mesh.topology.state.components.filter((c) => c.name.endsWith(GHENT)).every((c) => c.pid === null)).toBe(true)
+    for (const p of before) expect(isProcessAlive(p.pid, p.startTime ?? undefined), `${p.name} still running`).toBe(true)
+  }, 180_000)
+})
