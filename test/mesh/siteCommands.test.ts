@@ -9,7 +9,11 @@
  *     (stored at the site), nothing is answered until the link returns,
  *     then it is applied and answered once;
  *   - a message naming no known command is parked where operators see it
- *     (`/v1/parked`, reason UnknownCommand), not dropped.
+ *     (`/v1/parked`, reason UnknownCommand), not dropped;
+ *   - region-aware routing: the ERP publishes a command into the hub's
+ *     INGRESS on `in.<ship-from site>.erp`; the region serving that site
+ *     applies it and answers on `sys.erp.outcome`; a command for a site no
+ *     region serves is parked with reason UnknownSite.
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node"
@@ -92,4 +96,43 @@ describe("commands sent through a site's own leaf", () => {
     expect(entry.subject).toBe(`site.${SITE}.evt.command`)
     expect(entry.headers["Logimesh-Command-Path"]).toBe("/v1/nowhere")
   }, 60_000)
+
+  it("routes an ERP command by its ship-from site to the region serving it, and parks one for an unknown site", async () => {
+    const hub = await connect({ servers: mesh.hubUrl })
+    try {
+      const send = (site: string, order: string, path: string, body: unknown) => {
+        const h = natsHeaders()
+        h.set("Logimesh-Command-Path", path)
+        h.set("Logimesh-Source-System", "ERP")
+        h.set("Idempotency-Key", `ingress-${order}`)
+        h.set("Logimesh-Correlation-Id", order)
+        return jetstream(hub, { domain: "hub" }).publish(`in.${site}.erp`, new TextEncoder().encode(JSON.stringify(body)), {
+          msgID: `erp:ingress-${order}`,
+          headers: h
+        })
+      }
+      const stored = await send("dc-antwerp", "SO-INGRESS-1", "/v1/orders", orderBody("SO-INGRESS-1", "dc-antwerp"))
+      expect(stored.stream).toBe("INGRESS")
+      const jsm = await jetstreamManager(hub, { domain: "hub" })
+      const outcome = await waitFor("the ERP's answer on sys.erp.outcome", async () => {
+        const last = await jsm.streams.getMessage("SYSTEMS_eu-west", { last_by_subj: "sys.erp.outcome" }).catch(() => undefined)
+        return last === undefined || last === null ? undefined : (JSON.parse(new TextDecoder().decode(last.data)) as { key: string; status: number })
+      }, { timeoutMs: 20_000 })
+      expect(outcome).toMatchObject({ key: "ingress-SO-INGRESS-1", status: 201 })
+      const created = await fetch(`${mesh.regionUrl}/v1/orders/SO-INGRESS-1`)
+      expect(created.status).toBe(200)
+
+      await send("dc-nowhere", "SO-INGRESS-2", "/v1/orders", orderBody("SO-INGRESS-2", "dc-nowhere"))
+      const parked = await waitFor("the command for an unknown site parked", async () => {
+        const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+          readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly detail: string }>
+        }
+        return body.parked.find((p) => p.reason === "UnknownSite")
+      }, { timeoutMs: 20_000, intervalMs: 250 })
+      expect(parked.subject).toBe("in.dc-nowhere.erp")
+      expect(parked.detail).toContain("dc-nowhere")
+    } finally {
+      await hub.close()
+    }
+  }, 90_000)
 })

@@ -10,7 +10,10 @@
  *                                   the region's answers, stored at the site so its WES reads them locally
  *   hub            HUB_SITE_EVENTS  sources SITE_EVENTS of every enabled site (across domains)
  *   hub            DLQ              subjects dlq.hub.>, sources every site DLQ (one place for operators)
+ *   hub            INGRESS          subjects in.>: commands of central systems (ERP, dispatch), in.<ship-from site>.<system>
  *   hub            consumer region_<region>_<site> on HUB_SITE_EVENTS, filter site.<site>.evt.>
+ *   hub            consumer region_<region>_<site>_ingress on INGRESS, filter in.<site>.>  (region-aware routing)
+ *   hub            consumer mesh_unrouted on INGRESS (shared by every region): parks what no enabled site takes
  *
  * Rules baked in (FIELD-NOTES): every stream is Limits retention (the only
  * kind safe to source before 2.14) with `max_age` = `maxOutageHours` and
@@ -26,6 +29,7 @@ export const StreamNames = {
   siteEvents: "SITE_EVENTS",
   siteCommands: "SITE_COMMANDS",
   hubSiteEvents: "HUB_SITE_EVENTS",
+  ingress: "INGRESS",
   deadLetters: "DLQ",
   /** What a region sends to ERP, WES, dispatch, carriers and customers (hub domain; created by the region). */
   regionSystems: (region: string): string => `SYSTEMS_${region}`
@@ -77,13 +81,24 @@ export interface StreamPlan {
   readonly consumers: ReadonlyArray<ConsumerDefinition>
 }
 
-/** Consumer tuning shared by every consumer of the draft; per-consumer overrides come later. */
-export const consumerDefaults = {
+/**
+ * Consumer tuning shared by every consumer. No `backoff` list: nats-server
+ * 2.9 then ignores `nak(delay)` after the first redelivery and waits out the
+ * list instead (a 500 ms retry became 60 s; `nakDelayWithBackoff` test), so
+ * handler retries choose their delay with `nak(delay)` and an unacked
+ * message (its process died) comes back after `ackWait`.
+ */
+export const consumerDefaults: {
+  readonly ackWait: Duration.Duration
+  readonly maxDeliver: number
+  readonly maxAckPending: number
+  readonly backoff: ReadonlyArray<Duration.Duration>
+} = {
   ackWait: Duration.seconds(30),
   maxDeliver: 10,
   maxAckPending: 1_000,
-  backoff: [Duration.seconds(30), Duration.minutes(1), Duration.minutes(2), Duration.minutes(5)]
-} as const
+  backoff: []
+}
 
 /** Problems that make a consumer definition unsafe (empty when it is fine). */
 export const consumerProblems = (consumer: ConsumerDefinition): ReadonlyArray<string> => {
@@ -132,6 +147,8 @@ const meshStream = (
   })
 
 export const siteConsumerName = (region: string, site: string): string => `region_${region}_${site}`
+export const siteIngressConsumerName = (region: string, site: string): string => `region_${region}_${site}_ingress`
+export const UNROUTED_CONSUMER = "mesh_unrouted"
 
 export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
   const settings = mesh.settings
@@ -174,27 +191,48 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
     }),
     meshStream(settings, {
       domain: HUB_DOMAIN,
+      name: StreamNames.ingress,
+      description: "commands of central systems for a ship-from site, routed to its region",
+      subjects: [Subjects.ingressAll],
+      sources: []
+    }),
+    meshStream(settings, {
+      domain: HUB_DOMAIN,
       name: StreamNames.deadLetters,
       description: "parked messages of the hub and, sourced, of every site",
       subjects: [Subjects.deadLetters(HUB_DOMAIN)],
       sources: sites.map((site) => ({ name: StreamNames.deadLetters, domain: site.id }))
     })
   ]
-  const consumers = mesh.regions.flatMap((entry) =>
-    entry.sites.filter((site) => site.enabled).map((site): ConsumerDefinition => {
-      const name = siteConsumerName(entry.region.id, site.id)
-      return {
-        domain: HUB_DOMAIN,
-        stream: StreamNames.hubSiteEvents,
-        name,
-        description: `region ${entry.region.id} reads the events of site ${site.id}`,
-        filterSubject: Subjects.siteEvents(site.id),
-        ...consumerDefaults,
-        deadLetterSubject: Subjects.deadLetter(HUB_DOMAIN, StreamNames.hubSiteEvents, name),
-        deadLetterDomain: HUB_DOMAIN
-      }
-    })
-  )
+  const hubConsumer = (stream: string, name: string, description: string, filterSubject: string | undefined): ConsumerDefinition => ({
+    domain: HUB_DOMAIN,
+    stream,
+    name,
+    description,
+    filterSubject,
+    ...consumerDefaults,
+    deadLetterSubject: Subjects.deadLetter(HUB_DOMAIN, stream, name),
+    deadLetterDomain: HUB_DOMAIN
+  })
+  const consumers = [
+    ...mesh.regions.flatMap((entry) =>
+      entry.sites.filter((site) => site.enabled).flatMap((site): ReadonlyArray<ConsumerDefinition> => [
+        hubConsumer(
+          StreamNames.hubSiteEvents,
+          siteConsumerName(entry.region.id, site.id),
+          `region ${entry.region.id} reads the events of site ${site.id}`,
+          Subjects.siteEvents(site.id)
+        ),
+        hubConsumer(
+          StreamNames.ingress,
+          siteIngressConsumerName(entry.region.id, site.id),
+          `region ${entry.region.id} applies central systems' commands for site ${site.id}`,
+          Subjects.ingressOfSite(site.id)
+        )
+      ])
+    ),
+    hubConsumer(StreamNames.ingress, UNROUTED_CONSUMER, "parks central commands for a site no region serves", undefined)
+  ]
   return { streams: [...siteStreams, ...hubStreams], consumers }
 }
 

@@ -13,6 +13,9 @@
  *   sys.<system>.<type>                   messages to a central system: erp, dispatch, customer (SYSTEMS_<region>)
  *   sys.wes.<site>.<type>                 messages to the WES of one site (sourced into the site's SITE_COMMANDS)
  *   sys.wes.<site>.outcome                the region's answer to a command a site sent through SITE_EVENTS
+ *   in.<site>.<system>                    a command from a central system (erp, dispatch) for the ship-from
+ *                                         site <site> (INGRESS, hub); the site selects the region that applies it
+ *   sys.erp.outcome, sys.dispatch.outcome the region's answer to such a command
  *   sys.carrier.<scac>.<type>             messages to one carrier
  *
  * Subjects of streams in different JetStream domains never overlap: subject
@@ -44,5 +47,8 @@ export const Subjects = {
   siteWesMessages: (site: string): string => `sys.wes.${subjectToken(site)}.>`,
   siteOutcome: (site: string): string => `sys.wes.${subjectToken(site)}.outcome`,
   carrier: (scac: string, type: string): string => `sys.carrier.${subjectToken(scac)}.${subjectToken(type)}`,
-  systemMessages: "sys.>"
+  systemMessages: "sys.>",
+  ingress: (site: string, system: string): string => `in.${subjectToken(site)}.${subjectToken(system)}`,
+  ingressOfSite: (site: string): string => `in.${subjectToken(site)}.>`,
+  ingressAll: "in.>"
 } as const

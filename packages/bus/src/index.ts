@@ -47,6 +47,8 @@ export {
   limitsStream,
   meshStreamPlan,
   siteConsumerName,
+  siteIngressConsumerName,
+  UNROUTED_CONSUMER,
   type SourceDefinition,
   type StreamDefinition,
   StreamNames,

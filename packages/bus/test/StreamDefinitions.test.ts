@@ -1,14 +1,15 @@
 /**
- * The stream plan derived from the real `sites/` folder: one SITE_EVENTS and
- * one DLQ per enabled site in its own domain, hub streams sourcing them, and
- * consumers whose limits are safe (FIELD-NOTES pitfalls 6 and 8).
+ * The stream plan derived from the real `sites/` folder: SITE_EVENTS, DLQ and
+ * SITE_COMMANDS per enabled site in its own domain, hub streams sourcing
+ * them, INGRESS, and consumers whose limits are safe (FIELD-NOTES pitfalls 6
+ * and 8).
  */
 import { Duration, Effect } from "effect"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { enabledSites, HUB_DOMAIN, loadMeshConfig } from "@logimesh/config"
 import { repoRoot } from "@logimesh/topology"
-import { consumerDefaults, consumerProblems, meshStreamPlan, StreamNames } from "../src/StreamDefinitions.ts"
+import { consumerProblems, meshStreamPlan, StreamNames, UNROUTED_CONSUMER } from "../src/StreamDefinitions.ts"
 import { Subjects } from "../src/Subjects.ts"
 
 const mesh = await Effect.runPromise(loadMeshConfig(join(repoRoot, "sites")))
@@ -16,11 +17,15 @@ const plan = meshStreamPlan(mesh)
 const sites = enabledSites(mesh)
 
 describe("meshStreamPlan", () => {
-  it("puts SITE_EVENTS and DLQ in every enabled site's domain", () => {
+  it("puts SITE_EVENTS, DLQ and SITE_COMMANDS in every enabled site's domain", () => {
     for (const site of sites) {
       const own = plan.streams.filter((s) => s.domain === site.id)
-      expect(own.map((s) => s.name).sort()).toEqual([StreamNames.deadLetters, StreamNames.siteEvents])
+      expect(own.map((s) => s.name).sort()).toEqual([StreamNames.deadLetters, StreamNames.siteCommands, StreamNames.siteEvents])
       expect(own.find((s) => s.name === StreamNames.siteEvents)?.subjects).toEqual([Subjects.siteEvents(site.id)])
+      // the site's work and answers, sourced from its region's SYSTEMS stream at the hub, only this site's
+      expect(own.find((s) => s.name === StreamNames.siteCommands)?.sources).toEqual([
+        { name: StreamNames.regionSystems("eu-west"), domain: HUB_DOMAIN, filterSubject: Subjects.siteWesMessages(site.id) }
+      ])
     }
   })
 
@@ -43,8 +48,13 @@ describe("meshStreamPlan", () => {
     expect(new Set(subjects).size).toBe(subjects.length)
   })
 
-  it("gives every enabled site one safe hub consumer", () => {
-    expect(plan.consumers).toHaveLength(sites.length)
+  it("gives every enabled site two safe hub consumers (its events, its ingress) and one shared unrouted consumer", () => {
+    expect(plan.consumers).toHaveLength(sites.length * 2 + 1)
+    for (const site of sites) {
+      expect(plan.consumers.find((c) => c.filterSubject === Subjects.siteEvents(site.id))?.stream).toBe(StreamNames.hubSiteEvents)
+      expect(plan.consumers.find((c) => c.filterSubject === Subjects.ingressOfSite(site.id))?.stream).toBe(StreamNames.ingress)
+    }
+    expect(plan.consumers.filter((c) => c.filterSubject === undefined).map((c) => c.name)).toEqual([UNROUTED_CONSUMER])
     for (const consumer of plan.consumers) {
       expect(consumerProblems(consumer)).toEqual([])
       expect(consumer.backoff.length).toBeLessThanOrEqual(consumer.maxDeliver)
@@ -55,7 +65,7 @@ describe("meshStreamPlan", () => {
   it("reports unsafe consumer limits", () => {
     const base = plan.consumers[0]
     if (base === undefined) throw new Error("no consumer in plan")
-    expect(consumerProblems({ ...base, maxDeliver: consumerDefaults.backoff.length - 1 })).toContain(
+    expect(consumerProblems({ ...base, maxDeliver: 1, backoff: [Duration.seconds(1), Duration.seconds(2)] })).toContain(
       "backoff has more entries than max_deliver"
     )
     expect(consumerProblems({ ...base, maxAckPending: 0 })).toContain("max_ack_pending must be a positive integer")

@@ -1,29 +1,57 @@
 /**
- * Runs one `SiteCommandGateway` consumer per site the region serves now,
- * and follows the `SiteDirectory`: a site added by a reload gets its
- * consumer (its definition from the mesh plan, applied idempotently first),
- * a disabled site's consumer is stopped (its messages stay in the hub stream
- * for when it is enabled again). A consumer that cannot start yet (the
- * mesh streams not applied) is retried every few seconds, without stopping
- * the region. Exposes which sites have a running gateway.
+ * Runs, for each site the region serves now, the consumers that bring the
+ * site's commands in (`CommandMessageHandler`):
+ *   - `region_<region>_<site>` on HUB_SITE_EVENTS: what the site's own systems
+ *     sent into their leaf; answered on `sys.wes.<site>.outcome`;
+ *   - `region_<region>_<site>_ingress` on INGRESS: what the ERP or dispatch
+ *     sent for this ship-from site (region-aware routing); answered on
+ *     `sys.erp.outcome` / `sys.dispatch.outcome`;
+ * plus the shared `mesh_unrouted` consumer that parks commands for sites no
+ * region serves. It follows the `SiteDirectory`: a site added by a reload
+ * gets its consumers (definitions from the mesh plan, applied idempotently
+ * first); a disabled site's consumers are stopped (their messages stay in
+ * the hub streams). A consumer that cannot start yet (mesh streams not
+ * applied) is retried every few seconds without stopping the region.
  */
 import { Context, Duration, Effect, Exit, Layer, Schedule, Scope } from "effect"
-import { applyStreams, ConsumerRunner, consumerTarget, JetStreamPublisher, meshStreamPlan, NatsConnection, siteConsumerName } from "@logimesh/bus"
+import {
+  applyStreams,
+  type BusMessage,
+  type ConsumerDefinition,
+  ConsumerRunner,
+  consumerTarget,
+  JetStreamPublisher,
+  meshStreamPlan,
+  NatsConnection,
+  type Outcome,
+  siteConsumerName,
+  siteIngressConsumerName,
+  Subjects,
+  UNROUTED_CONSUMER
+} from "@logimesh/bus"
+import { ParkedMessages } from "@logimesh/engine"
+import { OwnershipGuard } from "@logimesh/governance"
+import type { SourceSystem } from "@logimesh/model"
 import { CommandGateway } from "../api/CommandGateway.ts"
 import { IdempotencyStore } from "../api/IdempotencyStore.ts"
 import { ReferenceDataService } from "../api/ReferenceDataService.ts"
-import { ParkedMessages } from "@logimesh/engine"
-import { OwnershipGuard } from "@logimesh/governance"
-import { siteCommandHandler } from "./SiteCommandGateway.ts"
+import { commandMessageHandler } from "./CommandMessageHandler.ts"
 import { SiteDirectory, type SiteView } from "./SiteDirectory.ts"
+import { unroutedIngressHandler } from "./UnroutedIngress.ts"
 
 export interface SiteGatewaysShape {
-  /** Sites whose gateway consumer is running. */
+  /** Sites whose consumers are all running. */
   readonly running: () => ReadonlyArray<string>
 }
 
-/** Messages of one site handled at once (different orders; one order's steps wait on each other at the site). */
+/** Messages of one consumer handled at once (different orders; one order's steps wait on each other at the sender). */
 const gatewayConcurrency = 32
+
+/** Central systems answer on their own subject; others send through HTTP or their site. */
+const centralAnswer = (sender: typeof SourceSystem.Type): string | undefined =>
+  sender === "ERP" ? Subjects.centralSystem("erp", "outcome") : sender === "DISPATCH" ? Subjects.centralSystem("dispatch", "outcome") : undefined
+
+type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages
 
 export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShape>()("logimesh/region/SiteGateways") {
   static readonly layer = Layer.effect(
@@ -31,49 +59,68 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
     Effect.gen(function*() {
       const directory = yield* SiteDirectory
       const runner = yield* ConsumerRunner
-      const services = yield* Effect.context<
-        CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages
-      >()
+      const services = yield* Effect.context<Services>()
       const nats = yield* NatsConnection
       const layerScope = yield* Effect.scope
       const region = directory.current().region.id
       const scopes = new Map<string, Scope.Closeable>()
-      const running = new Set<string>()
+      const started = new Map<string, number>()
+
+      /** Applies the consumer's definition, then runs it in `scope`; retried until it starts. */
+      const launch = (
+        scope: Scope.Closeable,
+        definition: ConsumerDefinition,
+        handler: (message: BusMessage) => Effect.Effect<Outcome, unknown, Services>,
+        label: Readonly<Record<string, string>>,
+        onRunning: () => void
+      ) =>
+        applyStreams({ streams: [], consumers: [definition] }).pipe(
+          Effect.provideService(NatsConnection, nats),
+          Effect.andThen(runner.run({
+            ...consumerTarget(definition),
+            concurrency: gatewayConcurrency,
+            handler: (message) => handler(message).pipe(Effect.provideContext(services))
+          })),
+          Effect.tap(() => Effect.sync(onRunning)),
+          Effect.tap(() => Effect.logInfo("consumer running").pipe(Effect.annotateLogs({ ...label, consumer: definition.name }))),
+          Effect.tapError((error) =>
+            Effect.logWarning("consumer not started yet; retrying").pipe(Effect.annotateLogs({ ...label, consumer: definition.name, error: error.message }))
+          ),
+          Effect.retry(Schedule.spaced(Duration.seconds(3))),
+          Scope.provide(scope),
+          Effect.forkIn(scope)
+        )
 
       const start = (view: SiteView, site: string) =>
         Effect.gen(function*() {
-          const definition = meshStreamPlan(view.mesh).consumers.find((c) => c.name === siteConsumerName(region, site))
-          if (definition === undefined) return yield* Effect.logWarning("no site consumer planned").pipe(Effect.annotateLogs({ site }))
+          const plan = meshStreamPlan(view.mesh)
+          const events = plan.consumers.find((c) => c.name === siteConsumerName(region, site))
+          const ingress = plan.consumers.find((c) => c.name === siteIngressConsumerName(region, site))
+          if (events === undefined || ingress === undefined) {
+            return yield* Effect.logWarning("no site consumers planned").pipe(Effect.annotateLogs({ site }))
+          }
           const scope = yield* Scope.fork(layerScope)
           scopes.set(site, scope)
-          const launch = applyStreams({ streams: [], consumers: [definition] }).pipe(
-            Effect.provideService(NatsConnection, nats),
-            Effect.andThen(runner.run({
-              ...consumerTarget(definition),
-              concurrency: gatewayConcurrency,
-              handler: (message) => siteCommandHandler(region, site)(message).pipe(Effect.provideContext(services))
-            })),
-            Effect.tap(() => Effect.sync(() => running.add(site))),
-            Effect.tap(() => Effect.logInfo("site gateway running").pipe(Effect.annotateLogs({ site, consumer: definition.name }))),
-            Effect.tapError((error) =>
-              Effect.logWarning("site gateway not started yet; retrying").pipe(Effect.annotateLogs({ site, error: error.message }))
-            ),
-            Effect.retry(Schedule.spaced(Duration.seconds(3))),
-            Scope.provide(scope)
-          )
-          yield* Effect.forkIn(launch, scope)
+          started.set(site, 0)
+          const up = () => started.set(site, (started.get(site) ?? 0) + 1)
+          yield* launch(scope, events, commandMessageHandler({ region, from: `site ${site}`, answerSubject: () => Subjects.siteOutcome(site) }), { site }, up)
+          yield* launch(scope, ingress, commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer }), { site }, up)
         })
 
       const stop = (site: string) =>
         Effect.gen(function*() {
           const scope = scopes.get(site)
           scopes.delete(site)
-          running.delete(site)
+          started.delete(site)
           if (scope !== undefined) yield* Scope.close(scope, Exit.void)
-          yield* Effect.logInfo("site gateway stopped").pipe(Effect.annotateLogs({ site }))
+          yield* Effect.logInfo("site consumers stopped").pipe(Effect.annotateLogs({ site }))
         })
 
       const initial = directory.current()
+      const unrouted = meshStreamPlan(initial.mesh).consumers.find((c) => c.name === UNROUTED_CONSUMER)
+      if (unrouted !== undefined) {
+        yield* launch(yield* Scope.fork(layerScope), unrouted, unroutedIngressHandler(directory.current), {}, () => undefined)
+      }
       for (const site of initial.sites) yield* start(initial, site.id)
       yield* directory.listen((view, change) =>
         Effect.gen(function*() {
@@ -81,7 +128,7 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           for (const site of change.added) yield* start(view, site)
         })
       )
-      return SiteGateways.of({ running: () => [...running] })
+      return SiteGateways.of({ running: () => [...started.entries()].filter(([, n]) => n >= 2).map(([site]) => site) })
     })
   )
 }

@@ -1,0 +1,117 @@
+/**
+ * A `/v1` command carried as a message instead of an HTTP request, as the
+ * region reads them for each site it serves:
+ *   - from the site itself: its systems publish into their own leaf's
+ *     SITE_EVENTS (sourced into the hub's HUB_SITE_EVENTS), durable
+ *     `region_<region>_<site>`; answered on `sys.wes.<site>.outcome`, which
+ *     the site's SITE_COMMANDS sources back;
+ *   - from central systems: the ERP or dispatch publishes into the hub's
+ *     INGRESS on `in.<ship-from site>.<system>` (region-aware routing: the
+ *     site in the subject selects the region's consumer
+ *     `region_<region>_<site>_ingress`); answered on `sys.erp.outcome` /
+ *     `sys.dispatch.outcome`.
+ *
+ *   headers  Nats-Msg-Id (unique), Logimesh-Command-Path (`/v1/...`),
+ *            Logimesh-Source-System, Idempotency-Key, Logimesh-Correlation-Id
+ *   body     the command's JSON body, as over HTTP
+ *
+ * Each goes through the same `executeCommand` as an HTTP request
+ * (references, schema, ownership, Idempotency-Key, the actor). A final
+ * answer (2xx or 4xx) is published to the sender's answer subject (id
+ * `<region>:outcome:<hash of the message id>`), then the message is acked.
+ * Not committed yet (202) or a dependency down -> the message is kept (nak,
+ * retried with the same key). No command path, an unknown path or an
+ * unknown sender -> parked (DLQ + `engine_parked`, where `/v1/parked` lists
+ * it and a replay re-publishes it to its subject), never dropped.
+ */
+import { Duration, Effect, Result, Schema } from "effect"
+import { createHash } from "node:crypto"
+import { BusHeaders, type BusMessage, JetStreamPublisher, Outcome } from "@logimesh/bus"
+import { ParkedMessages, rawInputOf } from "@logimesh/engine"
+import { SourceSystem } from "@logimesh/model"
+import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
+import { commandTable } from "../api/commandTable.ts"
+
+const routes = commandTable.map((route) => ({ route, match: routeMatcher(route) }))
+const decodeSource = Schema.decodeUnknownResult(SourceSystem)
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+/** The command route a path names, with its parameters. */
+export const resolveCommandPath = (path: string) => {
+  for (const { route, match } of routes) {
+    const params = match(path)
+    if (params !== undefined) return { route, params }
+  }
+  return undefined
+}
+
+/** The answer message a sender receives for its command message. */
+export interface CommandMessageOutcome {
+  readonly key: string
+  readonly path: string
+  readonly status: number
+  readonly body: unknown
+  readonly correlationId: string | undefined
+}
+
+/** Delay before a not-yet-committed (202) or unavailable command is tried again. */
+const retryPending = Duration.seconds(1)
+
+/** Recorded for operators (`engine_parked`), then parked to the DLQ by the runner; once per message. */
+export const parkMessage = (message: BusMessage, reason: string, detail: string) =>
+  ParkedMessages.use((parked) =>
+    parked.record({
+      reason,
+      detail,
+      raw: rawInputOf(message),
+      dedupeKey: `consumer:${message.domain || "-"}:${message.stream}:${message.consumer}:${message.streamSequence}`
+    })
+  ).pipe(Effect.as(Outcome.Park({ reason, detail })))
+
+export interface CommandMessageSource {
+  readonly region: string
+  /** For messages and logs: "site dc-rotterdam", "ingress dc-antwerp". */
+  readonly from: string
+  /** Where the sender hears the answer; undefined = this sender may not send here (parked). */
+  readonly answerSubject: (sender: typeof SourceSystem.Type) => string | undefined
+}
+
+export const commandMessageHandler = (source: CommandMessageSource) => (message: BusMessage) =>
+  Effect.gen(function*() {
+    const publisher = yield* JetStreamPublisher
+    const { region, from } = source
+    const park = parkMessage
+    const path = message.headers[BusHeaders.commandPath]
+    if (path === undefined) return yield* park(message, "NoCommandPath", `a message from ${from} without ${BusHeaders.commandPath}`)
+    const resolved = resolveCommandPath(path)
+    if (resolved === undefined) return yield* park(message, "UnknownCommand", `no command route for ${path} (${from})`)
+    const sender = decodeSource(message.headers[BusHeaders.sourceSystem])
+    if (Result.isFailure(sender)) {
+      return yield* park(message, "UnknownSender", `${BusHeaders.sourceSystem} must be one of ${SourceSystem.literals.join(", ")} (${from})`)
+    }
+    const answerSubject = source.answerSubject(sender.success)
+    if (answerSubject === undefined) {
+      return yield* park(message, "SenderNotAllowedHere", `${sender.success} may not send commands through ${from}`)
+    }
+    const key = message.headers[BusHeaders.idempotencyKey] ?? message.msgId
+    const answer = yield* executeCommand(resolved.route, {
+      sender: sender.success,
+      target: `POST ${path}`,
+      params: resolved.params,
+      bodyText: decoder.decode(message.data),
+      idempotencyKey: key,
+      correlationId: message.headers[BusHeaders.correlationId]
+    })
+    if (answer.status === 202 || answer.status >= 500) return Outcome.Nak({ delay: retryPending })
+    const outcome: CommandMessageOutcome = { key: key ?? "", path, status: answer.status, body: answer.body, correlationId: answer.correlationId }
+    const origin = message.msgId ?? `${message.stream}:${message.streamSequence}`
+    yield* publisher.publish(answerSubject, encoder.encode(JSON.stringify(outcome)), {
+      msgId: `${region}:outcome:${createHash("sha256").update(origin).digest("hex").slice(0, 32)}`,
+      headers: {
+        ...(key === undefined ? {} : { [BusHeaders.idempotencyKey]: key }),
+        ...(answer.correlationId === undefined ? {} : { [BusHeaders.correlationId]: answer.correlationId })
+      }
+    })
+    return Outcome.Ack()
+  })
