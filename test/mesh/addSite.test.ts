@@ -5,15 +5,18 @@
  * the streams are applied, the region reloads `sites/` and serves the site.
  * Its first orders flow end to end (ERP -> region -> the Ghent WES through
  * its own leaf -> dispatch -> carrier -> POD) within 60 s of the command,
- * and no process that ran before the command was restarted (pid + kernel
- * start time). `disable-site` then stops serving it, again without a restart.
+ * its master data (items, site, locations) is in its leaf's
+ * SITE_MASTER_DATA, and no process that ran before the command was restarted
+ * (pid + kernel start time). `disable-site` then stops serving it, again without a restart.
  */
 import { spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
-import { clientUrl, isProcessAlive, repoRoot } from "@logimesh/topology"
+import { jetstreamManager } from "@nats-io/jetstream"
+import { connect } from "@nats-io/transport-node"
+import { clientUrl, isProcessAlive, repoRoot, waitFor } from "@logimesh/topology"
 import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
 
 const GHENT = "dc-ghent"
@@ -109,6 +112,25 @@ describe("adding a site while the topology runs", () => {
     // the Ghent WES did its work through its own leaf
     expect(summary.site_channels[GHENT]?.answers ?? 0).toBeGreaterThan(0)
     expect(flowedMs, "first orders of the new site delivered within 60 s of the command").toBeLessThanOrEqual(60_000)
+
+    // The site's master data reached its own leaf, on its own stream apart from execution events.
+    const md = await connect({ servers: clientUrl(leaf.nats) })
+    try {
+      const jsm = await jetstreamManager(md, { domain: GHENT })
+      const record = (subject: string) =>
+        waitFor(`${subject} in ${GHENT}'s SITE_MASTER_DATA`, async () => {
+          const m = await jsm.streams.getMessage("SITE_MASTER_DATA", { last_by_subj: subject }).catch(() => null)
+          return m === null ? undefined : (JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>)
+        }, { timeoutMs: 15_000 })
+      expect(await record(`md.location.${GHENT}`)).toEqual({
+        site: GHENT,
+        zones: [{ zone: "GNT-OUT", kind: "outbound", docks: ["GNT-D10", "GNT-D11"] }]
+      })
+      expect(await record("md.item.SKU-42")).toMatchObject({ item: "SKU-42", baseUnit: "EA" })
+      expect(await record(`md.site.${GHENT}`)).toMatchObject({ site: GHENT, region: "eu-west", inventoryOwner: "ERP" })
+    } finally {
+      await md.close()
+    }
 
     // Nothing that ran before the command was restarted.
     for (const p of before) expect(isProcessAlive(p.pid, p.startTime ?? undefined), `${p.name} pid ${p.pid} still the same process`).toBe(true)

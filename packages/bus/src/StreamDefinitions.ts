@@ -11,6 +11,8 @@
  *   hub            HUB_SITE_EVENTS  sources SITE_EVENTS of every enabled site (across domains)
  *   hub            DLQ              subjects dlq.hub.>, sources every site DLQ (one place for operators)
  *   hub            INGRESS          subjects in.>: commands of central systems (ERP, dispatch), in.<ship-from site>.<system>
+ *   hub            MASTER_DATA      subjects md.>: items, sites, locations; the latest value per subject, kept
+ *   <site domain>  SITE_MASTER_DATA sources MASTER_DATA: master data at the site, apart from execution events
  *   hub            consumer region_<region>_<site> on HUB_SITE_EVENTS, filter site.<site>.evt.>
  *   hub            consumer region_<region>_<site>_ingress on INGRESS, filter in.<site>.>  (region-aware routing)
  *   hub            consumer mesh_unrouted on INGRESS (shared by every region): parks what no enabled site takes
@@ -30,6 +32,8 @@ export const StreamNames = {
   siteCommands: "SITE_COMMANDS",
   hubSiteEvents: "HUB_SITE_EVENTS",
   ingress: "INGRESS",
+  masterData: "MASTER_DATA",
+  siteMasterData: "SITE_MASTER_DATA",
   deadLetters: "DLQ",
   /** What a region sends to ERP, WES, dispatch, carriers and customers (hub domain; created by the region). */
   regionSystems: (region: string): string => `SYSTEMS_${region}`
@@ -54,8 +58,11 @@ export interface StreamDefinition {
   readonly retention: "limits"
   readonly storage: "file" | "memory"
   readonly discard: "old" | "new"
+  /** Zero = kept until replaced (master data); otherwise `maxOutageHours` for everything that is sourced. */
   readonly maxAge: Duration.Duration
   readonly duplicateWindow: Duration.Duration
+  /** Messages kept per subject (-1 = no limit); 1 keeps the latest value of each subject (master data). */
+  readonly maxMsgsPerSubject: number
 }
 
 export interface ConsumerDefinition {
@@ -123,6 +130,7 @@ export const limitsStream = (fields: {
   readonly sources?: ReadonlyArray<SourceDefinition>
   readonly maxAge: Duration.Duration
   readonly duplicateWindow: Duration.Duration
+  readonly maxMsgsPerSubject?: number
 }): StreamDefinition => ({
   domain: fields.domain,
   name: fields.name,
@@ -133,7 +141,8 @@ export const limitsStream = (fields: {
   storage: "file",
   discard: "old",
   maxAge: fields.maxAge,
-  duplicateWindow: fields.duplicateWindow
+  duplicateWindow: fields.duplicateWindow,
+  maxMsgsPerSubject: fields.maxMsgsPerSubject ?? -1
 })
 
 const meshStream = (
@@ -144,6 +153,18 @@ const meshStream = (
     ...fields,
     maxAge: Duration.hours(settings.maxOutageHours),
     duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+  })
+
+/** Master data: the latest value of each subject, kept (no max_age), sourced like everything else. */
+const masterDataStream = (
+  settings: MeshSettings,
+  fields: Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
+): StreamDefinition =>
+  limitsStream({
+    ...fields,
+    maxAge: Duration.zero,
+    duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds),
+    maxMsgsPerSubject: 1
   })
 
 export const siteConsumerName = (region: string, site: string): string => `region_${region}_${site}`
@@ -169,6 +190,13 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
       subjects: [Subjects.deadLetters(site.id)],
       sources: []
     }),
+    masterDataStream(settings, {
+      domain: site.id,
+      name: StreamNames.siteMasterData,
+      description: `master data (items, sites, locations) at site ${site.id}, sourced from the hub`,
+      subjects: [],
+      sources: [{ name: StreamNames.masterData, domain: HUB_DOMAIN }]
+    }),
     meshStream(settings, {
       domain: site.id,
       name: StreamNames.siteCommands,
@@ -188,6 +216,13 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
       description: "events of every site, sourced across domains",
       subjects: [],
       sources: sites.map((site) => ({ name: StreamNames.siteEvents, domain: site.id }))
+    }),
+    masterDataStream(settings, {
+      domain: HUB_DOMAIN,
+      name: StreamNames.masterData,
+      description: "master data (items, sites, locations), published by the regions from sites/",
+      subjects: [Subjects.masterDataAll],
+      sources: []
     }),
     meshStream(settings, {
       domain: HUB_DOMAIN,

@@ -16,6 +16,8 @@
  *   in.<site>.<system>                    a command from a central system (erp, dispatch) for the ship-from
  *                                         site <site> (INGRESS, hub); the site selects the region that applies it
  *   sys.erp.outcome, sys.dispatch.outcome the region's answer to such a command
+ *   md.<kind>.<id>                        master data, latest value per subject (MASTER_DATA, hub; sourced to
+ *                                         every site's SITE_MASTER_DATA): md.item.<item>, md.site.<site>, md.location.<site>
  *   sys.carrier.<scac>.<type>             messages to one carrier
  *
  * Subjects of streams in different JetStream domains never overlap: subject
@@ -50,5 +52,7 @@ export const Subjects = {
   systemMessages: "sys.>",
   ingress: (site: string, system: string): string => `in.${subjectToken(site)}.${subjectToken(system)}`,
   ingressOfSite: (site: string): string => `in.${subjectToken(site)}.>`,
-  ingressAll: "in.>"
+  ingressAll: "in.>",
+  masterData: (kind: "item" | "site" | "location", id: string): string => `md.${kind}.${subjectToken(id)}`,
+  masterDataAll: "md.>"
 } as const

@@ -52,7 +52,8 @@ const streamFields = (config: Partial<StreamConfig>) => ({
   sources: (config.sources ?? []).map(sourceKey).sort().join(","),
   max_age: config.max_age ?? 0,
   duplicate_window: config.duplicate_window ?? 0,
-  discard: config.discard ?? DiscardPolicy.Old
+  discard: config.discard ?? DiscardPolicy.Old,
+  max_msgs_per_subject: config.max_msgs_per_subject ?? -1
 })
 
 const consumerFields = (config: Partial<ConsumerConfig>) => ({
@@ -80,7 +81,8 @@ export const streamConfigOf = (definition: StreamDefinition) => ({
   storage: definition.storage === "file" ? StorageType.File : StorageType.Memory,
   discard: definition.discard === "old" ? DiscardPolicy.Old : DiscardPolicy.New,
   max_age: ns(definition.maxAge),
-  duplicate_window: ns(definition.duplicateWindow)
+  duplicate_window: ns(definition.duplicateWindow),
+  max_msgs_per_subject: definition.maxMsgsPerSubject
 })
 
 export const consumerConfigOf = (definition: ConsumerDefinition) => ({

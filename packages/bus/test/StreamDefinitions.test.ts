@@ -20,7 +20,8 @@ describe("meshStreamPlan", () => {
   it("puts SITE_EVENTS, DLQ and SITE_COMMANDS in every enabled site's domain", () => {
     for (const site of sites) {
       const own = plan.streams.filter((s) => s.domain === site.id)
-      expect(own.map((s) => s.name).sort()).toEqual([StreamNames.deadLetters, StreamNames.siteCommands, StreamNames.siteEvents])
+      expect(own.map((s) => s.name).sort()).toEqual([StreamNames.deadLetters, StreamNames.siteCommands, StreamNames.siteEvents, StreamNames.siteMasterData])
+      expect(own.find((s) => s.name === StreamNames.siteMasterData)?.sources).toEqual([{ name: StreamNames.masterData, domain: HUB_DOMAIN }])
       expect(own.find((s) => s.name === StreamNames.siteEvents)?.subjects).toEqual([Subjects.siteEvents(site.id)])
       // the site's work and answers, sourced from its region's SYSTEMS stream at the hub, only this site's
       expect(own.find((s) => s.name === StreamNames.siteCommands)?.sources).toEqual([
@@ -35,8 +36,18 @@ describe("meshStreamPlan", () => {
     expect(hub?.sources).toEqual(sites.map((site) => ({ name: StreamNames.siteEvents, domain: site.id })))
   })
 
-  it("uses Limits retention, max_age = maxOutageHours and duplicate_window from mesh.json everywhere", () => {
-    for (const stream of plan.streams) {
+  it("keeps master data as the latest value per subject, without max_age", () => {
+    const master = plan.streams.filter((s) => s.name === StreamNames.masterData || s.name === StreamNames.siteMasterData)
+    expect(master).toHaveLength(sites.length + 1)
+    for (const stream of master) {
+      expect(stream.retention).toBe("limits")
+      expect(Duration.toMillis(stream.maxAge)).toBe(0)
+      expect(stream.maxMsgsPerSubject).toBe(1)
+    }
+  })
+
+  it("uses Limits retention, max_age = maxOutageHours and duplicate_window from mesh.json for every execution stream", () => {
+    for (const stream of plan.streams.filter((s) => s.maxMsgsPerSubject === -1)) {
       expect(stream.retention).toBe("limits")
       expect(Duration.toHours(stream.maxAge)).toBe(mesh.settings.maxOutageHours)
       expect(Duration.toSeconds(stream.duplicateWindow)).toBe(mesh.settings.duplicateWindowSeconds)

@@ -34,6 +34,7 @@ import { RegionContext } from "./RegionContext.ts"
 import { RegionGovernance } from "./RegionGovernance.ts"
 import { SiteDirectory } from "./sites/SiteDirectory.ts"
 import { SiteGateways } from "./sites/SiteGateways.ts"
+import { MasterDataLive } from "./sites/MasterDataPublisher.ts"
 import { SiteRoutes } from "./sites/SiteRoutes.ts"
 import { regionMigrations } from "./regionMigrations.ts"
 
@@ -68,7 +69,9 @@ const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, Id
 )
 
 /** One command gateway per site served (its SITE_EVENTS, sourced at the hub), following site reloads. */
-const SiteGatewaysLive = SiteGateways.layer.pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer)))
+const SiteGatewaysLive = Layer.merge(SiteGateways.layer, MasterDataLive).pipe(
+  Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer))
+)
 
 export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes)).pipe(
   Layer.provide(SiteGatewaysLive),
