@@ -37,7 +37,7 @@ export {
   type PublishResult
 } from "./JetStreamPublisher.ts"
 export { type BatchPublisher, makeBatchPublisher } from "./JetStreamBatchPublisher.ts"
-export { ConsumerRunner, type ConsumerRunnerShape, type ConsumerSpec, defaultRetryDelay } from "./ConsumerRunner.ts"
+export { ConsumerRunner, type ConsumerRunnerShape, type ConsumerSpec, defaultRetryDelay, DependencyGate } from "./ConsumerRunner.ts"
 export { Subjects, subjectToken } from "./Subjects.ts"
 export {
   type ConsumerDefinition,

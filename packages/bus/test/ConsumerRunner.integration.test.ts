@@ -2,17 +2,20 @@
  * The consumer runner against a real nats-server: ack, nak with delay, park
  * to the DLQ stream (payload, headers, reason) without redelivery, parking
  * after max_deliver for a handler that keeps failing, and a clean stop when
- * the scope closes.
+ * the scope closes. With a dependency gate: a message failing while the gate
+ * is closed is kept (no nak, no delivery spent, nothing parked) and handled
+ * once it opens, even when held past max_deliver x retry delay and past
+ * ack_wait; a closed gate pulls nothing.
  */
-import { Duration, Effect, Exit, Scope } from "effect"
+import { Duration, Effect, Exit, Latch, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestNats, type TestNats } from "@logimesh/testkit"
 import { waitFor } from "@logimesh/topology"
 import { applyStreams } from "../src/applyStreams.ts"
-import { BadRequest, BusError } from "../src/BusError.ts"
+import { BadRequest, BusError, Timeout } from "../src/BusError.ts"
 import { BusHeaders } from "../src/BusHeaders.ts"
 import type { BusMessage } from "../src/BusMessage.ts"
-import { ConsumerRunner, type ConsumerSpec } from "../src/ConsumerRunner.ts"
+import { ConsumerRunner, type ConsumerSpec, DependencyGate } from "../src/ConsumerRunner.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import { NatsConnection } from "../src/NatsConnection.ts"
 import { Outcome } from "../src/Outcome.ts"
@@ -55,14 +58,15 @@ afterAll(async () => {
 })
 
 /** A consumer of its own event type on the shared stream, plus a scope to run it in. */
-const setup = async (eventType: string, tuning: { readonly maxDeliver?: number } = {}) => {
+const setup = async (eventType: string, tuning: { readonly maxDeliver?: number; readonly ackWait?: Duration.Duration } = {}) => {
   const name = `c_${eventType}_${randomToken()}`
   const definition = testConsumer({
     stream,
     name,
     filterSubject: Subjects.siteEvent(site, eventType),
     deadLetterSubject: Subjects.deadLetter(dlqDomain, stream, name),
-    ...(tuning.maxDeliver === undefined ? {} : { maxDeliver: tuning.maxDeliver })
+    ...(tuning.maxDeliver === undefined ? {} : { maxDeliver: tuning.maxDeliver }),
+    ...(tuning.ackWait === undefined ? {} : { ackWait: tuning.ackWait })
   })
   await run(rt(), applyStreams({ streams: [], consumers: [definition] }))
   const scope = await Effect.runPromise(Scope.make())
@@ -247,6 +251,83 @@ describe("ConsumerRunner", () => {
     expect(decode(parked?.data ?? new Uint8Array())).toBe("needs parking")
     expect(parked?.header?.get(BusHeaders.parkReason)).toBe("Undecodable")
     expect(calls).toBe(1)
+    await c.stop()
+  })
+
+  it("with its dependency gate closed, keeps a failing message past max_deliver and ack_wait, then handles it once", async () => {
+    // max_deliver 2 and 50 ms retries: without the gate the message would be parked within ~100 ms.
+    const c = await setup("gate-hold", { maxDeliver: 2, ackWait: Duration.seconds(2) })
+    const latch = Latch.makeUnsafe(true)
+    const attempts: Array<{ readonly delivery: number; readonly ok: boolean }> = []
+    await c.start(
+      (m) =>
+        Effect.suspend(() => {
+          if (attempts.length === 0) {
+            // The dependency goes away during the first attempt: the gate closes, the attempt fails retryably.
+            latch.closeUnsafe()
+            attempts.push({ delivery: m.deliveryCount, ok: false })
+            return Effect.fail(new BusError({ operation: "test step", reason: new Timeout({ message: "dependency down" }) }))
+          }
+          attempts.push({ delivery: m.deliveryCount, ok: true })
+          return Effect.succeed(Outcome.Ack())
+        }),
+      { retryDelay: () => Duration.millis(50), gate: DependencyGate.fromLatch(latch) }
+    )
+    await c.publish("step", `${site}:gate-hold:1`)
+    await waitFor("first attempt failed", async () => (attempts.length === 1 ? true : undefined))
+    // Held for 5 s: 2.5 x ack_wait, 50 x (max_deliver x retry delay).
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
+    const held = await c.info()
+    expect(attempts).toEqual([{ delivery: 1, ok: false }])
+    expect(held.num_ack_pending).toBe(1)
+    expect(held.num_redelivered).toBe(0)
+    expect(held.delivered.consumer_seq).toBe(1)
+    expect(await dlqMessages(c.definition.deadLetterSubject)).toBe(0)
+    latch.openUnsafe()
+    await waitFor("acked once the gate opened", async () => {
+      const info = await c.info()
+      return info.num_ack_pending === 0 && info.num_pending === 0 && info.ack_floor.stream_seq > 0 ? info : undefined
+    })
+    expect(attempts).toEqual([{ delivery: 1, ok: false }, { delivery: 1, ok: true }])
+    const after = await c.info()
+    expect(after.delivered.consumer_seq).toBe(1)
+    expect(after.num_redelivered).toBe(0)
+    expect(await dlqMessages(c.definition.deadLetterSubject)).toBe(0)
+    await c.stop()
+  })
+
+  it("with its dependency gate closed, pulls nothing; once it opens, handles everything on its first delivery", async () => {
+    const c = await setup("gate-pull")
+    const latch = Latch.makeUnsafe(false)
+    const seen: Array<{ readonly text: string; readonly delivery: number }> = []
+    await c.start(
+      (m) => Effect.sync(() => seen.push({ text: decode(m.data), delivery: m.deliveryCount })).pipe(Effect.as(Outcome.Ack())),
+      { gate: DependencyGate.fromLatch(latch), concurrency: 4 }
+    )
+    for (let i = 1; i <= 5; i++) await c.publish(`m${i}`, `${site}:gate-pull:${i}`)
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const closed = await c.info()
+    expect(seen).toEqual([])
+    // Nothing was delivered: all five still wait in the stream, no pull request is open.
+    expect(closed.num_pending).toBe(5)
+    expect(closed.num_ack_pending).toBe(0)
+    expect(closed.delivered.consumer_seq).toBe(0)
+    expect(closed.num_waiting).toBe(0)
+    latch.openUnsafe()
+    await waitFor("all handled once the gate opened", async () => {
+      const info = await c.info()
+      return seen.length === 5 && info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined
+    })
+    expect(seen.map((s) => s.text).sort()).toEqual(["m1", "m2", "m3", "m4", "m5"])
+    expect(seen.every((s) => s.delivery === 1)).toBe(true)
+    // Closed again: a later message is not handled before it opens (an open pull request may still bring it to the runner, which keeps it).
+    latch.closeUnsafe()
+    await c.publish("later", `${site}:gate-pull:6`)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    expect(seen).toHaveLength(5)
+    latch.openUnsafe()
+    await waitFor("the later one handled", async () => (seen.length === 6 ? true : undefined))
+    expect(seen[5]).toEqual({ text: "later", delivery: 1 })
     await c.stop()
   })
 

@@ -8,7 +8,9 @@
  *   applied / rejected / held / duplicate                      -> Ack (after commit)
  *   undecodable, bad source headers, terminal DbError          -> recorded in engine_parked, Park
  *   retryable DbError, or a defect (a decider bug)             -> Nak with exponential backoff;
- *                                                                 on the last allowed delivery: recorded, Park
+ *                                                                 on the last allowed delivery: recorded, Park;
+ *                                                                 while the input's `gate` is closed: Nak, and the
+ *                                                                 runner keeps the message until it opens
  *
  * `runEngine` runs in the caller's scope with the services it needs;
  * `makeEngine` builds those services from layers and runs in-process
@@ -21,6 +23,7 @@ import {
   classifyBusError,
   ConsumerRunner,
   defaultRetryDelay,
+  type DependencyGate,
   JetStreamPublisher,
   NatsConnection,
   Outcome
@@ -43,6 +46,12 @@ export interface EngineInputTarget {
   readonly domain?: string
   readonly deadLetterSubject: string
   readonly deadLetterDomain?: string
+  /**
+   * Passed to the consumer runner: while closed it pulls nothing and keeps a failed step's message
+   * (no nak, no delivery spent) until it opens; the engine then parks nothing as `RetriesExhausted`.
+   * The caller owns it (the region probes Postgres). Default: none.
+   */
+  readonly gate?: DependencyGate
 }
 
 export interface EngineOptions<C, E, S, R> {
@@ -108,6 +117,7 @@ export const runEngine = <C, E, S, R>(
     const runner = yield* ConsumerRunner
     const maxDeliver = yield* maxDeliverOf(options.input)
     const retryDelay = options.retryDelay ?? defaultRetryDelay
+    const gate = options.input.gate
     const relayWakeUp = Latch.makeUnsafe(false)
     const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, () => Latch.openUnsafe(relayWakeUp))
     const actors = yield* makeEntityActors(entity, committer, {
@@ -161,7 +171,9 @@ export const runEngine = <C, E, S, R>(
             const error: DbError | undefined = failure?.error
             if (error !== undefined && !retryable(error)) return park(message, error.reason._tag, error.message, input.key)
             if (message.deliveryCount >= maxDeliver) {
-              return park(message, "RetriesExhausted", `delivery ${message.deliveryCount} of ${maxDeliver}: ${Cause.pretty(cause)}`, input.key)
+              const exhausted = park(message, "RetriesExhausted", `delivery ${message.deliveryCount} of ${maxDeliver}: ${Cause.pretty(cause)}`, input.key)
+              // A dependency is down (gate closed): nak, which the runner turns into keeping the message until the gate opens.
+              return gate === undefined ? exhausted : Effect.flatMap(gate.isOpen, (open) => (open ? exhausted : Effect.succeed(nak(message))))
             }
             return Effect.logWarning("step failed; will retry").pipe(
               Effect.annotateLogs({ orderId: input.key, delivery: message.deliveryCount, error: error?.message ?? Cause.pretty(cause) }),

@@ -97,5 +97,11 @@ export const engineMigrations: Migrations = {
         CREATE INDEX engine_parked_status ON engine_parked (status, id);
       `.execute(db)
     }
+  },
+  "engine/0002_outbox_created_at": {
+    // Reconciliation reads the outbox by time window (created_at); without this it scanned the table.
+    up: async (db) => {
+      await sql`CREATE INDEX IF NOT EXISTS engine_outbox_created_at ON engine_outbox (created_at)`.execute(db)
+    }
   }
 }

@@ -4,9 +4,10 @@
  * logger -> Postgres (migrations) + NATS -> governance (validated against
  * the mesh), readiness, parked messages, outbox relay, inbox pruning -> the
  * business modules (one engine each on `COMMANDS_<region>`, flows in their
- * outbox), one command gateway per site (its SITE_EVENTS) -> HTTP server
- * (health, the `/v1` command and query API, `/v1/parked`, `/v1/governance`,
- * `/v1/sites` and its reload). A bad site or governance
+ * outbox, paused by the dependency monitor while Postgres is down), one
+ * command gateway per site (its SITE_EVENTS) -> HTTP server (health, the
+ * `/v1` command and query API, `/v1/parked`, `/v1/governance`, `/v1/sites`
+ * and its reload, `/v1/backlog` and `/metrics`). A bad site or governance
  * file, or an unknown region, stops the launch with a message that names the
  * file and field.
  */
@@ -25,10 +26,18 @@ import { EntityQueries } from "./api/EntityQueries.ts"
 import { IdempotencyStore } from "./api/IdempotencyStore.ts"
 import { QueryRoutes } from "./api/QueryRoutes.ts"
 import { ReferenceDataService } from "./api/ReferenceDataService.ts"
+import { Admission } from "./degraded/Admission.ts"
+import { Backlog } from "./degraded/Backlog.ts"
+import { BacklogRoutes } from "./degraded/BacklogRoutes.ts"
+import { DependencyMonitor } from "./degraded/DependencyMonitor.ts"
 import { GovernanceRoutes } from "./GovernanceRoutes.ts"
 import { ModuleEngines } from "./modules/ModuleEngines.ts"
 import { HealthRoutes } from "./HealthRoutes.ts"
 import { ParkedRoutes } from "./ParkedRoutes.ts"
+import { Reconciliation } from "./reconciliation/Reconciliation.ts"
+import { ReconciliationRoutes } from "./reconciliation/ReconciliationRoutes.ts"
+import { SiteLagMonitor } from "./reconciliation/SiteLagMonitor.ts"
+import { SiteLagRoutes } from "./reconciliation/SiteLagRoutes.ts"
 import { Readiness } from "./Readiness.ts"
 import { RegionContext } from "./RegionContext.ts"
 import { RegionGovernance } from "./RegionGovernance.ts"
@@ -73,10 +82,22 @@ const SiteGatewaysLive = Layer.merge(SiteGateways.layer, MasterDataLive).pipe(
   Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer))
 )
 
-export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes)).pipe(
+/** Reconciliation (`/v1/reconciliation`) and the per-site source lag monitor, following the live site list. */
+const ReconciliationLive = Layer.mergeAll(
+  Reconciliation.layer,
+  Layer.unwrap(Effect.gen(function*() {
+    const directory = yield* SiteDirectory
+    return SiteLagMonitor.layerWith({ sites: Effect.sync(() => directory.current().sites) })
+  }))
+)
+
+export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes)).pipe(
+  Layer.provide(ReconciliationLive),
   Layer.provide(SiteGatewaysLive),
+  Layer.provide(Admission.layer),
+  Layer.provide(Backlog.layer),
   Layer.provide(ReferenceDataService.layer),
-  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance)))),
+  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance, DependencyMonitor.layer)))),
   Layer.provide(MigrationsLive),
   Layer.provideMerge(SiteDirectory.layer),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))

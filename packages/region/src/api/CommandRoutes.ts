@@ -1,6 +1,8 @@
 /**
  * Serves every command route of the `/v1` API (`commandTable.ts`) over HTTP:
- * the caller from `X-Source-System` (400 if missing or unknown), then
+ * admission (503 + `Retry-After` while Postgres is down or a large backlog
+ * drains, `degraded/Admission.ts`), the caller from `X-Source-System` (400
+ * if missing or unknown), then
  * `executeCommand` (`CommandPipeline.ts`: JSON, references, schema,
  * ownership, Idempotency-Key, the actor) and its answer as the response
  * (problem+json for 4xx/5xx, `X-Correlation-Id` echoed).
@@ -8,6 +10,7 @@
 import { Effect, Result, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SourceSystem } from "@logimesh/model"
+import { Admission } from "../degraded/Admission.ts"
 import type { CommandRoute } from "./CommandRoute.ts"
 import { executeCommand } from "./CommandPipeline.ts"
 import { commandTable } from "./commandTable.ts"
@@ -25,6 +28,14 @@ const handle = (route: CommandRoute) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const params = yield* HttpRouter.params
     const headers = request.headers
+    const refusal = yield* (yield* Admission).check
+    if (refusal !== undefined) {
+      return HttpServerResponse.setHeader(
+        problemResponse(503, refusal.title, { detail: refusal.detail, retryAfterS: refusal.retryAfterS }),
+        "Retry-After",
+        String(refusal.retryAfterS)
+      )
+    }
     const source = decodeSource(headers["x-source-system"])
     if (Result.isFailure(source)) {
       return problemResponse(400, "unknown caller", {

@@ -11,7 +11,9 @@
  * gets its consumers (definitions from the mesh plan, applied idempotently
  * first); a disabled site's consumers are stopped (their messages stay in
  * the hub streams). A consumer that cannot start yet (mesh streams not
- * applied) is retried every few seconds without stopping the region.
+ * applied) is retried every few seconds without stopping the region. Every
+ * consumer runs behind the region's dependency gate (paused while Postgres
+ * is down, spending no deliveries).
  */
 import { Context, Duration, Effect, Exit, Layer, Schedule, Scope } from "effect"
 import {
@@ -33,6 +35,7 @@ import { ParkedMessages } from "@logimesh/engine"
 import { OwnershipGuard } from "@logimesh/governance"
 import type { SourceSystem } from "@logimesh/model"
 import { CommandGateway } from "../api/CommandGateway.ts"
+import { DependencyMonitor } from "../degraded/DependencyMonitor.ts"
 import { IdempotencyStore } from "../api/IdempotencyStore.ts"
 import { ReferenceDataService } from "../api/ReferenceDataService.ts"
 import { commandMessageHandler } from "./CommandMessageHandler.ts"
@@ -59,6 +62,8 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
     Effect.gen(function*() {
       const directory = yield* SiteDirectory
       const runner = yield* ConsumerRunner
+      // Paused, without spending deliveries, while Postgres is down (degraded mode), like the module consumers.
+      const { gate } = yield* DependencyMonitor
       const services = yield* Effect.context<Services>()
       const nats = yield* NatsConnection
       const layerScope = yield* Effect.scope
@@ -79,6 +84,7 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           Effect.andThen(runner.run({
             ...consumerTarget(definition),
             concurrency: gatewayConcurrency,
+            gate,
             handler: (message) => handler(message).pipe(Effect.provideContext(services))
           })),
           Effect.tap(() => Effect.sync(onRunning)),
