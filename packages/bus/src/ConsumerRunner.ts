@@ -37,6 +37,11 @@
  * probe notices) is nak'ed as usual. With the gate open, or without a gate,
  * everything is as above.
  *
+ * While a handler runs, the runner sends `working()` every quarter of
+ * `ack_wait` (at most every 5 s), so a slow handling is not redelivered under
+ * it and `ack_wait` can be short: it only decides how soon the messages of a
+ * process that died come back.
+ *
  * Closing the scope stops pulling (`close()` is called from outside the
  * iteration — FIELD-NOTES pitfall 3; a read waiting for the gate ends at
  * once), lets in-flight handlers (held ones included) finish within
@@ -267,7 +272,12 @@ const make = Effect.gen(function*() {
       const handleOne = (msg: JsMsg) =>
         Effect.gen(function*() {
           const message = toBusMessage(msg)
-          const attempt = Effect.exit(Effect.suspend(() => spec.handler(message)))
+          // While the handler runs, `working()` keeps the message ours, so `ack_wait` can stay short (a crashed
+          // process's messages come back soon) without a slow handling being redelivered under it.
+          const attempt = Effect.raceFirst(
+            Effect.exit(Effect.suspend(() => spec.handler(message))),
+            Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(working(msg))))
+          )
           yield* holdWhileClosed(msg)
           let exit = yield* attempt
           // The gate closed around a failed attempt: no nak (no delivery spent); keep the message and try again once it opens.

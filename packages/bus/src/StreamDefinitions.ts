@@ -93,7 +93,8 @@ export interface StreamPlan {
  * 2.9 then ignores `nak(delay)` after the first redelivery and waits out the
  * list instead (a 500 ms retry became 60 s; `nakDelayWithBackoff` test), so
  * handler retries choose their delay with `nak(delay)` and an unacked
- * message (its process died) comes back after `ackWait`.
+ * message (its process died) comes back after `ackWait`, kept short because
+ * the consumer runner sends `working()` while a handler runs.
  */
 export const consumerDefaults: {
   readonly ackWait: Duration.Duration
@@ -101,7 +102,7 @@ export const consumerDefaults: {
   readonly maxAckPending: number
   readonly backoff: ReadonlyArray<Duration.Duration>
 } = {
-  ackWait: Duration.seconds(30),
+  ackWait: Duration.seconds(10),
   maxDeliver: 10,
   maxAckPending: 1_000,
   backoff: []

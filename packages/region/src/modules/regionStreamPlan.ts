@@ -49,7 +49,6 @@ export const regionStreamPlan = (
       description: `module ${module} of region ${region} reads its commands`,
       filterSubject: Subjects.moduleCommand(region, module),
       ...consumerDefaults,
-      ackWait: Duration.seconds(30),
       maxAckPending: 2_000,
       deadLetterSubject: Subjects.deadLetter(domain ?? HUB_DOMAIN, names.commands, name),
       deadLetterDomain: domain
