@@ -1,6 +1,7 @@
 /**
  * The failover drills: what each one breaks mid-burst and how it heals.
  *
+ *   baseline          nothing breaks: the same load and window, to compare the other drills with
  *   leaf-link-cut     the Rotterdam site's WAN link to the hub is cut (TCP fault proxy), then restored
  *   leaf-kill         the Rotterdam leaf nats-server is SIGKILLed, then started again (same store)
  *   region-kill       the region process is SIGKILLed, then started again
@@ -33,6 +34,12 @@ const system = (context: DrillContext, name: string): SimulatedSystemHandle => {
 }
 
 export const drills: ReadonlyArray<Drill> = [
+  {
+    name: "baseline",
+    description: "nothing breaks: the same load and fault window, as the reference for the other drills' latencies",
+    inject: async () => undefined,
+    heal: async () => undefined
+  },
   {
     name: "leaf-link-cut",
     description: `the ${FAULT_SITE} leaf's WAN link to the hub is cut, then restored`,
