@@ -10,7 +10,12 @@
  * without an ack (error, timeout) stay unsent and are retried by a later
  * round; the round then reports the first error. A crash between publish and
  * mark leaves the rows unsent; the next round re-publishes them under the
- * same ids and the stream dedupes them.
+ * same ids and the stream dedupes them (inside its duplicate window).
+ * Postgres lost between publish and mark (the process lives on): the relay
+ * remembers the acked ids and, once Postgres answers again, first marks them
+ * sent instead of re-publishing them, so an outage longer than the stream's
+ * duplicate window does not store them twice (measured: 200 s outage). A
+ * process that dies during such an outage forgets them (then: re-published).
  * Several relays (processes) run side by side: SKIP LOCKED gives each its own
  * rows. Wake-up: back-to-back rounds while full; when idle, a short poll,
  * cut short by `wakeUp` when a committer in the same process signals new rows.
@@ -59,13 +64,22 @@ export const outboxMsgId = (region: string, outboxId: number | string): string =
 /** One round: claim, publish, check, mark, commit. Returns how many rows it relayed. */
 export const relayOnce = (
   options: OutboxRelayOptions,
-  stats: { rounds: number; published: number; duplicates: number } = { rounds: 0, published: 0, duplicates: 0 }
+  stats: { rounds: number; published: number; duplicates: number } = { rounds: 0, published: 0, duplicates: 0 },
+  /** Ids the stream acked whose mark was lost with Postgres: marked first, never re-published by this relay. */
+  unmarked: Set<string> = new Set()
 ): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
   Effect.gen(function*() {
     const db = yield* Db
     const publisher = yield* JetStreamPublisher
     const faults = yield* FaultInjector
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
+    if (unmarked.size > 0) {
+      const ids = [...unmarked]
+      yield* db.use("engine.outbox.markRemembered", (k) =>
+        sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NULL`.execute(k))
+      for (const id of ids) unmarked.delete(id)
+      yield* Effect.logInfo("outbox relay: rows published before Postgres was lost marked sent").pipe(Effect.annotateLogs({ rows: ids.length }))
+    }
     return yield* Effect.acquireUseRelease(
       db.use("engine.outbox.begin", (k) => k.startTransaction().execute()),
       (tx) =>
@@ -98,11 +112,15 @@ export const relayOnce = (
               if (result.success.duplicate) duplicates += 1
             } else firstError ??= result.failure
           })
-          if (acked.length > 0) {
-            yield* db.use("engine.outbox.mark", () =>
-              sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${acked}::bigint[])`.execute(tx))
-          }
-          yield* db.use("engine.outbox.commit", () => tx.commit().execute())
+          const markAndCommit = Effect.gen(function*() {
+            if (acked.length > 0) {
+              yield* db.use("engine.outbox.mark", () =>
+                sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${acked}::bigint[])`.execute(tx))
+            }
+            yield* db.use("engine.outbox.commit", () => tx.commit().execute())
+          })
+          // Published but not marked (Postgres lost): remember, so the next round marks instead of re-publishing.
+          yield* markAndCommit.pipe(Effect.tapError(() => Effect.sync(() => acked.forEach((id) => unmarked.add(id)))))
           stats.rounds += 1
           stats.published += acked.length
           stats.duplicates += duplicates
@@ -119,6 +137,7 @@ export const runOutboxRelay = (
 ): Effect.Effect<OutboxRelay, never, Db | JetStreamPublisher | FaultInjector | Scope.Scope> =>
   Effect.gen(function*() {
     const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0 }
+    const unmarked = new Set<string>()
     const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
     const wakeUp = options.wakeUp
@@ -126,7 +145,7 @@ export const runOutboxRelay = (
     const idleWait = wakeUp === undefined ? Effect.sleep(idle) : Effect.raceFirst(Effect.sleep(idle), wakeUp.await)
     const round = Effect.suspend(() => {
       if (wakeUp !== undefined) Latch.closeUnsafe(wakeUp)
-      return relayOnce(options, stats)
+      return relayOnce(options, stats, unmarked)
     }).pipe(
       Effect.flatMap((n) => (n >= batchSize ? Effect.void : idleWait)),
       Effect.catch((error) =>
