@@ -33,7 +33,7 @@ if (chosen.length === 0) {
 
 let failed = 0
 for (const drill of chosen) {
-  const { result, counts } = await runDrill({
+  const { result, counts, summary } = await runDrill({
     drill,
     stateDir: join(repoRoot, ".logimesh", `drill-${drill.name}`),
     orders: Number(values.orders),
@@ -46,6 +46,13 @@ for (const drill of chosen) {
   const passed = drillPassed(result)
   if (!passed) failed++
   say(`${drill.name}: ${passed ? "PASSED" : "FAILED"} (${counts.systemMessages} system messages${Object.keys(counts.parkedReasons).length > 0 ? `, parked ${JSON.stringify(counts.parkedReasons)}` : ""})`)
+  if (!passed) {
+    // What to look at: the orders that did not finish and the system messages stored more than once.
+    for (const problem of summary.problems.slice(0, 10)) say(`  not finished: ${JSON.stringify(problem).slice(0, 400)}`)
+    const seen = new Map<string, number>()
+    for (const m of counts.systems) seen.set(`${m.subject} ${m.msgId}`, (seen.get(`${m.subject} ${m.msgId}`) ?? 0) + 1)
+    for (const [what, n] of [...seen.entries()].filter(([, n]) => n > 1).slice(0, 10)) say(`  stored ${n} times: ${what}`)
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 process.exit(failed === 0 ? 0 : 1)

@@ -14,8 +14,9 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
-import { jetstreamManager } from "@nats-io/jetstream"
-import { connect } from "@nats-io/transport-node"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { connect, headers as natsHeaders } from "@nats-io/transport-node"
+import { orderBody } from "../flow/apiClient.ts"
 import { clientUrl, isProcessAlive, repoRoot, waitFor } from "@logimesh/topology"
 import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
 
@@ -49,6 +50,23 @@ const postOrder = (site: string, order: string) =>
     })
   })
 
+/** The ERP's create-order command, as a message into the hub's INGRESS for ship-from `site`. */
+const sendIngress = async (site: string, order: string) => {
+  const hub = await connect({ servers: mesh.hubUrl })
+  try {
+    const h = natsHeaders()
+    h.set("Logimesh-Command-Path", "/v1/orders")
+    h.set("Logimesh-Source-System", "ERP")
+    h.set("Idempotency-Key", `ingress-${order}`)
+    await jetstream(hub, { domain: "hub" }).publish(`in.${site}.erp`, new TextEncoder().encode(JSON.stringify(orderBody(order, site))), {
+      msgID: `erp:${order}`,
+      headers: h
+    })
+  } finally {
+    await hub.close()
+  }
+}
+
 beforeAll(async () => {
   mesh = await startTestTopology("add-site")
 }, 120_000)
@@ -62,10 +80,18 @@ describe("adding a site while the topology runs", () => {
     const before = processes()
     expect(before.length).toBeGreaterThanOrEqual(6)
 
-    // The region does not know Ghent yet: an order for it is refused naming the field.
+    // The region does not know Ghent yet: an order for it is refused naming the field, and one the ERP sends
+    // through INGRESS is parked as UnknownSite.
     const early = await postOrder(GHENT, "SO-GHENT-EARLY")
     expect(early.status).toBe(422)
     expect(JSON.stringify(await early.json())).toContain("shipFrom")
+    await sendIngress(GHENT, "SO-GHENT-INGRESS")
+    const parked = await waitFor("the ERP's Ghent order parked as UnknownSite", async () => {
+      const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+        readonly parked: ReadonlyArray<{ readonly id: number; readonly reason: string; readonly subject: string }>
+      }
+      return body.parked.find((p) => p.reason === "UnknownSite" && p.subject === `in.${GHENT}.erp`)
+    }, { timeoutMs: 20_000 })
 
     writeFileSync(join(mesh.sitesDir, "eu-west", `${GHENT}.json`), `${JSON.stringify({
       id: GHENT,
@@ -86,6 +112,20 @@ describe("adding a site while the topology runs", () => {
     expect(added.status, added.out).toBe(0)
     expect(added.out).toContain(`region eu-west serves`)
     expect(added.out).toContain(GHENT)
+
+    // The parked INGRESS order, replayed now that the site exists, is applied once (it keeps its key).
+    const replayed = await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST" })
+    expect(replayed.status).toBe(200)
+    const created = await waitFor("the replayed order created", async () => {
+      const r = await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS`)
+      return r.status === 200 ? await r.json() : undefined
+    }, { timeoutMs: 20_000 })
+    expect(JSON.stringify(created)).toContain(GHENT)
+    expect((await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST" })).status).toBe(409)
+    const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS/timeline`)).json()) as {
+      readonly timeline: ReadonlyArray<{ readonly type: string }>
+    }
+    expect(timeline.timeline.filter((e) => e.type === "OrderCreated")).toHaveLength(1)
 
     const leaf = mesh.topology.state.components.find((c) => c.kind === "nats-leaf" && c.site === GHENT)
     if (leaf === undefined || leaf.kind !== "nats-leaf") throw new Error(`no leaf for ${GHENT} after add-site:\n${added.out}`)
@@ -145,6 +185,18 @@ describe("adding a site while the topology runs", () => {
     const sites = (await (await fetch(`${mesh.regionUrl}/v1/sites`)).json()) as { readonly sites: ReadonlyArray<{ readonly id: string }> }
     expect(sites.sites.map((s) => s.id).sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
     expect(mesh.topology.state.components.filter((c) => c.name.endsWith(GHENT)).every((c) => c.pid === null)).toBe(true)
+    // Its consumers are stopped: a command the ERP sends for it now stays in INGRESS, unread by the region.
+    await sendIngress(GHENT, "SO-GHENT-AFTER")
+    const hub = await connect({ servers: mesh.hubUrl })
+    try {
+      const jsm = await jetstreamManager(hub, { domain: "hub" })
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      const info = await jsm.consumers.info("INGRESS", `region_eu-west_${GHENT}_ingress`)
+      expect(info.num_pending).toBe(1)
+      expect((await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-AFTER`)).status).not.toBe(200)
+    } finally {
+      await hub.close()
+    }
     for (const p of before) expect(isProcessAlive(p.pid, p.startTime ?? undefined), `${p.name} still running`).toBe(true)
   }, 180_000)
 })

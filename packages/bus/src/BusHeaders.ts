@@ -13,10 +13,19 @@ export const BusHeaders = {
   originalConsumer: "Logimesh-Original-Consumer",
   originalMsgId: "Logimesh-Original-Msg-Id",
   deliveryCount: "Logimesh-Delivery-Count",
-  parkedAt: "Logimesh-Parked-At",
-  /** A site's command message (SITE_EVENTS): the `/v1` command path it is for, e.g. `/v1/tasks/T-1/confirm-pick`. */
+  parkedAt: "Logimesh-Parked-At"
+} as const
+
+/**
+ * Headers of a `/v1` command carried as a message (a site's SITE_EVENTS, the
+ * hub's INGRESS). The sender's own headers: a replay of a parked command
+ * keeps them (unlike the park bookkeeping above), so it is the same command
+ * with the same key.
+ */
+export const CommandHeaders = {
+  /** The `/v1` command path it is for, e.g. `/v1/tasks/T-1/confirm-pick`. */
   commandPath: "Logimesh-Command-Path",
-  /** Who sent a site's command message (a `SourceSystem`, e.g. `WES`). */
+  /** Who sent it (a `SourceSystem`, e.g. `WES`). */
   sourceSystem: "Logimesh-Source-System",
   /** The sender's key for one business action (same meaning as the HTTP `Idempotency-Key`). */
   idempotencyKey: "Idempotency-Key",

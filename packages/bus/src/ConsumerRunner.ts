@@ -92,6 +92,11 @@ export interface ConsumerSpec<E, R> {
   readonly deadLetterDomain?: string
   /** Messages handled at once; default 1 (in delivery order). */
   readonly concurrency?: number
+  /**
+   * Messages fetched ahead of the handlers (the pull session's `max_messages`); default max(16, 4 x concurrency).
+   * Fetched messages waiting for a handler are not kept alive: keep it near `concurrency` when handlings can be slow.
+   */
+  readonly prefetch?: number
   /** Nak delay after a failed attempt; default 500 ms doubling per delivery, capped at 60 s. */
   readonly retryDelay?: (deliveryCount: number) => Duration.Duration
   /** How long in-flight handlers may run after the scope starts closing; default 10 s. */
@@ -303,7 +308,7 @@ const make = Effect.gen(function*() {
 
       const session = Effect.gen(function*() {
         const messages = yield* Effect.tryPromise({
-          try: () => consumer.consume({ max_messages: Math.max(16, concurrency * 4) }),
+          try: () => consumer.consume({ max_messages: Math.max(1, spec.prefetch ?? Math.max(16, concurrency * 4)) }),
           catch: (cause) => classifyBusError(`consume ${label}`, cause)
         })
         current = messages

@@ -93,8 +93,10 @@ export interface StreamPlan {
  * 2.9 then ignores `nak(delay)` after the first redelivery and waits out the
  * list instead (a 500 ms retry became 60 s; `nakDelayWithBackoff` test), so
  * handler retries choose their delay with `nak(delay)` and an unacked
- * message (its process died) comes back after `ackWait`, kept short because
- * the consumer runner sends `working()` while a handler runs.
+ * message (its process died) comes back after `ackWait`. The consumer runner
+ * sends `working()` while a handler runs, but not for messages fetched and
+ * still waiting for a handler, so `ackWait` stays 30 s here; consumers with
+ * fast handlers shorten it (the region's module consumers: 10 s).
  */
 export const consumerDefaults: {
   readonly ackWait: Duration.Duration
@@ -102,7 +104,7 @@ export const consumerDefaults: {
   readonly maxAckPending: number
   readonly backoff: ReadonlyArray<Duration.Duration>
 } = {
-  ackWait: Duration.seconds(10),
+  ackWait: Duration.seconds(30),
   maxDeliver: 10,
   maxAckPending: 1_000,
   backoff: []
@@ -257,7 +259,7 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
           StreamNames.hubSiteEvents,
           siteConsumerName(entry.region.id, site.id),
           `region ${entry.region.id} reads the events of site ${site.id}`,
-          Subjects.siteEvents(site.id)
+          Subjects.siteCommandEvents(site.id)
         ),
         hubConsumer(
           StreamNames.ingress,

@@ -36,6 +36,8 @@ export const subjectToken = (token: string): string => {
 export const Subjects = {
   siteEvent: (siteId: string, eventType: string): string => `site.${subjectToken(siteId)}.evt.${subjectToken(eventType)}`,
   siteEvents: (siteId: string): string => `site.${subjectToken(siteId)}.evt.>`,
+  /** A `/v1` command a site system sends through its own leaf. */
+  siteCommandEvents: (siteId: string): string => `site.${subjectToken(siteId)}.evt.command`,
   deadLetter: (domain: string, stream: string, consumer: string): string =>
     `dlq.${subjectToken(domain)}.${subjectToken(stream)}.${subjectToken(consumer)}`,
   deadLetters: (domain: string): string => `dlq.${subjectToken(domain)}.>`,

@@ -23,7 +23,7 @@ export {
   Timeout,
   WrongLastSequence
 } from "./BusError.ts"
-export { BusHeaders } from "./BusHeaders.ts"
+export { BusHeaders, CommandHeaders } from "./BusHeaders.ts"
 export type { BusMessage } from "./BusMessage.ts"
 export { Outcome } from "./Outcome.ts"
 export { type ConnectionStatus, NatsConnection, type NatsConnectionOptions, type NatsConnectionShape } from "./NatsConnection.ts"

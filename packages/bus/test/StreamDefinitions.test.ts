@@ -62,7 +62,7 @@ describe("meshStreamPlan", () => {
   it("gives every enabled site two safe hub consumers (its events, its ingress) and one shared unrouted consumer", () => {
     expect(plan.consumers).toHaveLength(sites.length * 2 + 1)
     for (const site of sites) {
-      expect(plan.consumers.find((c) => c.filterSubject === Subjects.siteEvents(site.id))?.stream).toBe(StreamNames.hubSiteEvents)
+      expect(plan.consumers.find((c) => c.filterSubject === Subjects.siteCommandEvents(site.id))?.stream).toBe(StreamNames.hubSiteEvents)
       expect(plan.consumers.find((c) => c.filterSubject === Subjects.ingressOfSite(site.id))?.stream).toBe(StreamNames.ingress)
     }
     expect(plan.consumers.filter((c) => c.filterSubject === undefined).map((c) => c.name)).toEqual([UNROUTED_CONSUMER])

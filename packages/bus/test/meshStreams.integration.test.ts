@@ -102,13 +102,13 @@ describe("mesh streams on hub + leaves", () => {
 
   it("carry a site event from the site's domain to the region's hub consumer", async () => {
     const site = sites[0]
-    const definition = plan.consumers.find((c) => c.filterSubject === Subjects.siteEvents(site?.id ?? ""))
+    const definition = plan.consumers.find((c) => c.filterSubject === Subjects.siteCommandEvents(site?.id ?? ""))
     if (site === undefined || definition === undefined) throw new Error("plan has no consumer for the first site")
     const msgId = `${site.id}:${randomToken()}`
     const ack = await run(
       rt(),
       JetStreamPublisher.use((p) =>
-        p.publish(Subjects.siteEvent(site.id, "PickConfirmed"), new TextEncoder().encode("pick"), { msgId, domain: site.id })
+        p.publish(Subjects.siteEvent(site.id, "command"), new TextEncoder().encode("pick"), { msgId, domain: site.id })
       )
     )
     expect(ack.stream).toBe(StreamNames.siteEvents)
@@ -124,7 +124,7 @@ describe("mesh streams on hub + leaves", () => {
       ).pipe(Scope.provide(scope))
     )
     await waitFor("hub consumer delivered the site event", async () => (seen.length > 0 ? true : undefined))
-    expect(seen).toEqual([`${Subjects.siteEvent(site.id, "PickConfirmed")} ${msgId}`])
+    expect(seen).toEqual([`${Subjects.siteEvent(site.id, "command")} ${msgId}`])
     await Effect.runPromise(Scope.close(scope, Exit.void))
     const hubInfo = await run(rt(), NatsConnection.use((n) => n.jetstreamManager(HUB_DOMAIN)).pipe(
       Effect.flatMap((m) => Effect.promise(() => m.streams.info(StreamNames.hubSiteEvents)))

@@ -23,7 +23,7 @@ export interface DrillOptions {
   readonly ratePerSecond?: number
   readonly faultAtMs?: number
   readonly faultForMs?: number
-  /** Bound on the wait for every order to be final (default 120 s). */
+  /** Bound on the wait for every order to be final (default 120 s + the fault's start and length). */
   readonly timeoutMs?: number
   readonly log?: (line: string) => void
 }
@@ -113,7 +113,8 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       seed: options.seed ?? 1,
       ratePerSecond: options.ratePerSecond ?? 20,
       holdMs: 10_000,
-      timeoutMs: options.timeoutMs ?? 120_000,
+      // The wait for final states covers the fault itself: a long outage must not end the drill before it heals.
+      timeoutMs: options.timeoutMs ?? 120_000 + faultAtMs + faultForMs,
       onSystemsStarted: (running) => {
         systems = running
         started()

@@ -12,8 +12,11 @@
  * (site-unique, stable across re-sends: the leaf stream drops a re-send
  * inside its duplicate window), `Logimesh-Command-Path`,
  * `Logimesh-Source-System`, `Idempotency-Key`, `Logimesh-Correlation-Id`.
- * A wait that runs out throws (the `ApiClient` retries with the same key);
- * answers that arrive with nobody waiting are kept (bounded) for the re-send.
+ * A wait that runs out throws (the `ApiClient` retries with the same key,
+ * which waits again without publishing again: once the leaf stored a key it
+ * is never sent twice, since a copy stored after the leaf's duplicate window
+ * would hold up the site's whole source at the hub); answers that arrive
+ * with nobody waiting are kept (bounded) for the retry.
  */
 import { jetstream, type JsMsg } from "@nats-io/jetstream"
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node"
@@ -51,6 +54,8 @@ export class SiteCommandChannel implements ApiTransport {
   private nc: NatsConnection | undefined = undefined
   private consumer: SystemConsumer | undefined = undefined
   private readonly answers = new Map<string, Answer>()
+  /** Keys the leaf has stored: never published again (a copy stored after the duplicate window would hold up the site's source). */
+  private readonly stored = new Set<string>()
   private readonly waiters = new Map<string, Set<(answer: Answer) => void>>()
   private readonly dedup = new MessageDedup<JsMsg>()
   readonly stats = { sent: 0, answers: 0, timeouts: 0, droppedAtSite: 0 }
@@ -96,7 +101,10 @@ export class SiteCommandChannel implements ApiTransport {
     this.answers.set(key, answer)
     if (this.answers.size > keptAnswers) {
       const oldest = this.answers.keys().next().value
-      if (oldest !== undefined) this.answers.delete(oldest)
+      if (oldest !== undefined) {
+        this.answers.delete(oldest)
+        this.stored.delete(oldest)
+      }
     }
   }
 
@@ -114,23 +122,27 @@ export class SiteCommandChannel implements ApiTransport {
     h.set("Idempotency-Key", key)
     const correlation = headers["x-correlation-id"]
     if (correlation !== undefined) h.set("Logimesh-Correlation-Id", correlation)
+    if (known !== undefined) {
+      // Answered already: a re-send after a lost wait, or a duplicate send (stored once: the leaf dropped it).
+      if (this.stored.has(key)) this.stats.droppedAtSite++
+      return known
+    }
+    let resolveAnswer: ((answer: Answer) => void) | undefined
     const answered = new Promise<Answer>((resolve) => {
+      resolveAnswer = resolve
       const set = this.waiters.get(key) ?? new Set()
       set.add(resolve)
       this.waiters.set(key, set)
     })
-    // Published into the site's own domain: acknowledged by the leaf, whatever the WAN link does.
-    const ack = await jetstream(nc, { domain: site }).publish(`site.${site}.evt.command`, new TextEncoder().encode(JSON.stringify(body ?? {})), {
-      msgID: `${site}:${createHash("sha256").update(key).digest("hex").slice(0, 40)}`,
-      headers: h,
-      timeout: 5_000
-    })
-    this.stats.sent++
-    // Answered already (a re-send after a lost wait, or a duplicate send, which the leaf drops inside its window).
-    if (known !== undefined) {
-      if (ack.duplicate) this.stats.droppedAtSite++
-      this.waiters.delete(key)
-      return known
+    if (!this.stored.has(key)) {
+      // Published into the site's own domain: acknowledged by the leaf, whatever the WAN link does.
+      await jetstream(nc, { domain: site }).publish(`site.${site}.evt.command`, new TextEncoder().encode(JSON.stringify(body ?? {})), {
+        msgID: `${site}:${createHash("sha256").update(key).digest("hex").slice(0, 40)}`,
+        headers: h,
+        timeout: 5_000
+      })
+      this.stored.add(key)
+      this.stats.sent++
     }
     let timer: NodeJS.Timeout | undefined
     const timeoutMs = this.options.answerTimeoutMs ?? 15_000
@@ -139,6 +151,11 @@ export class SiteCommandChannel implements ApiTransport {
     })
     const answer = await Promise.race([answered, timedOut])
     clearTimeout(timer)
+    const left = this.waiters.get(key)
+    if (left !== undefined && resolveAnswer !== undefined) {
+      left.delete(resolveAnswer)
+      if (left.size === 0) this.waiters.delete(key)
+    }
     if (answer === undefined) {
       this.stats.timeouts++
       throw new Error(`no answer from the region within ${timeoutMs} ms for ${path} (stored at the site; re-sent with the same key)`)

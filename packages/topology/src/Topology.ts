@@ -184,7 +184,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     let served: ReadonlyArray<string> = []
     for (const c of regions) {
       const url = regionUrl(c)
-      const response = await fetch(`${url}/v1/sites/reload`, { method: "POST", signal: AbortSignal.timeout(15_000) })
+      const response = await fetch(`${url}/v1/sites/reload`, { method: "POST", signal: AbortSignal.timeout(90_000) })
       const body = (await response.json()) as { readonly sites?: ReadonlyArray<{ readonly id: string }>; readonly detail?: string }
       if (!response.ok) throw new Error(`${c.name} refused the reload (${response.status}): ${body.detail ?? JSON.stringify(body)}`)
       // Serving = its command gateway for the site is consuming (or, for a disable, the site is gone).

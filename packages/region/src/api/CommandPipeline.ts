@@ -1,6 +1,6 @@
 /**
  * One command of the `/v1` command API, whatever carried it (HTTP, or a
- * site's SITE_EVENTS stream through `SiteCommandGateway`), checked and
+ * site's SITE_EVENTS or the hub's INGRESS, `sites/CommandMessageHandler.ts`), checked and
  * applied in this order, answering at the first problem:
  *   1. the body is a JSON object (400);
  *   2. reference checks: sites, items, units (count quantities normalised), docks (422 naming each field);

@@ -49,6 +49,8 @@ export const regionStreamPlan = (
       description: `module ${module} of region ${region} reads its commands`,
       filterSubject: Subjects.moduleCommand(region, module),
       ...consumerDefaults,
+      // Engine steps are short and the runner keeps a running one alive: a dead region's messages come back in 10 s.
+      ackWait: Duration.seconds(10),
       maxAckPending: 2_000,
       deadLetterSubject: Subjects.deadLetter(domain ?? HUB_DOMAIN, names.commands, name),
       deadLetterDomain: domain

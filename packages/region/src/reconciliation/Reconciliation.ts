@@ -575,7 +575,14 @@ const make = (settings: ReconciliationSettings) =>
           },
           site_commands: siteCoverage
         }
-        return { report, gaps: rows.filter((row) => row.status === "gap"), systemsEndSeq: info.state.last_seq, duplicateWindowMs }
+        // A WES message missing at the hub but already at its site reached its system: re-publishing it would
+        // deliver it twice (repair runs past the duplicate window, where dedup no longer applies). Reported, not repaired.
+        return {
+          report,
+          gaps: rows.filter((row) => row.status === "gap" && row.site !== "at_site"),
+          systemsEndSeq: info.state.last_seq,
+          duplicateWindowMs
+        }
       })
 
     /** Re-checks gaps, one subject-filtered scan per subject: which ids are really absent (and covered). */

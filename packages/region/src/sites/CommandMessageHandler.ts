@@ -19,14 +19,19 @@
  * (references, schema, ownership, Idempotency-Key, the actor). A final
  * answer (2xx or 4xx) is published to the sender's answer subject (id
  * `<region>:outcome:<hash of the message id>`), then the message is acked.
- * Not committed yet (202) or a dependency down -> the message is kept (nak,
- * retried with the same key). No command path, an unknown path or an
- * unknown sender -> parked (DLQ + `engine_parked`, where `/v1/parked` lists
- * it and a replay re-publishes it to its subject), never dropped.
+ * Not committed yet (202): asked again with the same key until it is (the
+ * runner keeps the message alive). A dependency down: retried by the runner
+ * (kept without spending deliveries while the gate is closed). No command
+ * path, an unknown path or sender, a sender not allowed on this path, a
+ * terminal error or the last allowed delivery -> parked (DLQ +
+ * `engine_parked`, where `/v1/parked` lists it and a replay re-publishes it,
+ * headers and key included, to its subject), never dropped. A sender waits
+ * for the answer before the next step of the same order: messages of
+ * different orders are handled concurrently.
  */
-import { Duration, Effect, Result, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { createHash } from "node:crypto"
-import { BusHeaders, type BusMessage, JetStreamPublisher, Outcome } from "@logimesh/bus"
+import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
 import { ParkedMessages, rawInputOf } from "@logimesh/engine"
 import { SourceSystem } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
@@ -55,9 +60,6 @@ export interface CommandMessageOutcome {
   readonly correlationId: string | undefined
 }
 
-/** Delay before a not-yet-committed (202) or unavailable command is tried again. */
-const retryPending = Duration.seconds(1)
-
 /** Recorded for operators (`engine_parked`), then parked to the DLQ by the runner; once per message. */
 export const parkMessage = (message: BusMessage, reason: string, detail: string) =>
   ParkedMessages.use((parked) =>
@@ -75,6 +77,17 @@ export interface CommandMessageSource {
   readonly from: string
   /** Where the sender hears the answer; undefined = this sender may not send here (parked). */
   readonly answerSubject: (sender: typeof SourceSystem.Type) => string | undefined
+  /** The consumer's `max_deliver`: a failure on that delivery is parked here, with its operator record. */
+  readonly maxDeliver: number
+}
+
+const isTerminal = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false
+
+const describe = (error: unknown): { readonly tag: string; readonly text: string } => {
+  const tag = typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string" ? error._tag : "Error"
+  const text = typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+  return { tag, text }
 }
 
 export const commandMessageHandler = (source: CommandMessageSource) => (message: BusMessage) =>
@@ -82,36 +95,50 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
     const publisher = yield* JetStreamPublisher
     const { region, from } = source
     const park = parkMessage
-    const path = message.headers[BusHeaders.commandPath]
-    if (path === undefined) return yield* park(message, "NoCommandPath", `a message from ${from} without ${BusHeaders.commandPath}`)
+    const path = message.headers[CommandHeaders.commandPath]
+    if (path === undefined) return yield* park(message, "NoCommandPath", `a message from ${from} without ${CommandHeaders.commandPath}`)
     const resolved = resolveCommandPath(path)
     if (resolved === undefined) return yield* park(message, "UnknownCommand", `no command route for ${path} (${from})`)
-    const sender = decodeSource(message.headers[BusHeaders.sourceSystem])
+    const sender = decodeSource(message.headers[CommandHeaders.sourceSystem])
     if (Result.isFailure(sender)) {
-      return yield* park(message, "UnknownSender", `${BusHeaders.sourceSystem} must be one of ${SourceSystem.literals.join(", ")} (${from})`)
+      return yield* park(message, "UnknownSender", `${CommandHeaders.sourceSystem} must be one of ${SourceSystem.literals.join(", ")} (${from})`)
     }
     const answerSubject = source.answerSubject(sender.success)
     if (answerSubject === undefined) {
       return yield* park(message, "SenderNotAllowedHere", `${sender.success} may not send commands through ${from}`)
     }
-    const key = message.headers[BusHeaders.idempotencyKey] ?? message.msgId
-    const answer = yield* executeCommand(resolved.route, {
+    // The sender's key; else its message id; else the stream position (stable across redeliveries): never a fresh id,
+    // which would make a redelivery a second command.
+    const key = message.headers[CommandHeaders.idempotencyKey] ?? message.msgId ?? `${message.stream}:${message.streamSequence}`
+    const request = {
       sender: sender.success,
       target: `POST ${path}`,
       params: resolved.params,
       bodyText: decoder.decode(message.data),
       idempotencyKey: key,
-      correlationId: message.headers[BusHeaders.correlationId]
-    })
-    if (answer.status === 202 || answer.status >= 500) return Outcome.Nak({ delay: retryPending })
-    const outcome: CommandMessageOutcome = { key: key ?? "", path, status: answer.status, body: answer.body, correlationId: answer.correlationId }
+      correlationId: message.headers[CommandHeaders.correlationId]
+    }
+    // Not committed within the pipeline's wait (202): ask again with the same key, which waits for that same
+    // command; the runner keeps the message ours (`working()`) meanwhile, so no delivery is spent.
+    let answer = yield* executeCommand(resolved.route, request)
+    while (answer.status === 202) answer = yield* executeCommand(resolved.route, request)
+    const outcome: CommandMessageOutcome = { key, path, status: answer.status, body: answer.body, correlationId: answer.correlationId }
     const origin = message.msgId ?? `${message.stream}:${message.streamSequence}`
     yield* publisher.publish(answerSubject, encoder.encode(JSON.stringify(outcome)), {
       msgId: `${region}:outcome:${createHash("sha256").update(origin).digest("hex").slice(0, 32)}`,
       headers: {
-        ...(key === undefined ? {} : { [BusHeaders.idempotencyKey]: key }),
-        ...(answer.correlationId === undefined ? {} : { [BusHeaders.correlationId]: answer.correlationId })
+        [CommandHeaders.idempotencyKey]: key,
+        ...(answer.correlationId === undefined ? {} : { [CommandHeaders.correlationId]: answer.correlationId })
       }
     })
     return Outcome.Ack()
-  })
+  }).pipe(
+    // Terminal, or retryable on the last allowed delivery: parked here with its operator record (the runner would
+    // otherwise park it to the DLQ only). Earlier retryable failures go back to the runner (nak, or kept while the
+    // dependency gate is closed).
+    Effect.catch((error) =>
+      isTerminal(error) || message.deliveryCount >= source.maxDeliver
+        ? parkMessage(message, isTerminal(error) ? describe(error).tag : "RetriesExhausted", `${describe(error).tag}: ${describe(error).text}`)
+        : Effect.fail(error)
+    )
+  )

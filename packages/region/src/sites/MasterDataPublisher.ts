@@ -7,8 +7,8 @@
  * `SITE_MASTER_DATA` sources that stream, so a site holds its master data
  * locally and keeps it while its WAN link is down. Runs at boot and after
  * every site reload; a record is published only when it differs from the
- * stream's latest value of its subject (id `<region>:md:<hash>`), so
- * repeated boots publish nothing new. Failures are logged and retried at the
+ * stream's latest value of its subject (id `<region>:md:<subject hash>:<that
+ * value's sequence>`), so repeated boots publish nothing new. Failures are logged and retried at the
  * next reload or boot: master data never blocks the region.
  */
 import { Effect, Layer } from "effect"
@@ -64,8 +64,10 @@ export const publishMasterData = (view: SiteView) =>
         Effect.orElseSucceed(() => null)
       )
       if (last !== null && decoder.decode(last.data) === text) continue
-      const hash = createHash("sha256").update(`${record.subject}\n${text}`).digest("hex").slice(0, 32)
-      yield* publisher.publish(record.subject, encoder.encode(text), { msgId: `${view.region.id}:md:${hash}` })
+      // One id per change of the subject (its latest sequence), not per content: a value changed back within the
+      // duplicate window is a new change, not a duplicate; a retried publish of the same change is.
+      const subjectHash = createHash("sha256").update(record.subject).digest("hex").slice(0, 24)
+      yield* publisher.publish(record.subject, encoder.encode(text), { msgId: `${view.region.id}:md:${subjectHash}:${last?.seq ?? 0}` })
       published += 1
     }
     yield* Effect.logInfo("master data published").pipe(Effect.annotateLogs({ published, records: masterDataOf(view).length }))

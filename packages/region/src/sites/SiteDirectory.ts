@@ -7,7 +7,7 @@
  * (the site command gateways) which sites were added and removed. No
  * restart: the API, the ownership guard and the gateways read `current()`.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Semaphore } from "effect"
 import type { ConfigFileError, MeshConfig, RegionConfig, SiteConfig } from "@logimesh/config"
 import { type GovernanceData, loadGovernance } from "@logimesh/governance"
 import type { ReferenceData } from "../api/ReferenceChecks.ts"
@@ -69,6 +69,8 @@ export class SiteDirectory extends Context.Service<SiteDirectory, SiteDirectoryS
       const boot = yield* RegionContext
       let view = viewOf(boot.mesh, boot.region, boot.sites, yield* loadGovernance(boot.mesh.dir, boot.mesh))
       const listeners: Array<SiteListener> = []
+      // One reload at a time, and a started reload finishes (swap + listeners) even if its HTTP caller goes away.
+      const lock = yield* Semaphore.make(1)
       const ids = (sites: ReadonlyArray<SiteConfig>) => sites.map((s) => s.id as string)
 
       const reload = Effect.gen(function*() {
@@ -88,7 +90,11 @@ export class SiteDirectory extends Context.Service<SiteDirectory, SiteDirectoryS
         )
         for (const listener of listeners) yield* listener(view, change)
         return change
-      }).pipe(Effect.tapError((error) => Effect.logWarning(`sites not reloaded: ${error.message}`)))
+      }).pipe(
+        Effect.tapError((error) => Effect.logWarning(`sites not reloaded: ${error.message}`)),
+        Effect.uninterruptible,
+        lock.withPermits(1)
+      )
 
       return SiteDirectory.of({
         current: () => view,

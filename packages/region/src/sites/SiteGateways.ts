@@ -29,8 +29,10 @@ import {
   siteConsumerName,
   siteIngressConsumerName,
   Subjects,
+  StreamNames,
   UNROUTED_CONSUMER
 } from "@logimesh/bus"
+import { HUB_DOMAIN } from "@logimesh/config"
 import { ParkedMessages } from "@logimesh/engine"
 import { OwnershipGuard } from "@logimesh/governance"
 import type { SourceSystem } from "@logimesh/model"
@@ -84,6 +86,8 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           Effect.andThen(runner.run({
             ...consumerTarget(definition),
             concurrency: gatewayConcurrency,
+            // A handling may wait for its commit: fetch no more than can start, so nothing waits unkept past ack_wait.
+            prefetch: gatewayConcurrency,
             gate,
             handler: (message) => handler(message).pipe(Effect.provideContext(services))
           })),
@@ -109,12 +113,37 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           scopes.set(site, scope)
           started.set(site, 0)
           const up = () => started.set(site, (started.get(site) ?? 0) + 1)
-          yield* launch(scope, events, commandMessageHandler({ region, from: `site ${site}`, answerSubject: () => Subjects.siteOutcome(site) }), { site }, up)
-          yield* launch(scope, ingress, commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer }), { site }, up)
+          // Only the site's own systems send through its leaf (today: its WES); ERP and dispatch use INGRESS or HTTP.
+          const siteAnswer = (sender: typeof SourceSystem.Type) => (sender === "WES" ? Subjects.siteOutcome(site) : undefined)
+          yield* launch(scope, events, commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }), { site }, up)
+          yield* launch(scope, ingress, commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }), { site }, up)
         })
+
+      /** Nothing pending or unacked on the site's two consumers (bounded: a consumer that cannot be read counts as drained). */
+      const drained = (site: string) =>
+        Effect.gen(function*() {
+          const jsm = yield* nats.jetstreamManager(HUB_DOMAIN)
+          const left = yield* Effect.forEach(
+            [[StreamNames.hubSiteEvents, siteConsumerName(region, site)], [StreamNames.ingress, siteIngressConsumerName(region, site)]] as const,
+            ([stream, name]) =>
+              Effect.tryPromise(() => jsm.consumers.info(stream, name)).pipe(
+                Effect.map((info) => info.num_pending + info.num_ack_pending),
+                Effect.timeout(Duration.seconds(2)),
+                Effect.orElseSucceed(() => 0)
+              )
+          )
+          return left.every((n) => n === 0)
+        }).pipe(Effect.orElseSucceed(() => true))
 
       const stop = (site: string) =>
         Effect.gen(function*() {
+          // Let the consumers finish what the site and INGRESS already hold for it (up to 30 s), so nothing is
+          // left in a durable nobody reads; what comes later is parked as SiteDisabled by the unrouted consumer.
+          yield* drained(site).pipe(
+            Effect.repeat({ until: (done) => done, schedule: Schedule.spaced(Duration.millis(500)) }),
+            Effect.timeout(Duration.seconds(30)),
+            Effect.ignore
+          )
           const scope = scopes.get(site)
           scopes.delete(site)
           started.delete(site)
@@ -125,7 +154,8 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
       const initial = directory.current()
       const unrouted = meshStreamPlan(initial.mesh).consumers.find((c) => c.name === UNROUTED_CONSUMER)
       if (unrouted !== undefined) {
-        yield* launch(yield* Scope.fork(layerScope), unrouted, unroutedIngressHandler(directory.current), {}, () => undefined)
+        const handler = unroutedIngressHandler(directory.current)
+        yield* launch(yield* Scope.fork(layerScope), unrouted, (m) => handler(m).pipe(Effect.provideService(NatsConnection, nats)), {}, () => undefined)
       }
       for (const site of initial.sites) yield* start(initial, site.id)
       yield* directory.listen((view, change) =>

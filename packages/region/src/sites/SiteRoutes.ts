@@ -3,7 +3,7 @@
  * running command gateway. `POST /v1/sites/reload`: read `sites/` again
  * (a site file added, or a site enabled/disabled) without a restart; 200
  * with the sites added and removed, or 422 naming the broken file and
- * fields (nothing changes then). Who calls it: `npm run site -- add|disable`
+ * fields (nothing changes then). Who calls it: `npm run topology -- add-site|disable-site`
  * and operators.
  */
 import { Effect } from "effect"
