@@ -5,6 +5,8 @@
  *
  * - 5xx, 202 (step not committed within the server's wait) and network
  *   errors are retried with bounded exponential backoff and the same key;
+ *   a key is always sent with the body of its first send (a handling that
+ *   runs again rebuilds its body, with a fresh timestamp);
  *   a 202 that stays 202 is followed up with the same key (the server then
  *   answers the command's outcome) for `commitWaitMs`, and only then ends as
  *   `pending` (queued, outcome unknown: not an effect a caller may build on).
@@ -156,6 +158,8 @@ export class ApiClient {
     rejections: []
   }
   private readonly options: ApiClientOptions
+  /** The first body sent under each key: a retry re-sends that request, as a client that keeps its outgoing requests does. */
+  private readonly firstBodies = new Map<string, unknown>()
   private readonly baseUrl: string
   private readonly semaphore: Semaphore
   private readonly label: string
@@ -304,8 +308,16 @@ export class ApiClient {
   }
 
   /** A command (POST). 4xx answers come back with `rejection` set (and are recorded); see the file header. */
-  async post(call: ApiCall): Promise<ApiAnswer> {
+  async post(original: ApiCall): Promise<ApiAnswer> {
     this.stats.calls++
+    // A handling that runs again (after a failure or a restart) builds its body anew (a fresh timestamp); under
+    // the same key the request must be the same one, or the region answers 422 (key reused for another request).
+    const kept = this.firstBodies.get(original.idempotencyKey)
+    if (kept === undefined) {
+      this.firstBodies.set(original.idempotencyKey, original.body)
+      if (this.firstBodies.size > 100_000) this.firstBodies.delete(this.firstBodies.keys().next().value ?? "")
+    }
+    const call: ApiCall = kept === undefined ? original : { ...original, body: kept }
     const deadline = Date.now() + (call.preconditionTimeoutMs ?? 15_000)
     let key = call.idempotencyKey
     for (let wait = 1; ; wait++) {
