@@ -274,15 +274,30 @@ const make = Effect.gen(function*() {
           })
         )
 
+      // One ticker for every running handling (not a timer per message): `working()` for each running longer than
+      // the keep-alive interval.
+      const running = new Map<JsMsg, number>()
+      const keepRunningAlive = Effect.sync(() => {
+        const due = Date.now() - Duration.toMillis(keepAliveEvery)
+        for (const [msg, since] of running) if (since <= due) {
+          try {
+            msg.working()
+          } catch {
+            // connection gone: redelivered after ack_wait
+          }
+        }
+      })
+      yield* Effect.forkScoped(Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(keepRunningAlive))))
+
       const handleOne = (msg: JsMsg) =>
         Effect.gen(function*() {
           const message = toBusMessage(msg)
-          // While the handler runs, `working()` keeps the message ours, so `ack_wait` can stay short (a crashed
-          // process's messages come back soon) without a slow handling being redelivered under it.
-          const attempt = Effect.raceFirst(
-            Effect.exit(Effect.suspend(() => spec.handler(message))),
-            Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(working(msg))))
-          )
+          // While the handler runs, the keep-alive ticker sends `working()` for the message, so `ack_wait` can stay
+          // short (a crashed process's messages come back soon) without a slow handling being redelivered under it.
+          const attempt = Effect.suspend(() => {
+            running.set(msg, Date.now())
+            return Effect.exit(Effect.suspend(() => spec.handler(message))).pipe(Effect.ensuring(Effect.sync(() => running.delete(msg))))
+          })
           yield* holdWhileClosed(msg)
           let exit = yield* attempt
           // The gate closed around a failed attempt: no nak (no delivery spent); keep the message and try again once it opens.

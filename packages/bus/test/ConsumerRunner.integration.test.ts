@@ -124,6 +124,22 @@ describe("ConsumerRunner", () => {
     await c.stop()
   })
 
+  it("keeps a handling slower than ack_wait alive (working()): delivered once, acked once", async () => {
+    const c = await setup("slow", { ackWait: Duration.seconds(1) })
+    const deliveries: Array<number> = []
+    await c.start((m) =>
+      Effect.sync(() => deliveries.push(m.deliveryCount)).pipe(Effect.andThen(Effect.sleep(Duration.millis(3_500))), Effect.as(Outcome.Ack()))
+    )
+    await c.publish("slow", `${site}:slow:1`)
+    await waitFor("the slow handling acked", async () => {
+      const info = await c.info()
+      return info.num_ack_pending === 0 && info.delivered.consumer_seq > 0 ? info : undefined
+    }, { timeoutMs: 10_000 })
+    expect(deliveries).toEqual([1])
+    expect((await c.info()).num_redelivered).toBe(0)
+    await c.stop()
+  })
+
   it("parks: original payload and headers plus the reason land in the DLQ, the original is not redelivered", async () => {
     const c = await setup("park")
     const calls: Array<BusMessage> = []
