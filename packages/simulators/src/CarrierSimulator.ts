@@ -11,10 +11,14 @@
  *   signatureRef), or first a failed attempt and later a successful
  *   redelivery (failed_delivery).
  * Keeps a "carrier view" per shipment; deliveries are tracked jobs that
- * `stop` waits for (bounded).
+ * `stop` waits for (bounded). A delivery is driven in memory, not by a
+ * message that would come back: a call the region does not answer (down,
+ * or refusing work while degraded) is tried again every 2 s, for up to
+ * `persistMs` (default 10 min), like a carrier's integration that queues its
+ * updates.
  */
 import type { NatsConnection } from "@nats-io/transport-node"
-import type { ApiAnswer, ApiClient, Rejection } from "./ApiClient.ts"
+import { type ApiAnswer, type ApiClient, ApiUnavailable, type Rejection } from "./ApiClient.ts"
 import { JobTracker, sleep } from "./Concurrency.ts"
 import { hash32 } from "./Prng.ts"
 import { makeClient, nowIso, type Payload, type SimulatorCommon, str, SystemLink } from "./SimulatorSupport.ts"
@@ -32,6 +36,8 @@ export interface CarrierShipmentView {
 
 export interface CarrierSimulatorOptions extends SimulatorCommon {
   readonly scac: string
+  /** How long a delivery keeps calling a region that does not answer (default 10 min). */
+  readonly persistMs?: number
   /** Time between departure, in transit, arrival and the delivery attempt (default 100 ms each). */
   readonly legMs?: number
   /** Time between a failed attempt and the redelivery (default 300 ms). */
@@ -121,17 +127,30 @@ export class CarrierSimulator {
     this.jobs.run(() => this.deliverJob(view))
   }
 
+  /** `call` again while the region does not answer (`ApiUnavailable`), until `persistMs` or a stop. */
+  private async persistently(call: () => Promise<ApiAnswer>): Promise<ApiAnswer> {
+    const deadline = Date.now() + (this.options.persistMs ?? 600_000)
+    for (;;) {
+      try {
+        return await call()
+      } catch (error) {
+        if (!(error instanceof ApiUnavailable) || this.stopping || Date.now() > deadline) throw error
+        await sleep(2_000)
+      }
+    }
+  }
+
   private async milestone(view: CarrierShipmentView, milestone: "in_transit" | "arrived"): Promise<void> {
     const at = nowIso()
     const answer = this.keep(
       view,
-      await this.client.post({
+      await this.persistently(() => this.client.post({
         path: `/v1/shipments/${encodeURIComponent(view.shipment)}/milestones`,
         body: { milestone, at },
         idempotencyKey: `carrier:${this.scac}:milestone:${view.shipment}:${milestone}`,
         correlationId: view.order,
         action: `milestone-${milestone}`
-      })
+      }))
     )
     view.milestones.push({ milestone, at, ok: answer.ok })
   }
@@ -142,7 +161,7 @@ export class CarrierSimulator {
     const reason = outcome === "failed" ? FAILURE_REASONS[h % FAILURE_REASONS.length] as string : undefined
     const answer = this.keep(
       view,
-      await this.client.post({
+      await this.persistently(() => this.client.post({
         path: `/v1/shipments/${encodeURIComponent(view.shipment)}/pod`,
         body: outcome === "delivered"
           ? {
@@ -156,7 +175,7 @@ export class CarrierSimulator {
         idempotencyKey: `carrier:${this.scac}:pod:${view.shipment}:${attempt}`,
         correlationId: view.order,
         action: outcome === "delivered" ? "pod-delivered" : "pod-failed"
-      })
+      }))
     )
     view.attempts.push({ outcome, at, ok: answer.ok, ...(reason === undefined ? {} : { reason }) })
     return answer.ok
