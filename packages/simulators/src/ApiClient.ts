@@ -38,6 +38,11 @@ export interface ApiCall {
   readonly preconditionTimeoutMs?: number
   /** How long a command still answered 202 (queued, not committed) is followed up with its key (default 60 s). */
   readonly commitWaitMs?: number
+  /**
+   * For an action no message will bring back (driven in memory): while the region does not answer
+   * (`ApiUnavailable`), the whole call is tried again every 2 s for up to this long. Default 0: give up.
+   */
+  readonly persistMs?: number
 }
 
 export interface ApiAnswer {
@@ -309,6 +314,27 @@ export class ApiClient {
 
   /** A command (POST). 4xx answers come back with `rejection` set (and are recorded); see the file header. */
   async post(original: ApiCall): Promise<ApiAnswer> {
+    const deadline = Date.now() + (original.persistMs ?? 0)
+    for (;;) {
+      try {
+        return await this.postOnce(original)
+      } catch (error) {
+        if (!(error instanceof ApiUnavailable) || !this.persisting || Date.now() > deadline) throw error
+        await sleep(2_000)
+      }
+    }
+  }
+
+  private persisting = true
+  /** The system stops: calls that persist give up at their next failure. */
+  stopPersisting(): void {
+    this.persisting = false
+  }
+  resumePersisting(): void {
+    this.persisting = true
+  }
+
+  private async postOnce(original: ApiCall): Promise<ApiAnswer> {
     this.stats.calls++
     // A handling that runs again (after a failure or a restart) builds its body anew (a fresh timestamp); under
     // the same key the request must be the same one, or the region answers 422 (key reused for another request).

@@ -18,7 +18,7 @@
  * updates.
  */
 import type { NatsConnection } from "@nats-io/transport-node"
-import { type ApiAnswer, type ApiClient, ApiUnavailable, type Rejection } from "./ApiClient.ts"
+import type { ApiAnswer, ApiClient, Rejection } from "./ApiClient.ts"
 import { JobTracker, sleep } from "./Concurrency.ts"
 import { hash32 } from "./Prng.ts"
 import { makeClient, nowIso, type Payload, type SimulatorCommon, str, SystemLink } from "./SimulatorSupport.ts"
@@ -56,6 +56,11 @@ export class CarrierSimulator {
   private readonly link: SystemLink
   private stopping = false
 
+  /** A delivery is driven in memory: keep calling a region that does not answer. */
+  private get persistMs(): number {
+    return this.options.persistMs ?? 600_000
+  }
+
   constructor(options: CarrierSimulatorOptions) {
     if (!/^[A-Z]{2,4}$/.test(options.scac)) throw new Error(`a SCAC is 2-4 upper-case letters, got ${options.scac}`)
     this.options = options
@@ -66,11 +71,14 @@ export class CarrierSimulator {
   }
 
   async start(): Promise<void> {
+    this.stopping = false
+    this.client.resumePersisting()
     await this.link.start()
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true
+    this.client.stopPersisting()
     const deadline = Date.now() + timeoutMs
     await this.link.stopConsuming(timeoutMs)
     await this.jobs.drain(Math.max(0, deadline - Date.now()))
@@ -127,30 +135,18 @@ export class CarrierSimulator {
     this.jobs.run(() => this.deliverJob(view))
   }
 
-  /** `call` again while the region does not answer (`ApiUnavailable`), until `persistMs` or a stop. */
-  private async persistently(call: () => Promise<ApiAnswer>): Promise<ApiAnswer> {
-    const deadline = Date.now() + (this.options.persistMs ?? 600_000)
-    for (;;) {
-      try {
-        return await call()
-      } catch (error) {
-        if (!(error instanceof ApiUnavailable) || this.stopping || Date.now() > deadline) throw error
-        await sleep(2_000)
-      }
-    }
-  }
-
   private async milestone(view: CarrierShipmentView, milestone: "in_transit" | "arrived"): Promise<void> {
     const at = nowIso()
     const answer = this.keep(
       view,
-      await this.persistently(() => this.client.post({
+      await this.client.post({
         path: `/v1/shipments/${encodeURIComponent(view.shipment)}/milestones`,
         body: { milestone, at },
         idempotencyKey: `carrier:${this.scac}:milestone:${view.shipment}:${milestone}`,
         correlationId: view.order,
-        action: `milestone-${milestone}`
-      }))
+        action: `milestone-${milestone}`,
+        persistMs: this.persistMs
+      })
     )
     view.milestones.push({ milestone, at, ok: answer.ok })
   }
@@ -161,7 +157,7 @@ export class CarrierSimulator {
     const reason = outcome === "failed" ? FAILURE_REASONS[h % FAILURE_REASONS.length] as string : undefined
     const answer = this.keep(
       view,
-      await this.persistently(() => this.client.post({
+      await this.client.post({
         path: `/v1/shipments/${encodeURIComponent(view.shipment)}/pod`,
         body: outcome === "delivered"
           ? {
@@ -174,8 +170,9 @@ export class CarrierSimulator {
           : { order: view.order, outcome, reason, at },
         idempotencyKey: `carrier:${this.scac}:pod:${view.shipment}:${attempt}`,
         correlationId: view.order,
-        action: outcome === "delivered" ? "pod-delivered" : "pod-failed"
-      }))
+        action: outcome === "delivered" ? "pod-delivered" : "pod-failed",
+        persistMs: this.persistMs
+      })
     )
     view.attempts.push({ outcome, at, ok: answer.ok, ...(reason === undefined ? {} : { reason }) })
     return answer.ok

@@ -33,7 +33,9 @@ export const postCount = (client: ApiClient, site: string, item: string, onHandE
     body: { onHand: eaches(onHandEa) },
     idempotencyKey: key,
     correlationId,
-    action: "count-stock"
+    action: "count-stock",
+    // Counts are posted from memory (no message brings them back): keep trying a region that does not answer.
+    persistMs: 600_000
   })
 
 /** On hand (or, failing that, available to promise) of an inventory answer, in whole units. */

@@ -132,12 +132,15 @@ export class SystemLink {
 /** A simulated system reading its SYSTEMS messages through a `SystemLink`. */
 export abstract class LinkedSystem {
   protected abstract readonly link: SystemLink
+  abstract readonly client: ApiClient
 
   async start(): Promise<void> {
+    this.client.resumePersisting()
     await this.link.start()
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
+    this.client.stopPersisting()
     await this.link.stopConsuming(timeoutMs)
     await this.link.close()
   }
