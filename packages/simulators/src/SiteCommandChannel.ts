@@ -58,7 +58,7 @@ export class SiteCommandChannel implements ApiTransport {
   private readonly stored = new Set<string>()
   private readonly waiters = new Map<string, Set<(answer: Answer) => void>>()
   private readonly dedup = new MessageDedup<JsMsg>()
-  readonly stats = { sent: 0, answers: 0, timeouts: 0, droppedAtSite: 0 }
+  readonly stats = { sent: 0, answers: 0, timeouts: 0, droppedAtSite: 0, answerMsTotal: 0, answerMsMax: 0 }
 
   constructor(options: SiteCommandChannelOptions) {
     this.options = options
@@ -144,6 +144,7 @@ export class SiteCommandChannel implements ApiTransport {
       this.stored.add(key)
       this.stats.sent++
     }
+    const waitStarted = performance.now()
     let timer: NodeJS.Timeout | undefined
     const timeoutMs = this.options.answerTimeoutMs ?? 15_000
     const timedOut = new Promise<undefined>((resolve) => {
@@ -155,6 +156,11 @@ export class SiteCommandChannel implements ApiTransport {
     if (left !== undefined && resolveAnswer !== undefined) {
       left.delete(resolveAnswer)
       if (left.size === 0) this.waiters.delete(key)
+    }
+    if (answer !== undefined) {
+      const ms = performance.now() - waitStarted
+      this.stats.answerMsTotal += ms
+      this.stats.answerMsMax = Math.max(this.stats.answerMsMax, ms)
     }
     if (answer === undefined) {
       this.stats.timeouts++
