@@ -71,4 +71,10 @@ export class Db extends Context.Service<Db, DbShape>()("logimesh/db/Db") {
     Db,
     Effect.flatMap(ProcessSettings.databaseUrl, (url) => make({ url }))
   )
+
+  /** A separate one-connection `Db` on `DATABASE_URL` (a health probe that must not queue behind a busy pool). */
+  static readonly probeLayer: Layer.Layer<Db, Config.ConfigError> = Layer.effect(
+    Db,
+    Effect.flatMap(ProcessSettings.databaseUrl, (url) => make({ url, maxConnections: 1, applicationName: "logimesh-probe" }))
+  )
 }

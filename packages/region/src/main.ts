@@ -72,6 +72,9 @@ const EngineLive = Layer.unwrap(
     ))
 ).pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
 
+/** The dependency gate's Postgres probe has its own connection: a busy pool must not look like an outage. */
+const DependencyMonitorLive = DependencyMonitor.layer.pipe(Layer.provide(Db.probeLayer))
+
 /** The business modules and what the command API needs to reach them. */
 const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, IdempotencyStore.layer, EntityQueries.layer).pipe(
   Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer, FaultInjector.layer))
@@ -97,7 +100,7 @@ export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRo
   Layer.provide(Admission.layer),
   Layer.provide(Backlog.layer),
   Layer.provide(ReferenceDataService.layer),
-  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance, DependencyMonitor.layer)))),
+  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance, DependencyMonitorLive)))),
   Layer.provide(MigrationsLive),
   Layer.provideMerge(SiteDirectory.layer),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))

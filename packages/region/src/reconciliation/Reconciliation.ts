@@ -29,7 +29,7 @@
  * A gap whose first publish is still inside the stream's duplicate window is deferred (the stream
  * would drop the re-publish as a duplicate even though the message was deleted), with a retry time.
  */
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Semaphore } from "effect"
 import { sql } from "kysely"
 import { type BusError, classifyBusError, NatsConnection, StreamNames } from "@logimesh/bus"
 import { HUB_DOMAIN } from "@logimesh/config"
@@ -660,7 +660,12 @@ const make = (settings: ReconciliationSettings) =>
         }
       })
 
-    return Reconciliation.of({ report, repair })
+    // One scan at a time: each may hold up to `max_messages` scanned messages in memory.
+    const oneAtATime = yield* Semaphore.make(1)
+    return Reconciliation.of({
+      report: (params) => oneAtATime.withPermit(report(params)),
+      repair: (params) => oneAtATime.withPermit(repair(params))
+    })
   })
 
 export class Reconciliation extends Context.Service<Reconciliation, ReconciliationShape>()("logimesh/region/Reconciliation") {

@@ -52,7 +52,7 @@ export const reconciliationParams = (
   const order = search.get("order") ?? undefined
   if (order !== undefined && (order === "" || order.length > 200)) issues.push({ path: "order", message: "must be 1-200 characters" })
   const graceS = positive("grace_s", 7 * 24 * 3600)
-  const maxMessages = positive("max_messages", 1_000_000)
+  const maxMessages = positive("max_messages", 250_000)
   if (maxMessages === 0) issues.push({ path: "max_messages", message: "must be at least 1" })
   if (issues.length > 0) return { issues }
   return {
