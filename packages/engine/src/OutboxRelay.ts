@@ -15,7 +15,9 @@
  * remembers the acked ids and, once Postgres answers again, first marks them
  * sent instead of re-publishing them, so an outage longer than the stream's
  * duplicate window does not store them twice (measured: 200 s outage). A
- * process that dies during such an outage forgets them (then: re-published).
+ * process that dies during such an outage forgets them (then: re-published),
+ * and the memory is this relay's: it protects one relay per region (another
+ * relay process could claim and re-publish those rows).
  * Several relays (processes) run side by side: SKIP LOCKED gives each its own
  * rows. Wake-up: back-to-back rounds while full; when idle, a short poll,
  * cut short by `wakeUp` when a committer in the same process signals new rows.

@@ -12,7 +12,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { sql } from "kysely"
-import { BusHeaders, type BusError, JetStreamPublisher } from "@logimesh/bus"
+import { BusHeaders, type BusError, CommandHeaders, JetStreamPublisher } from "@logimesh/bus"
 import { Db, type DbError } from "@logimesh/db"
 import { EngineHeaders } from "./EngineHeaders.ts"
 import type { RawInput } from "./EngineStep.ts"
@@ -103,12 +103,18 @@ const toEntry = (row: ParkedRow): ParkedEntry => ({
   replayMsgId: row.replay_msg_id
 })
 
-/** Headers a replay carries over: the sender's (ordering, correlation), not the server's or the park bookkeeping. */
-const replayHeaders = (headers: Readonly<Record<string, string>>, parkedId: number): Record<string, string> => {
-  const kept = Object.entries(headers).filter(([name]) =>
+/**
+ * Headers a replay carries over: the sender's (ordering, correlation, a command's path, sender and
+ * Idempotency-Key), not the server's or the park bookkeeping. A replay with a corrected payload is a new
+ * request: its Idempotency-Key gets a `~replay:<id>` suffix (the same key with another body would be refused).
+ */
+const replayHeaders = (headers: Readonly<Record<string, string>>, parkedId: number, corrected: boolean): Record<string, string> => {
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) =>
     !name.startsWith("Nats-") && !Object.values(BusHeaders).includes(name as never)
-  )
-  return { ...Object.fromEntries(kept), "Logimesh-Replay-Of": String(parkedId), [EngineHeaders.causationId]: headers[BusHeaders.msgId] ?? "" }
+  ))
+  const key = kept[CommandHeaders.idempotencyKey]
+  if (corrected && key !== undefined) kept[CommandHeaders.idempotencyKey] = `${key}~replay:${parkedId}`
+  return { ...kept, "Logimesh-Replay-Of": String(parkedId), [EngineHeaders.causationId]: headers[BusHeaders.msgId] ?? "" }
 }
 
 export const replayMsgId = (region: string, parkedId: number): string => `${region}:replay:${parkedId}`
@@ -151,7 +157,7 @@ const make = (region: string) =>
             const msgId = replayMsgId(region, id)
             yield* publisher.publish(row.subject, payload ?? new Uint8Array(row.payload), {
               msgId,
-              headers: replayHeaders(row.headers, id),
+              headers: replayHeaders(row.headers, id, payload !== undefined),
               ...(row.domain === "" ? {} : { domain: row.domain })
             })
             yield* db.use("engine.parked.replay", () =>

@@ -58,7 +58,8 @@ export class SiteCommandChannel implements ApiTransport {
   private readonly stored = new Set<string>()
   private readonly waiters = new Map<string, Set<(answer: Answer) => void>>()
   private readonly dedup = new MessageDedup<JsMsg>()
-  readonly stats = { sent: 0, answers: 0, timeouts: 0, droppedAtSite: 0, answerMsTotal: 0, answerMsMax: 0 }
+  /** `repeats`: sends of a key already answered (a retry after a lost wait, or a duplicate send), not published again. */
+  readonly stats = { sent: 0, answers: 0, timeouts: 0, repeats: 0, answerMsTotal: 0, answerMsMax: 0 }
 
   constructor(options: SiteCommandChannelOptions) {
     this.options = options
@@ -123,8 +124,8 @@ export class SiteCommandChannel implements ApiTransport {
     const correlation = headers["x-correlation-id"]
     if (correlation !== undefined) h.set("Logimesh-Correlation-Id", correlation)
     if (known !== undefined) {
-      // Answered already: a re-send after a lost wait, or a duplicate send (stored once: the leaf dropped it).
-      if (this.stored.has(key)) this.stats.droppedAtSite++
+      // Answered already (a re-send after a lost wait, or a duplicate send): not published again.
+      this.stats.repeats++
       return known
     }
     let resolveAnswer: ((answer: Answer) => void) | undefined

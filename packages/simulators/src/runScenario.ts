@@ -142,7 +142,7 @@ export interface ScenarioSummary {
   readonly api: Readonly<Record<string, ApiSummary>>
   readonly consumers: Readonly<Record<string, ConsumerStats | undefined>>
   /** Per site: commands its WES sent into its own leaf, answers it got back from the region, waits that ran out. */
-  readonly site_channels: Readonly<Record<string, { readonly sent: number; readonly answers: number; readonly timeouts: number; readonly droppedAtSite: number; readonly answerMsTotal: number; readonly answerMsMax: number }>>
+  readonly site_channels: Readonly<Record<string, { readonly sent: number; readonly answers: number; readonly timeouts: number; readonly repeats: number; readonly answerMsTotal: number; readonly answerMsMax: number }>>
   readonly duplicate_mismatches: ReadonlyArray<DuplicateMismatch>
   readonly rejections: ReadonlyArray<Rejection>
   readonly parked_sample: ReadonlyArray<unknown>

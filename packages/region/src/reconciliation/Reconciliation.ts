@@ -218,6 +218,8 @@ interface RowView {
   readonly sentAt: Date | null
   status: RowStatus
   site: SiteStatus | null
+  /** For a WES gap (missing at the hub): is it at its site after all? Only "absent" gaps are repaired. */
+  gapAtSite?: "at_site" | "absent" | "unknown"
   hubSeq: number | null
   hubStoredAtMs: number | null
 }
@@ -396,7 +398,7 @@ const make = (settings: ReconciliationSettings) =>
 
         // 5. WES rows stored at the hub: are they in the site's own SITE_COMMANDS (when it exists)?
         const siteCoverage: Record<string, StreamCoverage> = {}
-        const wesSites = [...new Set(rows.filter((row) => row.status === "stored").flatMap((row) => wesSiteOf(row.system) ?? []))].sort()
+        const wesSites = [...new Set(rows.filter((row) => row.status === "stored" || row.status === "gap").flatMap((row) => wesSiteOf(row.system) ?? []))].sort()
         const siteSeen = new Map<string, Map<string, number>>()
         yield* Effect.forEach(wesSites, (site) =>
           Effect.gen(function*() {
@@ -449,6 +451,11 @@ const make = (settings: ReconciliationSettings) =>
           }), { concurrency: 4, discard: true })
         for (const row of rows) {
           const site = wesSiteOf(row.system)
+          if (site !== undefined && row.status === "gap") {
+            const ids = siteSeen.get(site)
+            row.gapAtSite = ids?.has(row.msgId) === true ? "at_site" : ids === undefined || siteCoverage[site]?.complete !== true ? "unknown" : "absent"
+            continue
+          }
           if (site === undefined || row.status !== "stored") continue
           const ids = siteSeen.get(site)
           const coverage = siteCoverage[site]
@@ -579,7 +586,7 @@ const make = (settings: ReconciliationSettings) =>
         // deliver it twice (repair runs past the duplicate window, where dedup no longer applies). Reported, not repaired.
         return {
           report,
-          gaps: rows.filter((row) => row.status === "gap" && row.site !== "at_site"),
+          gaps: rows.filter((row) => row.status === "gap" && (wesSiteOf(row.system) === undefined || row.gapAtSite === "absent")),
           systemsEndSeq: info.state.last_seq,
           duplicateWindowMs
         }

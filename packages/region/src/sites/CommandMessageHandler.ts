@@ -29,7 +29,9 @@
  * for the answer before the next step of the same order: messages of
  * different orders are handled concurrently.
  */
-import { Effect, Result, Schema } from "effect"
+import { Data, Duration, Effect, Result, Schema } from "effect"
+import { sql } from "kysely"
+import { Db } from "@logimesh/db"
 import { createHash } from "node:crypto"
 import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
 import { ParkedMessages, rawInputOf } from "@logimesh/engine"
@@ -81,6 +83,24 @@ export interface CommandMessageSource {
   readonly maxDeliver: number
 }
 
+/** How long one delivery waits for its command to commit before it fails as retryable. */
+const commitPatience = Duration.minutes(2)
+
+/** Retryable: the command was published but has not committed in time (the module is far behind). */
+class CommitTimeout extends Data.TaggedError("CommitTimeout")<{ readonly message: string }> {
+  readonly isRetryable = true
+}
+
+const msgIdOf = (body: unknown): string | undefined =>
+  typeof body === "object" && body !== null && "msgId" in body && typeof body.msgId === "string" ? body.msgId : undefined
+
+/** The module's parked row for a command message id, if its engine parked it. */
+const parkedCommand = (msgId: string) =>
+  Db.use((db) =>
+    db.use("region.sites.parkedCommand", (k) =>
+      sql<{ id: string; reason: string }>`SELECT id, reason FROM engine_parked WHERE msg_id = ${msgId} AND status = 'parked' LIMIT 1`.execute(k))
+  ).pipe(Effect.map((result) => result.rows[0]))
+
 const isTerminal = (error: unknown): boolean =>
   typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false
 
@@ -107,9 +127,12 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
     if (answerSubject === undefined) {
       return yield* park(message, "SenderNotAllowedHere", `${sender.success} may not send commands through ${from}`)
     }
-    // The sender's key; else its message id; else the stream position (stable across redeliveries): never a fresh id,
-    // which would make a redelivery a second command.
-    const key = message.headers[CommandHeaders.idempotencyKey] ?? message.msgId ?? `${message.stream}:${message.streamSequence}`
+    // The sender's key; else its message id (for an operator's replay: the original's, so a replay is the same
+    // command); else the stream position (stable across redeliveries): never a fresh id, which would make a
+    // redelivery a second command.
+    const replayOf = message.headers["Logimesh-Replay-Of"] === undefined ? undefined : message.headers["Logimesh-Causation-Id"]
+    const key = message.headers[CommandHeaders.idempotencyKey] ?? (replayOf === "" ? undefined : replayOf) ?? message.msgId ??
+      `${message.stream}:${message.streamSequence}`
     const request = {
       sender: sender.success,
       target: `POST ${path}`,
@@ -119,9 +142,22 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
       correlationId: message.headers[CommandHeaders.correlationId]
     }
     // Not committed within the pipeline's wait (202): ask again with the same key, which waits for that same
-    // command; the runner keeps the message ours (`working()`) meanwhile, so no delivery is spent.
+    // command; the runner keeps the message ours (`working()`) meanwhile, so no delivery is spent. Bounded: a
+    // command its module parked never commits (then this message is parked too, pointing at it), and past
+    // `commitPatience` the handling fails as retryable (nak; parked on the last delivery).
+    const deadline = Date.now() + Duration.toMillis(commitPatience)
     let answer = yield* executeCommand(resolved.route, request)
-    while (answer.status === 202) answer = yield* executeCommand(resolved.route, request)
+    while (answer.status === 202) {
+      const commandId = msgIdOf(answer.body)
+      const parkedAs = commandId === undefined ? undefined : yield* parkedCommand(commandId)
+      if (parkedAs !== undefined) {
+        return yield* park(message, "CommandParked", `the command ${commandId} was parked by its module (engine_parked ${parkedAs.id}: ${parkedAs.reason}); fix and replay that one`)
+      }
+      if (Date.now() > deadline) {
+        return yield* Effect.fail(new CommitTimeout({ message: `${path}: not committed within ${Duration.format(commitPatience)} (${from})` }))
+      }
+      answer = yield* executeCommand(resolved.route, request)
+    }
     const outcome: CommandMessageOutcome = { key, path, status: answer.status, body: answer.body, correlationId: answer.correlationId }
     const origin = message.msgId ?? `${message.stream}:${message.streamSequence}`
     yield* publisher.publish(answerSubject, encoder.encode(JSON.stringify(outcome)), {

@@ -78,17 +78,22 @@ export class SiteDirectory extends Context.Service<SiteDirectory, SiteDirectoryS
         const governance = yield* loadGovernance(loaded.mesh.dir, loaded.mesh)
         const before = new Set(ids(view.sites))
         const after = ids(loaded.sites)
-        view = viewOf(loaded.mesh, loaded.region, loaded.sites, governance)
+        const removedSites = view.sites.filter((site) => !after.includes(site.id))
+        const next = viewOf(loaded.mesh, loaded.region, loaded.sites, governance)
+        // While the listeners stop a removed site's consumers (they first drain what its streams already hold),
+        // its references stay valid, so that work is applied rather than refused as an unknown site.
+        view = removedSites.length === 0 ? next : { ...next, references: referenceDataOf([...loaded.sites, ...removedSites], governance) }
         const change: SiteChange = {
           added: after.filter((id) => !before.has(id)),
           removed: [...before].filter((id) => !after.includes(id)),
           sites: after,
-          loadedAt: view.loadedAt
+          loadedAt: next.loadedAt
         }
         yield* Effect.logInfo("sites reloaded").pipe(
           Effect.annotateLogs({ sites: after.join(", "), added: change.added.join(", "), removed: change.removed.join(", ") })
         )
         for (const listener of listeners) yield* listener(view, change)
+        view = next
         return change
       }).pipe(
         Effect.tapError((error) => Effect.logWarning(`sites not reloaded: ${error.message}`)),
