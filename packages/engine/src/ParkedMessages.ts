@@ -108,7 +108,7 @@ const toEntry = (row: ParkedRow): ParkedEntry => ({
  * Idempotency-Key), not the server's or the park bookkeeping. A replay with a corrected payload is a new
  * request: its Idempotency-Key gets a `~replay:<id>` suffix (the same key with another body would be refused).
  */
-const replayHeaders = (headers: Readonly<Record<string, string>>, parkedId: number, corrected: boolean): Record<string, string> => {
+export const replayHeaders = (headers: Readonly<Record<string, string>>, parkedId: number, corrected: boolean): Record<string, string> => {
   const kept = Object.fromEntries(Object.entries(headers).filter(([name]) =>
     !name.startsWith("Nats-") && !Object.values(BusHeaders).includes(name as never)
   ))

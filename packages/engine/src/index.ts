@@ -41,6 +41,7 @@ export {
   ParkedMessages,
   type ParkedMessagesShape,
   type ParkInput,
+  replayHeaders,
   replayMsgId,
   type ReplayResult
 } from "./ParkedMessages.ts"

@@ -83,6 +83,19 @@ export interface CommandMessageSource {
   readonly maxDeliver: number
 }
 
+/**
+ * The command's Idempotency-Key: the sender's; else its message id (for an operator's replay: the original's,
+ * so a replay is the same command); else the stream position (stable across redeliveries). Never a fresh id,
+ * which would make a redelivery a second command.
+ */
+export const commandKeyOf = (message: Pick<BusMessage, "headers" | "msgId" | "stream" | "streamSequence">): string => {
+  const sent = message.headers[CommandHeaders.idempotencyKey]
+  if (sent !== undefined) return sent
+  const original = message.headers["Logimesh-Replay-Of"] === undefined ? undefined : message.headers["Logimesh-Causation-Id"]
+  if (original !== undefined && original !== "") return original
+  return message.msgId ?? `${message.stream}:${message.streamSequence}`
+}
+
 /** How long one delivery waits for its command to commit before it fails as retryable. */
 const commitPatience = Duration.minutes(2)
 
@@ -127,12 +140,7 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
     if (answerSubject === undefined) {
       return yield* park(message, "SenderNotAllowedHere", `${sender.success} may not send commands through ${from}`)
     }
-    // The sender's key; else its message id (for an operator's replay: the original's, so a replay is the same
-    // command); else the stream position (stable across redeliveries): never a fresh id, which would make a
-    // redelivery a second command.
-    const replayOf = message.headers["Logimesh-Replay-Of"] === undefined ? undefined : message.headers["Logimesh-Causation-Id"]
-    const key = message.headers[CommandHeaders.idempotencyKey] ?? (replayOf === "" ? undefined : replayOf) ?? message.msgId ??
-      `${message.stream}:${message.streamSequence}`
+    const key = commandKeyOf(message)
     const request = {
       sender: sender.success,
       target: `POST ${path}`,
