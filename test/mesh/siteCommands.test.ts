@@ -84,20 +84,41 @@ describe("commands sent through a site's own leaf", () => {
     expect(channel.stats.answers - answersBefore).toBe(1)
   }, 60_000)
 
-  it("parks a message that names no known command, for operators to see", async () => {
-    const h = natsHeaders()
-    h.set("Logimesh-Command-Path", "/v1/nowhere")
-    h.set("Logimesh-Source-System", "WES")
-    h.set("Idempotency-Key", "site-bad-path")
-    await jetstream(leaf, { domain: SITE }).publish(`site.${SITE}.evt.command`, new TextEncoder().encode("{}"), { msgID: `${SITE}:bad-path`, headers: h })
-    const entry = await waitFor("the unknown command parked", async () => {
-      const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
-        readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly headers: Readonly<Record<string, string>> }>
-      }
-      return body.parked.find((p) => p.reason === "UnknownCommand")
+  it("parks a message it cannot apply, with its reason, for operators to see; nothing is applied", async () => {
+    const parkedEntries = async () =>
+      ((await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+        readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly msgId: string | null; readonly headers: Readonly<Record<string, string>> }>
+      }).parked
+    const send = async (id: string, headers: Readonly<Record<string, string>>) => {
+      const h = natsHeaders()
+      for (const [name, value] of Object.entries(headers)) h.set(name, value)
+      await jetstream(leaf, { domain: SITE }).publish(`site.${SITE}.evt.command`, new TextEncoder().encode(JSON.stringify({ onHand: { amount: "5", unit: "EA" } })), {
+        msgID: `${SITE}:${id}`,
+        headers: h
+      })
+    }
+    const count = `/v1/inventory/${SITE}/SKU-1263/count`
+    await send("bad-path", { "Logimesh-Command-Path": "/v1/nowhere", "Logimesh-Source-System": "WES", "Idempotency-Key": "site-bad-path" })
+    await send("no-path", { "Logimesh-Source-System": "WES", "Idempotency-Key": "site-no-path" })
+    await send("bad-sender", { "Logimesh-Command-Path": count, "Logimesh-Source-System": "SCANNER", "Idempotency-Key": "site-bad-sender" })
+    await send("erp-at-site", { "Logimesh-Command-Path": count, "Logimesh-Source-System": "ERP", "Idempotency-Key": "site-erp" })
+    const expected: Record<string, string> = {
+      [`${SITE}:bad-path`]: "UnknownCommand",
+      [`${SITE}:no-path`]: "NoCommandPath",
+      [`${SITE}:bad-sender`]: "UnknownSender",
+      [`${SITE}:erp-at-site`]: "SenderNotAllowedHere"
+    }
+    const entries = await waitFor("all four parked", async () => {
+      const found = (await parkedEntries()).filter((p) => p.msgId !== null && p.msgId in expected)
+      return found.length === 4 ? found : undefined
     }, { timeoutMs: 20_000 })
-    expect(entry.subject).toBe(`site.${SITE}.evt.command`)
-    expect(entry.headers["Logimesh-Command-Path"]).toBe("/v1/nowhere")
+    for (const entry of entries) {
+      expect(entry.reason, entry.msgId ?? "").toBe(expected[entry.msgId ?? ""])
+      expect(entry.subject).toBe(`site.${SITE}.evt.command`)
+    }
+    expect(entries.find((e) => e.reason === "UnknownCommand")?.headers["Logimesh-Command-Path"]).toBe("/v1/nowhere")
+    // none of them was applied: no stock book for the item was written
+    expect((await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-1263`)).status).toBe(404)
   }, 60_000)
 
   it("routes an ERP command by its ship-from site to the region serving it, and parks one for an unknown site", async () => {

@@ -14,5 +14,7 @@ export const EngineHeaders = {
   eventSeq: "Logimesh-Event-Seq",
   kind: "Logimesh-Kind",
   type: "Logimesh-Type",
-  causationId: "Logimesh-Causation-Id"
+  causationId: "Logimesh-Causation-Id",
+  /** On a replay of a parked message: the parked row's id (the original message id is in `causationId`). */
+  replayOf: "Logimesh-Replay-Of"
 } as const

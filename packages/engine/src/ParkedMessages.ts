@@ -114,7 +114,7 @@ export const replayHeaders = (headers: Readonly<Record<string, string>>, parkedI
   ))
   const key = kept[CommandHeaders.idempotencyKey]
   if (corrected && key !== undefined) kept[CommandHeaders.idempotencyKey] = `${key}~replay:${parkedId}`
-  return { ...kept, "Logimesh-Replay-Of": String(parkedId), [EngineHeaders.causationId]: headers[BusHeaders.msgId] ?? "" }
+  return { ...kept, [EngineHeaders.replayOf]: String(parkedId), [EngineHeaders.causationId]: headers[BusHeaders.msgId] ?? "" }
 }
 
 export const replayMsgId = (region: string, parkedId: number): string => `${region}:replay:${parkedId}`

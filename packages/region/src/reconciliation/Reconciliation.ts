@@ -40,7 +40,6 @@ import { scanStream, type ScanResult } from "./StreamScan.ts"
 import { orderOf, outboxIdOf, systemOf, wesSiteOf } from "./systemOfRecord.ts"
 
 /** The site-domain stream that sources `sys.wes.<site>.>` from SYSTEMS_<region> (may not exist yet). */
-export const SITE_COMMANDS_STREAM = StreamNames.siteCommands
 
 export interface ReconciliationParams {
   readonly since: Date
@@ -402,9 +401,9 @@ const make = (settings: ReconciliationSettings) =>
         const siteSeen = new Map<string, Map<string, number>>()
         yield* Effect.forEach(wesSites, (site) =>
           Effect.gen(function*() {
-            const base = { stream: SITE_COMMANDS_STREAM, domain: site, start_time: startTime.toISOString() }
+            const base = { stream: StreamNames.siteCommands, domain: site, start_time: startTime.toISOString() }
             const siteInfo = yield* Effect.flatMap(nats.jetstreamManager(site), (jsm) =>
-              bounded(`info ${site}/${SITE_COMMANDS_STREAM}`, () => jsm.streams.info(SITE_COMMANDS_STREAM))).pipe(Effect.result)
+              bounded(`info ${site}/${StreamNames.siteCommands}`, () => jsm.streams.info(StreamNames.siteCommands))).pipe(Effect.result)
             if (siteInfo._tag === "Failure") {
               const absent = siteInfo.failure.reason._tag === "StreamNotFound"
               siteCoverage[site] = {
@@ -424,7 +423,7 @@ const make = (settings: ReconciliationSettings) =>
             const ids = new Map<string, number>()
             const siteScan = yield* provide(scanStream({
               domain: site,
-              stream: SITE_COMMANDS_STREAM,
+              stream: StreamNames.siteCommands,
               startTime,
               endSeq: siteInfo.success.state.last_seq,
               maxMessages,
@@ -498,7 +497,7 @@ const make = (settings: ReconciliationSettings) =>
           if (row.status === "gap") list(rowDifference(row, "gap", `marked sent but not in ${systemsStream}`, systemsStream, []))
           if (row.site === "not_at_site") {
             const site = wesSiteOf(row.system)!
-            list(rowDifference(row, "not_at_site", `in ${systemsStream} but not in ${site}/${SITE_COMMANDS_STREAM}`, `${site}/${SITE_COMMANDS_STREAM}`, row.hubSeq === null ? [] : [row.hubSeq]))
+            list(rowDifference(row, "not_at_site", `in ${systemsStream} but not in ${site}/${StreamNames.siteCommands}`, `${site}/${StreamNames.siteCommands}`, row.hubSeq === null ? [] : [row.hubSeq]))
           }
           const stored = seen.get(row.msgId)
           if (stored !== undefined && stored.seqs.length > 1) {
@@ -508,7 +507,7 @@ const make = (settings: ReconciliationSettings) =>
           const siteCount = siteSeen.get(wesSiteOf(row.system) ?? "")?.get(row.msgId) ?? 0
           if (siteCount > 1) {
             group.duplicate += 1
-            list(rowDifference(row, "duplicate", `stored ${siteCount} times in ${wesSiteOf(row.system)}/${SITE_COMMANDS_STREAM}`, `${wesSiteOf(row.system)}/${SITE_COMMANDS_STREAM}`, []))
+            list(rowDifference(row, "duplicate", `stored ${siteCount} times in ${wesSiteOf(row.system)}/${StreamNames.siteCommands}`, `${wesSiteOf(row.system)}/${StreamNames.siteCommands}`, []))
           }
         }
         for (const stranger of unexpected) {

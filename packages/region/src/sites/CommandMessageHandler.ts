@@ -34,7 +34,7 @@ import { sql } from "kysely"
 import { Db } from "@logimesh/db"
 import { createHash } from "node:crypto"
 import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
-import { ParkedMessages, rawInputOf } from "@logimesh/engine"
+import { EngineHeaders, ParkedMessages, rawInputOf } from "@logimesh/engine"
 import { SourceSystem } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
 import { commandTable } from "../api/commandTable.ts"
@@ -91,7 +91,7 @@ export interface CommandMessageSource {
 export const commandKeyOf = (message: Pick<BusMessage, "headers" | "msgId" | "stream" | "streamSequence">): string => {
   const sent = message.headers[CommandHeaders.idempotencyKey]
   if (sent !== undefined) return sent
-  const original = message.headers["Logimesh-Replay-Of"] === undefined ? undefined : message.headers["Logimesh-Causation-Id"]
+  const original = message.headers[EngineHeaders.replayOf] === undefined ? undefined : message.headers[EngineHeaders.causationId]
   if (original !== undefined && original !== "") return original
   return message.msgId ?? `${message.stream}:${message.streamSequence}`
 }

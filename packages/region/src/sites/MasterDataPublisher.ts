@@ -58,7 +58,8 @@ export const publishMasterData = (view: SiteView) =>
     const publisher = yield* JetStreamPublisher
     const jsm = yield* nats.jetstreamManager(HUB_DOMAIN)
     let published = 0
-    for (const record of masterDataOf(view)) {
+    const records = masterDataOf(view)
+    for (const record of records) {
       const text = JSON.stringify(record.body)
       const last = yield* Effect.tryPromise(() => jsm.streams.getMessage(StreamNames.masterData, { last_by_subj: record.subject })).pipe(
         Effect.orElseSucceed(() => null)
@@ -70,7 +71,7 @@ export const publishMasterData = (view: SiteView) =>
       yield* publisher.publish(record.subject, encoder.encode(text), { msgId: `${view.region.id}:md:${subjectHash}:${last?.seq ?? 0}` })
       published += 1
     }
-    yield* Effect.logInfo("master data published").pipe(Effect.annotateLogs({ published, records: masterDataOf(view).length }))
+    yield* Effect.logInfo("master data published").pipe(Effect.annotateLogs({ published, records: records.length }))
   }).pipe(
     Effect.catch((error) => Effect.logWarning("master data not published; retried at the next reload").pipe(Effect.annotateLogs({ error: String(error) })))
   )
