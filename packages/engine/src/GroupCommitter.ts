@@ -5,10 +5,12 @@
  * is not full, and writes it:
  *
  *   1. one statement: lock the existing entity rows (`FOR UPDATE`, key order) and read which
- *      inputs are already in the inbox (a key without a row is at version 0)
+ *      inputs are already in the inbox (a key without a row is at version 0); every row is reached
+ *      by a primary-key probe per key, so a batch costs O(batch) even when the planner has no
+ *      statistics (a young table, autovacuum off), never O(table)
  *   2. steps whose entity version moved -> `conflict`; inputs already in the inbox -> `duplicate`
- *   3. one statement for the rest (one JSON array per table): entity rows updated under the version
- *      check (or a key's first row inserted), and for exactly the rows written: inbox rows, audit
+ *   3. one statement for the rest (one JSON array per table): entity rows upserted under the version
+ *      check (a key's first row inserted), and for exactly the rows written: inbox rows, audit
  *      rows, outbox rows, held rows inserted / released — then commit. A step whose row was not
  *      written (another writer got there first) answers `conflict`.
  *
@@ -113,14 +115,20 @@ const writeBatch = async (
   const msgIds = steps.flatMap((s) => (s.applied === undefined ? [] : [s.applied.raw.msgId]))
   // 1. Lock the existing entity rows in key order; read which inputs are already in the inbox.
   //    A key without a row is at version 0 (its first step inserts the row).
+  //    Every lookup is one primary-key probe per key (LATERAL), whatever the planner believes of the
+  //    table: with stale or missing statistics (a young table, autovacuum off) a plain `= ANY(...)` or
+  //    join was planned as a scan of the whole entity type / inbox, so a batch cost O(table).
   const checked = await sql<{ kind: "v" | "d"; id: string; version: string | null }>`
-    WITH locked AS (
+    SELECT 'v' AS kind, l.entity_key AS id, l.version
+    FROM (SELECT key FROM unnest(${keys}::text[]) AS u(key) ORDER BY key) AS k
+    CROSS JOIN LATERAL (
       SELECT entity_key, version FROM engine_entity
-      WHERE entity_type = ${entityType} AND entity_key = ANY(${keys}::text[])
-      ORDER BY entity_key FOR UPDATE
-    )
-    SELECT 'v' AS kind, entity_key AS id, version FROM locked
-    UNION ALL SELECT 'd', msg_id, NULL FROM engine_inbox WHERE msg_id = ANY(${msgIds}::text[])`.execute(tx)
+      WHERE entity_type = ${entityType} AND entity_key = k.key
+      FOR UPDATE
+    ) AS l
+    UNION ALL
+    SELECT 'd', i.msg_id, NULL FROM unnest(${msgIds}::text[]) AS m(id)
+    CROSS JOIN LATERAL (SELECT msg_id FROM engine_inbox WHERE msg_id = m.id LIMIT 1) AS i`.execute(tx)
   const versions = new Map<string, number>()
   const seen = new Set<string>()
   for (const row of checked.rows) {
@@ -144,21 +152,21 @@ const writeBatch = async (
     const written = await sql<{ k: string }>`
       WITH v AS (
         SELECT * FROM json_to_recordset(${doc.entities}::json) AS v(k text, v bigint, e bigint, s jsonb, st jsonb, ss bigint)
-      ), updated AS (
-        UPDATE engine_entity e SET
-          version = v.v, event_seq = v.e, sources = v.s, updated_at = now(),
-          state = CASE WHEN v.ss IS NULL THEN e.state ELSE v.st END,
-          snapshot_seq = COALESCE(v.ss, e.snapshot_seq)
-        FROM v
-        WHERE e.entity_type = ${entityType} AND e.entity_key = v.k AND e.version = v.v - 1
-        RETURNING e.entity_key AS k
-      ), inserted AS (
-        INSERT INTO engine_entity (entity_type, entity_key, version, event_seq, state, snapshot_seq, sources)
-        SELECT ${entityType}, v.k, v.v, v.e, v.st, COALESCE(v.ss, 0), v.s FROM v WHERE v.v = 1 ORDER BY v.k
-        ON CONFLICT DO NOTHING
-        RETURNING entity_key AS k
       ), written AS (
-        SELECT k FROM updated UNION ALL SELECT k FROM inserted
+        -- One upsert: each row reached through the primary key's conflict check (never a planner's join,
+        -- which with missing statistics scanned the whole entity type). A key's first step inserts its
+        -- row; a later one updates it under the version check. A row that moved on (another writer) is
+        -- not written and not returned. (Entity rows are never deleted, so a step past version 1 always
+        -- finds its row.)
+        INSERT INTO engine_entity AS e (entity_type, entity_key, version, event_seq, state, snapshot_seq, sources)
+        SELECT ${entityType}, v.k, v.v, v.e, v.st, COALESCE(v.ss, 0), v.s FROM v ORDER BY v.k
+        ON CONFLICT (entity_type, entity_key) DO UPDATE SET
+          version = EXCLUDED.version, event_seq = EXCLUDED.event_seq, sources = EXCLUDED.sources, updated_at = now(),
+          -- No snapshot in this step (state NULL): keep the stored one.
+          state = COALESCE(EXCLUDED.state, e.state),
+          snapshot_seq = CASE WHEN EXCLUDED.state IS NULL THEN e.snapshot_seq ELSE EXCLUDED.snapshot_seq END
+        WHERE e.version = EXCLUDED.version - 1
+        RETURNING e.entity_key AS k
       )${doc.inbox === undefined ? none : sql`, inbox AS (
         INSERT INTO engine_inbox (msg_id, entity_type, entity_key)
         SELECT t.m, ${entityType}, t.k FROM json_to_recordset(${doc.inbox}::json) AS t(m text, k text)

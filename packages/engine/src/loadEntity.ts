@@ -120,7 +120,12 @@ export const loadEntities = <C, E, S, R>(
               'consumer', h.consumer, 'stream_seq', h.stream_seq)), '[]'::json)
             FROM engine_held h WHERE h.entity_type = ${entity.name} AND h.entity_key = k.key) AS held
         FROM unnest(${keys}::text[]) AS k(key)
-        LEFT JOIN engine_entity e ON e.entity_type = ${entity.name} AND e.entity_key = k.key`.execute(k))
+        -- One primary-key probe per key: a plain join was planned as a scan of the whole entity type
+        -- when the table had no statistics (young, or autovacuum off), so a load cost O(table).
+        LEFT JOIN LATERAL (
+          SELECT version, event_seq, state, snapshot_seq, sources FROM engine_entity
+          WHERE entity_type = ${entity.name} AND entity_key = k.key LIMIT 1
+        ) AS e ON true`.execute(k))
     const decodeState = Schema.decodeUnknownSync(entity.state)
     return new Map(rows.rows.map((row) => [row.entity_key, loadedOf(entity, decodeState, row)]))
   })
