@@ -14,4 +14,5 @@ COPY infra ./infra
 ENV LOGIMESH_SITES_DIR=/app/sites HTTP_HOST=0.0.0.0 HTTP_PORT=8080
 EXPOSE 8080
 USER node
-CMD ["node", "packages/region/src/main.ts"]
+# --max-semi-space-size: see REGION_NODE_FLAGS in packages/topology/src/ComponentRunner.ts.
+CMD ["node", "--max-semi-space-size=128", "packages/region/src/main.ts"]
