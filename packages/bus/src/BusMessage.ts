@@ -27,8 +27,9 @@ export interface BusMessage {
 
 export const toBusMessage = (msg: JsMsg): BusMessage => {
   const headers: Record<string, string> = {}
+  // Iterated, not `get(key)` per key: each `get` scans every key again.
   if (msg.headers !== undefined) {
-    for (const key of msg.headers.keys()) headers[key] = msg.headers.get(key)
+    for (const [key, values] of msg.headers) if (values.length > 0) headers[key] = values[0]!
   }
   const info = msg.info
   return {

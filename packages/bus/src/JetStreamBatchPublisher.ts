@@ -50,11 +50,17 @@ export interface BatchPublisher {
 
 const expectedLastSubjectSequence = "Nats-Expected-Last-Subject-Sequence"
 
+/** The message's headers, then the msg id (and expected sequence) in place of any the record carries. */
 const headersOf = (message: OutgoingMessage): MsgHdrs => {
   const h = makeHeaders()
-  if (message.headers !== undefined) for (const key in message.headers) h.set(key, message.headers[key]!)
-  h.set(BusHeaders.msgId, message.msgId)
-  if (message.expectLastSubjectSequence !== undefined) h.set(expectedLastSubjectSequence, String(message.expectLastSubjectSequence))
+  // `append` on a fresh set: `set` would first scan for the key to delete (every header, every message).
+  if (message.headers !== undefined) {
+    for (const key in message.headers) {
+      if (key !== BusHeaders.msgId && key !== expectedLastSubjectSequence) h.append(key, message.headers[key]!)
+    }
+  }
+  h.append(BusHeaders.msgId, message.msgId)
+  if (message.expectLastSubjectSequence !== undefined) h.append(expectedLastSubjectSequence, String(message.expectLastSubjectSequence))
   return h
 }
 
