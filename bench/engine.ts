@@ -169,6 +169,9 @@ try {
   log(`${elapsed()}  throughput: ${drained.toLocaleString()} effects in ${drainSeconds.toFixed(1)} s = ${eventsPerSecond.toFixed(0)} events/s`)
   const stats = await engine.stats()
   log(`${elapsed()}    commits: ${stats.commits.batches} transactions, ${stats.commits.steps} steps, largest ${stats.commits.largestBatch}`)
+  if (stats.relay !== undefined) {
+    log(`${elapsed()}    relay: ${stats.relay.rounds} rounds, ${stats.relay.published.toLocaleString()} published (${stats.relay.handedOff.toLocaleString()} handed over in memory), ${stats.relay.duplicates} duplicate acks`)
+  }
 
   // Phase 3: latency at an offered rate; time = input publish -> effect stored in the output stream.
   const sentAt = new Map<string, number>()

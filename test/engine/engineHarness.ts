@@ -18,6 +18,9 @@ import { repoRoot, waitFor } from "@logimesh/topology"
 import { AppendLine } from "./OrderLinesDecider.ts"
 import { encodeCommand, orderLinesEntity } from "./orderLinesEntity.ts"
 
+/** The region the engine processes and in-process engines of these tests name their outbox msg ids after. */
+export const engineRegion = "eu-west"
+
 /** The one place the tests build their subjects. */
 export const outputSubject = (token: string, kind: string): string => `out.${token}.${kind}`
 const inputSubject = (token: string): string => `in.${token}.orders`
@@ -182,7 +185,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
         PATH: process.env["PATH"] ?? "",
         DATABASE_URL: database.url,
         NATS_URL: nats.url,
-        LOGIMESH_REGION: "eu-west",
+        LOGIMESH_REGION: engineRegion,
         ENGINE_TEST_STREAM: names.stream,
         ENGINE_TEST_CONSUMER: names.consumer,
         ENGINE_TEST_DLQ_SUBJECT: names.deadLetterSubject,
@@ -315,6 +318,14 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     if (published.length !== unique) problems.push(`output stream holds ${published.length} != ${unique}`)
     if (msgIds.size !== published.length) problems.push(`output msg ids not unique: ${msgIds.size} of ${published.length}`)
     if (effects.size !== published.length) problems.push(`effects published twice: ${effects.size} distinct of ${published.length}`)
+    // Each message is its own outbox row: the row its msg id names carries the same effect (the relay publishes
+    // rows handed over in memory under the ids the commit drew for them).
+    const rows = (await query(sql<{ msg_id: string; effect: string }>`
+      SELECT ${engineRegion} || ':' || id AS msg_id, (headers ->> ${EngineHeaders.entityKey}) || '#' || (headers ->> ${EngineHeaders.eventSeq}) AS effect
+      FROM engine_outbox`)).rows
+    const effectOfRow = new Map(rows.map((r) => [r.msg_id, r.effect]))
+    const mismatched = published.filter((h) => effectOfRow.get(h["Nats-Msg-Id"] ?? "") !== `${h[EngineHeaders.entityKey]}#${h[EngineHeaders.eventSeq]}`)
+    if (mismatched.length > 0) problems.push(`${mismatched.length} messages differ from the outbox row their msg id names`)
     return problems
   }
 

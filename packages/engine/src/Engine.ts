@@ -16,7 +16,7 @@
  * `makeEngine` builds those services from layers and runs in-process
  * (benchmarks, tests, tools).
  */
-import { Cause, Context, Duration, Effect, Latch, Layer, ManagedRuntime, Result, type Scope } from "effect"
+import { Cause, Context, Duration, Effect, Layer, ManagedRuntime, Option, Result, type Scope } from "effect"
 import {
   type BusError,
   type BusMessage,
@@ -35,6 +35,7 @@ import type { EntityDefinition } from "./EntityDefinition.ts"
 import { FaultInjector } from "./FaultInjector.ts"
 import { type CommitStats, type GroupCommitOptions, makeGroupCommitter } from "./GroupCommitter.ts"
 import { runHoldSweeper } from "./HoldSweeper.ts"
+import { makeOutboxHandoff, OutboxHandoff } from "./OutboxHandoff.ts"
 import { type OutboxRelayOptions, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
 import { ParkedMessages } from "./ParkedMessages.ts"
 import { makeStepLatency, type StepLatencySnapshot } from "./StepLatency.ts"
@@ -71,8 +72,12 @@ export interface EngineOptions<C, E, S, R> {
   readonly holdTimeout?: Duration.Input
   /** Nak delay by delivery count; default 500 ms doubling, capped at 60 s. */
   readonly retryDelay?: (deliveryCount: number) => Duration.Duration
-  /** Run the outbox relay in this engine (default yes); `false` when a separate relay runs. */
-  readonly relay?: false | Omit<OutboxRelayOptions, "region">
+  /**
+   * Run the outbox relay in this engine (default yes), fed by this engine's committers in memory; `false`
+   * when a separate relay runs: committed rows then go to the `OutboxHandoff` service if one is provided
+   * (the region's one relay), else that relay finds them in Postgres.
+   */
+  readonly relay?: false | Omit<OutboxRelayOptions, "region" | "handoff" | "wakeUp">
 }
 
 export interface EngineStats {
@@ -118,8 +123,8 @@ export const runEngine = <C, E, S, R>(
     const maxDeliver = yield* maxDeliverOf(options.input)
     const retryDelay = options.retryDelay ?? defaultRetryDelay
     const gate = options.input.gate
-    const relayWakeUp = Latch.makeUnsafe(false)
-    const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, () => Latch.openUnsafe(relayWakeUp))
+    const handoff = options.relay === false ? Option.getOrUndefined(yield* Effect.serviceOption(OutboxHandoff)) : makeOutboxHandoff()
+    const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, (rows) => handoff?.offer(rows))
     const actors = yield* makeEntityActors(entity, committer, {
       outputSubject: options.outputSubject,
       ...(options.effects === undefined ? {} : { effects: options.effects }),
@@ -190,7 +195,9 @@ export const runEngine = <C, E, S, R>(
       handler
     })
 
-    const relay = options.relay === false ? undefined : yield* runOutboxRelay({ ...options.relay, region: options.region, wakeUp: relayWakeUp })
+    const relay = options.relay === false || handoff === undefined
+      ? undefined
+      : yield* runOutboxRelay({ ...options.relay, region: options.region, handoff })
     const holdTimeout = Duration.fromInputUnsafe(options.holdTimeout ?? Duration.minutes(10))
     yield* runHoldSweeper(entity.name, holdTimeout, Duration.millis(Math.max(250, Math.min(Duration.toMillis(holdTimeout) / 4, 60_000))))
 

@@ -11,8 +11,9 @@
  *   2. steps whose entity version moved -> `conflict`; inputs already in the inbox -> `duplicate`
  *   3. one statement for the rest (one JSON array per table): entity rows upserted under the version
  *      check (a key's first row inserted), and for exactly the rows written: inbox rows, audit
- *      rows, outbox rows, held rows inserted / released — then commit. A step whose row was not
- *      written (another writer got there first) answers `conflict`.
+ *      rows, outbox rows (their ids drawn in the statement and returned), held rows inserted /
+ *      released — then commit. A step whose row was not written (another writer got there first)
+ *      answers `conflict`. The committed outbox rows go to `onOutboxCommitted` (the relay's hand-off).
  *
  * A failing batch must not poison the others: it is retried step by step,
  * each in its own transaction, so only the bad step fails. Invariant: a
@@ -23,8 +24,9 @@
 import { Deferred, Duration, Effect, Exit, Queue, type Scope } from "effect"
 import { sql, type Transaction } from "kysely"
 import { Db, type DbError, type NoTables } from "@logimesh/db"
-import type { EngineStep, StepResult } from "./EngineStep.ts"
+import type { EngineStep, OutboxRow, StepResult } from "./EngineStep.ts"
 import { FaultInjector } from "./FaultInjector.ts"
+import type { CommittedOutboxRow } from "./OutboxHandoff.ts"
 
 export interface GroupCommitOptions {
   /** Steps per transaction at most; default 200. */
@@ -58,13 +60,26 @@ const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset
 
 type Table = "entities" | "inbox" | "events" | "outbox" | "holds" | "releases"
 
+interface BatchDocuments extends Readonly<Record<Table, string | undefined>> {
+  /** The outbox rows of the batch; `"i"` in the outbox document is the index here. */
+  readonly outboxRows: ReadonlyArray<OutboxRow>
+}
+
+interface WrittenBatch {
+  /** One result per step (same order). */
+  readonly results: ReadonlyArray<StepResult>
+  /** The outbox rows written, with their ids, in id order. */
+  readonly outbox: ReadonlyArray<CommittedOutboxRow>
+}
+
 /**
  * The rows of one batch as one JSON array per table, each read by `json_to_recordset` (one parameter
  * per table: far cheaper than a text[] per column, whose elements the driver escapes one by one).
  * Encoded state, sources and payloads are already JSON text: they are spliced in as they are, not
  * parsed and stringified again. Bytes travel as base64.
  */
-const batchDocuments = (ok: ReadonlyArray<EngineStep>): Readonly<Record<Table, string | undefined>> => {
+const batchDocuments = (ok: ReadonlyArray<EngineStep>): BatchDocuments => {
+  const outboxRows: Array<OutboxRow> = []
   const entities: Array<string> = []
   const inbox: Array<string> = []
   const events: Array<string> = []
@@ -84,7 +99,10 @@ const batchDocuments = (ok: ReadonlyArray<EngineStep>): Readonly<Record<Table, s
         `{"k":${k},"q":${row.seq},"kd":${str(row.kind)},"ty":${str(row.type)},"p":${row.payload},"m":${str(msgId)},"s":${position === undefined ? "null" : str(position.source)},"ss":${num(position?.seq)}}`
       )
     }
-    for (const o of s.outbox) outbox.push(`{"k":${k},"s":${str(o.subject)},"p":${str(base64(o.payload))},"h":${JSON.stringify(o.headers)}}`)
+    for (const o of s.outbox) {
+      outbox.push(`{"k":${k},"i":${outboxRows.length},"s":${str(o.subject)},"p":${str(base64(o.payload))},"h":${JSON.stringify(o.headers)}}`)
+      outboxRows.push(o)
+    }
     if (s.hold !== undefined) {
       const { raw, position: at } = s.hold
       holds.push(
@@ -95,6 +113,7 @@ const batchDocuments = (ok: ReadonlyArray<EngineStep>): Readonly<Record<Table, s
   }
   const array = (rows: ReadonlyArray<string>) => (rows.length === 0 ? undefined : `[${rows.join(",")}]`)
   return {
+    outboxRows,
     entities: array(entities),
     inbox: array(inbox),
     events: array(events),
@@ -104,13 +123,13 @@ const batchDocuments = (ok: ReadonlyArray<EngineStep>): Readonly<Record<Table, s
   }
 }
 
-/** Writes `steps` inside `tx`; returns one result per step (same order). Two statements: check, then write. */
+/** Writes `steps` inside `tx`: one result per step, and the outbox rows written. Two statements: check, then write. */
 const writeBatch = async (
   tx: Transaction<NoTables>,
   entityType: string,
   steps: ReadonlyArray<EngineStep>,
   beforeCommit: () => void
-): Promise<ReadonlyArray<StepResult>> => {
+): Promise<WrittenBatch> => {
   const keys = [...new Set(steps.map((s) => s.key))].sort()
   const msgIds = steps.flatMap((s) => (s.applied === undefined ? [] : [s.applied.raw.msgId]))
   // 1. Lock the existing entity rows in key order; read which inputs are already in the inbox.
@@ -143,13 +162,14 @@ const writeBatch = async (
     return "committed"
   })
   const ok = steps.filter((_, i) => results[i] === "committed")
+  const outbox: Array<CommittedOutboxRow> = []
   if (ok.length > 0) {
     // 2. One statement writes the entity rows (update under the version check, or insert a key's first
     //    row) and, only for the rows it wrote, everything else the step changes. A row another writer
     //    inserted meanwhile is not written (ON CONFLICT DO NOTHING) and its step answers `conflict`.
     const doc = batchDocuments(ok)
     const none = sql``
-    const written = await sql<{ k: string }>`
+    const written = await sql<{ k: string | null; i: number | null; id: string | null }>`
       WITH v AS (
         SELECT * FROM json_to_recordset(${doc.entities}::json) AS v(k text, v bigint, e bigint, s jsonb, st jsonb, ss bigint)
       ), written AS (
@@ -176,10 +196,15 @@ const writeBatch = async (
         SELECT ${entityType}, t.k, t.q, t.kd, t.ty, t.p, t.m, t.s, t.ss
         FROM json_to_recordset(${doc.events}::json) AS t(k text, q bigint, kd text, ty text, p jsonb, m text, s text, ss bigint)
         WHERE t.k IN (SELECT k FROM written)
-      )`}${doc.outbox === undefined ? none : sql`, outbox AS (
-        INSERT INTO engine_outbox (subject, payload, headers)
-        SELECT t.s, decode(t.p, 'base64'), t.h FROM json_to_recordset(${doc.outbox}::json) AS t(k text, s text, p text, h jsonb)
+      )`}${doc.outbox === undefined ? none : sql`, outbox_ids AS (
+        -- Ids drawn here (a volatile CTE is evaluated once) so the statement can tell which row got which:
+        -- the committer hands the rows to the relay with their ids (OutboxHandoff).
+        SELECT nextval('engine_outbox_id_seq') AS id, t.i, t.s, t.p, t.h
+        FROM json_to_recordset(${doc.outbox}::json) AS t(k text, i int, s text, p text, h jsonb)
         WHERE t.k IN (SELECT k FROM written)
+      ), outbox AS (
+        INSERT INTO engine_outbox (id, subject, payload, headers)
+        SELECT id, s, decode(p, 'base64'), h FROM outbox_ids
       )`}${doc.holds === undefined ? none : sql`, holds AS (
         INSERT INTO engine_held (entity_type, entity_key, source, source_seq, msg_id, subject, payload, headers, domain, stream, consumer, stream_seq)
         SELECT ${entityType}, t.k, t.s, t.q, t.m, t.sj, decode(t.p, 'base64'), t.h, t.d, t.st, t.c, t.sq
@@ -192,22 +217,32 @@ const writeBatch = async (
         WHERE h.entity_type = ${entityType} AND h.entity_key = t.k AND h.source = t.s AND h.source_seq = t.q
           AND t.k IN (SELECT k FROM written)
       )`}
-      SELECT k FROM written`.execute(tx)
-    const wrote = new Set(written.rows.map((row) => row.k))
+      SELECT k, NULL::int AS i, NULL::text AS id FROM written${doc.outbox === undefined ? none : sql`
+      UNION ALL SELECT NULL, i, id::text FROM outbox_ids`}`.execute(tx)
+    const wrote = new Set<string>()
+    for (const row of written.rows) {
+      if (row.k !== null) wrote.add(row.k)
+      else if (row.i !== null && row.id !== null) {
+        const o = doc.outboxRows[row.i]!
+        outbox.push({ id: row.id, subject: o.subject, payload: o.payload, headers: o.headers })
+      }
+    }
     steps.forEach((step, i) => {
       if (results[i] === "committed" && !wrote.has(step.key)) results[i] = "conflict"
     })
+    // Id order (ids are decimal strings without leading zeros: shorter is smaller).
+    outbox.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }
   beforeCommit()
-  return results
+  return { results, outbox }
 }
 
 /** Starts the committer fibers in the current scope. */
 export const makeGroupCommitter = (
   entityType: string,
   options: GroupCommitOptions = {},
-  /** Called after a commit that wrote outbox rows (wakes an in-process relay). */
-  onOutboxCommitted: () => void = () => undefined
+  /** Called after a commit that wrote outbox rows, with those rows (an in-process relay's hand-off). */
+  onOutboxCommitted: (rows: ReadonlyArray<CommittedOutboxRow>) => void = () => undefined
 ): Effect.Effect<GroupCommitter, never, Db | FaultInjector | Scope.Scope> =>
   Effect.gen(function*() {
     const db = yield* Db
@@ -220,11 +255,10 @@ export const makeGroupCommitter = (
     const write = (steps: ReadonlyArray<EngineStep>) =>
       db.transaction(`engine.${entityType}.commit`, (tx) =>
         writeBatch(tx, entityType, steps, () => faults.crash("before-commit"))).pipe(
-          Effect.tap((results) =>
-            Effect.sync(() => {
-              if (steps.some((step, i) => results[i] === "committed" && step.outbox.length > 0)) onOutboxCommitted()
-            })
-          )
+          Effect.map((written) => {
+            if (written.outbox.length > 0) onOutboxCommitted(written.outbox)
+            return written.results
+          })
         )
 
     const settle = (batch: ReadonlyArray<Pending>) =>

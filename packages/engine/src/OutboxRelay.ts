@@ -1,32 +1,46 @@
 /**
  * The outbox relay: publishes committed `engine_outbox` rows to JetStream.
  *
- * Each round claims up to `batchSize` unsent rows with `FOR UPDATE SKIP
- * LOCKED` (never `id > last_seen`: ids commit out of order), publishes them
- * with `publishBatch` and `Nats-Msg-Id` = `<region>:<outbox id>` (globally
- * unique), checks every ack (a `duplicate` ack means the stream already holds
- * it: delivered), marks sent exactly the rows whose ack came back (one
- * `UPDATE ... WHERE id = ANY`) and commits — one transaction per round. Rows
- * without an ack (error, timeout) stay unsent and are retried by a later
- * round; the round then reports the first error. A crash between publish and
- * mark leaves the rows unsent; the next round re-publishes them under the
- * same ids and the stream dedupes them (inside its duplicate window).
- * Postgres lost between publish and mark (the process lives on): the relay
- * remembers the acked ids and, once Postgres answers again, first marks them
- * sent instead of re-publishing them, so an outage longer than the stream's
- * duplicate window does not store them twice (measured: 200 s outage). A
- * process that dies during such an outage forgets them (then: re-published),
- * and the memory is this relay's: it protects one relay per region (another
- * relay process could claim and re-publish those rows).
- * Several relays (processes) run side by side: SKIP LOCKED gives each its own
- * rows. Wake-up: back-to-back rounds while full; when idle, a short poll,
- * cut short by `wakeUp` when a committer in the same process signals new rows.
+ * Two kinds of round, one transaction each:
+ *   - hand-off round (the usual path): rows the group committers of this
+ *     process handed over right after their commit (`OutboxHandoff`), with
+ *     payloads in memory. The round locks exactly those rows that are still
+ *     unsent (`FOR UPDATE SKIP LOCKED`, one primary-key probe per id, ids
+ *     only: no payload read back), publishes them and marks them;
+ *   - claim round: up to `batchSize` unsent rows read from Postgres (`FOR
+ *     UPDATE SKIP LOCKED`, never `id > last_seen`: ids commit out of order) —
+ *     what a crashed process left, what the hand-off dropped (full queue),
+ *     what another process committed without a relay. With a hand-off it
+ *     runs every `claimAfter` (default 1 s) and claims only rows older than
+ *     that, so it does not race the hand-off for fresh rows; without one it
+ *     is the only round (back to back while full, else polling).
+ * Either way the rows are locked before they are published, so two relays
+ * (or the two kinds of round) never publish the same row at once.
+ *
+ * Publishing: `publishBatch` with `Nats-Msg-Id` = `<region>:<outbox id>`
+ * (globally unique), every ack checked (a `duplicate` ack means the stream
+ * already holds it: delivered), exactly the acked rows marked sent (one
+ * `UPDATE ... WHERE id = ANY`), then commit. Rows without an ack (error,
+ * timeout) stay unsent and a later claim round retries them; the round then
+ * reports the first error. A crash between publish and mark leaves the rows
+ * unsent; the next round re-publishes them under the same ids and the stream
+ * dedupes them (inside its duplicate window). Postgres lost between publish
+ * and mark (the process lives on): the relay remembers the acked ids and,
+ * once Postgres answers again, first marks them sent instead of re-publishing
+ * them, so an outage longer than the stream's duplicate window does not store
+ * them twice (measured: 200 s outage). A process that dies during such an
+ * outage forgets them (then: re-published), and the memory is this relay's:
+ * it protects one relay per region (another relay process could claim and
+ * re-publish those rows). Wake-up: back-to-back rounds while there is work;
+ * when idle, a short poll, cut short when the hand-off (or `wakeUp`) signals
+ * new rows.
  */
 import { Duration, Effect, Latch, Result, type Scope } from "effect"
-import { sql } from "kysely"
+import { sql, type Transaction } from "kysely"
 import { type BusError, JetStreamPublisher } from "@logimesh/bus"
-import { Db, type DbError } from "@logimesh/db"
+import { Db, type DbError, type NoTables } from "@logimesh/db"
 import { FaultInjector } from "./FaultInjector.ts"
+import type { CommittedOutboxRow, OutboxHandoffShape } from "./OutboxHandoff.ts"
 
 export interface OutboxRelayOptions {
   /** Names the msg ids: `<region>:<outbox id>`. */
@@ -39,6 +53,10 @@ export interface OutboxRelayOptions {
   readonly domain?: string
   /** Opened by an in-process committer after it committed outbox rows: ends an idle wait early. */
   readonly wakeUp?: Latch.Latch
+  /** Committed rows handed over in memory by this process's committers (its `wakeUp` is used too). */
+  readonly handoff?: OutboxHandoffShape
+  /** With a hand-off: claim rounds take only rows older than this (and run at least this often); default 1 s. */
+  readonly claimAfter?: Duration.Input
 }
 
 export interface RelayStats {
@@ -46,6 +64,8 @@ export interface RelayStats {
   readonly published: number
   readonly duplicates: number
   readonly failedRounds: number
+  /** Rows published from the hand-off (the rest were claimed from Postgres). */
+  readonly handedOff: number
 }
 
 export interface OutboxRelay {
@@ -59,49 +79,49 @@ interface OutboxRow {
   readonly headers: Record<string, string>
 }
 
+type Counters = { rounds: number; published: number; duplicates: number }
+
 const defaultBatchSize = 1_000
 
 export const outboxMsgId = (region: string, outboxId: number | string): string => `${region}:${outboxId}`
 
-/** One round: claim, publish, check, mark, commit. Returns how many rows it relayed. */
-export const relayOnce = (
+/** Marks the ids a relay published before it lost Postgres (never re-published by this relay). */
+const markRemembered = (unmarked: Set<string>) =>
+  Effect.gen(function*() {
+    if (unmarked.size === 0) return
+    const db = yield* Db
+    const ids = [...unmarked]
+    yield* db.use("engine.outbox.markRemembered", (k) =>
+      sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NULL`.execute(k))
+    for (const id of ids) unmarked.delete(id)
+    yield* Effect.logInfo("outbox relay: rows published before Postgres was lost marked sent").pipe(Effect.annotateLogs({ rows: ids.length }))
+  })
+
+/**
+ * One transaction: `claim` locks rows inside it, then they are published, every ack checked, the acked
+ * ones marked sent, and the transaction committed. Returns how many rows were claimed.
+ */
+const inTransaction = (
   options: OutboxRelayOptions,
-  stats: { rounds: number; published: number; duplicates: number } = { rounds: 0, published: 0, duplicates: 0 },
-  /** Ids the stream acked whose mark was lost with Postgres: marked first, never re-published by this relay. */
-  unmarked: Set<string> = new Set()
+  counters: Counters,
+  unmarked: Set<string>,
+  claim: (tx: Transaction<NoTables>) => Effect.Effect<ReadonlyArray<CommittedOutboxRow>, DbError, Db>
 ): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
   Effect.gen(function*() {
     const db = yield* Db
     const publisher = yield* JetStreamPublisher
     const faults = yield* FaultInjector
-    const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
-    if (unmarked.size > 0) {
-      const ids = [...unmarked]
-      yield* db.use("engine.outbox.markRemembered", (k) =>
-        sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NULL`.execute(k))
-      for (const id of ids) unmarked.delete(id)
-      yield* Effect.logInfo("outbox relay: rows published before Postgres was lost marked sent").pipe(Effect.annotateLogs({ rows: ids.length }))
-    }
     return yield* Effect.acquireUseRelease(
       db.use("engine.outbox.begin", (k) => k.startTransaction().execute()),
       (tx) =>
         Effect.gen(function*() {
-          const claimed = yield* db.use("engine.outbox.claim", () =>
-            sql<OutboxRow>`
-              SELECT id, subject, payload, headers FROM engine_outbox WHERE sent_at IS NULL
-              ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(tx))
-          const rows = claimed.rows
+          const rows = yield* claim(tx)
           if (rows.length === 0) {
             yield* db.use("engine.outbox.commit", () => tx.commit().execute())
             return 0
           }
           const results = yield* publisher.publishBatch(
-            rows.map((row) => ({
-              subject: row.subject,
-              payload: new Uint8Array(row.payload),
-              msgId: outboxMsgId(options.region, row.id),
-              headers: row.headers
-            })),
+            rows.map((row) => ({ subject: row.subject, payload: row.payload, msgId: outboxMsgId(options.region, row.id), headers: row.headers })),
             { window: rows.length, ...(options.domain === undefined ? {} : { domain: options.domain }) }
           )
           faults.crash("after-publish")
@@ -123,9 +143,9 @@ export const relayOnce = (
           })
           // Published but not marked (Postgres lost): remember, so the next round marks instead of re-publishing.
           yield* markAndCommit.pipe(Effect.tapError(() => Effect.sync(() => acked.forEach((id) => unmarked.add(id)))))
-          stats.rounds += 1
-          stats.published += acked.length
-          stats.duplicates += duplicates
+          counters.rounds += 1
+          counters.published += acked.length
+          counters.duplicates += duplicates
           if (firstError !== undefined) return yield* firstError
           return rows.length
         }),
@@ -133,23 +153,96 @@ export const relayOnce = (
     )
   })
 
+/**
+ * One claim round: up to `batchSize` unsent rows read from Postgres (older than `olderThan`, when given),
+ * published and marked. Returns how many rows it claimed.
+ */
+export const relayOnce = (
+  options: OutboxRelayOptions,
+  stats: Counters = { rounds: 0, published: 0, duplicates: 0 },
+  /** Ids the stream acked whose mark was lost with Postgres: marked first, never re-published by this relay. */
+  unmarked: Set<string> = new Set(),
+  olderThan?: Duration.Duration
+): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
+  Effect.gen(function*() {
+    yield* markRemembered(unmarked)
+    const db = yield* Db
+    const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
+    const age = olderThan === undefined ? sql`` : sql`AND created_at < now() - make_interval(secs => ${Duration.toMillis(olderThan) / 1000})`
+    return yield* inTransaction(options, stats, unmarked, (tx) =>
+      db.use("engine.outbox.claim", () =>
+        sql<OutboxRow>`
+          SELECT id, subject, payload, headers FROM engine_outbox WHERE sent_at IS NULL ${age}
+          ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(tx)).pipe(
+          Effect.map((claimed) =>
+            claimed.rows.map((row) => ({ id: row.id, subject: row.subject, payload: new Uint8Array(row.payload), headers: row.headers }))
+          )
+        ))
+  })
+
+/**
+ * One hand-off round: of `rows` (handed over in memory, already committed), those still unsent and not
+ * locked by another relay are locked, published from memory and marked. Returns how many it published.
+ */
+export const relayHandedOnce = (
+  options: OutboxRelayOptions,
+  rows: ReadonlyArray<CommittedOutboxRow>,
+  stats: Counters = { rounds: 0, published: 0, duplicates: 0 },
+  unmarked: Set<string> = new Set()
+): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
+  Effect.gen(function*() {
+    yield* markRemembered(unmarked)
+    const db = yield* Db
+    return yield* inTransaction(options, stats, unmarked, (tx) =>
+      db.use("engine.outbox.lockHanded", () =>
+        // One primary-key probe per id (no plan over the whole outbox), ids only: the payloads are in memory.
+        sql<{ id: string }>`
+          SELECT o.id::text AS id FROM unnest(${rows.map((r) => r.id)}::bigint[]) AS u(id)
+          CROSS JOIN LATERAL (
+            SELECT id FROM engine_outbox WHERE id = u.id AND sent_at IS NULL FOR UPDATE SKIP LOCKED
+          ) AS o`.execute(tx)).pipe(
+          Effect.map((locked) => {
+            const mine = new Set(locked.rows.map((r) => r.id))
+            return rows.filter((row) => mine.has(row.id))
+          })
+        ))
+  })
+
 /** Runs the relay in the current scope until the scope closes. */
 export const runOutboxRelay = (
   options: OutboxRelayOptions
 ): Effect.Effect<OutboxRelay, never, Db | JetStreamPublisher | FaultInjector | Scope.Scope> =>
   Effect.gen(function*() {
-    const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0 }
+    const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0, handedOff: 0 }
     const unmarked = new Set<string>()
     const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
-    const wakeUp = options.wakeUp
-    // Closed before each claim, so a signal that arrives during a round cuts the next wait short.
+    const handoff = options.handoff
+    const wakeUp = handoff?.wakeUp ?? options.wakeUp
+    const claimAfter = Duration.fromInputUnsafe(options.claimAfter ?? Duration.seconds(1))
+    let lastClaim = 0
+    // Closed before each round, so a signal that arrives during a round cuts the next wait short.
     const idleWait = wakeUp === undefined ? Effect.sleep(idle) : Effect.raceFirst(Effect.sleep(idle), wakeUp.await)
-    const round = Effect.suspend(() => {
+    const claimRound = Effect.suspend(() => {
+      lastClaim = Date.now()
+      return relayOnce(options, stats, unmarked, handoff === undefined ? undefined : claimAfter)
+    }).pipe(Effect.map((n) => n >= batchSize))
+    const handedRound = (rows: ReadonlyArray<CommittedOutboxRow>) =>
+      Effect.suspend(() => {
+        const before = stats.published
+        return relayHandedOnce(options, rows, stats, unmarked).pipe(
+          Effect.ensuring(Effect.sync(() => (stats.handedOff += stats.published - before))),
+          Effect.as(true)
+        )
+      })
+    const round = Effect.suspend((): Effect.Effect<boolean, DbError | BusError, Db | JetStreamPublisher | FaultInjector> => {
       if (wakeUp !== undefined) Latch.closeUnsafe(wakeUp)
-      return relayOnce(options, stats, unmarked)
+      if (handoff === undefined) return claimRound
+      // With a hand-off, claim rounds (for what it never got) every `claimAfter`; otherwise the hand-off.
+      if (Date.now() - lastClaim >= Duration.toMillis(claimAfter)) return claimRound
+      return handoff.size() > 0 ? handedRound(handoff.take(batchSize)) : Effect.succeed(false)
     }).pipe(
-      Effect.flatMap((n) => (n >= batchSize ? Effect.void : idleWait)),
+      Effect.flatMap((more) => (more || (handoff !== undefined && handoff.size() > 0) ? Effect.void : idleWait)),
       Effect.catch((error) =>
         Effect.sync(() => (stats.failedRounds += 1)).pipe(
           Effect.andThen(Effect.logWarning("outbox relay round failed; retrying").pipe(Effect.annotateLogs({ error: error.message }))),

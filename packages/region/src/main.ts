@@ -18,7 +18,7 @@ import { createServer } from "node:http"
 import { ConsumerRunner, JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
-import { FaultInjector, InboxPruner, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
+import { FaultInjector, InboxPruner, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
 import { CommandGateway } from "./api/CommandGateway.ts"
 import { CommandRoutes } from "./api/CommandRoutes.ts"
@@ -62,15 +62,18 @@ const HttpLive = NodeHttpServer.layerConfig(createServer, {
   host: ProcessSettings.httpHost
 })
 
-/** Parked messages (operator API) and the outbox relay, named after this region. */
+/**
+ * Parked messages (operator API) and the one outbox relay of the region, named after it, fed in memory
+ * by every module engine's committers through the `OutboxHandoff` this layer also provides to them.
+ */
 const EngineLive = Layer.unwrap(
   RegionContext.useSync((context) =>
     Layer.mergeAll(
       ParkedMessages.layer(context.region.id),
-      Layer.effectDiscard(runOutboxRelay({ region: context.region.id })),
+      Layer.effectDiscard(OutboxHandoff.use((handoff) => runOutboxRelay({ region: context.region.id, handoff }))),
       InboxPruner.layer()
     ))
-).pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
+).pipe(Layer.provideMerge(OutboxHandoff.layer), Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
 
 /** The dependency gate's Postgres probe has its own connection: a busy pool must not look like an outage. */
 const DependencyMonitorLive = DependencyMonitor.layer.pipe(Layer.provide(Db.probeLayer))

@@ -35,7 +35,7 @@ export const regionModule = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>, f
       outputSubject: (_key, _kind, type) => Subjects.moduleEvent(options.region, entity.name, type),
       effects: flow({ region: options.region }),
       concurrency: options.concurrency,
-      // The region runs one outbox relay for every module (main.ts).
+      // The region runs one outbox relay for every module (main.ts), handed the committed rows through its OutboxHandoff.
       relay: false
     })
 })

@@ -1,0 +1,88 @@
+/**
+ * Committed outbox rows handed from the group committers to the outbox relay
+ * of the same process, so the relay publishes them from memory instead of
+ * reading their payloads back from Postgres.
+ *
+ * Only a shortcut, never the record: a row stays unsent in `engine_outbox`
+ * until the relay has published it and marked it sent. Whatever the hand-off
+ * does not deliver (the queue is full, the process dies, the relay is
+ * elsewhere) the relay's claim round finds in Postgres. Who offers: the group
+ * committers, right after a commit that wrote outbox rows; who takes: the
+ * relay (`runOutboxRelay`), which also waits on `wakeUp`.
+ */
+import { Context, Latch, Layer } from "effect"
+
+export interface CommittedOutboxRow {
+  /** `engine_outbox.id` (the msg id is `<region>:<id>`). */
+  readonly id: string
+  readonly subject: string
+  readonly payload: Uint8Array
+  readonly headers: Readonly<Record<string, string>>
+}
+
+export interface OutboxHandoffShape {
+  /** Queues committed rows; rows beyond the capacity are left to the claim round (counted in `dropped`). */
+  readonly offer: (rows: ReadonlyArray<CommittedOutboxRow>) => void
+  /** Up to `max` queued rows, oldest first. */
+  readonly take: (max: number) => ReadonlyArray<CommittedOutboxRow>
+  readonly size: () => number
+  /** Rows not queued because the queue was full. */
+  readonly dropped: () => number
+  /** Opened by `offer`; the relay closes it before each round and waits on it when idle. */
+  readonly wakeUp: Latch.Latch
+}
+
+/** Default capacity: rows queued at most (a few seconds of the engine's throughput). */
+export const defaultHandoffCapacity = 50_000
+
+export const makeOutboxHandoff = (capacity: number = defaultHandoffCapacity): OutboxHandoffShape => {
+  // Chunks as offered (one per commit), read from `head` / `offset`: no per-row shifting.
+  const chunks: Array<ReadonlyArray<CommittedOutboxRow>> = []
+  let head = 0
+  let offset = 0
+  let queued = 0
+  let dropped = 0
+  const wakeUp = Latch.makeUnsafe(false)
+  return {
+    offer: (rows) => {
+      if (rows.length === 0) return
+      if (queued + rows.length > capacity) {
+        dropped += rows.length
+      } else {
+        chunks.push(rows)
+        queued += rows.length
+      }
+      Latch.openUnsafe(wakeUp)
+    },
+    take: (max) => {
+      const out: Array<CommittedOutboxRow> = []
+      while (out.length < max && head < chunks.length) {
+        const chunk = chunks[head]!
+        const n = Math.min(max - out.length, chunk.length - offset)
+        for (let i = 0; i < n; i++) out.push(chunk[offset + i]!)
+        offset += n
+        if (offset === chunk.length) {
+          head += 1
+          offset = 0
+        }
+      }
+      if (head > 1_024) {
+        chunks.splice(0, head)
+        head = 0
+      }
+      queued -= out.length
+      return out
+    },
+    size: () => queued,
+    dropped: () => dropped,
+    wakeUp
+  }
+}
+
+/**
+ * The process's hand-off as a service: the region provides one to every module engine and to its one
+ * relay. An engine that runs its own relay makes its own.
+ */
+export class OutboxHandoff extends Context.Service<OutboxHandoff, OutboxHandoffShape>()("logimesh/engine/OutboxHandoff") {
+  static readonly layer: Layer.Layer<OutboxHandoff> = Layer.sync(OutboxHandoff, () => makeOutboxHandoff())
+}
