@@ -32,13 +32,12 @@ export interface OutboxHandoffShape {
   readonly wakeUp: Latch.Latch
 }
 
-/** Default capacity: rows queued at most (a few seconds of the engine's throughput). */
-export const defaultHandoffCapacity = 50_000
+/** Default capacity: rows queued at most (about two seconds of the engine's throughput; beyond that, reading them back costs no more). */
+export const defaultHandoffCapacity = 20_000
 
 export const makeOutboxHandoff = (capacity: number = defaultHandoffCapacity): OutboxHandoffShape => {
-  // Chunks as offered (one per commit), read from `head` / `offset`: no per-row shifting.
+  // Chunks as offered (one per commit), the first read from `offset`; a chunk is let go once read.
   const chunks: Array<ReadonlyArray<CommittedOutboxRow>> = []
-  let head = 0
   let offset = 0
   let queued = 0
   let dropped = 0
@@ -56,19 +55,15 @@ export const makeOutboxHandoff = (capacity: number = defaultHandoffCapacity): Ou
     },
     take: (max) => {
       const out: Array<CommittedOutboxRow> = []
-      while (out.length < max && head < chunks.length) {
-        const chunk = chunks[head]!
+      while (out.length < max && chunks.length > 0) {
+        const chunk = chunks[0]!
         const n = Math.min(max - out.length, chunk.length - offset)
         for (let i = 0; i < n; i++) out.push(chunk[offset + i]!)
         offset += n
         if (offset === chunk.length) {
-          head += 1
+          chunks.shift()
           offset = 0
         }
-      }
-      if (head > 1_024) {
-        chunks.splice(0, head)
-        head = 0
       }
       queued -= out.length
       return out
