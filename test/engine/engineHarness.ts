@@ -7,6 +7,7 @@
  * exactly once in the outbox and in the output stream.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createHash } from "node:crypto"
 import { join } from "node:path"
 import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { sql } from "kysely"
@@ -240,7 +241,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
       Effect.flatMap(n.jetstreamManager(), (jsm) => Effect.promise(() => jsm.streams.info(name)))
     )).then((info) => info.state.messages)
 
-  /** Every message of `name` (headers), read with an ordered consumer. */
+  /** Every message of `name` (headers, plus its subject as `@subject` and the MD5 of its payload as `@md5`), read with an ordered consumer. */
   const readStream = async (name: string): Promise<ReadonlyArray<Readonly<Record<string, string>>>> => {
     const total = await streamMessages(name)
     if (total === 0) return []
@@ -252,6 +253,8 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
         for await (const m of iterator) {
           const headers: Record<string, string> = {}
           for (const key of m.headers?.keys() ?? []) headers[key] = m.headers?.get(key) ?? ""
+          headers["@subject"] = m.subject
+          headers["@md5"] = createHash("md5").update(m.data).digest("hex")
           all.push(headers)
           if (all.length >= total) break
         }
@@ -318,13 +321,16 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     if (published.length !== unique) problems.push(`output stream holds ${published.length} != ${unique}`)
     if (msgIds.size !== published.length) problems.push(`output msg ids not unique: ${msgIds.size} of ${published.length}`)
     if (effects.size !== published.length) problems.push(`effects published twice: ${effects.size} distinct of ${published.length}`)
-    // Each message is its own outbox row: the row its msg id names carries the same effect (the relay publishes
-    // rows handed over in memory under the ids the commit drew for them).
-    const rows = (await query(sql<{ msg_id: string; effect: string }>`
-      SELECT ${engineRegion} || ':' || id AS msg_id, (headers ->> ${EngineHeaders.entityKey}) || '#' || (headers ->> ${EngineHeaders.eventSeq}) AS effect
+    // Each message is its own outbox row: the row its msg id names has the same effect, subject and payload (the
+    // relay publishes rows handed over in memory under the ids the commit drew for them).
+    const rows = (await query(sql<{ msg_id: string; row: string }>`
+      SELECT ${engineRegion} || ':' || id AS msg_id,
+        (headers ->> ${EngineHeaders.entityKey}) || '#' || (headers ->> ${EngineHeaders.eventSeq}) || ' ' || subject || ' ' || md5(payload) AS row
       FROM engine_outbox`)).rows
-    const effectOfRow = new Map(rows.map((r) => [r.msg_id, r.effect]))
-    const mismatched = published.filter((h) => effectOfRow.get(h["Nats-Msg-Id"] ?? "") !== `${h[EngineHeaders.entityKey]}#${h[EngineHeaders.eventSeq]}`)
+    const rowOf = new Map(rows.map((r) => [r.msg_id, r.row]))
+    const mismatched = published.filter((h) =>
+      rowOf.get(h["Nats-Msg-Id"] ?? "") !== `${h[EngineHeaders.entityKey]}#${h[EngineHeaders.eventSeq]} ${h["@subject"]} ${h["@md5"]}`
+    )
     if (mismatched.length > 0) problems.push(`${mismatched.length} messages differ from the outbox row their msg id names`)
     return problems
   }

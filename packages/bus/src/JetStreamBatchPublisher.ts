@@ -53,7 +53,7 @@ const expectedLastSubjectSequence = "Nats-Expected-Last-Subject-Sequence"
 /** The message's headers, then the msg id (and expected sequence) in place of any the record carries. */
 const headersOf = (message: OutgoingMessage): MsgHdrs => {
   const h = makeHeaders()
-  // `append` on a fresh set: `set` would first scan for the key to delete (every header, every message).
+  // `append` on a fresh set: `set` would first delete the key, one more scan of every header per header.
   if (message.headers !== undefined) {
     for (const key in message.headers) {
       if (key !== BusHeaders.msgId && key !== expectedLastSubjectSequence) h.append(key, message.headers[key]!)

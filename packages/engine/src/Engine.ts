@@ -124,6 +124,10 @@ export const runEngine = <C, E, S, R>(
     const retryDelay = options.retryDelay ?? defaultRetryDelay
     const gate = options.input.gate
     const handoff = options.relay === false ? Option.getOrUndefined(yield* Effect.serviceOption(OutboxHandoff)) : makeOutboxHandoff()
+    if (handoff === undefined) {
+      yield* Effect.logWarning("engine without an outbox hand-off: its committed rows reach the relay only through its claim rounds (1 s and more)")
+        .pipe(Effect.annotateLogs({ entityType: entity.name }))
+    }
     const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, (rows) => handoff?.offer(rows))
     const actors = yield* makeEntityActors(entity, committer, {
       outputSubject: options.outputSubject,

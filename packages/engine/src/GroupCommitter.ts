@@ -9,8 +9,8 @@
  *      by a primary-key probe per key, so a batch costs O(batch) even when the planner has no
  *      statistics (a young table, autovacuum off), never O(table)
  *   2. steps whose entity version moved -> `conflict`; inputs already in the inbox -> `duplicate`
- *   3. one statement for the rest (one JSON array per table): entity rows upserted under the version
- *      check (a key's first row inserted), and for exactly the rows written: inbox rows, audit
+ *   3. one statement for the rest (one JSON array per table): entity rows updated under the version
+ *      check through an upsert's conflict check (a key's first row inserted), and for exactly the rows written: inbox rows, audit
  *      rows, outbox rows (their ids drawn in the statement and returned), held rows inserted /
  *      released — then commit. A step whose row was not written (another writer got there first)
  *      answers `conflict`. The committed outbox rows go to `onOutboxCommitted` (the relay's hand-off).
@@ -172,14 +172,13 @@ const writeBatch = async (
     const written = await sql<{ k: string | null; i: number | null; id: string | null }>`
       WITH v AS (
         SELECT * FROM json_to_recordset(${doc.entities}::json) AS v(k text, v bigint, e bigint, s jsonb, st jsonb, ss bigint)
-      ), written AS (
-        -- One upsert: each row reached through the primary key's conflict check (never a planner's join,
-        -- which with missing statistics scanned the whole entity type). A key's first step inserts its
-        -- row; a later one updates it under the version check. A row that moved on (another writer) is
-        -- not written and not returned. (Entity rows are never deleted, so a step past version 1 always
-        -- finds its row.)
+      ), updated AS (
+        -- A later step of a key: its row exists and step 1 locked it. Updated through the primary key's
+        -- conflict check (never a planner's join, which with missing statistics scanned the whole entity
+        -- type), under the version check; a row that moved on is not written and not returned. Only rows
+        -- this transaction already holds go through DO UPDATE, so it never waits on another writer's lock.
         INSERT INTO engine_entity AS e (entity_type, entity_key, version, event_seq, state, snapshot_seq, sources)
-        SELECT ${entityType}, v.k, v.v, v.e, v.st, COALESCE(v.ss, 0), v.s FROM v ORDER BY v.k
+        SELECT ${entityType}, v.k, v.v, v.e, v.st, COALESCE(v.ss, 0), v.s FROM v WHERE v.v > 1 ORDER BY v.k
         ON CONFLICT (entity_type, entity_key) DO UPDATE SET
           version = EXCLUDED.version, event_seq = EXCLUDED.event_seq, sources = EXCLUDED.sources, updated_at = now(),
           -- No snapshot in this step (state NULL): keep the stored one.
@@ -187,6 +186,14 @@ const writeBatch = async (
           snapshot_seq = CASE WHEN EXCLUDED.state IS NULL THEN e.snapshot_seq ELSE EXCLUDED.snapshot_seq END
         WHERE e.version = EXCLUDED.version - 1
         RETURNING e.entity_key AS k
+      ), inserted AS (
+        -- A key's first step: its row inserted, unless another writer inserted it meanwhile.
+        INSERT INTO engine_entity (entity_type, entity_key, version, event_seq, state, snapshot_seq, sources)
+        SELECT ${entityType}, v.k, v.v, v.e, v.st, CASE WHEN v.st IS NULL THEN 0 ELSE v.ss END, v.s FROM v WHERE v.v = 1 ORDER BY v.k
+        ON CONFLICT DO NOTHING
+        RETURNING entity_key AS k
+      ), written AS (
+        SELECT k FROM updated UNION ALL SELECT k FROM inserted
       )${doc.inbox === undefined ? none : sql`, inbox AS (
         INSERT INTO engine_inbox (msg_id, entity_type, entity_key)
         SELECT t.m, ${entityType}, t.k FROM json_to_recordset(${doc.inbox}::json) AS t(m text, k text)
@@ -199,7 +206,7 @@ const writeBatch = async (
       )`}${doc.outbox === undefined ? none : sql`, outbox_ids AS (
         -- Ids drawn here (a volatile CTE is evaluated once) so the statement can tell which row got which:
         -- the committer hands the rows to the relay with their ids (OutboxHandoff).
-        SELECT nextval('engine_outbox_id_seq') AS id, t.i, t.s, t.p, t.h
+        SELECT nextval(pg_get_serial_sequence('engine_outbox', 'id')) AS id, t.i, t.s, t.p, t.h
         FROM json_to_recordset(${doc.outbox}::json) AS t(k text, i int, s text, p text, h jsonb)
         WHERE t.k IN (SELECT k FROM written)
       ), outbox AS (

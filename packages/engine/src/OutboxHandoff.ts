@@ -9,6 +9,12 @@
  * elsewhere) the relay's claim round finds in Postgres. Who offers: the group
  * committers, right after a commit that wrote outbox rows; who takes: the
  * relay (`runOutboxRelay`), which also waits on `wakeUp`.
+ *
+ * Once it has lost rows (a full queue, a hand-off round that failed) the
+ * hand-off is `behind`: it refuses further rows, and the relay publishes by
+ * claiming from Postgres in id order until it has caught up, then `resume`s
+ * it. So a key's later effects are not handed over ahead of earlier ones
+ * the hand-off lost.
  */
 import { Context, Latch, Layer } from "effect"
 
@@ -21,7 +27,7 @@ export interface CommittedOutboxRow {
 }
 
 export interface OutboxHandoffShape {
-  /** Queues committed rows; rows beyond the capacity are left to the claim round (counted in `dropped`). */
+  /** Queues committed rows; rows beyond the capacity, or offered while `behind`, are left to the claim rounds (counted in `dropped`). */
   readonly offer: (rows: ReadonlyArray<CommittedOutboxRow>) => void
   /** Up to `max` queued rows, oldest first. */
   readonly take: (max: number) => ReadonlyArray<CommittedOutboxRow>
@@ -30,6 +36,12 @@ export interface OutboxHandoffShape {
   readonly dropped: () => number
   /** Opened by `offer`; the relay closes it before each round and waits on it when idle. */
   readonly wakeUp: Latch.Latch
+  /** True once rows were lost (see the header) until `resume`: offers are refused meanwhile. */
+  readonly behind: () => boolean
+  /** The relay lost rows it had taken (a failed round): refuse offers and drop what is queued until `resume`. */
+  readonly markBehind: () => void
+  /** The relay has claimed everything committed so far: take offers again. */
+  readonly resume: () => void
 }
 
 /** Default capacity: rows queued at most (about two seconds of the engine's throughput; beyond that, reading them back costs no more). */
@@ -41,11 +53,20 @@ export const makeOutboxHandoff = (capacity: number = defaultHandoffCapacity): Ou
   let offset = 0
   let queued = 0
   let dropped = 0
+  let behind = false
   const wakeUp = Latch.makeUnsafe(false)
+  const fallBehind = () => {
+    behind = true
+    // What is queued is in Postgres too: the relay's claim rounds publish it, in id order with the rest.
+    chunks.length = 0
+    offset = 0
+    queued = 0
+  }
   return {
     offer: (rows) => {
       if (rows.length === 0) return
-      if (queued + rows.length > capacity) {
+      if (!behind && queued + rows.length > capacity) fallBehind()
+      if (behind) {
         dropped += rows.length
       } else {
         chunks.push(rows)
@@ -70,7 +91,15 @@ export const makeOutboxHandoff = (capacity: number = defaultHandoffCapacity): Ou
     },
     size: () => queued,
     dropped: () => dropped,
-    wakeUp
+    wakeUp,
+    behind: () => behind,
+    markBehind: () => {
+      fallBehind()
+      Latch.openUnsafe(wakeUp)
+    },
+    resume: () => {
+      behind = false
+    }
   }
 }
 

@@ -12,8 +12,13 @@
  *     what a crashed process left, what the hand-off dropped (full queue),
  *     what another process committed without a relay. With a hand-off it
  *     runs every `claimAfter` (default 1 s) and claims only rows older than
- *     that, so it does not race the hand-off for fresh rows; without one it
- *     is the only round (back to back while full, else polling).
+ *     that, so it does not race the hand-off for fresh rows (back to back
+ *     while full, alternating with hand-off rounds); without one it is the
+ *     only round (back to back while full, else polling). Once the hand-off
+ *     has lost rows (full queue, failed round: it is `behind`), claim rounds
+ *     of every unsent row run in id order until one is not full, then the
+ *     hand-off resumes (after one more such claim), so a key's effects keep
+ *     their commit order through it.
  * Either way the rows are locked before they are published, so two relays
  * (or the two kinds of round) never publish the same row at once.
  *
@@ -221,26 +226,60 @@ export const runOutboxRelay = (
     const wakeUp = handoff?.wakeUp ?? options.wakeUp
     const claimAfter = Duration.fromInputUnsafe(options.claimAfter ?? Duration.seconds(1))
     let lastClaim = 0
+    /** The last claim round was full: claim again at once (a backlog drains back to back). */
+    let claimBacklog = false
+    /** Rounds alternate while both have work, so neither starves the other. */
+    let lastWasClaim = false
+    /** The hand-off was just resumed: one more claim round of every unsent row before any hand-off round. */
+    let claimAfterResume = false
     // Closed before each round, so a signal that arrives during a round cuts the next wait short.
     const idleWait = wakeUp === undefined ? Effect.sleep(idle) : Effect.raceFirst(Effect.sleep(idle), wakeUp.await)
-    const claimRound = Effect.suspend(() => {
-      lastClaim = Date.now()
-      return relayOnce(options, stats, unmarked, handoff === undefined ? undefined : claimAfter)
-    }).pipe(Effect.map((n) => n >= batchSize))
-    const handedRound = (rows: ReadonlyArray<CommittedOutboxRow>) =>
+    /** A claim round; `minAge` = only rows older than that. Returns whether it was full. */
+    const claimRound = (minAge: Duration.Duration | undefined) =>
       Effect.suspend(() => {
+        lastClaim = Date.now()
+        lastWasClaim = true
+        return relayOnce(options, stats, unmarked, minAge)
+      }).pipe(Effect.map((n) => {
+        claimBacklog = n >= batchSize
+        return claimBacklog
+      }))
+    const handedRound = (hand: OutboxHandoffShape) =>
+      Effect.suspend(() => {
+        lastWasClaim = false
         const before = stats.published
-        return relayHandedOnce(options, rows, stats, unmarked).pipe(
+        return relayHandedOnce(options, hand.take(batchSize), stats, unmarked).pipe(
           Effect.ensuring(Effect.sync(() => (stats.handedOff += stats.published - before))),
+          // Rows taken and not relayed: claim rounds publish them, in id order with what came after.
+          Effect.tapError(() => Effect.sync(() => hand.markBehind())),
           Effect.as(true)
         )
       })
     const round = Effect.suspend((): Effect.Effect<boolean, DbError | BusError, Db | JetStreamPublisher | FaultInjector> => {
       if (wakeUp !== undefined) Latch.closeUnsafe(wakeUp)
-      if (handoff === undefined) return claimRound
-      // With a hand-off, claim rounds (for what it never got) every `claimAfter`; otherwise the hand-off.
-      if (Date.now() - lastClaim >= Duration.toMillis(claimAfter)) return claimRound
-      return handoff.size() > 0 ? handedRound(handoff.take(batchSize)) : Effect.succeed(false)
+      if (handoff === undefined) return claimRound(undefined)
+      if (handoff.behind()) {
+        // Catch up in id order; once a round is not full everything committed so far is sent: take offers again,
+        // then claim once more (rows committed before the resume but offered after it go out first, in order).
+        return claimRound(undefined).pipe(Effect.map((full) => {
+          if (!full) {
+            handoff.resume()
+            claimAfterResume = true
+          }
+          return true
+        }))
+      }
+      if (claimAfterResume) {
+        return claimRound(undefined).pipe(Effect.map((full) => {
+          claimAfterResume = full
+          return true
+        }))
+      }
+      // Claim rounds (for what the hand-off never got) every `claimAfter`, back to back while full.
+      const claimDue = claimBacklog || Date.now() - lastClaim >= Duration.toMillis(claimAfter)
+      const handed = handoff.size() > 0
+      if (claimDue && (!handed || !lastWasClaim)) return claimRound(claimAfter)
+      return handed ? handedRound(handoff) : Effect.succeed(false)
     }).pipe(
       Effect.flatMap((more) => (more || (handoff !== undefined && handoff.size() > 0) ? Effect.void : idleWait)),
       Effect.catch((error) =>
