@@ -77,7 +77,7 @@ export interface EngineOptions<C, E, S, R> {
    * when a separate relay runs: committed rows then go to the `OutboxHandoff` service if one is provided
    * (the region's one relay), else that relay finds them in Postgres.
    */
-  readonly relay?: false | Omit<OutboxRelayOptions, "region" | "handoff" | "wakeUp">
+  readonly relay?: false | Omit<OutboxRelayOptions, "region" | "handoff">
 }
 
 export interface EngineStats {

@@ -37,7 +37,7 @@
  * outage forgets them (then: re-published), and the memory is this relay's:
  * it protects one relay per region (another relay process could claim and
  * re-publish those rows). Wake-up: back-to-back rounds while there is work;
- * when idle, a short poll, cut short when the hand-off (or `wakeUp`) signals
+ * when idle, a short poll, cut short when the hand-off signals
  * new rows.
  */
 import { Duration, Effect, Latch, Result, type Scope } from "effect"
@@ -56,9 +56,7 @@ export interface OutboxRelayOptions {
   readonly idleDelay?: Duration.Input
   /** JetStream domain the outbox subjects are captured in; default the connected server's. */
   readonly domain?: string
-  /** Opened by an in-process committer after it committed outbox rows: ends an idle wait early. */
-  readonly wakeUp?: Latch.Latch
-  /** Committed rows handed over in memory by this process's committers (its `wakeUp` is used too). */
+  /** Committed rows handed over in memory by this process's committers; its `wakeUp` ends an idle wait early. */
   readonly handoff?: OutboxHandoffShape
   /** With a hand-off: claim rounds take only rows older than this (and run at least this often); default 1 s. */
   readonly claimAfter?: Duration.Input
@@ -223,7 +221,7 @@ export const runOutboxRelay = (
     const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
     const handoff = options.handoff
-    const wakeUp = handoff?.wakeUp ?? options.wakeUp
+    const wakeUp = handoff?.wakeUp
     const claimAfter = Duration.fromInputUnsafe(options.claimAfter ?? Duration.seconds(1))
     let lastClaim = 0
     /** The last claim round was full: claim again at once (a backlog drains back to back). */
