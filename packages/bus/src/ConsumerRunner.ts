@@ -42,6 +42,13 @@
  * it and `ack_wait` can be short: it only decides how soon the messages of a
  * process that died come back.
  *
+ * A watchdog (`StuckMessageWatchdog`, on by default) compares the
+ * consumer's ack-pending messages with what the runner holds: the lowest
+ * pending message, when nobody here holds it and the ack floor has not moved
+ * for 2 x `ack_wait`, is handed back to the server for redelivery (`-NAK` on
+ * its ack subject). Every handler here is idempotent, so a message handled
+ * once more is harmless; one left pending would stall its sender.
+ *
  * Closing the scope stops pulling (`close()` is called from outside the
  * iteration — FIELD-NOTES pitfall 3; a read waiting for the gate ends at
  * once), lets in-flight handlers (held ones included) finish within
@@ -58,6 +65,7 @@ import { type BusMessage, toBusMessage } from "./BusMessage.ts"
 import { publishRaw } from "./JetStreamPublisher.ts"
 import { NatsConnection } from "./NatsConnection.ts"
 import { Outcome } from "./Outcome.ts"
+import { runStuckMessageWatchdog } from "./StuckMessageWatchdog.ts"
 
 /**
  * Whether the dependencies the handlers need (Postgres, say) answer now. The
@@ -106,6 +114,13 @@ export interface ConsumerSpec<E, R> {
    * while closed, trying it again when the gate opens. Default: none (never pauses).
    */
   readonly gate?: DependencyGate
+  /**
+   * Re-drive a message the server keeps ack-pending while this runner does not hold it (`StuckMessageWatchdog`).
+   * Default on, checking every `ack_wait` and re-driving after 2 x `ack_wait`; `false` turns it off.
+   */
+  readonly watchdog?: false | { readonly checkEvery?: Duration.Input; readonly stuckAfter?: Duration.Input }
+  /** Called for each message the watchdog re-drives (its stream sequence). */
+  readonly onRedrive?: (streamSequence: number) => void
   /** Who sends these messages and what the handler does with them: the caller's business. */
   readonly handler: (message: BusMessage) => Effect.Effect<Outcome, E, R>
 }
@@ -289,9 +304,29 @@ const make = Effect.gen(function*() {
       })
       yield* Effect.forkScoped(Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(keepRunningAlive))))
 
+      // What this runner holds, by stream sequence (for the watchdog): messages between being read and replied to,
+      // and messages it nak'ed with a delay until that delay and one ack_wait have passed.
+      const inHand = new Map<number, number>()
+      const nakDueAt = new Map<number, number>()
+      const holdStart = (seq: number) => inHand.set(seq, (inHand.get(seq) ?? 0) + 1)
+      const holdEnd = (seq: number) => {
+        const n = (inHand.get(seq) ?? 1) - 1
+        if (n <= 0) inHand.delete(seq)
+        else inHand.set(seq, n)
+      }
+      const holds = (seq: number): boolean => {
+        if (inHand.has(seq)) return true
+        const due = nakDueAt.get(seq)
+        if (due === undefined) return false
+        if (Date.now() < due + ackWaitMs) return true
+        nakDueAt.delete(seq)
+        return false
+      }
+
       const handleOne = (msg: JsMsg) =>
         Effect.gen(function*() {
           const message = toBusMessage(msg)
+          nakDueAt.delete(message.streamSequence)
           // While the handler runs, the keep-alive ticker sends `working()` for the message, so `ack_wait` can stay
           // short (a crashed process's messages come back soon) without a slow handling being redelivered under it.
           const attempt = Effect.suspend(() => {
@@ -310,11 +345,19 @@ const make = Effect.gen(function*() {
             case "Ack":
               return msg.ack()
             case "Nak":
+              if (nakDueAt.size > 10_000) for (const seq of [...nakDueAt.keys()]) holds(seq)
+              nakDueAt.set(message.streamSequence, Date.now() + Duration.toMillis(outcome.delay))
               return msg.nak(Duration.toMillis(outcome.delay))
             case "Park":
               return yield* park(msg, message, outcome.reason, outcome.detail)
           }
-        })
+        }).pipe(
+          Effect.ensuring(Effect.sync(() => holdEnd(msg.info.streamSequence))),
+          (handling) => Effect.suspend(() => {
+            holdStart(msg.info.streamSequence)
+            return handling
+          })
+        )
 
       const closing = yield* Ref.make(false)
       // Opened when the scope starts closing: a source waiting for the gate then ends instead.
@@ -358,6 +401,22 @@ const make = Effect.gen(function*() {
       )
 
       const fiber = yield* Effect.forkScoped(loop)
+      if (spec.watchdog !== false) {
+        const ackWait = Duration.millis(ackWaitMs)
+        yield* Effect.forkScoped(runStuckMessageWatchdog({
+          label,
+          stream: spec.stream,
+          consumerName: spec.consumer,
+          consumer,
+          nats,
+          domain: spec.domain,
+          filterSubject: info.config.filter_subject === "" ? undefined : info.config.filter_subject,
+          holds,
+          checkEvery: Duration.fromInputUnsafe(spec.watchdog?.checkEvery ?? ackWait),
+          stuckAfter: Duration.fromInputUnsafe(spec.watchdog?.stuckAfter ?? Duration.times(ackWait, 2)),
+          ...(spec.onRedrive === undefined ? {} : { onRedrive: spec.onRedrive })
+        }))
+      }
       const shutdownTimeout = Duration.fromInputUnsafe(spec.shutdownTimeout ?? Duration.seconds(10))
       yield* Effect.addFinalizer(() =>
         Effect.gen(function*() {
