@@ -98,6 +98,12 @@ export interface ErpSimulatorOptions extends SimulatorCommon {}
  * is retried, bounded. E.g. a return authorized on `pod-attached` while the
  * order is still `shipped`; a release right after a create that was `pending`.
  */
+/**
+ * Orders are submitted from the ERP's own memory (nothing re-sends them): while the region does not answer (a
+ * restart, an outage), the ERP's integration keeps each call queued and tries it again, like the carrier's.
+ */
+const ERP_PERSIST_MS = 600_000
+
 const stateLags = (states: ReadonlyArray<string>) => (answer: ApiAnswer): boolean =>
   answer.status === 409 && new RegExp(`state[":\\s]*(${states.join("|")})\\b`, "i").test(problemText(answer.body))
 
@@ -191,7 +197,8 @@ export class ErpSimulator extends LinkedSystem {
         },
         idempotencyKey: `erp:create:${order}`,
         correlationId: order,
-        action: "create-order"
+        action: "create-order",
+        persistMs: ERP_PERSIST_MS
       })
       this.note(view, created, "create")
       if (!created.ok) {
@@ -208,7 +215,8 @@ export class ErpSimulator extends LinkedSystem {
         idempotencyKey: `erp:release:${order}`,
         correlationId: order,
         action: "release-order",
-        awaitPrecondition: stateLags(["none", "new", "initial"])
+        awaitPrecondition: stateLags(["none", "new", "initial"]),
+        persistMs: ERP_PERSIST_MS
       })
       this.note(view, released, "release")
       if (!released.ok) {
@@ -225,7 +233,8 @@ export class ErpSimulator extends LinkedSystem {
           body: { lines: [{ lineNumber: plan.change.lineNumber, quantity: eaches(plan.change.quantityEa) }] },
           idempotencyKey: `erp:change:${order}:1`,
           correlationId: order,
-          action: "change-order"
+          action: "change-order",
+          persistMs: ERP_PERSIST_MS
         })
         this.note(view, changed, "change")
         view.changed = changed.ok
@@ -243,7 +252,8 @@ export class ErpSimulator extends LinkedSystem {
       body: { reason },
       idempotencyKey: `erp:cancel:${view.order}`,
       correlationId: view.order,
-      action: "cancel-order"
+      action: "cancel-order",
+      persistMs: ERP_PERSIST_MS
     })
     this.note(view, answer, "cancel")
   }
