@@ -30,7 +30,7 @@ export {
   type RunningEngine
 } from "./Engine.ts"
 export type { CommitStats, GroupCommitOptions } from "./GroupCommitter.ts"
-export { type CrashPoint, FaultInjector, type FaultInjectorShape, type FaultPoint, parseFaults } from "./FaultInjector.ts"
+export { type CrashPoint, FaultInjector, type FaultInjectorShape, type FaultPoint, parseFaults, type UnsafePoint } from "./FaultInjector.ts"
 export { type CommittedOutboxRow, defaultHandoffCapacity, makeOutboxHandoff, OutboxHandoff, type OutboxHandoffShape } from "./OutboxHandoff.ts"
 export { outboxMsgId, type OutboxRelay, type OutboxRelayOptions, relayHandedOnce, relayOnce, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
 export { type HeldInput, loadEntity, type LoadedEntity, rebuildState } from "./loadEntity.ts"
