@@ -1,34 +1,80 @@
 /**
- * `npm run bench:raw` — the machine's raw limits on their own (the engine
- * benchmark measures them again in its own run). Starts a private
- * nats-server and a fresh database, prints progress, ends with one JSON line.
+ * `npm run bench:raw` — the raw limits on their own (the engine benchmark
+ * measures them again in its own run). A private nats-server and database;
+ * one command through the engine gives a real output message and state for
+ * the publish and Postgres measurements, and `--inputs` commands published
+ * to the engine's input stream (not consumed by the engine) feed the
+ * consume measurement. Progress on stderr, one JSON line at the end.
  */
+import { Duration, Schema } from "effect"
 import { cpus, totalmem } from "node:os"
-import { createTestDatabase, startTestNats } from "@logimesh/testkit"
-import { measureRawJetStreamPublish, measureRawPgCommits } from "./rawLimits.ts"
+import { parseArgs } from "node:util"
+import { makeTotalsWorkload } from "./makeTotalsWorkload.ts"
+import { orderTotalEntity } from "./orderTotalEntity.ts"
+import { measureRawLimits, rawLimitFields, runnerPrefetch } from "./rawLimits.ts"
+import { startBenchRig } from "./startBenchRig.ts"
 
-const nats = await startTestNats("bench-raw")
-const database = await createTestDatabase("bench_raw")
+const { values: args } = parseArgs({
+  options: {
+    inputs: { type: "string", default: "100000" },
+    concurrency: { type: "string", default: "2048" },
+    batch: { type: "string", default: "1000" },
+    committers: { type: "string", default: "2" },
+    rounds: { type: "string", default: "3" }
+  }
+})
+const concurrency = Number(args.concurrency)
+const groupCommit = { maxBatch: Number(args.batch), committers: Number(args.committers) }
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+const rig = await startBenchRig({ label: "bench-raw", ackWait: Duration.seconds(10), maxAckPending: Math.max(2_000, concurrency * 2) })
 try {
-  console.error("raw JetStream async publish (3 x 20,000 msgs of 500 B, msg-id, acked)…")
-  const jsPub = await measureRawJetStreamPublish({ url: nats.url })
-  console.error(`  ${jsPub.toFixed(0)} msg/s`)
-  console.error("raw Postgres single-row commits, 1 connection (3 x 2 s)…")
-  const pg1 = await measureRawPgCommits({ url: database.url })
-  console.error(`  ${pg1.toFixed(0)} tx/s`)
-  console.error("raw Postgres single-row commits, 8 connections (3 x 2 s)…")
-  const pg8 = await measureRawPgCommits({ url: database.url, connections: 8 })
-  console.error(`  ${pg8.toFixed(0)} tx/s`)
+  const workload = makeTotalsWorkload({
+    token: rig.names.token,
+    subject: rig.names.inputSubject,
+    keyPrefix: "r",
+    orders: Math.max(1, Math.ceil(Number(args.inputs) / 2)),
+    lines: 2,
+    resendRate: 0,
+    resendLag: 1,
+    seed: 1
+  })
+  log("one command through the engine (a real output message and state)…")
+  const engine = await rig.startEngine({ concurrency, groupCommit, faults: "" })
+  await rig.publish(workload.messages.slice(0, 1))
+  await rig.waitSettled(30_000)
+  await engine.stop()
+  const { sample } = await rig.readOutputs()
+  const [key] = workload.expected.keys()
+  const state = (await rig.readStates([key!])).get(key!)
+  if (sample === undefined || state === undefined) throw new Error("bench:raw: the engine published nothing")
+  log(`publishing ${(workload.messages.length - 1).toLocaleString()} inputs for the consume measurement…`)
+  for (let start = 1; start < workload.messages.length; start += 5_000) await rig.publish(workload.messages.slice(start, start + 5_000))
+  const raw = await measureRawLimits({
+    natsUrl: rig.natsUrl,
+    sample,
+    state: JSON.stringify(Schema.encodeSync(orderTotalEntity.state)(state)),
+    entityType: orderTotalEntity.name,
+    inputStream: rig.names.stream,
+    createConsumer: rig.addConsumer,
+    prefetch: runnerPrefetch(concurrency),
+    concurrency,
+    groupCommit,
+    publishMessages: 20_000,
+    consumeMessages: workload.messages.length,
+    pgKeys: 10_000,
+    pgLines: 2,
+    rounds: Number(args.rounds),
+    log
+  })
   console.log(JSON.stringify({
-    raw_js_pub_per_s: Math.round(jsPub),
-    raw_pg_tx_per_s: Math.round(pg1),
-    raw_pg_tx_per_s_8conn: Math.round(pg8),
+    ...rawLimitFields(raw),
+    raw_pg_tx_per_s: Math.round(raw.pgTx),
     cpus: cpus().length,
     mem_gb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     date: new Date().toISOString()
   }))
 } finally {
-  await nats.stop()
-  await database.drop()
+  await rig.stop()
 }

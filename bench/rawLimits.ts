@@ -1,58 +1,245 @@
 /**
- * The raw limits of this machine, measured in the same run as a benchmark so
- * its numbers can be reported as ratios:
- *   - JetStream async publish: pipelined `publish` with a `Nats-Msg-Id`,
- *     awaiting every PubAck (a window of in-flight acks), 500 B payloads;
- *   - Postgres single-row transaction commits on one connection
- *     (synchronous_commit on), and on eight.
- * Each is the median of `rounds` runs.
+ * The raw limits of this machine for what one engine step does, measured in
+ * the same run as the engine so its rate can be reported as ratios. Each is
+ * the median of `rounds` runs, on the engine's own messages and statements:
+ *
+ *   - publish, batch path: the project's `makeBatchPublisher` (what the outbox
+ *     relay and the preload use), batches of the relay's size published one
+ *     after another with the whole batch in flight, each message with a
+ *     `Nats-Msg-Id` and its ack checked;
+ *   - publish, client path: the client's `js.publish` per message (a window of
+ *     acks in flight), same messages;
+ *     both publish copies of a real output of the engine (subject, payload and
+ *     headers), to a fresh stream;
+ *   - consume + ack: a fresh durable pull consumer on the engine's input
+ *     stream (its real inputs), configured like the engine's, pulling with the
+ *     engine's prefetch; every message acked; the clock stops when the ack
+ *     floor has reached the last message;
+ *   - Postgres: the engine's group committer (`makeGroupCommitter`: the
+ *     engine's statements, `maxBatch`, `committers`) on a scratch database,
+ *     fed by as many concurrent keys as the engine's concurrency, each step
+ *     the rows a step of the benchmark writes: the entity row upsert (with
+ *     its snapshot), one inbox row, one event row, one outbox row;
+ *   - Postgres single-row commits on one connection (the older reference).
+ *
+ * `combinedLimit` puts them together per event (see bench/results/README.md).
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
-import { connect } from "@nats-io/transport-node"
+import { connect, headers as makeHeaders } from "@nats-io/transport-node"
+import { Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import pg from "pg"
+import { makeBatchPublisher, type OutgoingMessage } from "@logimesh/bus"
+import { Db, runMigrations } from "@logimesh/db"
+import { EngineHeaders, type EngineStep, engineMigrations, FaultInjector, type GroupCommitOptions, makeGroupCommitter } from "@logimesh/engine"
+import { createTestDatabase } from "@logimesh/testkit"
+import { waitFor } from "@logimesh/topology"
+import type { MessageSample } from "./startBenchRig.ts"
 
 const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
+const rounds = (n: number | undefined) => Array.from({ length: Math.max(1, n ?? 3) }, (_, i) => i)
+
+/** The sample's own headers without the server's (`Nats-*`: the msg id is set per message). */
+const userHeaders = (sample: MessageSample): Record<string, string> =>
+  Object.fromEntries(Object.entries(sample.headers).filter(([key]) => !key.startsWith("Nats-")))
+
 export interface RawPublishOptions {
   readonly url: string
+  readonly sample: MessageSample
   readonly messages?: number
-  readonly payloadBytes?: number
-  readonly window?: number
   readonly rounds?: number
 }
 
-/** Messages per second of acked, msg-id'd async publishing from one Node process. */
-export const measureRawJetStreamPublish = async (options: RawPublishOptions): Promise<number> => {
+/** Runs `publish` once per round against a fresh stream capturing `<prefix><round>.>`; messages per second. */
+const publishRounds = async (
+  options: RawPublishOptions,
+  prefix: string,
+  publish: (nc: Awaited<ReturnType<typeof connect>>, subject: string, round: number, messages: number) => Promise<void>
+): Promise<number> => {
   const messages = options.messages ?? 20_000
-  const window = options.window ?? 512
-  const payload = new Uint8Array(options.payloadBytes ?? 500).fill(120)
-  const nc = await connect({ servers: options.url, name: "bench-raw-publish" })
+  const nc = await connect({ servers: options.url, name: `bench-raw-${prefix}` })
   try {
     const jsm = await jetstreamManager(nc)
-    const js = jetstream(nc)
     const rates: Array<number> = []
-    for (let round = 0; round < (options.rounds ?? 3); round++) {
-      const stream = `BENCH_RAW_${process.pid}_${round}`
-      await jsm.streams.add({ name: stream, subjects: [`bench.raw.${round}.>`] })
-      const subject = `bench.raw.${round}.x`
+    for (const round of rounds(options.rounds)) {
+      const stream = `BENCH_RAW_${prefix.toUpperCase()}_${process.pid}_${round}`
+      await jsm.streams.add({ name: stream, subjects: [`${prefix}${round}.>`] })
       const started = performance.now()
-      const inFlight = new Set<Promise<unknown>>()
-      for (let i = 0; i < messages; i++) {
-        const ack = js.publish(subject, payload, { msgID: `raw-${round}-${i}` })
-        inFlight.add(ack)
-        void ack.finally(() => inFlight.delete(ack))
-        if (inFlight.size >= window) await Promise.race(inFlight)
-      }
-      await Promise.all(inFlight)
+      await publish(nc, `${prefix}${round}.${options.sample.subject}`, round, messages)
       rates.push(messages / ((performance.now() - started) / 1000))
       await jsm.streams.delete(stream)
     }
     return median(rates)
   } finally {
     await nc.close()
+  }
+}
+
+/** Acked, msg-id'd messages per second through the batch publisher, `batch` (the relay's 1,000) at a time. */
+export const measureBatchPublish = (options: RawPublishOptions & { readonly batch?: number }): Promise<number> => {
+  const batch = options.batch ?? 1_000
+  const headers = userHeaders(options.sample)
+  return publishRounds(options, "rawbatch", async (nc, subject, round, messages) => {
+    const publisher = makeBatchPublisher(nc, 5_000)
+    try {
+      for (let start = 0; start < messages; start += batch) {
+        const chunk: Array<OutgoingMessage> = []
+        for (let i = start; i < Math.min(messages, start + batch); i++) {
+          chunk.push({ subject, payload: options.sample.payload, msgId: `bench:${round}${i}`, headers })
+        }
+        const results = await publisher.publishBatch(chunk, chunk.length)
+        const failed = results.find(Result.isFailure)
+        if (failed !== undefined) throw new Error(`raw batch publish: ${failed.failure.message}`)
+      }
+    } finally {
+      publisher.close()
+    }
+  })
+}
+
+/** Acked, msg-id'd messages per second through the client's `js.publish`, `window` acks in flight. */
+export const measureClientPublish = (options: RawPublishOptions & { readonly window?: number }): Promise<number> => {
+  const window = options.window ?? 512
+  const headers = userHeaders(options.sample)
+  return publishRounds(options, "rawclient", async (nc, subject, round, messages) => {
+    const js = jetstream(nc)
+    const inFlight = new Set<Promise<unknown>>()
+    for (let i = 0; i < messages; i++) {
+      const h = makeHeaders()
+      for (const key in headers) h.append(key, headers[key]!)
+      const ack = js.publish(subject, options.sample.payload, { msgID: `bench:${round}${i}`, headers: h })
+      inFlight.add(ack)
+      void ack.finally(() => inFlight.delete(ack)).catch(() => undefined)
+      if (inFlight.size >= window) await Promise.race(inFlight)
+    }
+    await Promise.all(inFlight)
+  })
+}
+
+/** The pull session's `max_messages` the consumer runner uses by default (`ConsumerSpec.prefetch`), as the engine does. */
+export const runnerPrefetch = (concurrency: number): number => Math.max(16, concurrency * 4)
+
+export interface RawConsumeOptions {
+  readonly url: string
+  /** The engine's input stream (its real inputs). */
+  readonly stream: string
+  /** Creates a durable consumer `name` on the stream, configured like the engine's. */
+  readonly createConsumer: (name: string) => Promise<void>
+  /** The engine's pull `max_messages`. */
+  readonly prefetch: number
+  readonly messages?: number
+  readonly rounds?: number
+}
+
+/** Messages per second delivered to a durable pull consumer and acked (until the ack floor reaches the last one). */
+export const measureConsumeAck = async (options: RawConsumeOptions): Promise<number> => {
+  const nc = await connect({ servers: options.url, name: "bench-raw-consume" })
+  try {
+    const jsm = await jetstreamManager(nc)
+    const js = jetstream(nc)
+    const stored = (await jsm.streams.info(options.stream)).state.messages
+    const messages = Math.min(stored, options.messages ?? 100_000)
+    const rates: Array<number> = []
+    for (const round of rounds(options.rounds)) {
+      const name = `raw_consume_${process.pid}_${round}`
+      await options.createConsumer(name)
+      const consumer = await js.consumers.get(options.stream, name)
+      const started = performance.now()
+      const iterator = await consumer.consume({ max_messages: options.prefetch })
+      let received = 0
+      for await (const m of iterator) {
+        m.ack()
+        if (++received >= messages) break
+      }
+      await waitFor("raw consumer's acks", async () => {
+        const info = await jsm.consumers.info(options.stream, name)
+        return info.ack_floor.consumer_seq >= messages ? true : undefined
+      }, { timeoutMs: 60_000, intervalMs: 5 })
+      rates.push(messages / ((performance.now() - started) / 1000))
+      await iterator.close()
+      await jsm.consumers.delete(options.stream, name)
+    }
+    return median(rates)
+  } finally {
+    await nc.close()
+  }
+}
+
+export interface RawGroupCommitOptions {
+  /** A scratch database (the engine's tables are created in it). */
+  readonly url: string
+  /** A real output of the engine: its payload is the event row and the outbox payload, its headers the outbox headers. */
+  readonly sample: MessageSample
+  /** A real encoded state (the snapshot written with every step). */
+  readonly state: string
+  readonly entityType: string
+  /** Keys per round; each gets `lines` steps, one after another. */
+  readonly keys: number
+  readonly lines: number
+  /** Keys in flight at once (the engine's concurrency). */
+  readonly concurrency: number
+  readonly groupCommit: GroupCommitOptions
+  readonly rounds?: number
+}
+
+/** Rows one step of the benchmark writes: entity upsert, inbox, event, outbox. */
+export const rowsPerStep = 4
+
+/** Steps per second committed by the engine's group committer (multiply by `rowsPerStep` for rows). */
+export const measureGroupCommit = async (options: RawGroupCommitOptions): Promise<number> => {
+  const runtime = ManagedRuntime.make(Layer.merge(Db.layerFrom({ url: Redacted.make(options.url), maxConnections: 8 }), FaultInjector.none))
+  const headers = userHeaders(options.sample)
+  const eventPayload = new TextDecoder().decode(options.sample.payload)
+  const step = (key: string, line: number): EngineStep => {
+    const msgId = `bench:${key}:${line}`
+    return {
+      key,
+      expectedVersion: line - 1,
+      applied: {
+        raw: { msgId, subject: "raw", payload: new Uint8Array(0), headers: {}, domain: "", stream: "raw", consumer: "raw", streamSeq: 0 },
+        position: { source: "erp", seq: line }
+      },
+      audit: [{ seq: line, kind: "event", type: "AmountAdded", payload: eventPayload }],
+      eventSeq: line,
+      snapshot: { state: options.state, seq: line },
+      sources: JSON.stringify({ erp: line }),
+      outbox: [{
+        subject: options.sample.subject,
+        payload: options.sample.payload,
+        headers: { ...headers, [EngineHeaders.entityKey]: key, [EngineHeaders.eventSeq]: String(line), [EngineHeaders.causationId]: msgId }
+      }],
+      hold: undefined,
+      release: undefined
+    }
+  }
+  try {
+    await runtime.runPromise(runMigrations(engineMigrations))
+    const rates: Array<number> = []
+    for (const round of rounds(options.rounds)) {
+      const rate = await runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+        const committer = yield* makeGroupCommitter(options.entityType, options.groupCommit)
+        const started = performance.now()
+        let refused = 0
+        yield* Effect.forEach(
+          Array.from({ length: options.keys }, (_, k) => `raw${round}-${k}`),
+          (key) =>
+            Effect.forEach(Array.from({ length: options.lines }, (_, i) => i + 1), (line) =>
+              Effect.map(committer.commit(step(key, line)), (result) => {
+                if (result !== "committed") refused += 1
+              }), { discard: true }),
+          { concurrency: options.concurrency, discard: true }
+        )
+        if (refused > 0) return yield* Effect.die(new Error(`raw group commit: ${refused} steps not committed`))
+        return (options.keys * options.lines) / ((performance.now() - started) / 1000)
+      })))
+      rates.push(rate)
+    }
+    return median(rates)
+  } finally {
+    await runtime.dispose()
   }
 }
 
@@ -71,7 +258,7 @@ export const measureRawPgCommits = async (options: RawCommitOptions): Promise<nu
   try {
     await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (id bigserial PRIMARY KEY, body text NOT NULL)`)
     const rates: Array<number> = []
-    for (let round = 0; round < (options.rounds ?? 3); round++) {
+    for (const _round of rounds(options.rounds)) {
       const deadline = performance.now() + (options.seconds ?? 2) * 1000
       let committed = 0
       const started = performance.now()
@@ -98,3 +285,111 @@ export const measureRawPgCommits = async (options: RawCommitOptions): Promise<nu
     await pool.end()
   }
 }
+
+/**
+ * Events per second if one event costs one publish, one consume + ack and one step's Postgres commit,
+ * one after another: `1 / (1/publish + 1/consume + 1/pgSteps)`.
+ */
+export const combinedLimit = (publish: number, consume: number, pgSteps: number): number => 1 / (1 / publish + 1 / consume + 1 / pgSteps)
+
+
+export interface RawLimits {
+  /** Messages/s: the batch publisher, the client's `js.publish`, durable consume + ack. */
+  readonly batchPub: number
+  readonly clientPub: number
+  readonly consume: number
+  /** Engine steps/s committed by the group committer (x `rowsPerStep` = rows/s). */
+  readonly pgSteps: number
+  /** Single-row transactions/s on one connection. */
+  readonly pgTx: number
+  /** The fastest publish path. */
+  readonly publish: number
+  /** `combinedLimit(publish, consume, pgSteps)`. */
+  readonly combined: number
+}
+
+export interface RawLimitsOptions {
+  readonly natsUrl: string
+  /** A real output of the engine. */
+  readonly sample: MessageSample
+  /** A real encoded state of the entity. */
+  readonly state: string
+  readonly entityType: string
+  /** The engine's input stream, and how to add a consumer to it configured like the engine's. */
+  readonly inputStream: string
+  readonly createConsumer: (name: string) => Promise<void>
+  readonly prefetch: number
+  readonly concurrency: number
+  readonly groupCommit: GroupCommitOptions
+  readonly publishMessages: number
+  readonly consumeMessages: number
+  readonly pgKeys: number
+  readonly pgLines: number
+  readonly rounds: number
+  readonly log: (line: string) => void
+}
+
+/** Every raw limit, one after another, with progress through `log`. */
+export const measureRawLimits = async (options: RawLimitsOptions): Promise<RawLimits> => {
+  const { log, rounds: n, sample } = options
+  log(`raw limits: publish through the batch publisher (${n} x ${options.publishMessages.toLocaleString()} x ${sample.payload.length} B + ${Object.keys(userHeaders(sample)).length} headers, batches of 1,000)…`)
+  const batchPub = await measureBatchPublish({ url: options.natsUrl, sample, messages: options.publishMessages, rounds: n })
+  log(`  ${batchPub.toFixed(0)} msg/s`)
+  log("raw limits: publish through the client's js.publish (same messages, 512 acks in flight)…")
+  const clientPub = await measureClientPublish({ url: options.natsUrl, sample, messages: options.publishMessages, rounds: n })
+  log(`  ${clientPub.toFixed(0)} msg/s`)
+  log(`raw limits: durable pull consume + ack of the engine's inputs (prefetch ${options.prefetch})…`)
+  const consume = await measureConsumeAck({
+    url: options.natsUrl,
+    stream: options.inputStream,
+    createConsumer: options.createConsumer,
+    prefetch: options.prefetch,
+    messages: options.consumeMessages,
+    rounds: n
+  })
+  log(`  ${consume.toFixed(0)} msg/s`)
+  const scratch = await createTestDatabase("bench_raw_pg")
+  try {
+    log(`raw limits: the engine's group commit of a step's rows (${n} x ${options.pgKeys.toLocaleString()} keys x ${options.pgLines} steps, ${options.concurrency} keys in flight)…`)
+    const pgSteps = await measureGroupCommit({
+      url: scratch.url,
+      sample,
+      state: options.state,
+      entityType: options.entityType,
+      keys: options.pgKeys,
+      lines: options.pgLines,
+      concurrency: options.concurrency,
+      groupCommit: options.groupCommit,
+      rounds: n
+    })
+    log(`  ${pgSteps.toFixed(0)} steps/s (${(pgSteps * rowsPerStep).toFixed(0)} rows/s)`)
+    log(`raw limits: Postgres single-row commits, one connection (${n} x 2 s)…`)
+    const pgTx = await measureRawPgCommits({ url: scratch.url, rounds: n })
+    log(`  ${pgTx.toFixed(0)} tx/s`)
+    const publish = Math.max(batchPub, clientPub)
+    return { batchPub, clientPub, consume, pgSteps, pgTx, publish, combined: combinedLimit(publish, consume, pgSteps) }
+  } finally {
+    await scratch.drop()
+  }
+}
+
+/** Every figure NaN (raw limits skipped). */
+export const unmeasured: RawLimits = {
+  batchPub: Number.NaN,
+  clientPub: Number.NaN,
+  consume: Number.NaN,
+  pgSteps: Number.NaN,
+  pgTx: Number.NaN,
+  publish: Number.NaN,
+  combined: Number.NaN
+}
+
+/** The raw limits as the benchmark's JSON fields. */
+export const rawLimitFields = (raw: RawLimits) => ({
+  raw_js_batch_pub_per_s: Math.round(raw.batchPub),
+  raw_js_client_pub_per_s: Math.round(raw.clientPub),
+  raw_consume_ack_per_s: Math.round(raw.consume),
+  raw_pg_rows_per_s: Math.round(raw.pgSteps * rowsPerStep),
+  raw_pg_steps_per_s: Math.round(raw.pgSteps),
+  combined_limit_per_s: Math.round(raw.combined)
+})

@@ -128,6 +128,8 @@ export interface EngineFixtureOptions {
   readonly label: string
   readonly maxDeliver?: number
   readonly ackWait?: Duration.Duration
+  /** Default 2,000. */
+  readonly maxAckPending?: number
 }
 
 export const startEngineFixture = async (options: EngineFixtureOptions) => {
@@ -157,7 +159,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     filterSubject: undefined,
     ackWait: options.ackWait ?? Duration.seconds(3),
     maxDeliver: options.maxDeliver ?? 10,
-    maxAckPending: 2_000,
+    maxAckPending: options.maxAckPending ?? 2_000,
     backoff: [],
     deadLetterSubject: names.deadLetterSubject,
     deadLetterDomain: undefined
@@ -343,7 +345,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     await database.drop()
   }
 
-  return { nats, database, names, runtime, spawnEngine, publish, query, consumerInfo, readStream, streamMessages, waitSettled, verify, stop }
+  return { nats, database, names, consumer, runtime, spawnEngine, publish, query, consumerInfo, readStream, streamMessages, waitSettled, verify, stop }
 }
 
 export type EngineFixture = Awaited<ReturnType<typeof startEngineFixture>>

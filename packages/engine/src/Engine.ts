@@ -133,7 +133,8 @@ export const runEngine = <C, E, S, R>(
       outputSubject: options.outputSubject,
       ...(options.effects === undefined ? {} : { effects: options.effects }),
       ...(options.maxResident === undefined ? {} : { maxResident: options.maxResident }),
-      ...(options.idleAfter === undefined ? {} : { idleAfter: options.idleAfter })
+      ...(options.idleAfter === undefined ? {} : { idleAfter: options.idleAfter }),
+      ...(faults.applyDuplicate === undefined ? {} : { applyDuplicate: faults.applyDuplicate })
     })
     const counts = { applied: 0, rejected: 0, duplicate: 0, held: 0, nak: 0, parked: 0 }
     const stepLatency = makeStepLatency()

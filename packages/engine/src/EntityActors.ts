@@ -51,6 +51,8 @@ export interface ActorOptions<Event = unknown, State = unknown> {
   readonly outputSubject: (key: string, kind: "event" | "rejection", type: string) => string
   /** Further messages each committed event causes (pure; `state` is the state after the event). */
   readonly effects?: (key: string, event: Event, state: State) => ReadonlyArray<EffectMessage>
+  /** Only with the fault point `unsafe-apply-duplicates` (checker tests): true = apply this duplicate again. */
+  readonly applyDuplicate?: () => boolean
 }
 
 export interface EntityActors<Command> {
@@ -250,11 +252,14 @@ export const makeEntityActors = <C, E, S, R>(
       Effect.gen(function*() {
         // Most steps find nothing held: no drain effect at all then.
         if (live.held.size > 0 && !(yield* drainHeld(key, live))) return "stale" as const
-        const position = input.position
+        let position = input.position
         if (position !== undefined) {
           const last = live.sources[position.source] ?? 0
-          if (position.seq <= last) return "duplicate" as const
-          if (position.seq > last + 1) {
+          if (position.seq <= last) {
+            if (options.applyDuplicate?.() !== true) return "duplicate" as const
+            // Broken on purpose (`unsafe-apply-duplicates`): applied again, the source's position left where it is.
+            position = undefined
+          } else if (position.seq > last + 1) {
             if (live.held.has(heldKey(position))) return "duplicate" as const
             const result = yield* hold(key, live, input.raw, position)
             return result === "committed" ? "held" as const : "stale" as const

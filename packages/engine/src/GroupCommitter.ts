@@ -259,9 +259,13 @@ export const makeGroupCommitter = (
     const queue = yield* Queue.unbounded<Pending>()
     const stats = { batches: 0, steps: 0, largestBatch: 0, isolatedRetries: 0 }
 
+    // `unsafe-drop-outbox` (tests of a checker only; see FaultInjector): rows left out of their step.
+    const drop = faults.dropOutboxRow
+    const kept = (steps: ReadonlyArray<EngineStep>) =>
+      drop === undefined ? steps : steps.map((s) => (s.outbox.length === 0 ? s : { ...s, outbox: s.outbox.filter(() => !drop()) }))
     const write = (steps: ReadonlyArray<EngineStep>) =>
       db.transaction(`engine.${entityType}.commit`, (tx) =>
-        writeBatch(tx, entityType, steps, () => faults.crash("before-commit"))).pipe(
+        writeBatch(tx, entityType, kept(steps), () => faults.crash("before-commit"))).pipe(
           Effect.map((written) => {
             if (written.outbox.length > 0) onOutboxCommitted(written.outbox)
             return written.results

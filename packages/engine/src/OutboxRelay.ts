@@ -60,6 +60,11 @@ export interface OutboxRelayOptions {
   readonly handoff?: OutboxHandoffShape
   /** With a hand-off: claim rounds take only rows older than this (and run at least this often); default 1 s. */
   readonly claimAfter?: Duration.Input
+  /**
+   * Observer (benchmarks: end-to-end latency): called once a round's publishes have settled, with the rows
+   * the stream acked, before they are marked sent. Each row's own ack came at most one round's publishing earlier.
+   */
+  readonly onAcked?: (rows: ReadonlyArray<CommittedOutboxRow>) => void
 }
 
 export interface RelayStats {
@@ -137,6 +142,7 @@ const inTransaction = (
               if (result.success.duplicate) duplicates += 1
             } else firstError ??= result.failure
           })
+          if (options.onAcked !== undefined) options.onAcked(rows.filter((_, i) => Result.isSuccess(results[i]!)))
           const markAndCommit = Effect.gen(function*() {
             if (acked.length > 0) {
               yield* db.use("engine.outbox.mark", () =>

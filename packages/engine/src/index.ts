@@ -10,7 +10,8 @@
  * cannot be processed (`engine_parked`, replayable), and relays the outbox
  * to JetStream with `Nats-Msg-Id` = `<region>:<outbox id>`.
  *
- * Public: everything exported here. Internal: the step writer and actor map.
+ * Public: everything exported here. Internal: the actor map. The group
+ * committer is exported for the benchmark only (raw Postgres limit).
  */
 export { type Decider, type Decision, type EntityDefinition, taggedEntity } from "./EntityDefinition.ts"
 export { EngineHeaders } from "./EngineHeaders.ts"
@@ -30,10 +31,13 @@ export {
   type RunningEngine
 } from "./Engine.ts"
 export type { CommitStats, GroupCommitOptions } from "./GroupCommitter.ts"
-export { type CrashPoint, FaultInjector, type FaultInjectorShape, type FaultPoint, parseFaults } from "./FaultInjector.ts"
+/** The group committer and its step: for the benchmark's raw Postgres limit (the engine's own statements and batching). */
+export { type GroupCommitter, makeGroupCommitter } from "./GroupCommitter.ts"
+export type { AuditRow, EngineStep, OutboxRow, RawInput, SourcePosition, StepResult } from "./EngineStep.ts"
+export { type CrashPoint, FaultInjector, type FaultInjectorShape, type FaultPoint, parseFaults, type UnsafePoint } from "./FaultInjector.ts"
 export { type CommittedOutboxRow, defaultHandoffCapacity, makeOutboxHandoff, OutboxHandoff, type OutboxHandoffShape } from "./OutboxHandoff.ts"
 export { outboxMsgId, type OutboxRelay, type OutboxRelayOptions, relayHandedOnce, relayOnce, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
-export { type HeldInput, loadEntity, type LoadedEntity, rebuildState } from "./loadEntity.ts"
+export { type HeldInput, loadEntities, loadEntity, type LoadedEntity, rebuildState } from "./loadEntity.ts"
 export { runHoldSweeper, sweepHeld } from "./HoldSweeper.ts"
 export { makeStepLatency, type StepLatency, type StepLatencySnapshot } from "./StepLatency.ts"
 export { InboxPruner, pruneInbox } from "./InboxPruner.ts"

@@ -1,0 +1,165 @@
+/**
+ * What the engine benchmark and its checker tests run against: the engine
+ * tests' fixture (a private nats-server and database, input / output / DLQ
+ * streams and the engine's durable consumer under random names), an
+ * in-process engine of the running-total entity (its faults given from
+ * code), and the read-back the checker needs.
+ *
+ * Final states are read through the engine's own `loadEntities` (snapshot +
+ * later events, as an actor activates). The one read of an engine table
+ * here is `unsentOutbox` (committed effects the relay has not published
+ * yet), which the engine does not expose: it tells when a run has settled.
+ */
+import { jetstream } from "@nats-io/jetstream"
+import { connect } from "@nats-io/transport-node"
+import { type Duration, Redacted, Result } from "effect"
+import { sql } from "kysely"
+import { applyStreams, NatsConnection } from "@logimesh/bus"
+import { Db } from "@logimesh/db"
+import { type CommittedOutboxRow, EngineHeaders, FaultInjector, type GroupCommitOptions, loadEntities, makeEngine, type RunningEngine } from "@logimesh/engine"
+import { waitFor } from "@logimesh/topology"
+import { outputSubject, startEngineFixture } from "../test/engine/engineHarness.ts"
+import type { ObservedOutput } from "./checkEffects.ts"
+import type { OrderTotalState } from "./OrderTotalDecider.ts"
+import { orderTotalEntity } from "./orderTotalEntity.ts"
+
+export interface BenchRigOptions {
+  /** Names the server's store dir and the database. */
+  readonly label: string
+  /** The engine consumer's `ack_wait`. */
+  readonly ackWait: Duration.Duration
+  readonly maxAckPending: number
+  /** Default 10. */
+  readonly maxDeliver?: number
+}
+
+export interface BenchEngineOptions {
+  readonly concurrency: number
+  readonly maxResident?: number
+  readonly groupCommit: GroupCommitOptions
+  /** `FaultInjector` points as `point:probability,...` ("" = none); unsafe points allowed (from code). */
+  readonly faults: string
+  /** Nak delay of a failed step; default the engine's. */
+  readonly retryDelay?: Duration.Duration
+  /** Rows the relay's stream acked (end-to-end latency). */
+  readonly onAcked?: (rows: ReadonlyArray<CommittedOutboxRow>) => void
+}
+
+/** One stored message as it is, for the raw limits (same subject, size and headers). */
+export interface MessageSample {
+  readonly subject: string
+  readonly payload: Uint8Array
+  readonly headers: Readonly<Record<string, string>>
+}
+
+const textDecoder = new TextDecoder()
+
+export const startBenchRig = async (options: BenchRigOptions) => {
+  const fixture = await startEngineFixture({
+    label: options.label,
+    ackWait: options.ackWait,
+    maxAckPending: options.maxAckPending,
+    ...(options.maxDeliver === undefined ? {} : { maxDeliver: options.maxDeliver })
+  })
+  const { names, runtime } = fixture
+  const nc = await connect({ servers: fixture.nats.url, name: `${options.label}-observer` })
+  const engines: Array<RunningEngine> = []
+
+  const startEngine = async (engine: BenchEngineOptions): Promise<RunningEngine> => {
+    const running = await makeEngine({
+      entity: orderTotalEntity,
+      region: "bench",
+      input: { stream: names.stream, consumer: names.consumer, deadLetterSubject: names.deadLetterSubject },
+      outputSubject: () => outputSubject(names.token, "effects"),
+      db: Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 8 }),
+      nats: NatsConnection.layerFrom({ url: fixture.nats.url, name: `${options.label}-engine` }),
+      faults: FaultInjector.from(engine.faults),
+      concurrency: engine.concurrency,
+      maxResident: engine.maxResident ?? 20_000,
+      groupCommit: engine.groupCommit,
+      ...(engine.retryDelay === undefined ? {} : { retryDelay: () => engine.retryDelay! }),
+      ...(engine.onAcked === undefined ? {} : { relay: { onAcked: engine.onAcked } })
+    })
+    engines.push(running)
+    return running
+  }
+
+  /** Another durable consumer on the input stream, configured like the engine's (the raw consume limit). */
+  const addConsumer = (name: string): Promise<void> =>
+    runtime.runPromise(applyStreams({ streams: [], consumers: [{ ...fixture.consumer, name }] })).then(() => undefined)
+
+  const outputCount = () => fixture.streamMessages(names.outStream)
+
+  /** Committed effects not yet published (the one direct read of an engine table; see the header). */
+  const unsentOutbox = async (): Promise<number> =>
+    Number((await fixture.query(sql<{ n: string }>`SELECT count(*) AS n FROM engine_outbox WHERE sent_at IS NULL`)).rows[0]?.n ?? 0)
+
+  /** Every input acked (none pending, none awaiting its ack or a nak's redelivery) and every committed effect published. */
+  const waitSettled = (timeoutMs: number) =>
+    waitFor("engine settled", async () => {
+      const info = await fixture.consumerInfo()
+      if (info.num_pending > 0 || info.num_ack_pending > 0) return undefined
+      return (await unsentOutbox()) === 0 ? true : undefined
+    }, { timeoutMs, intervalMs: 100 })
+
+  /** Every message of the output stream (ordered consumer), and the first one as it is (the raw limits' sample). */
+  const readOutputs = async (): Promise<{ readonly outputs: ReadonlyArray<ObservedOutput>; readonly sample: MessageSample | undefined }> => {
+    const total = await outputCount()
+    const outputs: Array<ObservedOutput> = []
+    let sample: MessageSample | undefined
+    if (total === 0) return { outputs, sample }
+    const reader = await jetstream(nc).consumers.get(names.outStream)
+    const messages = await reader.consume()
+    for await (const m of messages) {
+      if (sample === undefined) {
+        const headers: Record<string, string> = {}
+        for (const key of m.headers?.keys() ?? []) headers[key] = m.headers?.get(key) ?? ""
+        sample = { subject: m.subject, payload: m.data, headers }
+      }
+      outputs.push({
+        key: m.headers?.get(EngineHeaders.entityKey) ?? "",
+        seq: Number(m.headers?.get(EngineHeaders.eventSeq)),
+        payload: textDecoder.decode(m.data)
+      })
+      if (outputs.length >= total) break
+    }
+    await messages.close()
+    return { outputs, sample }
+  }
+
+  /** Final states of `keys`, as the engine loads them (a key without a row: the initial state). */
+  const readStates = async (keys: ReadonlyArray<string>): Promise<ReadonlyMap<string, OrderTotalState>> => {
+    const states = new Map<string, OrderTotalState>()
+    for (let i = 0; i < keys.length; i += 2_000) {
+      const loaded = await runtime.runPromise(loadEntities(orderTotalEntity, keys.slice(i, i + 2_000)))
+      for (const [key, result] of loaded) {
+        if (Result.isFailure(result)) throw new Error(`state of ${key} does not load: ${String(result.failure)}`)
+        states.set(key, result.success.state)
+      }
+    }
+    return states
+  }
+
+  const stop = async () => {
+    for (const engine of engines) await engine.stop().catch(() => undefined)
+    await nc.close()
+    await fixture.stop()
+  }
+
+  return {
+    natsUrl: fixture.nats.url,
+    names,
+    publish: fixture.publish,
+    consumerInfo: fixture.consumerInfo,
+    startEngine,
+    addConsumer,
+    outputCount,
+    unsentOutbox,
+    waitSettled,
+    readOutputs,
+    readStates,
+    stop
+  }
+}
+
+export type BenchRig = Awaited<ReturnType<typeof startBenchRig>>
