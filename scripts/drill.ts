@@ -1,20 +1,23 @@
 /**
- * `npm run drill -- <name> [--orders N] [--seed S] [--fault-at-ms MS] [--fault-ms MS] [--rate R]`
+ * `npm run drill -- <name|all> [--repeat N] [--orders N] [--seed S] [--fault-at-ms MS] [--fault-ms MS] [--rate R]`
  *
- * Runs one failover drill on a fresh local topology (state in .logimesh/drill-<name>):
- * leaf-link-cut, leaf-kill, region-kill, postgres-restart, erp-outage (`all` runs each in turn).
- * Progress goes to stderr; each drill ends with one JSON line on stdout:
- *   {"drill":…,"accepted":…,"applied":…,"lost":…,"duplicate_effects":…,"drain_s":…,"max_rss_mb":…, …}
- * Exit code 0 only if every drill passed (accepted == applied, nothing lost, doubled, out of order or parked).
+ * Runs failover drills, each on a fresh local topology (state in .logimesh/drill-<name>): baseline,
+ * leaf-link-cut, leaf-kill, region-kill, postgres-restart, erp-outage (`all` runs each in turn), `--repeat`
+ * times. Progress goes to stderr; stdout gets one JSON line per run (its run index, the drill's counts, `passed`
+ * and `failures`), then one summary line:
+ *   {"run":1,"drill":…,"fault":…,"fault_observed":…,"sent":…,"applied":…,"parked":…,"lost":…,"drain_s":…,…,"passed":…,"failures":[…]}
+ *   {"runs":…,"passed":…,"failed":…,"by_drill":{"<name>":{"runs":…,"passed":…,"failed":…}}}
+ * Exit code 0 only if every run passed (`drillFailures` says what fails one).
  */
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { drillNamed, drillPassed, drills, runDrill } from "@logimesh/drills"
+import { drillFailures, drillNamed, drills, runDrill, senderName } from "@logimesh/drills"
 import { repoRoot } from "@logimesh/topology"
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
+    repeat: { type: "string", default: "1" },
     orders: { type: "string", default: "60" },
     seed: { type: "string", default: "1" },
     rate: { type: "string", default: "20" },
@@ -26,33 +29,55 @@ const { values, positionals } = parseArgs({
 const say = (line: string) => process.stderr.write(`${line}\n`)
 const name = positionals[0]
 const chosen = name === "all" ? drills : name === undefined ? [] : [drillNamed(name)].flatMap((d) => (d === undefined ? [] : [d]))
-if (chosen.length === 0) {
-  say(`usage: npm run drill -- <${[...drills.map((d) => d.name), "all"].join("|")}> [--orders N] [--seed S] [--fault-at-ms MS] [--fault-ms MS]`)
+const repeat = Number(values.repeat)
+if (chosen.length === 0 || !Number.isInteger(repeat) || repeat < 1) {
+  say(`usage: npm run drill -- <${[...drills.map((d) => d.name), "all"].join("|")}> [--repeat N] [--orders N] [--seed S] [--fault-at-ms MS] [--fault-ms MS] [--rate R]`)
   process.exit(2)
 }
 
-let failed = 0
-for (const drill of chosen) {
-  const { result, counts, summary } = await runDrill({
-    drill,
-    stateDir: join(repoRoot, ".logimesh", `drill-${drill.name}`),
-    orders: Number(values.orders),
-    seed: Number(values.seed),
-    ratePerSecond: Number(values.rate),
-    faultAtMs: Number(values["fault-at-ms"]),
-    faultForMs: Number(values["fault-ms"]),
-    log: say
-  })
-  const passed = drillPassed(result)
-  if (!passed) failed++
-  say(`${drill.name}: ${passed ? "PASSED" : "FAILED"} (${counts.systemMessages} system messages${Object.keys(counts.parkedReasons).length > 0 ? `, parked ${JSON.stringify(counts.parkedReasons)}` : ""})`)
-  if (!passed) {
-    // What to look at: the orders that did not finish and the system messages stored more than once.
-    for (const problem of summary.problems.slice(0, 10)) say(`  not finished: ${JSON.stringify(problem).slice(0, 400)}`)
-    const seen = new Map<string, number>()
-    for (const m of counts.systems) seen.set(`${m.subject} ${m.msgId}`, (seen.get(`${m.subject} ${m.msgId}`) ?? 0) + 1)
-    for (const [what, n] of [...seen.entries()].filter(([, n]) => n > 1).slice(0, 10)) say(`  stored ${n} times: ${what}`)
+const tally = { runs: 0, passed: 0, failed: 0 }
+const byDrill: Record<string, { runs: number; passed: number; failed: number }> = {}
+for (let run = 1; run <= repeat; run++) {
+  for (const drill of chosen) {
+    say(`run ${run}/${repeat}: ${drill.name}`)
+    const outcome = await runDrill({
+      drill,
+      stateDir: join(repoRoot, ".logimesh", `drill-${drill.name}`),
+      orders: Number(values.orders),
+      seed: Number(values.seed),
+      ratePerSecond: Number(values.rate),
+      faultAtMs: Number(values["fault-at-ms"]),
+      faultForMs: Number(values["fault-ms"]),
+      log: say
+    }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+    const failures = outcome instanceof Error ? [`drill did not run to the end: ${outcome.message}`] : drillFailures(outcome.result)
+    const passed = failures.length === 0
+    const mine = (byDrill[drill.name] ??= { runs: 0, passed: 0, failed: 0 })
+    for (const t of [tally, mine]) {
+      t.runs++
+      if (passed) t.passed++
+      else t.failed++
+    }
+    if (outcome instanceof Error) {
+      say(`${drill.name}: FAILED (${failures.join(", ")})`)
+      process.stdout.write(`${JSON.stringify({ run, drill: drill.name, passed, failures })}\n`)
+      continue
+    }
+    const { result, counts, summary } = outcome
+    say(`${drill.name}: ${passed ? "PASSED" : `FAILED (${failures.join(", ")})`} (${counts.systemMessages} system messages)`)
+    if (!passed) {
+      // What to look at: the sent commands without a decision, the orders that did not finish, effects stored twice.
+      for (const { command, fate } of counts.sent.fates.filter((f) => f.fate._tag !== "Applied").slice(0, 10)) {
+        say(`  ${fate._tag.toLowerCase()}: ${senderName(command)} ${command.action} ${command.path} key ${command.key}; sent ${command.sends}x, answer ${command.answer?.status ?? "none"}${command.lastError === undefined ? "" : `, last error ${command.lastError}`}${fate._tag === "Parked" ? ` (${fate.reason}, ${fate.where})` : ""}`)
+      }
+      for (const problem of summary.problems.slice(0, 10)) say(`  not finished: ${JSON.stringify(problem).slice(0, 400)}`)
+      const seen = new Map<string, number>()
+      for (const m of counts.systems) seen.set(`${m.subject} ${m.msgId}`, (seen.get(`${m.subject} ${m.msgId}`) ?? 0) + 1)
+      for (const [what, n] of [...seen.entries()].filter(([, n]) => n > 1).slice(0, 10)) say(`  stored ${n} times: ${what}`)
+      for (const c of counts.systemConsumersBehind) say(`  behind: ${JSON.stringify(c)}`)
+    }
+    process.stdout.write(`${JSON.stringify({ run, ...result, passed, failures })}\n`)
   }
-  process.stdout.write(`${JSON.stringify(result)}\n`)
 }
-process.exit(failed === 0 ? 0 : 1)
+process.stdout.write(`${JSON.stringify({ ...tally, ...(chosen.length > 1 ? { by_drill: byDrill } : {}) })}\n`)
+process.exit(tally.failed === 0 ? 0 : 1)

@@ -1,41 +1,62 @@
 /**
- * After a drill: what the region accepted and applied, counted by message id
- * from the region's own records, and every effect checked for duplicates.
+ * After a drill: every command the simulated systems sent, matched to the
+ * region's records (`matchSentCommands`: applied, parked, refused or lost),
+ * the region's own commands counted from its COMMANDS stream, and every
+ * effect checked for duplicates and order. Counted from the senders, so a
+ * command the region never took in still counts; the region's own view is
+ * kept beside it.
  *
- *   accepted           distinct `Nats-Msg-Id`s on COMMANDS_<region> (API commands and flow commands)
- *   applied            of those, the ids in a module's inbox (`engine_inbox`)
- *   parked             of those, the ids parked for an operator (`engine_parked`), with their reasons
- *   lost               accepted - applied - parked
+ * Senders' commands (`sent` = applied + parked + refused + lost; definitions in matchSentCommands.ts)
+ *   sent               distinct (sender, Idempotency-Key) the simulators handed to a transport (HTTP or their leaf)
+ *   applied            decided by a module (`engine_inbox` / `engine_event` by the command's message id);
+ *                      `rejected` of them were domain rejections (precondition waits, planned exceptions)
+ *   parked             not applied, named by an `engine_parked` row or a message on the hub's or a site's DLQ;
+ *                      `parkedReasons` by reason, `parkedWhere` by place
+ *   refused            answered 4xx at the edge before any module (no durable record; the sender's answer)
+ *   lost               sent - applied - parked - refused
+ * The region's view
+ *   accepted           distinct `Nats-Msg-Id`s on COMMANDS_<region> (senders' commands and the region's own)
+ *   flow_commands      ids on COMMANDS_<region> that no simulator sent: commands the region's flows send to its
+ *                      modules (`cmd.<region>.*` through the outbox); `flow_lost` = those neither applied nor parked
+ *   unattributed       API command ids (`api:…`) on COMMANDS_<region> that match no sent command: a command from
+ *                      a caller the ledger does not know (the ledger is incomplete)
+ * Effects
  *   duplicate_effects  messages on SYSTEMS_<region> whose msg id or (subject, body) was already there,
  *                      plus module events on EVENTS_<region> whose (entity, event seq) was already there
  *   order_violations   orders whose shipment progress (packed < loaded < shipped < delivered) went backwards
+ *   lastEffectAtMs     the latest of: a module step that applied a command (any, flows included), a message
+ *                      stored on SYSTEMS_<region>
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
+import type { SentCommand } from "@logimesh/simulators"
 import pg from "pg"
+import { type AppliedRecord, matchSentCommands, type ParkedRecord, type SentCounts } from "./matchSentCommands.ts"
 
 export interface StoredMessage {
   readonly subject: string
   readonly msgId: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+  readonly timestampMs: number
 }
 
-/** Every message of a stream (bounded by its message count at the start and a time limit). */
-const readStream = async (natsUrl: string, stream: string, timeoutMs = 60_000): Promise<ReadonlyArray<StoredMessage>> => {
+/** Every message of a stream (bounded by its message count at the start and a time limit); none if it does not exist. */
+const readStream = async (natsUrl: string, stream: string, domain?: string, timeoutMs = 60_000): Promise<ReadonlyArray<StoredMessage>> => {
   const nc = await connect({ servers: natsUrl, name: `drill-read-${stream}` })
   try {
-    const jsm = await jetstreamManager(nc)
-    const total = (await jsm.streams.info(stream)).state.messages
+    const where = domain === undefined ? {} : { domain }
+    const jsm = await jetstreamManager(nc, where)
+    const total = await jsm.streams.info(stream).then((info) => info.state.messages, () => 0)
     const out: Array<StoredMessage> = []
     if (total === 0) return out
-    const consumer = await jetstream(nc).consumers.get(stream)
+    const consumer = await jetstream(nc, where).consumers.get(stream)
     const messages = await consumer.consume()
     const timer = setTimeout(() => void messages.close(), timeoutMs)
     for await (const m of messages) {
       const headers: Record<string, string> = {}
       for (const [k, v] of m.headers ?? []) headers[k] = v[0] ?? ""
-      out.push({ subject: m.subject, msgId: m.headers?.get("Nats-Msg-Id") ?? "", headers, body: m.string() })
+      out.push({ subject: m.subject, msgId: m.headers?.get("Nats-Msg-Id") ?? "", headers, body: m.string(), timestampMs: m.info.timestampNanos / 1e6 })
       if (out.length >= total) break
     }
     clearTimeout(timer)
@@ -49,13 +70,18 @@ const readStream = async (natsUrl: string, stream: string, timeoutMs = 60_000): 
 const duplicatesBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): number => items.length - new Set(items.map(key)).size
 
 export interface EffectCounts {
+  /** The senders' commands, each with its fate. */
+  readonly sent: SentCounts
   readonly accepted: number
-  readonly applied: number
-  readonly parked: number
-  readonly parkedReasons: Readonly<Record<string, number>>
-  readonly lost: number
+  readonly flow_commands: number
+  readonly flow_applied: number
+  readonly flow_parked: number
+  readonly flow_lost: number
+  readonly unattributed: number
   readonly duplicate_effects: number
   readonly order_violations: number
+  /** Latest module step or SYSTEMS message (ms since the epoch); undefined when there was none. */
+  readonly lastEffectAtMs: number | undefined
   readonly systemMessages: number
   /** Every message on SYSTEMS_<region> (subject, msg id, body), for diagnosing a system that did not finish. */
   readonly systems: ReadonlyArray<StoredMessage>
@@ -81,49 +107,106 @@ const consumersBehind = async (natsUrl: string, stream: string) => {
 
 const stageRank: Readonly<Record<string, number>> = { packed: 1, loaded: 2, shipped: 3, delivered: 4 }
 
-export const countEffects = async (options: { readonly natsUrl: string; readonly databaseUrl: string; readonly region: string }): Promise<EffectCounts> => {
+/** Orders whose shipment progress went backwards (a delivery failure may be followed by a redelivery). */
+const orderViolations = (progress: ReadonlyArray<{ readonly entity_key: string; readonly stage: string }>): number => {
+  let violations = 0
+  let current = ""
+  let best = 0
+  let failed = false
+  for (const row of progress) {
+    if (row.entity_key !== current) [current, best, failed] = [row.entity_key, 0, false]
+    const rank = stageRank[row.stage]
+    if (rank === undefined) continue // delivery_failed: a redelivery may follow
+    if (rank < best && !failed) {
+      violations++
+      failed = true
+    }
+    best = Math.max(best, rank)
+  }
+  return violations
+}
+
+/** A parked message's record as the matcher reads it (its headers name the command that carried it). */
+const parkedRecordOf = (where: string, reason: string, msgIds: ReadonlyArray<string | undefined>, headers: Readonly<Record<string, string>>): ParkedRecord => ({
+  where,
+  reason,
+  msgIds: msgIds.filter((id): id is string => id !== undefined && id !== ""),
+  idempotencyKey: headers["Idempotency-Key"],
+  sourceSystem: headers["Logimesh-Source-System"]
+})
+
+export interface CountEffectsOptions {
+  readonly natsUrl: string
+  readonly databaseUrl: string
+  readonly region: string
+  /** What the simulators sent (`ScenarioSummary.sent`). */
+  readonly sent: ReadonlyArray<SentCommand>
+  /** Site domains whose own DLQ is read (besides the hub's). */
+  readonly siteDomains?: ReadonlyArray<string>
+}
+
+export const countEffects = async (options: CountEffectsOptions): Promise<EffectCounts> => {
   const commands = await readStream(options.natsUrl, `COMMANDS_${options.region}`)
   const systems = await readStream(options.natsUrl, `SYSTEMS_${options.region}`)
   const events = await readStream(options.natsUrl, `EVENTS_${options.region}`)
+  const dlqs: Array<{ readonly where: string; readonly messages: ReadonlyArray<StoredMessage> }> = [
+    { where: "DLQ hub", messages: await readStream(options.natsUrl, "DLQ", "hub") }
+  ]
+  for (const site of options.siteDomains ?? []) dlqs.push({ where: `DLQ ${site}`, messages: await readStream(options.natsUrl, "DLQ", site) })
   const client = new pg.Client({ connectionString: options.databaseUrl })
   await client.connect()
   try {
-    const inbox = new Set((await client.query<{ msg_id: string }>("SELECT msg_id FROM engine_inbox")).rows.map((r) => r.msg_id))
-    const parkedRows = (await client.query<{ msg_id: string | null; reason: string }>("SELECT msg_id, reason FROM engine_parked WHERE status = 'parked'")).rows
-    const parkedIds = new Set(parkedRows.flatMap((r) => (r.msg_id === null ? [] : [r.msg_id])))
+    const applied = new Map<string, AppliedRecord>()
+    const inbox = await client.query<{ msg_id: string; at_ms: string }>(
+      "SELECT msg_id, (extract(epoch FROM received_at) * 1000)::bigint AS at_ms FROM engine_inbox"
+    )
+    for (const r of inbox.rows) applied.set(r.msg_id, { atMs: Number(r.at_ms), rejected: false })
+    // The audit rows outlive the inbox; a rejection is recorded only there.
+    const audit = await client.query<{ msg_id: string; at_ms: string; rejected: boolean }>(
+      "SELECT msg_id, (extract(epoch FROM min(recorded_at)) * 1000)::bigint AS at_ms, bool_or(kind = 'rejection') AS rejected FROM engine_event GROUP BY msg_id"
+    )
+    for (const r of audit.rows) {
+      const known = applied.get(r.msg_id)
+      applied.set(r.msg_id, { atMs: Math.min(known?.atMs ?? Number.POSITIVE_INFINITY, Number(r.at_ms)), rejected: r.rejected })
+    }
+    const parkedRows = (await client.query<{ msg_id: string | null; reason: string; headers: Record<string, string> }>(
+      "SELECT msg_id, reason, headers FROM engine_parked WHERE status = 'parked'"
+    )).rows
+    const parked: Array<ParkedRecord> = parkedRows.map((r) => parkedRecordOf("engine_parked", r.reason, [r.msg_id ?? undefined], r.headers))
+    for (const { where, messages } of dlqs) {
+      for (const m of messages) {
+        parked.push(parkedRecordOf(where, m.headers["Logimesh-Park-Reason"] ?? "unknown", [m.headers["Logimesh-Original-Msg-Id"]], m.headers))
+      }
+    }
+    const sent = matchSentCommands(options.sent, { applied, parked })
+
+    const parkedIds = new Set(parked.flatMap((p) => p.msgIds))
     const accepted = new Set(commands.map((m) => m.msgId))
-    const applied = [...accepted].filter((id) => inbox.has(id)).length
-    const parked = [...accepted].filter((id) => !inbox.has(id) && parkedIds.has(id)).length
-    const parkedReasons: Record<string, number> = {}
-    for (const r of parkedRows) parkedReasons[r.reason] = (parkedReasons[r.reason] ?? 0) + 1
+    const flow = [...accepted].filter((id) => !sent.ids.has(id) && !id.startsWith("api:"))
+    const flowApplied = flow.filter((id) => applied.has(id)).length
+    const flowParked = flow.filter((id) => !applied.has(id) && parkedIds.has(id)).length
+
     const progress = (await client.query<{ entity_key: string; stage: string }>(
       "SELECT entity_key, payload->>'stage' AS stage FROM engine_event WHERE entity_type = 'order' AND type = 'OrderProgressed' ORDER BY entity_key, seq"
     )).rows
-    let violations = 0
-    let current = ""
-    let best = 0
-    let failed = false
-    for (const row of progress) {
-      if (row.entity_key !== current) [current, best, failed] = [row.entity_key, 0, false]
-      const rank = stageRank[row.stage]
-      if (rank === undefined) continue // delivery_failed: a redelivery may follow
-      if (rank < best && !failed) {
-        violations++
-        failed = true
-      }
-      best = Math.max(best, rank)
-    }
     const duplicateSystemIds = duplicatesBy(systems, (m) => m.msgId)
     const duplicateSystemBodies = duplicatesBy(systems, (m) => `${m.subject} ${m.body}`)
     const duplicateEvents = duplicatesBy(events, (m) => `${m.headers["Logimesh-Entity-Type"]}/${m.headers["Logimesh-Entity-Key"]}#${m.headers["Logimesh-Event-Seq"]}`)
+    let lastEffectAtMs: number | undefined
+    for (const at of [...[...applied.values()].map((a) => a.atMs), ...systems.map((m) => m.timestampMs)]) {
+      if (lastEffectAtMs === undefined || at > lastEffectAtMs) lastEffectAtMs = at
+    }
     return {
+      sent,
       accepted: accepted.size,
-      applied,
-      parked,
-      parkedReasons,
-      lost: accepted.size - applied - parked,
+      flow_commands: flow.length,
+      flow_applied: flowApplied,
+      flow_parked: flowParked,
+      flow_lost: flow.length - flowApplied - flowParked,
+      unattributed: [...accepted].filter((id) => id.startsWith("api:") && !sent.ids.has(id)).length,
       duplicate_effects: Math.max(duplicateSystemIds, duplicateSystemBodies) + duplicateEvents,
-      order_violations: violations,
+      order_violations: orderViolations(progress),
+      lastEffectAtMs,
       systemMessages: systems.length,
       systems,
       systemConsumersBehind: await consumersBehind(options.natsUrl, `SYSTEMS_${options.region}`)

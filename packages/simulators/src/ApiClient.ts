@@ -23,6 +23,7 @@
 import { errorText, Semaphore, sleep } from "./Concurrency.ts"
 import type { Latency } from "./Knobs.ts"
 import { hash32, unitFromLabel } from "./Prng.ts"
+import { SentLedger } from "./SentLedger.ts"
 
 export type SystemName = "ERP" | "WES" | "DISPATCH" | "CARRIER" | "PORTAL"
 
@@ -162,6 +163,8 @@ export class ApiClient {
     duplicateMismatches: [],
     rejections: []
   }
+  /** Every command this client sent, once per Idempotency-Key (what a drill matches against the region's records). */
+  readonly sent: SentLedger
   private readonly options: ApiClientOptions
   /** The first body sent under each key: a retry re-sends that request, as a client that keeps its outgoing requests does. */
   private readonly firstBodies = new Map<string, unknown>()
@@ -175,6 +178,7 @@ export class ApiClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "")
     this.semaphore = new Semaphore(options.concurrency ?? 16)
     this.label = `${options.seed}:${options.system}:${options.instance ?? ""}`
+    this.sent = new SentLedger(options.system, options.instance, options.commandTransport === undefined ? "http" : "site-message")
   }
 
   private latencyFor(label: string): number {
@@ -263,11 +267,13 @@ export class ApiClient {
         continue
       }
       let answer: { readonly status: number; readonly body: unknown }
+      this.sent.sending(key, call)
       try {
         answer = await this.send("POST", call.path, call.body, headers)
       } catch (error) {
         this.stats.networkErrors++
         last = `network: ${errorText(error)}`
+        this.sent.failed(key, last)
         continue
       }
       if (injected) {
@@ -293,6 +299,7 @@ export class ApiClient {
       this.stats.pending++
       return { status: 202, body: lastBody, ok: true, pending: true, attempts: maxAttempts, rejection: undefined }
     }
+    this.sent.failed(key, `gave up after ${maxAttempts} attempts: ${last}`)
     throw new ApiUnavailable(call.path, maxAttempts, last)
   }
 
@@ -351,6 +358,7 @@ export class ApiClient {
       // Queued but not committed (the region was down or slow): learn the outcome with the same key.
       const commitDeadline = Date.now() + (call.commitWaitMs ?? 60_000)
       while (answer.pending && Date.now() < commitDeadline) answer = await this.attemptLoop(call, key)
+      if (!answer.pending) this.sent.answered(key, answer.status, answer.body)
       if (answer.status < 400) {
         await this.maybeDuplicate(call, key, answer)
         return answer
@@ -376,6 +384,7 @@ export class ApiClient {
     if (call.correlationId !== undefined) headers["x-correlation-id"] = call.correlationId
     await sleep(this.latencyFor(`${key}:dup`))
     let second: { readonly status: number; readonly body: unknown }
+    this.sent.sending(key, call)
     try {
       second = await this.send("POST", call.path, call.body, headers)
     } catch {

@@ -21,7 +21,7 @@ import type { NatsConnection } from "@nats-io/transport-node"
 import type { ApiAnswer, ApiClient, Rejection } from "./ApiClient.ts"
 import { JobTracker, sleep } from "./Concurrency.ts"
 import { hash32 } from "./Prng.ts"
-import { makeClient, nowIso, type Payload, type SimulatorCommon, str, SystemLink } from "./SimulatorSupport.ts"
+import { type ConsumerRef, makeClient, nowIso, type Payload, type SimulatorCommon, str, SystemLink } from "./SimulatorSupport.ts"
 import type { SystemConsumer, SystemMessage } from "./SystemConsumer.ts"
 
 export interface CarrierShipmentView {
@@ -87,6 +87,10 @@ export class CarrierSimulator {
 
   get consumerStats() {
     return this.link.stats
+  }
+
+  get reads(): ConsumerRef {
+    return this.link.reads
   }
 
   private viewOf(shipment: string, order: string): CarrierShipmentView {

@@ -84,6 +84,13 @@ export const makeConsumer = (
     onError: (error) => common.onError?.(system, error)
   })
 
+/** Where a durable consumer lives: its JetStream domain, stream and name. */
+export interface ConsumerRef {
+  readonly domain: string
+  readonly stream: string
+  readonly durable: string
+}
+
 /**
  * A simulated system's link to logimesh's SYSTEMS stream: its own NATS
  * connection and durable consumer, opened by `start()`, drained by
@@ -107,6 +114,16 @@ export class SystemLink {
 
   constructor(spec: SystemLink["spec"]) {
     this.spec = spec
+  }
+
+  /** The durable consumer this link reads through (a drill watches it on the server while the system is down). */
+  get reads(): ConsumerRef {
+    const { common, durableParts, source } = this.spec
+    return {
+      domain: source?.domain ?? common.domain ?? "hub",
+      stream: source?.stream ?? systemsStreamName(common.region),
+      durable: durableName(common.consumerPrefix ?? "sim", ...durableParts)
+    }
   }
 
   async start(): Promise<void> {
@@ -147,6 +164,10 @@ export abstract class LinkedSystem {
 
   get consumerStats() {
     return this.link.stats
+  }
+
+  get reads(): ConsumerRef {
+    return this.link.reads
   }
 }
 

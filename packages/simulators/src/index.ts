@@ -80,7 +80,8 @@ export {
   shipmentIdOf,
   taskIdOf
 } from "./Scenario.ts"
-export { durableName, type SimulatorCommon, systemsStreamName } from "./SimulatorSupport.ts"
+export { type SentCommand, SentLedger } from "./SentLedger.ts"
+export { type ConsumerRef, durableName, type SimulatorCommon, systemsStreamName } from "./SimulatorSupport.ts"
 export { cartonSscc, isValidSscc, makeSscc } from "./SsccFactory.ts"
 export { type ConsumerStats, SystemConsumer, type SystemConsumerOptions, type SystemMessage } from "./SystemConsumer.ts"
 export { WesSimulator, type WesCarton, type WesOrderView, type WesPick, type WesSimulatorOptions } from "./WesSimulator.ts"

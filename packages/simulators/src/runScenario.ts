@@ -26,7 +26,8 @@ import { EXCEPTION_KINDS, type ExceptionKind, type KnobsInput, resolveKnobs } fr
 import { type CarrierInfo, DEFAULT_CARRIERS, DEFAULT_ITEMS, DEFAULT_SITES, type ItemMaster, siteInfo, type SiteInfo } from "./ReferenceData.ts"
 import { hash32 } from "./Prng.ts"
 import { type OrderPlan, planScenario, type ScenarioPlan } from "./Scenario.ts"
-import { isRecord, type SimulatorCommon } from "./SimulatorSupport.ts"
+import type { SentCommand } from "./SentLedger.ts"
+import { type ConsumerRef, isRecord, type SimulatorCommon } from "./SimulatorSupport.ts"
 import type { ConsumerStats } from "./SystemConsumer.ts"
 import { type WesOrderView, WesSimulator } from "./WesSimulator.ts"
 
@@ -69,12 +70,26 @@ export interface RunScenarioOptions extends KnobsInput {
   readonly nowMs?: number
 }
 
-/** A running simulator as a drill sees it: its name ("ERP", "WES dc-rotterdam", …), start and stop. */
+/** A running simulator as a drill sees it: its name ("ERP", "WES dc-rotterdam", …), the consumer it reads through, start and stop. */
 export interface SimulatedSystemHandle {
   readonly name: string
+  readonly reads?: ConsumerRef
+  /** Its commands handed over and not answered yet. */
+  readonly awaitingAnswer?: () => number
   readonly start: () => Promise<void>
   readonly stop: (ms: number) => Promise<unknown>
 }
+
+const handleOf = (
+  name: string,
+  sim: { readonly client: ApiClient; readonly reads: ConsumerRef; start(): Promise<void>; stop(ms: number): Promise<unknown> }
+): SimulatedSystemHandle => ({
+  name,
+  reads: sim.reads,
+  awaitingAnswer: () => sim.client.sent.awaitingAnswer(),
+  start: () => sim.start(),
+  stop: (ms) => sim.stop(ms)
+})
 
 export interface ScenarioProgress {
   readonly elapsedMs: number
@@ -143,6 +158,8 @@ export interface ScenarioSummary {
   readonly consumers: Readonly<Record<string, ConsumerStats | undefined>>
   /** Per site: commands its WES sent into its own leaf, answers it got back from the region, waits that ran out. */
   readonly site_channels: Readonly<Record<string, { readonly sent: number; readonly answers: number; readonly timeouts: number; readonly repeats: number; readonly answerMsTotal: number; readonly answerMsMax: number }>>
+  /** Every command the simulated systems sent, once per sender and Idempotency-Key (see `SentLedger`). */
+  readonly sent: ReadonlyArray<SentCommand>
   readonly duplicate_mismatches: ReadonlyArray<DuplicateMismatch>
   readonly rejections: ReadonlyArray<Rejection>
   readonly parked_sample: ReadonlyArray<unknown>
@@ -366,10 +383,10 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
   })
   const systems: Systems = { erp, wes: wesSims, dispatch, carriers: carrierSims, counter }
   const all: ReadonlyArray<SimulatedSystemHandle> = [
-    { name: "ERP", start: () => erp.start(), stop: (ms) => erp.stop(ms) },
-    ...[...wesSims.entries()].map(([site, sim]) => ({ name: `WES ${site}`, start: () => sim.start(), stop: (ms: number) => sim.stop(ms) })),
-    { name: "DISPATCH", start: () => dispatch.start(), stop: (ms) => dispatch.stop(ms) },
-    ...[...carrierSims.entries()].map(([scac, sim]) => ({ name: `CARRIER ${scac}`, start: () => sim.start(), stop: (ms: number) => sim.stop(ms) }))
+    handleOf("ERP", erp),
+    ...[...wesSims.entries()].map(([site, sim]) => handleOf(`WES ${site}`, sim)),
+    handleOf("DISPATCH", dispatch),
+    ...[...carrierSims.entries()].map(([scac, sim]) => handleOf(`CARRIER ${scac}`, sim))
   ]
 
   const progressOf = (): ScenarioProgress => {
@@ -512,6 +529,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
       ...Object.fromEntries([...carrierSims.entries()].map(([scac, sim]) => [`CARRIER ${scac}`, sim.consumerStats]))
     },
     site_channels: Object.fromEntries([...wesSims.entries()].map(([site, sim]) => [site, { ...sim.channel.stats }])),
+    sent: clients.flatMap(([, client]) => client.sent.commands()),
     duplicate_mismatches: clients.flatMap(([, client]) => client.stats.duplicateMismatches),
     rejections: clients.flatMap(([, client]) => client.stats.rejections),
     parked_sample: parkedSample,

@@ -3,7 +3,8 @@
  * answers: headers sent, 5xx / 202 retried with the same Idempotency-Key
  * (a command still 202 followed up until its outcome, bounded),
  * 4xx recorded as a rejection and not retried, a lagging precondition
- * retried with a fresh key, duplicate sends compared, simulated 503s.
+ * retried with a fresh key, duplicate sends compared, simulated 503s; the
+ * sent ledger keeps one entry per key with what the sender saw.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -153,5 +154,30 @@ describe("ApiClient", () => {
     // some simulated failures sent the request and lost the answer: the server saw the same key more than once
     expect(seen.length).toBeGreaterThanOrEqual(1)
     expect(new Set(seen.map((s) => s.key))).toEqual(new Set(["k9"]))
+  })
+
+  it("keeps one ledger entry per key: retries and a duplicate send are the same command, a precondition wait's key is another", async () => {
+    script = [
+      { status: 503, body: {} },
+      { status: 422, body: { title: "rejected: UnknownTask", rejection: { type: "UnknownTask" } } },
+      { status: 200, body: { status: "applied", msgId: "api:abc" } },
+      { status: 200, body: { status: "applied", msgId: "api:abc" } }
+    ]
+    const c = client({ instance: "dc-rotterdam", duplicateRate: 1 })
+    await c.post({ path: "/x", idempotencyKey: "k10", correlationId: "SO-10", action: "pick", awaitPrecondition: (a) => /UnknownTask/.test(problemText(a.body)) })
+    expect(seen.map((s) => s.key)).toEqual(["k10", "k10", "k10~w1", "k10~w1"])
+    expect(c.sent.commands()).toMatchObject([
+      { sender: "WES", instance: "dc-rotterdam", key: "k10", action: "pick", correlationId: "SO-10", transport: "http", sends: 2, answer: { status: 422 } },
+      { sender: "WES", instance: "dc-rotterdam", key: "k10~w1", sends: 2, answer: { status: 200, msgId: "api:abc" } }
+    ])
+    expect(c.sent.awaitingAnswer()).toBe(0)
+  })
+
+  it("keeps a command that got no answer as sent, with its last error", async () => {
+    fallback = { status: 500, body: {} }
+    const c = client({ maxAttempts: 2 })
+    await expect(c.post({ path: "/x", idempotencyKey: "k11", action: "x" })).rejects.toBeInstanceOf(ApiUnavailable)
+    expect(c.sent.commands()).toMatchObject([{ key: "k11", sends: 2, answer: undefined, lastError: "gave up after 2 attempts: HTTP 500" }])
+    expect(c.sent.awaitingAnswer()).toBe(1)
   })
 })
