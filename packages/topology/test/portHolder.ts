@@ -1,0 +1,16 @@
+/**
+ * Holds a loopback port the way another process would, so a test can make a
+ * server's start find its port taken.
+ */
+import { createServer, type Server } from "node:net"
+
+export interface PortHolder {
+  release(): Promise<void>
+}
+
+export const holdPort = (port: number, host = "127.0.0.1"): Promise<PortHolder> =>
+  new Promise((resolve, reject) => {
+    const server: Server = createServer()
+    server.once("error", reject)
+    server.listen(port, host, () => resolve({ release: () => new Promise((done) => server.close(() => done())) }))
+  })
