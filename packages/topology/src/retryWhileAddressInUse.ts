@@ -32,6 +32,16 @@ export class AddressInUseError extends Error {
 /** nats-server ("address already in use"), Postgres ("Address already in use"), Node ("EADDRINUSE"). */
 export const mentionsAddressInUse = (log: string): boolean => /address already in use|EADDRINUSE/i.test(log)
 
+/**
+ * Which of `ports` the log lines about a taken address name (Postgres names the
+ * port only in its HINT line: "Is another postmaster already running on port N?").
+ */
+export const portsNamedInUse = (log: string, ports: ReadonlyArray<number>): ReadonlyArray<number> => {
+  const lines = log.split("\n").filter((line) => mentionsAddressInUse(line) || line.includes("already running on port"))
+  // ":N" (host:port) or "port N", never a digit of an IP address.
+  return ports.filter((port) => lines.some((line) => new RegExp(`(?::|port )${port}\\b`).test(line)))
+}
+
 export interface AddressInUseRetry {
   /** How long to keep retrying the same ports (default 15 s). */
   readonly timeoutMs?: number
@@ -55,10 +65,12 @@ export const retryWhileAddressInUse = async <A>(
     } catch (error) {
       if (!(error instanceof AddressInUseError)) throw error
       if (Date.now() >= deadline) {
+        const named = portsNamedInUse(error.message, ports)
+        const taken = named.length > 0 ? named : ports
         throw new Error(
-          `${what} cannot listen on port ${ports.join(", ")}: still in use after ${attempts} attempts in ${timeoutMs / 1000} s. ` +
+          `${what} cannot listen on port ${taken.join(", ")}: still in use after ${attempts} attempts in ${timeoutMs / 1000} s. ` +
             `A server keeps the ports it first bound across restarts (clients and leaves reconnect to them), so it cannot ` +
-            `move; another process holds one (ss -ltnp 'sport = :${ports[0] ?? 0}' names it)\n${error.message}`
+            `move; another process holds it (ss -ltnp 'sport = :${taken[0] ?? 0}' names it)\n${error.message}`
         )
       }
     }
