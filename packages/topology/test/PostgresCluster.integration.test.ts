@@ -46,8 +46,8 @@ afterAll(async () => {
 
 describe("Postgres cluster ports", () => {
   it("control: with one attempt, a candidate port someone holds fails the start", async () => {
-    const port = await freePort()
-    const holder = await holdPort(port)
+    const holder = await holdPort(0)
+    const port = holder.port
     try {
       await expect(startPostgresClusterOnFreePort(cluster, { candidate: candidates(port), attempts: 1 })).rejects.toThrow(
         new RegExp(`every port tried was in use by the time it bound: ${port}`)
@@ -58,8 +58,8 @@ describe("Postgres cluster ports", () => {
   }, 60_000)
 
   it("a first start moves past a taken candidate port to a free one", async () => {
-    const taken = await freePort()
-    const holder = await holdPort(taken)
+    const holder = await holdPort(0)
+    const taken = holder.port
     try {
       const result = await startPostgresClusterOnFreePort(cluster, { candidate: candidates(taken) })
       started = { ...cluster, port: result.port }
