@@ -8,13 +8,12 @@
  * whole workload ends exactly as the fold of its unique inputs.
  */
 import { execFile } from "node:child_process"
-import { spawn } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeTestRunDir, type TestRunDir } from "@logimesh/testkit"
-import { freePort, repoRoot, waitFor } from "@logimesh/topology"
+import { makeTestRunDir, startRegionProcess, type TestRunDir } from "@logimesh/testkit"
+import { repoRoot, waitFor } from "@logimesh/topology"
 import { Schema } from "effect"
 import { type EngineFixture, makeWorkload, startEngineFixture } from "./engineHarness.ts"
 import { AppendLine } from "./OrderLinesDecider.ts"
@@ -82,29 +81,18 @@ describe("poison message", () => {
     expect(held.map((h) => Number(h.source_seq))).toEqual([3])
 
     // The operator: region process (HTTP API) + CLI.
-    const port = await freePort()
-    const region = spawn(process.execPath, [join(repoRoot, "packages/region/src/main.ts")], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        LOGIMESH_REGION: "eu-west",
-        LOGIMESH_SITES_DIR: join(repoRoot, "sites"),
-        NATS_URL: fixture.nats.url,
-        DATABASE_URL: fixture.database.url,
-        HTTP_PORT: String(port)
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let regionOutput = ""
-    region.stdout.on("data", (c: Buffer) => (regionOutput += c.toString()))
-    region.stderr.on("data", (c: Buffer) => (regionOutput += c.toString()))
-    const regionExit = new Promise((resolve) => region.once("exit", resolve))
-    stops.push(() => (region.kill("SIGKILL"), regionExit))
-    const api = `http://127.0.0.1:${port}`
+    const region = startRegionProcess({
+      LOGIMESH_REGION: "eu-west",
+      LOGIMESH_SITES_DIR: join(repoRoot, "sites"),
+      NATS_URL: fixture.nats.url,
+      DATABASE_URL: fixture.database.url
+    }, "poison-replay-region")
+    stops.push(() => region.kill())
+    const api = await region.url(20_000)
     await waitFor("region ready", async () => ((await fetch(`${api}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200 ? true : undefined), {
       timeoutMs: 20_000
     }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${regionOutput}`)
+      throw new Error(`${String(error)}\n${region.output()}`)
     })
 
     const listed = await cli(api, "list")

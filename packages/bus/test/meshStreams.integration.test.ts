@@ -11,8 +11,8 @@ import { spawnSync } from "node:child_process"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { enabledSites, HUB_DOMAIN, loadMeshConfig } from "@logimesh/config"
-import { makeTestRunDir, type TestRunDir } from "@logimesh/testkit"
-import { freePort, type NatsServer, repoRoot, startNatsServer, waitFor } from "@logimesh/topology"
+import { startTestMesh, type TestMesh } from "@logimesh/testkit"
+import { repoRoot, waitFor } from "@logimesh/topology"
 import { ConsumerRunner } from "../src/ConsumerRunner.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import { NatsConnection } from "../src/NatsConnection.ts"
@@ -27,9 +27,7 @@ const mesh = await Effect.runPromise(loadMeshConfig(sitesDir))
 const sites = enabledSites(mesh)
 const plan = meshStreamPlan(mesh)
 
-let dir: TestRunDir | undefined
-const servers: Array<NatsServer> = []
-let hub: NatsServer | undefined
+let testMesh: TestMesh | undefined
 let runtime: BusRuntime | undefined
 
 const rt = (): BusRuntime => {
@@ -46,52 +44,19 @@ const applyCli = (url: string) => {
 }
 
 beforeAll(async () => {
-  dir = makeTestRunDir("bus-mesh")
-  const leafPort = await freePort()
-  hub = await startNatsServer({
-    role: "hub",
-    serverName: `hub-${randomToken()}`,
-    host: "127.0.0.1",
-    port: await freePort(),
-    monitorPort: await freePort(),
-    storeDir: join(dir.path, "hub"),
-    maxFileStore: "1GB",
-    leafPort,
-    leafAdvertise: `127.0.0.1:${leafPort}`
-  }, { workDir: dir.path })
-  servers.push(hub)
-  for (const site of sites) {
-    servers.push(
-      await startNatsServer({
-        role: "leaf",
-        serverName: `leaf-${site.id}-${randomToken()}`,
-        host: "127.0.0.1",
-        port: await freePort(),
-        monitorPort: await freePort(),
-        storeDir: join(dir.path, site.id),
-        maxFileStore: "1GB",
-        domain: site.id,
-        hubLeafAddress: `127.0.0.1:${leafPort}`
-      }, { workDir: dir.path })
-    )
-  }
-  const monitor = `http://127.0.0.1:${hub.config.monitorPort}/leafz`
-  await waitFor("every leaf linked", async () => {
-    const body = (await (await fetch(monitor)).json()) as { readonly leafs?: ReadonlyArray<unknown> }
-    return (body.leafs?.length ?? 0) === sites.length ? true : undefined
-  })
-  runtime = makeBusRuntime(hub.url)
+  // Leaves linked straight to the hub (no WAN proxies); startTestMesh waits until every link is up.
+  testMesh = await startTestMesh({ sites: sites.map((site) => site.id), label: "bus-mesh" })
+  runtime = makeBusRuntime(testMesh.hubUrl)
 })
 
 afterAll(async () => {
   await runtime?.dispose()
-  for (const server of servers.reverse()) await server.process.kill()
-  dir?.remove()
+  await testMesh?.stop()
 })
 
 describe("mesh streams on hub + leaves", () => {
   it("are applied by the CLI, idempotently", async () => {
-    const url = hub?.url ?? ""
+    const url = testMesh?.hubUrl ?? ""
     const first = applyCli(url)
     expect(first.status, first.out).toBe(0)
     expect(first.out.match(/^created /gm)).toHaveLength(plan.streams.length + plan.consumers.length)

@@ -2,7 +2,7 @@
  * The one place that reads the process environment. Every package gets its
  * runtime settings from these `Config` values; nobody reads `process.env`.
  */
-import { Config, Duration } from "effect"
+import { Config, Duration, Schema } from "effect"
 
 /** Directory holding `mesh.json` and the region folders. */
 export const sitesDir = Config.String("LOGIMESH_SITES_DIR").pipe(Config.withDefault("sites"))
@@ -18,7 +18,16 @@ export const databaseUrl = Config.Redacted("DATABASE_URL")
 /** The topology runner: an existing Postgres server for the region databases, instead of private clusters. */
 export const existingDatabaseUrl = Config.option(Config.Redacted("DATABASE_URL"))
 
-export const httpPort = Config.Port("HTTP_PORT").pipe(Config.withDefault(8080))
+/** Port of the HTTP API; 0 lets the kernel pick one (reported through `portsFile`). */
+export const httpPort = Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "HTTP_PORT").pipe(
+  Config.withDefault(8080)
+)
+
+/**
+ * Where to write the ports this process bound, once it serves: `{"http":N}` (the topology runner and
+ * the tests start a region on `HTTP_PORT=0` and read it there). Unset: no file.
+ */
+export const portsFile = Config.option(Config.String("LOGIMESH_PORTS_FILE"))
 
 /** Interface the HTTP server binds; 0.0.0.0 inside a container. */
 export const httpHost = Config.String("HTTP_HOST").pipe(Config.withDefault("127.0.0.1"))

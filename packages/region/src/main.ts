@@ -7,7 +7,8 @@
  * outbox, paused by the dependency monitor while Postgres is down), one
  * command gateway per site (its SITE_EVENTS) -> HTTP server (health, the
  * `/v1` command and query API, `/v1/parked`, `/v1/governance`, `/v1/sites`
- * and its reload, `/v1/backlog` and `/metrics`). A bad site or governance
+ * and its reload, `/v1/backlog` and `/metrics`) -> the bound HTTP port written
+ * to `LOGIMESH_PORTS_FILE` when set (`HTTP_PORT=0`: BoundPortsFile.ts). A bad site or governance
  * file, or an unknown region, stops the launch with a message that names the
  * file and field.
  */
@@ -30,6 +31,7 @@ import { Admission } from "./degraded/Admission.ts"
 import { Backlog } from "./degraded/Backlog.ts"
 import { BacklogRoutes } from "./degraded/BacklogRoutes.ts"
 import { DependencyMonitor } from "./degraded/DependencyMonitor.ts"
+import { BoundPortsFile } from "./BoundPortsFile.ts"
 import { GovernanceRoutes } from "./GovernanceRoutes.ts"
 import { ModuleEngines } from "./modules/ModuleEngines.ts"
 import { HealthRoutes } from "./HealthRoutes.ts"
@@ -106,10 +108,11 @@ export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRo
   Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance, DependencyMonitorLive)))),
   Layer.provide(MigrationsLive),
   Layer.provideMerge(SiteDirectory.layer),
-  Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer, HttpLive))
+  Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer)),
+  Layer.provideMerge(HttpLive)
 )
 
-Layer.launch(RegionLive).pipe(
+Layer.launch(BoundPortsFile.pipe(Layer.provide(RegionLive))).pipe(
   // A bad config file is an operator's mistake, not a bug: say which file and field, without a stack.
   Effect.tapError((error) =>
     error._tag === "ConfigFileError" ? Effect.logError(`region cannot start: ${error.message}`) : Effect.void

@@ -11,14 +11,21 @@
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
-import { spawn } from "node:child_process"
 import { cpSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, makeTestRunDir, startTestNats, type TestDatabase, type TestNats, type TestRunDir } from "@logimesh/testkit"
-import { freePort, repoRoot, startTcpFaultProxy, type TcpFaultProxy, waitFor } from "@logimesh/topology"
+import {
+  createTestDatabase,
+  makeTestRunDir,
+  type RegionProcess,
+  startRegionProcess,
+  startTestNats,
+  type TestDatabase,
+  type TestNats,
+  type TestRunDir
+} from "@logimesh/testkit"
+import { repoRoot, startTcpFaultProxy, type TcpFaultProxy, waitFor } from "@logimesh/topology"
 
-const main = join(repoRoot, "packages/region/src/main.ts")
 const region = "eu-west"
 const modules = ["order", "task", "shipment", "inventory", "pod"]
 
@@ -33,21 +40,19 @@ let database: TestDatabase
 let dir: TestRunDir
 let proxy: TcpFaultProxy
 let nc: NatsConnection
-let port: number
-let output = ""
-let child: ReturnType<typeof spawn> | undefined
-let exited: Promise<unknown> = Promise.resolve()
+let regionProcess: RegionProcess | undefined
+let api = ""
 
 const logged = (): ReadonlyArray<Logged> =>
-  output.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Logged)
+  (regionProcess?.logLines() ?? []) as ReadonlyArray<Logged>
 
 const getJson = async (path: string): Promise<{ status: number; body: any }> => {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3_000) })
+  const response = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })
   return { status: response.status, body: await response.json() }
 }
 
 const getText = async (path: string): Promise<{ status: number; type: string; body: string }> => {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3_000) })
+  const response = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })
   return { status: response.status, type: response.headers.get("content-type") ?? "", body: await response.text() }
 }
 
@@ -63,30 +68,19 @@ beforeAll(async () => {
   const viaProxy = new URL(database.url)
   viaProxy.hostname = proxy.host
   viaProxy.port = String(proxy.port)
-  port = await freePort()
-  const spawned = spawn(process.execPath, [main], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env["PATH"] ?? "",
-      LOGIMESH_REGION: region,
-      LOGIMESH_SITES_DIR: join(dir.path, "sites"),
-      NATS_URL: nats.url,
-      DATABASE_URL: viaProxy.toString(),
-      HTTP_PORT: String(port)
-    },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  child = spawned
-  spawned.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  spawned.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  exited = new Promise((resolve) => spawned.once("exit", resolve))
+  regionProcess = startRegionProcess({
+    LOGIMESH_REGION: region,
+    LOGIMESH_SITES_DIR: join(dir.path, "sites"),
+    NATS_URL: nats.url,
+    DATABASE_URL: viaProxy.toString()
+  }, "region-degraded")
+  api = await regionProcess.url()
   nc = await connect({ servers: nats.url, name: "degraded-test" })
   await waitFor("region /readyz 200", async () => ((await getJson("/readyz")).status === 200 ? true : undefined), { timeoutMs: 40_000 })
 }, 60_000)
 
 afterAll(async () => {
-  child?.kill("SIGKILL")
-  await exited
+  await regionProcess?.kill()
   await nc?.close()
   await proxy?.close()
   await nats?.stop()
@@ -145,7 +139,7 @@ describe("region degraded mode", () => {
     expect((await getText("/metrics")).body).toContain("logimesh_dependency_up{dependency=\"postgres\"} 0")
 
     // Admission control: the HTTP command API refuses new work at once, with Retry-After, instead of waiting on it.
-    const refused = await fetch(`http://127.0.0.1:${port}/v1/inventory/dc-rotterdam/SKU-42/count`, {
+    const refused = await fetch(`${api}/v1/inventory/dc-rotterdam/SKU-42/count`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-source-system": "WES" },
       body: JSON.stringify({ onHand: { amount: "5", unit: "EA" } }),

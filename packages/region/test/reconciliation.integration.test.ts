@@ -21,14 +21,14 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
 import { connect, nanos, type NatsConnection as NatsClient } from "@nats-io/transport-node"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpRouter, HttpServer } from "effect/http"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { Db, runMigrations } from "@logimesh/db"
 import { FaultInjector, runOutboxRelay } from "@logimesh/engine"
 import { createTestDatabase, makeTestRunDir, randomSuffix, startTestMesh, type TestDatabase, type TestMesh, type TestRunDir } from "@logimesh/testkit"
-import { freePort, repoRoot, waitFor } from "@logimesh/topology"
+import { repoRoot, waitFor } from "@logimesh/topology"
 import { RegionContext } from "../src/RegionContext.ts"
 import { regionMigrations } from "../src/regionMigrations.ts"
 import { Reconciliation, type ReconciliationReport, type RepairResult } from "../src/reconciliation/Reconciliation.ts"
@@ -99,20 +99,19 @@ beforeAll(async () => {
     sources: [{ name: SYSTEMS, domain: "hub", filter_subject: "sys.wes.dc-rotterdam.>" }]
   })
 
-  const port = await freePort()
-  regionUrl = `http://127.0.0.1:${port}`
   const runtime = ManagedRuntime.make(
     HttpRouter.serve(ReconciliationRoutes, { disableLogger: true }).pipe(
       Layer.provide(Reconciliation.layer),
       Layer.provide(Layer.mergeAll(
         dbLayer(),
         natsLayer("reconcile-test-region"),
-        Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION)),
-        NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })
-      ))
+        Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION))
+      )),
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
     )
   )
-  await runtime.runPromise(Effect.void)
+  // Port 0: the kernel picks it as the server binds; the URL is read back from the server.
+  regionUrl = await runtime.runPromise(HttpServer.addressFormattedWith(Effect.succeed))
   app = runtime
   await startRelay()
 }, 60_000)

@@ -3,52 +3,41 @@
  * real Postgres: it becomes ready, `/readyz` follows NATS going away and
  * coming back, and a bad site file stops the launch naming file and field.
  */
-import { spawn } from "node:child_process"
 import { cpSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, makeTestRunDir, startTestNats, type TestDatabase, type TestNats, type TestRunDir } from "@logimesh/testkit"
-import { freePort, type NatsServer, repoRoot, waitFor } from "@logimesh/topology"
-
-const main = join(repoRoot, "packages/region/src/main.ts")
-
-interface RegionRun {
-  readonly output: () => string
-  /** The `msg` of every JSON log line. */
-  readonly messages: () => ReadonlyArray<string>
-  readonly exited: Promise<number | null>
-  readonly kill: () => void
-}
-
-const startRegion = (env: Record<string, string>): RegionRun => {
-  let output = ""
-  const child = spawn(process.execPath, [main], {
-    cwd: repoRoot,
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  const messages = () =>
-    output.split("\n").filter((line) => line.startsWith("{")).map((line) => String((JSON.parse(line) as { msg?: unknown }).msg))
-  return { output: () => output, messages, exited, kill: () => child.kill("SIGKILL") }
-}
+import {
+  createTestDatabase,
+  makeTestRunDir,
+  type RegionProcess,
+  startRegionProcess,
+  startTestNats,
+  type TestDatabase,
+  type TestNats,
+  type TestRunDir
+} from "@logimesh/testkit"
+import { repoRoot, waitFor } from "@logimesh/topology"
 
 interface Readyz {
   readonly status: number
   readonly body: { status: string; region: string; sites: Array<string>; checks: Record<string, { ok: boolean; detail: string }> }
 }
 
-const readyz = async (port: number): Promise<Readyz> => {
-  const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(3_000) })
+const readyz = async (url: string): Promise<Readyz> => {
+  const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3_000) })
   return { status: response.status, body: (await response.json()) as Readyz["body"] }
 }
 
 let nats: TestNats
 let database: TestDatabase
 let dir: TestRunDir
-const regions: Array<RegionRun> = []
+const regions: Array<RegionProcess> = []
+
+const startRegion = (env: Record<string, string>): RegionProcess => {
+  const region = startRegionProcess(env)
+  regions.push(region)
+  return region
+}
 
 beforeAll(async () => {
   ;[nats, database] = await Promise.all([startTestNats("region"), createTestDatabase("region")])
@@ -56,8 +45,7 @@ beforeAll(async () => {
   cpSync(join(repoRoot, "sites"), join(dir.path, "sites"), { recursive: true })
 })
 afterAll(async () => {
-  for (const region of regions) region.kill()
-  await Promise.all(regions.map((region) => region.exited))
+  await Promise.all(regions.map((region) => region.kill()))
   await nats?.stop()
   await database?.drop()
   dir?.remove()
@@ -65,17 +53,15 @@ afterAll(async () => {
 
 describe("region process", () => {
   it("becomes ready, reports NATS loss on /readyz, and recovers", async () => {
-    const port = await freePort()
     const region = startRegion({
       LOGIMESH_REGION: "eu-west",
       LOGIMESH_SITES_DIR: join(dir.path, "sites"),
       NATS_URL: nats.url,
-      DATABASE_URL: database.url,
-      HTTP_PORT: String(port)
+      DATABASE_URL: database.url
     })
-    regions.push(region)
+    const url = await region.url()
     const ready = await waitFor("region /readyz 200", async () => {
-      const r = await readyz(port)
+      const r = await readyz(url)
       return r.status === 200 ? r : undefined
     }, { timeoutMs: 30_000 })
     expect(ready.body.region).toBe("eu-west")
@@ -83,11 +69,11 @@ describe("region process", () => {
     expect(ready.body.checks["nats"]?.ok).toBe(true)
     expect(ready.body.checks["postgres"]?.ok).toBe(true)
 
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+    const health = await fetch(`${url}/healthz`)
     expect(health.status).toBe(200)
 
     // Governance was loaded and migrated: the rejection log answers (empty on a fresh database).
-    const rejections = await fetch(`http://127.0.0.1:${port}/v1/governance/ownership-rejections`)
+    const rejections = await fetch(`${url}/v1/governance/ownership-rejections`)
     expect(rejections.status).toBe(200)
     expect(await rejections.json()).toEqual({ rejections: [] })
 
@@ -97,14 +83,14 @@ describe("region process", () => {
 
     await nats.server.process.kill()
     const down = await waitFor("region /readyz 503", async () => {
-      const r = await readyz(port)
+      const r = await readyz(url)
       return r.status === 503 ? r : undefined
     })
     expect(down.body.checks["nats"]?.ok).toBe(false)
     expect(down.body.checks["postgres"]?.ok).toBe(true)
 
     await nats.restart()
-    await waitFor("region /readyz 200 again", async () => ((await readyz(port)).status === 200 ? true : undefined), {
+    await waitFor("region /readyz 200 again", async () => ((await readyz(url)).status === 200 ? true : undefined), {
       timeoutMs: 30_000
     })
   })
@@ -125,10 +111,8 @@ describe("region process", () => {
       LOGIMESH_REGION: "eu-west",
       LOGIMESH_SITES_DIR: sites,
       NATS_URL: nats.url,
-      DATABASE_URL: database.url,
-      HTTP_PORT: String(await freePort())
+      DATABASE_URL: database.url
     })
-    regions.push(region)
     const code = await region.exited
     expect(code).not.toBe(0)
     const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
@@ -147,10 +131,8 @@ describe("region process", () => {
       LOGIMESH_REGION: "eu-west",
       LOGIMESH_SITES_DIR: sites,
       NATS_URL: nats.url,
-      DATABASE_URL: database.url,
-      HTTP_PORT: String(await freePort())
+      DATABASE_URL: database.url
     })
-    regions.push(region)
     expect(await region.exited).not.toBe(0)
     const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
     expect(message).toContain(ownership)
@@ -162,10 +144,8 @@ describe("region process", () => {
       LOGIMESH_REGION: "ap-south",
       LOGIMESH_SITES_DIR: join(dir.path, "sites"),
       NATS_URL: nats.url,
-      DATABASE_URL: database.url,
-      HTTP_PORT: String(await freePort())
+      DATABASE_URL: database.url
     })
-    regions.push(region)
     expect(await region.exited).not.toBe(0)
     expect(region.messages().find((msg) => msg.startsWith("region cannot start"))).toContain('region "ap-south" is not declared')
   })

@@ -20,11 +20,11 @@ import { connect, nanos, type NatsConnection as NatsClient } from "@nats-io/tran
 import { cpSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Layer, Logger, ManagedRuntime, References } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpRouter, HttpServer } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { NatsConnection } from "@logimesh/bus"
 import { makeTestRunDir, startTestMesh, type TestMesh, type TestRunDir } from "@logimesh/testkit"
-import { freePort, repoRoot, waitFor } from "@logimesh/topology"
+import { repoRoot, waitFor } from "@logimesh/topology"
 import { RegionContext } from "../src/RegionContext.ts"
 import { SiteLagMonitor, type SiteLag, type SiteLagSnapshot } from "../src/reconciliation/SiteLagMonitor.ts"
 import { SiteLagRoutes } from "../src/reconciliation/SiteLagRoutes.ts"
@@ -69,8 +69,6 @@ beforeAll(async () => {
     filter_subject: `site.${OTHER}.evt.>`
   })
 
-  const port = await freePort()
-  regionUrl = `http://127.0.0.1:${port}`
   const capture = Logger.make(({ fiber, logLevel, message }) => {
     const parts = Array.isArray(message) ? message : [message]
     logged.push({ level: logLevel, message: parts.map(String).join(" "), site: fiber.getRef(References.CurrentLogAnnotations)["site"] })
@@ -80,13 +78,14 @@ beforeAll(async () => {
       Layer.provideMerge(SiteLagMonitor.layerWith({ interval: "250 millis", stalledAfter: `${STALLED_AFTER_MS} millis`, callTimeout: "1 second" })),
       Layer.provide(Layer.mergeAll(
         NatsConnection.layerFrom({ url: mesh.hubUrl, name: "site-lag-region" }),
-        Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION)),
-        NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })
+        Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION))
       )),
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
       Layer.provide(Logger.layer([capture]))
     )
   )
-  await runtime.runPromise(Effect.void)
+  // Port 0: the kernel picks it as the server binds; the URL is read back from the server.
+  regionUrl = await runtime.runPromise(HttpServer.addressFormattedWith(Effect.succeed))
   app = runtime
 }, 60_000)
 

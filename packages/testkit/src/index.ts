@@ -1,7 +1,9 @@
 /**
  * @logimesh/testkit — vitest harness over real servers: nats-server processes
- * (standalone, or a hub with site leaves behind fault proxies) on free ports
- * with their own store dirs, and a fresh Postgres database per test file.
+ * (standalone, or a hub with site leaves behind fault proxies) on ports they
+ * pick themselves as they bind, with their own store dirs, region processes
+ * that report the HTTP port they bound, and a fresh Postgres database per
+ * test file.
  * Everything started here is cleaned up by its `stop()`/`drop()` from
  * `afterAll`, also when a test fails (and SIGKILLed if the process exits
  * first). `LOGIMESH_TEST_BACKEND=containers` switches `startTestNats` and
@@ -14,6 +16,7 @@ export { reapOnExit } from "./reapOnExit.ts"
 export { CONTAINER_NATS_IMAGE, type ContainerNats, startContainerNats } from "./startContainerNats.ts"
 export { CONTAINER_POSTGRES_IMAGE, type ContainerPostgres, startContainerPostgres } from "./startContainerPostgres.ts"
 export { startTestMesh, type TestMesh, type TestMeshLeaf, type TestMeshOptions } from "./startTestMesh.ts"
+export { type RegionProcess, startRegionProcess } from "./startRegionProcess.ts"
 export { startTestTopology, type TestTopology } from "./startTestTopology.ts"
 export { startTestNats, type TestNats } from "./startTestNats.ts"
 export { NO_DOCKER_FOR_CONTAINERS, selectTestBackend } from "./selectTestBackend.ts"

@@ -1,16 +1,17 @@
 /**
  * A hub + site-leaf NATS mesh for one test file: a hub (JetStream domain
- * "hub") and one leaf per site (domain = site id), on free ports with their
- * own store dirs, each leaf optionally linked through its own TcpFaultProxy so
- * a test can cut the WAN. Leaves can be SIGKILLed and restarted on the same
- * ports and store. `stop()` kills everything and removes the dirs (idempotent;
+ * "hub") and one leaf per site (domain = site id), each with its own store
+ * dir, each leaf optionally linked through its own TcpFaultProxy so a test
+ * can cut the WAN. Every port is picked by the server (or, for a proxy, the
+ * kernel) as it binds, so the hub starts first and the proxies and leaves
+ * then know its leafnode port. Leaves can be SIGKILLed and restarted on the
+ * same ports and store. `stop()` kills everything and removes the dirs (idempotent;
  * call it from `afterAll`).
  *
  * With proxies the hub advertises a dead leafnode address (`hubLeafAdvertise`,
  * FIELD-NOTES pitfall 1): otherwise a cut leaf reconnects around its proxy.
  */
 import {
-  freePort,
   hubLeafAdvertise,
   type NatsServer,
   type NatsServerConfig,
@@ -68,7 +69,7 @@ const HOST = "127.0.0.1"
 interface LeafState {
   server: NatsServer | undefined
   unregister: () => void
-  readonly config: NatsServerConfig & { readonly role: "leaf" }
+  config: NatsServerConfig & { readonly role: "leaf" }
   readonly proxy: TcpFaultProxy | undefined
 }
 
@@ -105,18 +106,23 @@ export const startTestMesh = async (options: TestMeshOptions): Promise<TestMesh>
   }
 
   try {
-    const hubLeafPort = await freePort(HOST)
-    const hubConfig: NatsServerConfig = {
+    // The hub first: its leafnode port is picked by the server, and every proxy and leaf needs it.
+    const hubServer = await startNatsServer({
       role: "hub",
       serverName: `${label}-hub`,
       host: HOST,
-      port: await freePort(HOST),
-      monitorPort: await freePort(HOST),
+      port: 0,
+      monitorPort: 0,
       storeDir: join(runDir.path, "hub"),
       maxFileStore: "1GB",
-      leafPort: hubLeafPort,
-      leafAdvertise: hubLeafAdvertise({ host: HOST, leafPort: hubLeafPort, viaProxy })
-    }
+      leafPort: 0,
+      leafAdvertise: hubLeafAdvertise({ host: HOST, viaProxy })
+    }, { workDir: join(runDir.path, "hub") })
+    hub = hubServer
+    unregisterHub = reapOnExit(hubServer.process.pid)
+    if (hubServer.config.role !== "hub") throw new Error("the hub started without a leafnode listener")
+    const hubLeafPort = hubServer.config.leafPort
+
     for (const site of options.sites) {
       const proxy = viaProxy ? await startTcpFaultProxy({ targetHost: HOST, targetPort: hubLeafPort }) : undefined
       if (proxy !== undefined) proxies.push(proxy)
@@ -128,8 +134,8 @@ export const startTestMesh = async (options: TestMeshOptions): Promise<TestMesh>
           role: "leaf",
           serverName: `${label}-${site}`,
           host: HOST,
-          port: await freePort(HOST),
-          monitorPort: await freePort(HOST),
+          port: 0,
+          monitorPort: 0,
           storeDir: join(runDir.path, site, "js"),
           maxFileStore: "1GB",
           domain: site,
@@ -142,20 +148,13 @@ export const startTestMesh = async (options: TestMeshOptions): Promise<TestMesh>
       const server = await startNatsServer(state.config, { workDir: join(runDir.path, state.config.domain) })
       state.server = server
       state.unregister = reapOnExit(server.process.pid)
+      // From now on the ports it bound: a restart comes back on them.
+      if (server.config.role === "leaf") state.config = server.config
     }
 
-    // Hub and leaves start side by side: a leaf retries its remote until the hub listens.
-    const started = await Promise.allSettled([
-      startNatsServer(hubConfig, { workDir: join(runDir.path, "hub") }).then((server) => {
-        hub = server
-        unregisterHub = reapOnExit(server.process.pid)
-      }),
-      ...[...leaves.values()].map(startLeaf)
-    ])
+    const started = await Promise.allSettled([...leaves.values()].map(startLeaf))
     const failed = started.find((result) => result.status === "rejected")
     if (failed !== undefined) throw failed.reason
-    if (hub === undefined) throw new Error("hub did not start")
-    const hubServer: NatsServer = hub
 
     const expectedLinkAddress = (state: LeafState): string => state.config.hubLeafAddress
 

@@ -1,14 +1,17 @@
 /**
- * A standalone JetStream nats-server for one test file: free ports, its own
- * store dir, removed by `stop()` (call it from `afterAll`, it is idempotent).
- * `restart()` brings it back on the same ports and store (after a test killed
- * it through `server.process`), and `server` then names the new process.
+ * A standalone JetStream nats-server for one test file: ports picked by the
+ * server itself (`-1`, read back from its ports file: no two servers started
+ * at once can collide), its own store dir, removed by `stop()` (call it from
+ * `afterAll`, it is idempotent). `restart()` brings it back on the same ports
+ * and store (after a test killed it through `server.process`; retried while
+ * a port is briefly taken, see @logimesh/topology retryWhileAddressInUse),
+ * and `server` then names the new process.
  *
  * With `LOGIMESH_TEST_BACKEND=containers` (see selectTestBackend.ts) the
  * server runs in a container instead: `url` and `stop()` behave the same;
  * `server` and `restart()` need a local process and throw, saying so.
  */
-import { freePort, type NatsServer, startNatsServer } from "@logimesh/topology"
+import { type NatsServer, startNatsServer } from "@logimesh/topology"
 import { join } from "node:path"
 import { reapOnExit } from "./reapOnExit.ts"
 import { selectTestBackend } from "./selectTestBackend.ts"
@@ -51,8 +54,8 @@ const startProcessTestNats = async (label: string): Promise<TestNats> => {
     role: "standalone",
     serverName: `${label}-${process.pid}`,
     host: "127.0.0.1",
-    port: await freePort(),
-    monitorPort: await freePort(),
+    port: 0,
+    monitorPort: 0,
     storeDir: join(dir.path, "js"),
     maxFileStore: "1GB"
   }, { workDir: dir.path }).catch((error: unknown) => {

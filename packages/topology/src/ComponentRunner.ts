@@ -7,22 +7,46 @@
  *   WAN link    its control port answers /status
  *   Postgres    pg_ctl -w, then SELECT 1
  *   region      GET /readyz = 200 (NATS and Postgres reachable)
+ *
+ * Ports: a component whose ports are 0 has never started; it binds ports the
+ * kernel picks and reports them (nats-server: its ports file and /varz; WAN
+ * link and region: the ports file they write, PortsFile.ts; Postgres cannot
+ * take port 0 and reserves and retries), and `startComponent` returns the
+ * component with those ports for the caller to record. Every later start
+ * asks for the same ports, retried while one is in use
+ * (retryWhileAddressInUse.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { ensureDatabase, postgresAnswers, withDatabase } from "./ensureDatabase.ts"
+import { logCursor } from "./logCursor.ts"
 import { spawnManaged } from "./ManagedProcess.ts"
 import { natsHealthy, startNatsServer } from "./NatsServer.ts"
-import { clusterAdminUrl, initPostgresCluster, killPostgresCluster, startPostgresCluster, stopPostgresCluster } from "./PostgresCluster.ts"
+import {
+  clusterAdminUrl,
+  initPostgresCluster,
+  killPostgresCluster,
+  startPostgresCluster,
+  startPostgresClusterOnFreePort,
+  stopPostgresCluster
+} from "./PostgresCluster.ts"
+import { boundPort, type BoundPorts, readPortsFile } from "./PortsFile.ts"
 import { isProcessAlive, processStartTime, terminateProcess } from "./ProcessIdentity.ts"
-import type { Component, RegionComponent, WanLinkComponent } from "./TopologyState.ts"
+import { AddressInUseError, mentionsAddressInUse, retryWhileAddressInUse } from "./retryWhileAddressInUse.ts"
+import type { Component, HubComponent, LeafComponent, PostgresComponent, RegionComponent, WanLinkComponent } from "./TopologyState.ts"
 import { waitFor } from "./waitFor.ts"
 import { wanLinkStatus } from "./WanLinkControl.ts"
 
 export interface RunningProcess {
   readonly pid: number
   readonly startTime: string
+}
+
+/** A started component: its process, and the component with the ports it bound. */
+export interface StartedComponent {
+  readonly running: RunningProcess
+  readonly component: Component
 }
 
 export interface Health {
@@ -83,37 +107,47 @@ const identify = (pid: number, what: string): RunningProcess => {
   return { pid, startTime }
 }
 
-const tail = (file: string, lines = 15): string => {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n")
-  } catch {
-    return "(no log)"
-  }
+/** Where a Node component (WAN link, region) writes the ports it bound: next to its log. */
+export const portsFileOf = (logFile: string): string => `${logFile.replace(/\.log$/, "")}.ports`
+
+interface NodeProcessSpec {
+  readonly name: string
+  readonly args: ReadonlyArray<string>
+  readonly logFile: string
+  readonly env: NodeJS.ProcessEnv
+  /** Passed to the process, which writes its bound ports there once it listens. */
+  readonly portsFile: string
+  readonly ready: (ports: BoundPorts) => Promise<true | undefined>
+  readonly timeoutMs: number
 }
 
-/** Spawns a Node entry point detached and waits for `ready`, failing early (with the log tail) when it exits. */
-const startNodeProcess = async (
-  name: string,
-  args: ReadonlyArray<string>,
-  logFile: string,
-  env: NodeJS.ProcessEnv,
-  ready: () => Promise<true | undefined>,
-  timeoutMs: number
-): Promise<RunningProcess> => {
+/**
+ * Spawns a Node entry point detached, reads the ports it reports, and waits for `ready`, failing early
+ * (with the log tail; `AddressInUseError` when the port was taken) when it exits.
+ */
+const startNodeProcess = async (spec: NodeProcessSpec): Promise<{ readonly running: RunningProcess; readonly ports: BoundPorts }> => {
+  const { name, logFile, portsFile, timeoutMs } = spec
   mkdirSync(dirname(logFile), { recursive: true })
-  const proc = spawnManaged({ name, command: process.execPath, args, logFile, env, detached: true })
+  rmSync(portsFile, { force: true })
+  const log = logCursor(logFile)
+  const proc = spawnManaged({ name, command: process.execPath, args: spec.args, logFile, env: spec.env, detached: true })
   const running = identify(proc.pid, name)
-  const exitedEarly = proc.exited.then((code) => {
-    throw new Error(`${name} exited with ${code} during start; last lines of ${logFile}:\n${tail(logFile)}`)
+  const exitedEarly = proc.exited.then((code): never => {
+    const detail = `${name} exited with ${code} during start; last lines of ${logFile}:\n${log.tail()}`
+    throw mentionsAddressInUse(log.text()) ? new AddressInUseError(name, detail) : new Error(detail)
   })
   exitedEarly.catch(() => undefined)
   try {
-    await Promise.race([waitFor(`${name} to be ready`, ready, { timeoutMs, intervalMs: 100 }), exitedEarly])
+    const ports = await Promise.race([
+      waitFor(`${name} to report its ports in ${portsFile}`, async () => readPortsFile(portsFile), { timeoutMs, intervalMs: 50 }),
+      exitedEarly
+    ])
+    await Promise.race([waitFor(`${name} to be ready`, () => spec.ready(ports), { timeoutMs, intervalMs: 100 }), exitedEarly])
+    return { running, ports }
   } catch (error) {
     await terminateProcess(name, running.pid, running.startTime, "SIGKILL")
     throw error
   }
-  return running
 }
 
 const regionReady = (region: RegionComponent) => async (): Promise<true | undefined> => {
@@ -121,59 +155,104 @@ const regionReady = (region: RegionComponent) => async (): Promise<true | undefi
   return response.status === 200 ? true : undefined
 }
 
-export const startComponent = async (component: Component, context: RunnerContext): Promise<RunningProcess> => {
+/** The ports of a component that are set (a restart asks for exactly these). */
+const fixedPortsOf = (ports: ReadonlyArray<number>): ReadonlyArray<number> => ports.filter((port) => port !== 0)
+
+const startNats = async (component: HubComponent | LeafComponent): Promise<StartedComponent> => {
+  const server = await startNatsServer(component.nats, { workDir: component.workDir, detached: true })
+  const running = identify(server.process.pid, component.name)
+  const { port, monitorPort } = server.config
+  if (component.kind === "nats-leaf") return { running, component: { ...component, nats: { ...component.nats, port, monitorPort } } }
+  const leafPort = server.config.role === "hub" ? server.config.leafPort : component.nats.leafPort
+  return { running, component: { ...component, nats: { ...component.nats, port, monitorPort, leafPort } } }
+}
+
+const startWanLink = async (component: WanLinkComponent, context: RunnerContext): Promise<StartedComponent> => {
+  const portsFile = portsFileOf(component.logFile)
+  const started = await retryWhileAddressInUse(component.name, fixedPortsOf([component.listenPort, component.controlPort]), () =>
+    startNodeProcess({
+      name: component.name,
+      args: [
+        WAN_LINK_MAIN,
+        "--site",
+        component.site,
+        "--listen",
+        `${component.host}:${component.listenPort}`,
+        "--target",
+        `${component.host}:${component.targetPort}`,
+        "--control",
+        `${component.host}:${component.controlPort}`,
+        "--ports-file",
+        portsFile
+      ],
+      logFile: component.logFile,
+      env: context.env,
+      portsFile,
+      ready: (ports) =>
+        wanLinkStatus(controlUrl({ host: component.host, controlPort: boundPort(ports, "control", portsFile) })).then(() => true as const),
+      timeoutMs: 10_000
+    }))
+  return {
+    running: started.running,
+    component: {
+      ...component,
+      listenPort: boundPort(started.ports, "listen", portsFile),
+      controlPort: boundPort(started.ports, "control", portsFile)
+    }
+  }
+}
+
+const startPostgres = async (component: PostgresComponent): Promise<StartedComponent> => {
+  await initPostgresCluster(component)
+  const { postmaster, port } = component.port === 0
+    ? await startPostgresClusterOnFreePort(component)
+    : { postmaster: await retryWhileAddressInUse(component.name, [component.port], () => startPostgresCluster(component)), port: component.port }
+  const bound = { ...component, port }
+  await waitFor(`${component.name} to answer`, () => postgresAnswers(clusterAdminUrl(bound)), { timeoutMs: 15_000 })
+  return { running: postmaster, component: bound }
+}
+
+const startRegion = async (component: RegionComponent, context: RunnerContext): Promise<StartedComponent> => {
+  const database = new URL(component.databaseUrl).pathname.slice(1)
+  await ensureDatabase(withDatabase(component.databaseUrl, "postgres"), database)
+  if (!existsSync(component.main)) throw new Error(`${component.name}: no entry point at ${component.main}`)
+  const portsFile = portsFileOf(component.logFile)
+  const withPort = (ports: BoundPorts): RegionComponent => ({ ...component, httpPort: boundPort(ports, "http", portsFile) })
+  const started = await retryWhileAddressInUse(component.name, fixedPortsOf([component.httpPort]), () =>
+    startNodeProcess({
+      name: component.name,
+      args: [...REGION_NODE_FLAGS, component.main],
+      logFile: component.logFile,
+      env: {
+        ...context.env,
+        LOGIMESH_REGION: component.region,
+        LOGIMESH_SITES_DIR: component.sitesDir,
+        NATS_URL: component.natsUrl,
+        DATABASE_URL: component.databaseUrl,
+        HTTP_HOST: component.host,
+        // 0 on the first start: the region listens on a port the kernel picks and writes it to the ports file.
+        HTTP_PORT: String(component.httpPort),
+        LOGIMESH_PORTS_FILE: portsFile
+      },
+      portsFile,
+      ready: (ports) => regionReady(withPort(ports))(),
+      timeoutMs: context.regionReadyTimeoutMs ?? 60_000
+    }))
+  return { running: started.running, component: withPort(started.ports) }
+}
+
+/** Starts `component` (its addresses resolved: resolveAddresses.ts) and returns it with the ports it bound. */
+export const startComponent = (component: Component, context: RunnerContext): Promise<StartedComponent> => {
   switch (component.kind) {
     case "nats-hub":
-    case "nats-leaf": {
-      const server = await startNatsServer(component.nats, { workDir: component.workDir, detached: true })
-      return identify(server.process.pid, component.name)
-    }
+    case "nats-leaf":
+      return startNats(component)
     case "wan-link":
-      return startNodeProcess(
-        component.name,
-        [
-          WAN_LINK_MAIN,
-          "--site",
-          component.site,
-          "--listen",
-          `${component.host}:${component.listenPort}`,
-          "--target",
-          `${component.host}:${component.targetPort}`,
-          "--control",
-          `${component.host}:${component.controlPort}`
-        ],
-        component.logFile,
-        context.env,
-        () => wanLinkStatus(controlUrl(component)).then(() => true as const),
-        10_000
-      )
-    case "postgres": {
-      await initPostgresCluster(component)
-      const postmaster = await startPostgresCluster(component)
-      await waitFor(`${component.name} to answer`, () => postgresAnswers(clusterAdminUrl(component)), { timeoutMs: 15_000 })
-      return postmaster
-    }
-    case "region": {
-      const database = new URL(component.databaseUrl).pathname.slice(1)
-      await ensureDatabase(withDatabase(component.databaseUrl, "postgres"), database)
-      if (!existsSync(component.main)) throw new Error(`${component.name}: no entry point at ${component.main}`)
-      return startNodeProcess(
-        component.name,
-        [...REGION_NODE_FLAGS, component.main],
-        component.logFile,
-        {
-          ...context.env,
-          LOGIMESH_REGION: component.region,
-          LOGIMESH_SITES_DIR: component.sitesDir,
-          NATS_URL: component.natsUrl,
-          DATABASE_URL: component.databaseUrl,
-          HTTP_HOST: component.host,
-          HTTP_PORT: String(component.httpPort)
-        },
-        regionReady(component),
-        context.regionReadyTimeoutMs ?? 60_000
-      )
-    }
+      return startWanLink(component, context)
+    case "postgres":
+      return startPostgres(component)
+    case "region":
+      return startRegion(component, context)
   }
 }
 

@@ -1,13 +1,20 @@
 /**
  * What one nats-server process needs (role, ports, store dir) and its config
  * text, rendered from `infra/nats/<role>.conf.tmpl`.
+ *
+ * A port of 0 means "the server picks one": rendered as nats-server's `-1`
+ * (its own 0 means the default port), and read back from the server once it
+ * listens (NatsServer.ts). A config whose ports are all set starts on exactly
+ * those ports (a restart, or the fixed ports of the docker compose render).
  */
 import { renderInfraTemplate } from "./renderTemplate.ts"
 
 interface Common {
   readonly serverName: string
   readonly host: string
+  /** Client port; 0 = picked by the server at start. */
   readonly port: number
+  /** Monitoring (HTTP) port; 0 = picked by the server at start. */
   readonly monitorPort: number
   readonly storeDir: string
   readonly maxFileStore?: string
@@ -22,9 +29,13 @@ export type NatsServerConfig =
   | (Common & { readonly role: "standalone" })
   | (Common & {
     readonly role: "hub"
+    /** Leafnode port; 0 = picked by the server at start. */
     readonly leafPort: number
-    /** host:port the leaves' links really go through (a WAN proxy, or the leaf port itself). */
-    readonly leafAdvertise: string
+    /**
+     * host:port the leaves' links really go through (a dead address when they go through WAN proxies,
+     * `hubLeafAdvertise`). Absent: the server advertises its own leaf listener.
+     */
+    readonly leafAdvertise?: string | undefined
   })
   | (Common & {
     readonly role: "leaf"
@@ -34,13 +45,42 @@ export type NatsServerConfig =
     readonly hubLeafAddress: string
   })
 
-export const renderNatsConfig = (config: NatsServerConfig): string => {
-  const { syncAlways, ...values } = config
+export interface RenderNatsOptions {
+  /** Where the server writes `<exe>_<pid>.ports` with the ports it bound (`ports_file_dir`). */
+  readonly portsFileDir?: string
+}
+
+/** nats-server's "pick a random port" (`-1`) for a port of 0. */
+const listenPort = (port: number): number => (port === 0 ? -1 : port)
+
+export const renderNatsConfig = (config: NatsServerConfig, options: RenderNatsOptions = {}): string => {
+  const roleValues: Readonly<Record<string, string | number>> = config.role === "hub"
+    ? {
+      leafPort: listenPort(config.leafPort),
+      leafAdvertise: config.leafAdvertise === undefined
+        ? "# advertise: not set, the hub advertises its own leaf listener"
+        : `advertise: "${config.leafAdvertise}"`
+    }
+    : config.role === "leaf"
+    ? { domain: config.domain, hubLeafAddress: config.hubLeafAddress }
+    : {}
   return renderInfraTemplate(`nats/${config.role}.conf.tmpl`, {
-    ...values,
+    serverName: config.serverName,
+    host: config.host,
+    storeDir: config.storeDir,
+    ...roleValues,
+    port: listenPort(config.port),
+    monitorPort: listenPort(config.monitorPort),
+    portsFileDir: options.portsFileDir === undefined
+      ? "# ports_file_dir: not set (fixed ports)"
+      : `ports_file_dir: "${options.portsFileDir}"`,
     maxFileStore: config.maxFileStore ?? "4GB",
-    jetstreamTuning: syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)"
+    jetstreamTuning: config.syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)"
   })
 }
+
+/** The ports a config asks for by number (not 0): client, monitoring and, for a hub, leafnode. */
+export const fixedPorts = (config: NatsServerConfig): ReadonlyArray<number> =>
+  [config.port, config.monitorPort, ...(config.role === "hub" ? [config.leafPort] : [])].filter((port) => port !== 0)
 
 export const clientUrl = (config: Pick<NatsServerConfig, "host" | "port">): string => `nats://${config.host}:${config.port}`

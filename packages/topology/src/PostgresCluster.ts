@@ -6,11 +6,22 @@
  * every command runs through `runuser -u postgres` and the cluster dir is
  * chown'ed to postgres; every parent dir must be traversable by that user
  * (o+x): `postgresClusterDir` picks such a place.
+ *
+ * Ports: Postgres cannot listen on port 0, so a cluster's first start is
+ * reserve-and-retry (`startPostgresClusterOnFreePort`): take a port the
+ * kernel had free a moment ago, start, and when the postmaster says the
+ * address is in use (someone took the port in between), take another, a
+ * bounded number of times. Later starts ask for the port it got
+ * (`startPostgresCluster`, retried on the same port while it is in use:
+ * retryWhileAddressInUse.ts).
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { execFileSync } from "node:child_process"
 import { dirname, join } from "node:path"
+import { freePort } from "./freePort.ts"
+import { logCursor } from "./logCursor.ts"
 import { childPidsOf, isProcessAlive, processStartTime, sendSignal, waitForExit } from "./ProcessIdentity.ts"
+import { AddressInUseError, mentionsAddressInUse } from "./retryWhileAddressInUse.ts"
 import { runCommand } from "./runCommand.ts"
 
 export const PG_BIN_DIR = "/usr/lib/postgresql/15/bin"
@@ -81,17 +92,51 @@ export const postmasterOf = (spec: PostgresClusterSpec): RunningPostmaster | und
   return startTime === undefined ? undefined : { pid, startTime }
 }
 
+/** Starts the cluster on `spec.port`; fails with `AddressInUseError` when the postmaster finds the port taken. */
 export const startPostgresCluster = async (spec: PostgresClusterSpec): Promise<RunningPostmaster> => {
   const { dataDir, socketDir, logFile } = clusterPaths(spec)
   removeStaleLockFiles(spec)
+  const log = logCursor(logFile)
   const options = `-p ${spec.port} -k ${socketDir} -c listen_addresses=${spec.host}`
   const [cmd, args] = asPostgres("pg_ctl", ["-D", dataDir, "-l", logFile, "-w", "-t", "30", "-o", options, "start"])
   const result = await runCommand(cmd, args, { detached: true })
   const running = postmasterOf(spec)
   if (result.code !== 0 || running === undefined) {
-    throw new Error(`pg_ctl start ${dataDir} failed (${result.code}): ${result.output}; see ${logFile}`)
+    const detail = `pg_ctl start ${dataDir} on port ${spec.port} failed (${result.code}): ${result.output}; ${logFile}:\n${log.tail()}`
+    throw mentionsAddressInUse(log.text()) ? new AddressInUseError(`postgres on port ${spec.port}`, detail) : new Error(detail)
   }
   return running
+}
+
+export interface FreePortStart {
+  readonly postmaster: RunningPostmaster
+  readonly port: number
+  /** Ports tried first and found taken by the time the postmaster bound them. */
+  readonly taken: ReadonlyArray<number>
+}
+
+/**
+ * First start of a cluster that has no port yet (reserve-and-retry, header):
+ * up to `attempts` candidates from `candidate` (default: a port the kernel had
+ * free a moment ago), the next one whenever the last was taken.
+ */
+export const startPostgresClusterOnFreePort = async (
+  spec: Omit<PostgresClusterSpec, "port">,
+  options: { readonly candidate?: () => Promise<number>; readonly attempts?: number } = {}
+): Promise<FreePortStart> => {
+  const candidate = options.candidate ?? (() => freePort(spec.host))
+  const attempts = options.attempts ?? 5
+  const taken: Array<number> = []
+  while (taken.length < attempts) {
+    const port = await candidate()
+    try {
+      return { postmaster: await startPostgresCluster({ ...spec, port }), port, taken }
+    } catch (error) {
+      if (!(error instanceof AddressInUseError)) throw error
+      taken.push(port)
+    }
+  }
+  throw new Error(`postgres ${spec.clusterDir}: every port tried was in use by the time it bound: ${taken.join(", ")}`)
 }
 
 /**

@@ -40,6 +40,7 @@ export interface TcpFaultProxy {
 
 export interface TcpFaultProxyOptions {
   readonly listenHost?: string
+  /** Default 0: the kernel picks a port (read it from `port`); a fixed port only to come back on the same one. */
   readonly listenPort?: number
   readonly targetHost: string
   readonly targetPort: number
@@ -110,13 +111,20 @@ export const startTcpFaultProxy = async (opts: TcpFaultProxyOptions): Promise<Tc
 /** Port 1 (tcpmux) on loopback: nothing listens there, and only root could bind it. */
 export const DEAD_LEAF_ADVERTISE_PORT = 1
 
+/** The address a hub advertises when its leaves link through fault proxies: nothing listens there. */
+export const deadLeafAdvertise = (host: string): string => `${host}:${DEAD_LEAF_ADVERTISE_PORT}`
+
 /**
- * The leafnode `advertise` a hub needs (rule in the header above): its own leaf
- * listener when every link is direct, a dead address when any link goes
- * through a fault proxy, so no leaf can reconnect around its proxy.
+ * The leafnode `advertise` a hub needs (rule in the header above): a dead
+ * address when any link goes through a fault proxy, so no leaf can reconnect
+ * around its proxy; its own leaf listener when every link is direct — named
+ * when the leaf port is fixed (the compose render), else undefined: the
+ * server then advertises the leaf listener it bound, the same address.
  */
-export const hubLeafAdvertise = (opts: { readonly host: string; readonly leafPort: number; readonly viaProxy: boolean }): string =>
-  opts.viaProxy ? `${opts.host}:${DEAD_LEAF_ADVERTISE_PORT}` : `${opts.host}:${opts.leafPort}`
+export const hubLeafAdvertise = (opts: { readonly host: string; readonly leafPort?: number; readonly viaProxy: boolean }): string | undefined => {
+  if (opts.viaProxy) return deadLeafAdvertise(opts.host)
+  return opts.leafPort === undefined || opts.leafPort === 0 ? undefined : `${opts.host}:${opts.leafPort}`
+}
 
 const listen = (server: Server, host: string, port: number): Promise<void> =>
   new Promise((resolve, reject) => {

@@ -32,7 +32,8 @@ import { hubLinkedDomains } from "./hubLinkedDomains.ts"
 import { clientUrl } from "./NatsServerConfig.ts"
 import { repoRoot } from "./renderTemplate.ts"
 import { waitFor } from "./waitFor.ts"
-import { leafName, planSite, planTopology, portAllocator, wanLinkName } from "./TopologyPlan.ts"
+import { resolveAddresses } from "./resolveAddresses.ts"
+import { leafName, planSite, planTopology, wanLinkName } from "./TopologyPlan.ts"
 import { type Component, type ComponentKind, readTopologyState, type TopologyState, writeTopologyState } from "./TopologyState.ts"
 import { cutWanLink, restoreWanLink, type WanLinkStatus } from "./WanLinkControl.ts"
 
@@ -141,11 +142,12 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     }
     return found
   }
-  const record = (name: string, pid: number | null, startTime: string | null): void => {
+  const replace = (updated: Component): void => {
     const current = refresh()
-    state = { ...current, components: current.components.map((c) => (c.name === name ? { ...c, pid, startTime } : c)) }
+    state = { ...current, components: current.components.map((c) => (c.name === updated.name ? updated : c)) }
     writeTopologyState(state)
   }
+  const record = (name: string, pid: number | null, startTime: string | null): void => replace({ ...component(name), pid, startTime })
 
   const start = async (name: string, log = newLog()): Promise<void> => {
     const target = component(name)
@@ -154,9 +156,10 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
       return
     }
     log(`${name.padEnd(24)} starting…`)
-    const running = await startComponent(target, context)
-    record(name, running.pid, running.startTime)
-    log(`${name.padEnd(24)} ready   pid ${String(running.pid).padEnd(7)} ${addressOf(target)}`)
+    // The addresses it takes from components started before it, then the ports it binds itself (kept from now on).
+    const started = await startComponent(resolveAddresses(target, state.components), context)
+    replace({ ...started.component, pid: started.running.pid, startTime: started.running.startTime })
+    log(`${name.padEnd(24)} ready   pid ${String(started.running.pid).padEnd(7)} ${addressOf(started.component)}`)
   }
   const stop = async (name: string, how: "stop" | "kill", log = newLog()): Promise<void> => {
     const target = component(name)
@@ -217,8 +220,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     const hub = current.components.find((c) => c.kind === "nats-hub")
     if (hub === undefined || hub.kind !== "nats-hub") throw new Error(`no hub in ${current.stateDir}`)
     if (!current.components.some((c) => c.name === leafName(site))) {
-      const used = current.components.flatMap((c) => Object.values({ ...c, ...("nats" in c ? c.nats : {}) }).filter((v): v is number => typeof v === "number"))
-      const planned = await planSite(site, { stateDir: current.stateDir, host: hub.nats.host, hubLeafPort: hub.nats.leafPort, port: portAllocator(used) })
+      const planned = planSite(site, { stateDir: current.stateDir, host: hub.nats.host })
       // Leaves and links go before the regions and Postgres, as `up` orders them.
       const firstLater = current.components.findIndex((c) => c.kind === "postgres" || c.kind === "region")
       const components = [...current.components]
@@ -336,12 +338,9 @@ export const loadTopology = (options: TopologyOptions = {}): Topology => {
   return makeTopology(state, options)
 }
 
-const applyStreamsStep = async (
-  mesh: MeshConfig,
-  state: TopologyState,
-  topology: Topology,
-  log: (line: string) => void
-): Promise<void> => {
+const applyStreamsStep = async (mesh: MeshConfig, topology: Topology, log: (line: string) => void): Promise<void> => {
+  // As recorded now: the hub's port is the one it bound.
+  const state = topology.state
   const hub = state.components.find((c) => c.kind === "nats-hub")
   if (hub === undefined) return
   const sites = state.components.filter((c) => c.kind === "nats-leaf").length
@@ -355,8 +354,9 @@ const applyStreamsStep = async (
 
 /**
  * Starts the whole mesh declared in `sitesDir`: hub, WAN links, leaves,
- * Postgres, regions — each waited for before the next. On any failure it
- * stops what it started and rethrows.
+ * Postgres, regions — each waited for before the next, each on ports it binds
+ * itself and records (a component started later reads them: TopologyPlan.ts).
+ * On any failure it stops what it started and rethrows.
  */
 export const upTopology = async (options: UpOptions = {}): Promise<Topology> => {
   const log = progressClock(options.onProgress)
@@ -374,7 +374,7 @@ export const upTopology = async (options: UpOptions = {}): Promise<Topology> => 
 
   const mesh = await Effect.runPromise(loadMeshConfig(sitesDir))
   const withRegions = options.withRegions ?? existsSync(REGION_MAIN)
-  const state = await planTopology(mesh, {
+  const state = planTopology(mesh, {
     stateDir,
     sitesDir,
     regionMain: withRegions ? REGION_MAIN : undefined,
@@ -390,12 +390,12 @@ export const upTopology = async (options: UpOptions = {}): Promise<Topology> => 
     for (const c of state.components) {
       // Streams need the hub and every leaf linked (site domains are reached through the hub).
       if (!streamsApplied && (c.kind === "postgres" || c.kind === "region")) {
-        await applyStreamsStep(mesh, state, topology, log)
+        await applyStreamsStep(mesh, topology, log)
         streamsApplied = true
       }
       await topology.start(c.name)
     }
-    if (!streamsApplied) await applyStreamsStep(mesh, state, topology, log)
+    if (!streamsApplied) await applyStreamsStep(mesh, topology, log)
   } catch (error) {
     log(`start failed: ${error instanceof Error ? error.message : String(error)}`)
     log("stopping what was started")

@@ -1,6 +1,6 @@
 /**
  * Turns the mesh declared under `sites/` into the components of a local
- * topology (all on loopback, free ports, dirs under the state dir):
+ * topology (all on loopback, dirs under the state dir):
  *
  *   nats-hub                     JetStream domain "hub"
  *   wan-<site>                   one WAN link proxy per enabled site
@@ -8,15 +8,23 @@
  *   postgres-<region>            private cluster (absent when a server URL is given)
  *   region-<region>              the region deployable
  *
+ * The plan has no port numbers: every port is 0 until the component's first
+ * start binds one (nats-server, the WAN link and the region listen on a port
+ * the kernel picks, Postgres reserves and retries; ComponentRunner.ts), and
+ * the addresses that name another component's port (a WAN link's target, a
+ * leaf's remote, a region's NATS and database URLs) are filled in from the
+ * started components just before each start (resolveAddresses.ts). So
+ * components start in dependency order: hub, then per site its WAN link and
+ * leaf, then Postgres, then regions.
+ *
  * Names match the docker compose services (composeFile.ts) where both exist.
  */
 import { enabledSites, HUB_DOMAIN, type MeshConfig } from "@logimesh/config"
 import { join } from "node:path"
 import { withDatabase } from "./ensureDatabase.ts"
-import { freePort } from "./freePort.ts"
-import { clientUrl } from "./NatsServerConfig.ts"
+import { clusterAdminUrl } from "./PostgresCluster.ts"
 import { postgresClusterDir } from "./postgresClusterDir.ts"
-import { hubLeafAdvertise } from "./TcpFaultProxy.ts"
+import { deadLeafAdvertise } from "./TcpFaultProxy.ts"
 import type { Component, TopologyState } from "./TopologyState.ts"
 
 export interface PlanOptions {
@@ -35,40 +43,26 @@ export const wanLinkName = (site: string): string => `wan-${site}`
 export const postgresName = (region: string): string => `postgres-${region}`
 export const regionName = (region: string): string => `region-${region}`
 
-/** Hands out distinct free ports (the kernel may repeat one once it is released). */
-export const portAllocator = (inUse: Iterable<number> = []) => {
-  const taken = new Set<number>(inUse)
-  return async (): Promise<number> => {
-    for (;;) {
-      const port = await freePort()
-      if (!taken.has(port)) {
-        taken.add(port)
-        return port
-      }
-    }
-  }
-}
+/** A port no component has bound yet (its first start lets the kernel pick, or reserves one). */
+export const UNBOUND_PORT = 0
+
+const stopped = { pid: null, startTime: null }
 
 /** The WAN link and the leaf of one site (also used to add a site to a running topology). */
-export const planSite = async (
-  site: string,
-  options: { readonly stateDir: string; readonly host: string; readonly hubLeafPort: number; readonly port: () => Promise<number> }
-): Promise<ReadonlyArray<Component>> => {
-  const { host, port } = options
-  const stopped = { pid: null, startTime: null }
-  const wan = {
+export const planSite = (site: string, options: { readonly stateDir: string; readonly host: string }): ReadonlyArray<Component> => {
+  const { host } = options
+  const leafDir = join(options.stateDir, "nats", `leaf-${site}`)
+  return [{
     kind: "wan-link",
     name: wanLinkName(site),
     site,
     host,
-    listenPort: await port(),
-    targetPort: options.hubLeafPort,
-    controlPort: await port(),
+    listenPort: UNBOUND_PORT,
+    targetPort: UNBOUND_PORT,
+    controlPort: UNBOUND_PORT,
     logFile: join(options.stateDir, "wan", `${site}.log`),
     ...stopped
-  } as const
-  const leafDir = join(options.stateDir, "nats", `leaf-${site}`)
-  return [wan, {
+  }, {
     kind: "nats-leaf",
     name: leafName(site),
     site,
@@ -77,24 +71,22 @@ export const planSite = async (
       role: "leaf",
       serverName: `logimesh-leaf-${site}`,
       host,
-      port: await port(),
-      monitorPort: await port(),
+      port: UNBOUND_PORT,
+      monitorPort: UNBOUND_PORT,
       storeDir: join(leafDir, "jetstream"),
       domain: site,
-      hubLeafAddress: `${host}:${wan.listenPort}`
+      hubLeafAddress: `${host}:${UNBOUND_PORT}`
     },
     ...stopped
   }]
 }
 
-export const planTopology = async (mesh: MeshConfig, options: PlanOptions): Promise<TopologyState> => {
+export const planTopology = (mesh: MeshConfig, options: PlanOptions): TopologyState => {
   const host = options.host ?? "127.0.0.1"
-  const port = portAllocator()
-  const stopped = { pid: null, startTime: null }
   const components: Array<Component> = []
 
   const hubDir = join(options.stateDir, "nats", "hub")
-  const hub = {
+  components.push({
     kind: "nats-hub",
     name: HUB_NAME,
     workDir: hubDir,
@@ -102,33 +94,32 @@ export const planTopology = async (mesh: MeshConfig, options: PlanOptions): Prom
       role: "hub",
       serverName: `logimesh-${HUB_DOMAIN}`,
       host,
-      port: await port(),
-      monitorPort: await port(),
+      port: UNBOUND_PORT,
+      monitorPort: UNBOUND_PORT,
       storeDir: join(hubDir, "jetstream"),
-      leafPort: await port(),
+      leafPort: UNBOUND_PORT,
       // Every leaf links through its WAN proxy: the hub must advertise a dead address (TcpFaultProxy.ts header).
-      leafAdvertise: hubLeafAdvertise({ host, leafPort: 0, viaProxy: true })
+      leafAdvertise: deadLeafAdvertise(host)
     },
     ...stopped
-  } as const
-  components.push(hub)
+  })
 
-  for (const site of enabledSites(mesh)) components.push(...(await planSite(site.id, { stateDir: options.stateDir, host, hubLeafPort: hub.nats.leafPort, port })))
+  for (const site of enabledSites(mesh)) components.push(...planSite(site.id, { stateDir: options.stateDir, host }))
 
   for (const { region } of mesh.regions) {
     let databaseUrl: string
     if (options.databaseUrl === undefined) {
-      const pgPort = await port()
-      components.push({
+      const postgres = {
         kind: "postgres",
         name: postgresName(region.id),
         region: region.id,
         host,
-        port: pgPort,
+        port: UNBOUND_PORT,
         clusterDir: postgresClusterDir(options.stateDir, region.id),
         ...stopped
-      })
-      databaseUrl = `postgres://postgres@${host}:${pgPort}/${region.database}`
+      } as const
+      components.push(postgres)
+      databaseUrl = withDatabase(clusterAdminUrl(postgres), region.database)
     } else {
       databaseUrl = withDatabase(options.databaseUrl, region.database)
     }
@@ -138,8 +129,8 @@ export const planTopology = async (mesh: MeshConfig, options: PlanOptions): Prom
       name: regionName(region.id),
       region: region.id,
       host,
-      httpPort: await port(),
-      natsUrl: clientUrl(hub.nats),
+      httpPort: UNBOUND_PORT,
+      natsUrl: `nats://${host}:${UNBOUND_PORT}`,
       databaseUrl,
       main: options.regionMain,
       sitesDir: options.sitesDir,

@@ -2,7 +2,8 @@
  * What a running local topology is made of, kept in `<stateDir>/state.json`
  * so every later command (`status`, `stop <name>`, `cut <site>`, `down`, a
  * failover drill in another process) acts on the same processes: each
- * component's fixed ports, dirs and log file, and the pid + kernel start
+ * component's ports (0 until its first start binds them, then kept: a
+ * restart comes back on them), dirs and log file, and the pid + kernel start
  * time of its current process (null when stopped).
  */
 import { Schema } from "effect"

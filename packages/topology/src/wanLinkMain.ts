@@ -7,11 +7,15 @@
  *   POST /cut       drops every live connection, refuses new ones
  *   POST /restore   lets connections through again
  *
- * Usage: node wanLinkMain.ts --site S --listen H:P --target H:P --control H:P
- * Started and stopped by the topology runner (SIGTERM closes it cleanly).
+ * Usage: node wanLinkMain.ts --site S --listen H:P --target H:P --control H:P --ports-file F
+ * A listen or control port of 0 lets the kernel pick; once both listen, the
+ * ports they bound go to the ports file (`{"listen":N,"control":N}`, PortsFile.ts),
+ * where the topology runner reads them. Started and stopped by the topology
+ * runner (SIGTERM closes it cleanly); a port in use ends it with EADDRINUSE.
  */
 import { createServer } from "node:http"
 import { parseArgs } from "node:util"
+import { writePortsFile } from "./PortsFile.ts"
 import { startTcpFaultProxy } from "./TcpFaultProxy.ts"
 
 const splitAddress = (flag: string, value: string | undefined): { host: string; port: number } => {
@@ -27,7 +31,8 @@ const { values } = parseArgs({
     site: { type: "string" },
     listen: { type: "string" },
     target: { type: "string" },
-    control: { type: "string" }
+    control: { type: "string" },
+    "ports-file": { type: "string" }
   }
 })
 const listen = splitAddress("listen", values.listen)
@@ -63,8 +68,15 @@ const http = createServer((request, response) => {
   }
   response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(status()))
 })
-await new Promise<void>((resolve) => http.listen(control.port, control.host, resolve))
-console.log(`${new Date().toISOString()} wan link ${site}: ${status().listen} -> ${status().target}, control http://${control.host}:${control.port}`)
+const controlPort = await new Promise<number>((resolve, reject) => {
+  http.once("error", reject)
+  http.listen(control.port, control.host, () => {
+    const address = http.address()
+    resolve(typeof address === "object" && address !== null ? address.port : control.port)
+  })
+})
+if (values["ports-file"] !== undefined) writePortsFile(values["ports-file"], { listen: proxy.port, control: controlPort })
+console.log(`${new Date().toISOString()} wan link ${site}: ${status().listen} -> ${status().target}, control http://${control.host}:${controlPort}`)
 
 const shutdown = (): void => {
   http.close()

@@ -7,7 +7,6 @@ import { rmSync } from "node:fs"
 import { createServer, type Server, type Socket, connect } from "node:net"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freePort } from "../src/freePort.ts"
 import { type NatsServer, startNatsServer } from "../src/NatsServer.ts"
 import { repoRoot } from "../src/renderTemplate.ts"
 import { DEAD_LEAF_ADVERTISE_PORT, hubLeafAdvertise, startTcpFaultProxy, type TcpFaultProxy } from "../src/TcpFaultProxy.ts"
@@ -126,7 +125,8 @@ interface Mesh {
   stop(): Promise<void>
 }
 
-const startProxiedMesh = async (label: string, leafCount: number, advertise: (hubLeafPort: number) => string): Promise<Mesh> => {
+/** A hub and `leafCount` leaves, each through its own proxy; every port picked by the servers and the kernel. */
+const startProxiedMesh = async (label: string, leafCount: number, leafAdvertise: string | undefined): Promise<Mesh> => {
   const dir = join(repoRoot, ".test-runs", `${label}-${process.pid}-${Date.now()}`)
   const servers: Array<NatsServer> = []
   const proxies: Array<TcpFaultProxy> = []
@@ -136,19 +136,20 @@ const startProxiedMesh = async (label: string, leafCount: number, advertise: (hu
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    const hubLeafPort = await freePort()
     const hub = await startNatsServer({
       role: "hub",
       serverName: `${label}-hub`,
       host: HOST,
-      port: await freePort(),
-      monitorPort: await freePort(),
+      port: 0,
+      monitorPort: 0,
       storeDir: join(dir, "hub"),
       maxFileStore: "256MB",
-      leafPort: hubLeafPort,
-      leafAdvertise: advertise(hubLeafPort)
+      leafPort: 0,
+      leafAdvertise
     }, { workDir: dir })
     servers.push(hub)
+    if (hub.config.role !== "hub") throw new Error("not a hub")
+    const hubLeafPort = hub.config.leafPort
     const leaves: Array<{ leaf: NatsServer; proxy: TcpFaultProxy }> = []
     for (let i = 0; i < leafCount; i++) {
       const proxy = await startTcpFaultProxy({ targetHost: HOST, targetPort: hubLeafPort })
@@ -157,8 +158,8 @@ const startProxiedMesh = async (label: string, leafCount: number, advertise: (hu
         role: "leaf",
         serverName: `${label}-leaf-${i}`,
         host: HOST,
-        port: await freePort(),
-        monitorPort: await freePort(),
+        port: 0,
+        monitorPort: 0,
         storeDir: join(dir, `leaf-${i}`),
         maxFileStore: "256MB",
         domain: `site-${i}`,
@@ -180,11 +181,14 @@ const startProxiedMesh = async (label: string, leafCount: number, advertise: (hu
 describe("hub leafnode advertise on nats-server 2.9 (FIELD-NOTES pitfall 1)", () => {
   it("hubLeafAdvertise names a dead address only when links go through proxies", () => {
     expect(hubLeafAdvertise({ host: HOST, leafPort: 7422, viaProxy: true })).toBe(`${HOST}:${DEAD_LEAF_ADVERTISE_PORT}`)
+    expect(hubLeafAdvertise({ host: HOST, viaProxy: true })).toBe(`${HOST}:${DEAD_LEAF_ADVERTISE_PORT}`)
     expect(hubLeafAdvertise({ host: HOST, leafPort: 7422, viaProxy: false })).toBe(`${HOST}:7422`)
+    // A leaf port the server picks: no advertise, the server names the listener it bound.
+    expect(hubLeafAdvertise({ host: HOST, viaProxy: false })).toBeUndefined()
   })
 
-  it("advertising the hub's own leaf listener lets a cut leaf reconnect around its proxy", async () => {
-    const mesh = await startProxiedMesh("adv-own", 1, (hubLeafPort) => `${HOST}:${hubLeafPort}`)
+  it("advertising the hub's own leaf listener (the default when none is set) lets a cut leaf reconnect around its proxy", async () => {
+    const mesh = await startProxiedMesh("adv-own", 1, undefined)
     try {
       const [site] = mesh.leaves
       if (site === undefined) throw new Error("no leaf")
@@ -201,7 +205,7 @@ describe("hub leafnode advertise on nats-server 2.9 (FIELD-NOTES pitfall 1)", ()
   })
 
   it("with the dead advertise, each leaf's cut holds and it relinks through its own proxy", async () => {
-    const mesh = await startProxiedMesh("adv-dead", 2, (hubLeafPort) => hubLeafAdvertise({ host: HOST, leafPort: hubLeafPort, viaProxy: true }))
+    const mesh = await startProxiedMesh("adv-dead", 2, hubLeafAdvertise({ host: HOST, viaProxy: true }))
     try {
       const [a, b] = mesh.leaves
       if (a === undefined || b === undefined) throw new Error("no leaves")

@@ -1,8 +1,9 @@
 /**
  * The local topology end to end, from a temporary copy of `sites/`: hub, a
  * WAN link proxy + leaf per site, a private Postgres cluster and the region
- * process. Checks everything is healthy, survives SIGKILL + restart of a leaf
- * and of Postgres, that a cut WAN link drops exactly that leaf from the hub
+ * process, each on ports it bound itself. Checks everything is healthy,
+ * survives SIGKILL + restart of a leaf, of Postgres and of the region (each
+ * back on the address it had), that a cut WAN link drops exactly that leaf from the hub
  * until restored, that the CLI reads the same state, and that `down` leaves
  * no process behind.
  */
@@ -10,7 +11,7 @@ import { execFile } from "node:child_process"
 import { cpSync, mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { regionUrl } from "../src/ComponentRunner.ts"
+import { addressOf, regionUrl } from "../src/ComponentRunner.ts"
 import { sendSignal, isProcessAlive } from "../src/ProcessIdentity.ts"
 import { repoRoot } from "../src/renderTemplate.ts"
 import { type Topology, upTopology } from "../src/Topology.ts"
@@ -91,6 +92,8 @@ describe("local topology", () => {
     const after = t.component("nats-leaf-dc-rotterdam")
     expect(after.pid).not.toBeNull()
     expect(after.pid).not.toBe(before.pid)
+    // Back on the ports it first bound: the address its clients hold.
+    expect(addressOf(after)).toBe(addressOf(before))
     await waitFor("rotterdam relinked", async () => ((await linkedSites()).includes("dc-rotterdam") ? true : undefined))
   })
 
@@ -102,9 +105,22 @@ describe("local topology", () => {
     expect((await t.status()).find((s) => s.name === "postgres-eu-west")?.health.ok).toBe(false)
     await waitFor("region not ready", async () => ((await readyz()) === 503 ? true : undefined), { timeoutMs: 10_000 })
     await t.start("postgres-eu-west")
+    expect(addressOf(t.component("postgres-eu-west"))).toBe(addressOf(before))
     expect((await t.status()).find((s) => s.name === "postgres-eu-west")?.health.ok).toBe(true)
     await waitFor("region ready again", async () => ((await readyz()) === 200 ? true : undefined), { timeoutMs: 15_000 })
   })
+
+  it("a SIGKILLed region comes back on the same HTTP port", async () => {
+    const t = get()
+    const before = t.component("region-eu-west")
+    await t.kill("region-eu-west")
+    expect(isProcessAlive(before.pid ?? 0, before.startTime ?? undefined)).toBe(false)
+    await t.start("region-eu-west")
+    const after = t.component("region-eu-west")
+    expect(after.pid).not.toBe(before.pid)
+    expect(addressOf(after)).toBe(addressOf(before))
+    expect(await readyz()).toBe(200)
+  }, 90_000)
 
   it("cutting a WAN link drops exactly that leaf from the hub until restored", async () => {
     const t = get()
