@@ -30,9 +30,10 @@
  * below. A sourced stream that is full refuses the sourced message too;
  * nats-server 2.9 then logs a warning and retries its source from the last
  * message it stored, so the source stalls and nothing is skipped (tested:
- * `streamLimits.integration.test.ts`); the site lag monitor reports the
- * stall. Discard old would instead delete the oldest message, which during
- * an outage is exactly the one no consumer has read yet.
+ * `streamLimits.integration.test.ts`), which the site lag monitor's
+ * "behind without progress" rule covers. Discard old would instead delete
+ * the oldest message, which during an outage is exactly the one no consumer
+ * has read yet.
  */
 import { Duration } from "effect"
 import { enabledSites, HUB_DOMAIN, type MeshConfig, type MeshSettings, type StreamKind } from "@logimesh/config"
