@@ -3,8 +3,11 @@
  * `pruneEngineTables` with the horizons of `sites/mesh.json`):
  *
  *   engine_inbox   applied input ids received longer ago than the inbox horizon. Within it a
- *                  redelivery is refused as a duplicate; the horizon must outlast every sender's
- *                  retries and the streams' max_age (checked when mesh.json is decoded).
+ *                  redelivery is refused as a duplicate; past it, one without a source sequence
+ *                  would be applied again. So the horizon must outlast every sender's retries (at
+ *                  least the Idempotency-Key horizon: a retry after its key row is gone publishes
+ *                  the same message id again) and the streams' max_age (a stream can redeliver a
+ *                  message that old); mesh.json is refused otherwise.
  *   engine_outbox  rows created AND sent longer ago than the outbox horizon; an unsent row is never
  *                  deleted, whatever its age. Vacuumed every round even without deletions: every row
  *                  the relay marks sent leaves a dead version, and the relay's claim round walks the
