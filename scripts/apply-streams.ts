@@ -25,7 +25,8 @@ const describePlan = (plan: StreamPlan): ReadonlyArray<string> => [
   ...plan.streams.map((s) =>
     `stream   ${s.domain ?? "(local)"}/${s.name}  subjects=[${s.subjects.join(", ")}]  sources=[${
       s.sources.map((src) => `${src.domain}/${src.name}`).join(", ")
-    }]  max_age=${Duration.format(s.maxAge)}  duplicate_window=${Duration.format(s.duplicateWindow)}`
+    }]  max_age=${Duration.format(s.maxAge)}  duplicate_window=${Duration.format(s.duplicateWindow)}  ` +
+    `max_msgs=${s.maxMsgs}  max_bytes=${s.maxBytes}  discard=${s.discard}`
   ),
   ...plan.consumers.map((c) =>
     `consumer ${c.domain ?? "(local)"}/${c.stream}/${c.name}  filter=${c.filterSubject ?? "(all)"}  max_deliver=${c.maxDeliver}  ` +

@@ -13,7 +13,7 @@ import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { sql } from "kysely"
 import { applyStreams, type ConsumerDefinition, JetStreamPublisher, limitsStream, NatsConnection, type OutgoingMessage } from "@logimesh/bus"
 import { Db, runMigrations } from "@logimesh/db"
-import { EngineHeaders, engineMigrations, rebuildState } from "@logimesh/engine"
+import { EngineHeaders, engineMigrations, makeEngine, rebuildState } from "@logimesh/engine"
 import { createTestDatabase, randomSuffix, type TestDatabase, startTestNats, type TestNats } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
 import { AppendLine } from "./OrderLinesDecider.ts"
@@ -345,7 +345,19 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     await database.drop()
   }
 
-  return { nats, database, names, consumer, runtime, spawnEngine, publish, query, consumerInfo, readStream, streamMessages, waitSettled, verify, stop }
+  /** The order-lines engine run in this process on `consumer` of the input stream (its own relay). */
+  const inProcessEngine = (consumer: string, options: { readonly maxConnections: number; readonly maxBatch: number }) =>
+    makeEngine({
+      entity: orderLinesEntity,
+      region: engineRegion,
+      input: { stream: names.stream, consumer, deadLetterSubject: names.deadLetterSubject },
+      outputSubject: (_key, kind) => outputSubject(token, kind),
+      db: Db.layerFrom({ url: Redacted.make(database.url), maxConnections: options.maxConnections }),
+      nats: NatsConnection.layerFrom({ url: nats.url, name: `engine-${consumer}` }),
+      groupCommit: { maxBatch: options.maxBatch, window: Duration.millis(2) }
+    })
+
+  return { nats, database, names, consumer, runtime, spawnEngine, inProcessEngine, publish, query, consumerInfo, readStream, streamMessages, waitSettled, verify, stop }
 }
 
 export type EngineFixture = Awaited<ReturnType<typeof startEngineFixture>>

@@ -5,14 +5,12 @@
  * early arrival whose gap never fills is parked by the hold sweeper with
  * reason HoldTimeout; inbox rows older than the retention are pruned.
  */
-import { Duration, Redacted } from "effect"
+import { Duration } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { NatsConnection } from "@logimesh/bus"
-import { Db } from "@logimesh/db"
-import { EngineHeaders, makeEngine, pruneInbox, redriveConsumer, sweepHeld } from "@logimesh/engine"
+import { EngineHeaders, pruneInbox, redriveConsumer, sweepHeld } from "@logimesh/engine"
 import { waitFor } from "@logimesh/topology"
-import { type EngineFixture, makeWorkload, outputSubject, startEngineFixture } from "./engineHarness.ts"
+import { type EngineFixture, makeWorkload, startEngineFixture } from "./engineHarness.ts"
 import { AppendLine } from "./OrderLinesDecider.ts"
 import { encodeCommand, orderLinesEntity } from "./orderLinesEntity.ts"
 
@@ -25,16 +23,7 @@ afterAll(async () => {
   await fixture?.stop()
 })
 
-const engineOn = (consumer: string) =>
-  makeEngine({
-    entity: orderLinesEntity,
-    region: "eu-west",
-    input: { stream: fixture.names.stream, consumer, deadLetterSubject: fixture.names.deadLetterSubject },
-    outputSubject: (_key, kind) => outputSubject(fixture.names.token, kind),
-    db: Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 8 }),
-    nats: NatsConnection.layerFrom({ url: fixture.nats.url, name: `engine-${consumer}` }),
-    groupCommit: { maxBatch: 100, window: Duration.millis(2) }
-  })
+const engineOn = (consumer: string) => fixture.inProcessEngine(consumer, { maxConnections: 8, maxBatch: 100 })
 
 describe("engine in-process", () => {
   it("runs exact, re-drives as a no-op, parks a stuck hold, prunes the inbox", async () => {

@@ -3,8 +3,13 @@
  * The `reason` says whether a retry can help: timeouts, no responders, a
  * missing stream (not yet created, or its domain unreachable across a cut
  * leaf link) and a lost connection are retryable; a stale
- * `expectLastSubjectSequence`, a missing consumer, a bad request and a stream
- * definition that conflicts with the live stream are terminal.
+ * `expectLastSubjectSequence`, a missing consumer, a bad request, a stream
+ * definition that conflicts with the live stream and a full stream are
+ * terminal. A full stream (discard new at its `max_msgs` / `max_bytes`, or
+ * the server's store exhausted) frees space only as its messages age out or
+ * when an operator raises the limit, so a quick retry cannot help: the
+ * message is parked (consumers), answered 503 (the HTTP API) or kept unsent
+ * (the outbox relay, which retries every round and logs each refusal).
  *
  * `classifyBusError` is the one place that maps what the NATS client throws
  * to a reason. It matches on the client's error `name` and JetStream API
@@ -27,6 +32,12 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   /** JetStream API error code (`err_code`), when the server sent one. */
   code: Schema.optional(Schema.Number)
 }) {}
+/** The stream refused to store the message: it is full (discard new) or the server has no storage left. */
+export class StreamFull extends Schema.TaggedError<StreamFull>()("StreamFull", {
+  message: Schema.String,
+  /** JetStream API error code (`err_code`). */
+  code: Schema.optional(Schema.Number)
+}) {}
 /** A stream/consumer definition that cannot be applied without destroying data (e.g. a changed retention). */
 export class DefinitionConflict extends Schema.TaggedError<DefinitionConflict>()("DefinitionConflict", {
   message: Schema.String
@@ -40,6 +51,7 @@ export const BusErrorReason = Schema.Union([
   WrongLastSequence,
   ConsumerNotFound,
   BadRequest,
+  StreamFull,
   DefinitionConflict
 ])
 export type BusErrorReason = typeof BusErrorReason.Type
@@ -69,11 +81,16 @@ export class BusError extends Schema.TaggedError<BusError>()("BusError", {
 
 /** JetStream API error codes (server `err_code`) the classifier knows. */
 const ApiCode = {
+  AccountResourcesExceeded: 10002,
   ConsumerNotFound: 10014,
   StreamNotFound: 10059,
   StreamWrongLastSequence: 10071,
+  StreamStoreFailed: 10077,
   StreamWrongLastSequenceUnknown: 10164
 } as const
+
+/** What a discard-new stream at its limit answers (nats-server `ErrMaxMsgs`, `ErrMaxBytes`, `ErrMaxMsgsPerSubject`). */
+const limitReached = /maximum (messages|bytes|messages per subject) exceeded/i
 
 const fieldOf = (cause: unknown, key: string): unknown =>
   typeof cause === "object" && cause !== null && key in cause ? (cause as Record<string, unknown>)[key] : undefined
@@ -106,6 +123,9 @@ export const classifyBusReason = (cause: unknown): BusErrorReason => {
   const code = chain.map(apiCodeOf).find((c) => c !== undefined && c >= 10000)
   if (code === ApiCode.StreamWrongLastSequence || code === ApiCode.StreamWrongLastSequenceUnknown) {
     return new WrongLastSequence({ message })
+  }
+  if ((code === ApiCode.StreamStoreFailed && limitReached.test(message)) || code === ApiCode.AccountResourcesExceeded) {
+    return new StreamFull({ message, code })
   }
   if (code === ApiCode.StreamNotFound || names.includes("StreamNotFoundError")) return new StreamNotFound({ message })
   if (code === ApiCode.ConsumerNotFound || names.includes("ConsumerNotFoundError")) return new ConsumerNotFound({ message })

@@ -22,9 +22,21 @@
  * `duplicate_window` = `duplicateWindowSeconds`; every consumer sets
  * `max_deliver`, `max_ack_pending` and a `backoff` list no longer than
  * `max_deliver`. Subjects of different domains never overlap.
+ *
+ * Every mesh stream has `max_msgs` and `max_bytes` (sizes from
+ * `streamLimits` in `sites/mesh.json`) and discards NEW: a full stream
+ * refuses the publish, and the publisher gets a `StreamFull` error (never a
+ * silent drop). Why per stream, where it differs, is said at each stream
+ * below. A sourced stream that is full refuses the sourced message too;
+ * nats-server 2.9 then logs a warning and retries its source from the last
+ * message it stored, so the source stalls and nothing is skipped (tested:
+ * `streamLimits.integration.test.ts`), which the site lag monitor's
+ * "behind without progress" rule covers. Discard old would instead delete
+ * the oldest message, which during an outage is exactly the one no consumer
+ * has read yet.
  */
 import { Duration } from "effect"
-import { enabledSites, HUB_DOMAIN, type MeshConfig, type MeshSettings } from "@logimesh/config"
+import { enabledSites, HUB_DOMAIN, type MeshConfig, type MeshSettings, type StreamKind } from "@logimesh/config"
 import { Subjects } from "./Subjects.ts"
 
 export const StreamNames = {
@@ -57,12 +69,35 @@ export interface StreamDefinition {
   /** Only Limits: WorkQueue/Interest streams are unsafe to source before 2.14 (FIELD-NOTES pitfall 6). */
   readonly retention: "limits"
   readonly storage: "file" | "memory"
+  /** What a full stream does: "new" refuses the publish (`StreamFull`), "old" deletes its oldest message. */
   readonly discard: "old" | "new"
   /** Zero = kept until replaced (master data); otherwise `maxOutageHours` for everything that is sourced. */
   readonly maxAge: Duration.Duration
   readonly duplicateWindow: Duration.Duration
   /** Messages kept per subject (-1 = no limit); 1 keeps the latest value of each subject (master data). */
   readonly maxMsgsPerSubject: number
+  /** Messages kept at most (`max_msgs`; -1 = no limit). */
+  readonly maxMsgs: number
+  /** Bytes kept at most (`max_bytes`; -1 = no limit). nats-server reserves it against its `max_file_store`. */
+  readonly maxBytes: number
+}
+
+/** The size of a stream and what it does when full. */
+export interface StreamLimits {
+  readonly maxMsgs: number
+  readonly maxBytes: number
+  readonly discard: "old" | "new"
+}
+
+/** No size limit, oldest discarded: streams of tests and benchmarks (every mesh stream is sized). */
+export const noStreamLimits: StreamLimits = { maxMsgs: -1, maxBytes: -1, discard: "old" }
+
+const MiB = 1024 * 1024
+
+/** The size `sites/mesh.json` gives a kind of stream, refusing new messages when full. */
+export const meshStreamLimits = (settings: MeshSettings, kind: StreamKind): StreamLimits => {
+  const limit = settings.streamLimits[kind]
+  return { maxMsgs: limit.maxMessages, maxBytes: limit.maxMegabytes * MiB, discard: "new" }
 }
 
 export interface ConsumerDefinition {
@@ -122,8 +157,9 @@ export const consumerProblems = (consumer: ConsumerDefinition): ReadonlyArray<st
 
 /**
  * A Limits-retention, file-stored stream (the only kind logimesh sources
- * across domains). The mesh plan sizes `maxAge` and `duplicateWindow` from
- * `sites/mesh.json`; tests and benchmarks pass their own.
+ * across domains). The mesh plan sizes `maxAge`, `duplicateWindow` and the
+ * limits from `sites/mesh.json`; tests and benchmarks pass their own (no
+ * limits unless they give some).
  */
 export const limitsStream = (fields: {
   readonly domain?: string | undefined
@@ -134,40 +170,50 @@ export const limitsStream = (fields: {
   readonly maxAge: Duration.Duration
   readonly duplicateWindow: Duration.Duration
   readonly maxMsgsPerSubject?: number
-}): StreamDefinition => ({
-  domain: fields.domain,
-  name: fields.name,
-  description: fields.description,
-  subjects: fields.subjects,
-  sources: fields.sources ?? [],
-  retention: "limits",
-  storage: "file",
-  discard: "old",
-  maxAge: fields.maxAge,
-  duplicateWindow: fields.duplicateWindow,
-  maxMsgsPerSubject: fields.maxMsgsPerSubject ?? -1
-})
+  readonly limits?: StreamLimits
+}): StreamDefinition => {
+  const limits = fields.limits ?? noStreamLimits
+  return {
+    domain: fields.domain,
+    name: fields.name,
+    description: fields.description,
+    subjects: fields.subjects,
+    sources: fields.sources ?? [],
+    retention: "limits",
+    storage: "file",
+    discard: limits.discard,
+    maxAge: fields.maxAge,
+    duplicateWindow: fields.duplicateWindow,
+    maxMsgsPerSubject: fields.maxMsgsPerSubject ?? -1,
+    maxMsgs: limits.maxMsgs,
+    maxBytes: limits.maxBytes
+  }
+}
 
-const meshStream = (
-  settings: MeshSettings,
-  fields: Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
-): StreamDefinition =>
+type MeshStreamFields = Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
+
+const meshStream = (settings: MeshSettings, kind: StreamKind, fields: MeshStreamFields): StreamDefinition =>
   limitsStream({
     ...fields,
     maxAge: Duration.hours(settings.maxOutageHours),
-    duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+    duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds),
+    limits: meshStreamLimits(settings, kind)
   })
 
-/** Master data: the latest value of each subject, kept (no max_age), sourced like everything else. */
-const masterDataStream = (
-  settings: MeshSettings,
-  fields: Pick<StreamDefinition, "domain" | "name" | "description" | "subjects" | "sources">
-): StreamDefinition =>
+/**
+ * Master data: the latest value of each subject, kept (no max_age), sourced like everything else.
+ * Discard new with one message per subject: an update still replaces its subject's value when the
+ * stream is full (nats-server 2.9 lets a publish that replaces a subject's last message through), a
+ * new subject beyond the limit is refused; discard old would delete another subject's only value.
+ * (`discard_new_per_subject`, which 2.9 has, is not set: it would refuse every update of a subject.)
+ */
+const masterDataStream = (settings: MeshSettings, kind: StreamKind, fields: MeshStreamFields): StreamDefinition =>
   limitsStream({
     ...fields,
     maxAge: Duration.zero,
     duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds),
-    maxMsgsPerSubject: 1
+    maxMsgsPerSubject: 1,
+    limits: meshStreamLimits(settings, kind)
   })
 
 export const siteConsumerName = (region: string, site: string): string => `region_${region}_${site}`
@@ -179,28 +225,34 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
   const sites = enabledSites(mesh)
   const regionOf = new Map(mesh.regions.flatMap((entry) => entry.sites.map((site) => [site.id as string, entry.region.id as string])))
   const siteStreams = sites.flatMap((site): ReadonlyArray<StreamDefinition> => [
-    meshStream(settings, {
+    // Full: the site's own system (WES) gets the refusal at its leaf and keeps the command; discard old would drop
+    // the oldest events, which during a WAN cut are the ones the hub has not sourced yet.
+    meshStream(settings, "siteEvents", {
       domain: site.id,
       name: StreamNames.siteEvents,
       description: `events of site ${site.id}, written at the site first`,
       subjects: [Subjects.siteEvents(site.id)],
       sources: []
     }),
-    meshStream(settings, {
+    // A parked message is the only copy of what a consumer gave up on: a full DLQ refuses the park, and the consumer
+    // runner then naks the original, which stays in its own stream.
+    meshStream(settings, "siteDeadLetters", {
       domain: site.id,
       name: StreamNames.deadLetters,
       description: `messages parked by consumers at site ${site.id}`,
       subjects: [Subjects.deadLetters(site.id)],
       sources: []
     }),
-    masterDataStream(settings, {
+    masterDataStream(settings, "siteMasterData", {
       domain: site.id,
       name: StreamNames.siteMasterData,
       description: `master data (items, sites, locations) at site ${site.id}, sourced from the hub`,
       subjects: [],
       sources: [{ name: StreamNames.masterData, domain: HUB_DOMAIN }]
     }),
-    meshStream(settings, {
+    // Sourced: full, its source stalls (retried from the last stored message) instead of the WES's oldest unread work
+    // being deleted.
+    meshStream(settings, "siteCommands", {
       domain: site.id,
       name: StreamNames.siteCommands,
       description: `work and answers for site ${site.id} from its region, stored at the site`,
@@ -213,28 +265,32 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
     })
   ])
   const hubStreams: ReadonlyArray<StreamDefinition> = [
-    meshStream(settings, {
+    // Sourced from every site: full, the sites' sources stall and their events wait in SITE_EVENTS.
+    meshStream(settings, "hubSiteEvents", {
       domain: HUB_DOMAIN,
       name: StreamNames.hubSiteEvents,
       description: "events of every site, sourced across domains",
       subjects: [],
       sources: sites.map((site) => ({ name: StreamNames.siteEvents, domain: site.id }))
     }),
-    masterDataStream(settings, {
+    masterDataStream(settings, "masterData", {
       domain: HUB_DOMAIN,
       name: StreamNames.masterData,
       description: "master data (items, sites, locations), published by the regions from sites/",
       subjects: [Subjects.masterDataAll],
       sources: []
     }),
-    meshStream(settings, {
+    // Full: the central system's publish is refused (it keeps the command and retries) rather than a stored command
+    // that no region has applied yet being deleted.
+    meshStream(settings, "ingress", {
       domain: HUB_DOMAIN,
       name: StreamNames.ingress,
       description: "commands of central systems for a ship-from site, routed to its region",
       subjects: [Subjects.ingressAll],
       sources: []
     }),
-    meshStream(settings, {
+    // As the site DLQs; the sites' parked messages wait in their own DLQ while it is full.
+    meshStream(settings, "hubDeadLetters", {
       domain: HUB_DOMAIN,
       name: StreamNames.deadLetters,
       description: "parked messages of the hub and, sourced, of every site",

@@ -7,7 +7,11 @@
  * storage differs from its definition (or a consumer whose ack/deliver
  * policy differs) is refused with a `DefinitionConflict`: re-creating a
  * sourced stream under the same name loses or duplicates data (FIELD-NOTES
- * pitfall 6); an operator has to migrate it deliberately.
+ * pitfall 6); an operator has to migrate it deliberately. So is a new
+ * `max_msgs` / `max_bytes` below what the live stream holds: nats-server
+ * applies a lowered limit by deleting the oldest messages at once, whatever
+ * the discard policy. Limits, discard policy and `max_age` are otherwise
+ * updated in place.
  */
 import {
   AckPolicy,
@@ -53,7 +57,9 @@ const streamFields = (config: Partial<StreamConfig>) => ({
   max_age: config.max_age ?? 0,
   duplicate_window: config.duplicate_window ?? 0,
   discard: config.discard ?? DiscardPolicy.Old,
-  max_msgs_per_subject: config.max_msgs_per_subject ?? -1
+  max_msgs_per_subject: config.max_msgs_per_subject ?? -1,
+  max_msgs: config.max_msgs ?? -1,
+  max_bytes: config.max_bytes ?? -1
 })
 
 const consumerFields = (config: Partial<ConsumerConfig>) => ({
@@ -82,7 +88,9 @@ export const streamConfigOf = (definition: StreamDefinition) => ({
   discard: definition.discard === "old" ? DiscardPolicy.Old : DiscardPolicy.New,
   max_age: ns(definition.maxAge),
   duplicate_window: ns(definition.duplicateWindow),
-  max_msgs_per_subject: definition.maxMsgsPerSubject
+  max_msgs_per_subject: definition.maxMsgsPerSubject,
+  max_msgs: definition.maxMsgs,
+  max_bytes: definition.maxBytes
 })
 
 export const consumerConfigOf = (definition: ConsumerDefinition) => ({
@@ -97,6 +105,22 @@ export const consumerConfigOf = (definition: ConsumerDefinition) => ({
   max_ack_pending: definition.maxAckPending,
   backoff: definition.backoff.map(ns)
 })
+
+/** Why the new limits would delete stored messages at once (nats-server enforces a lowered limit on update). */
+const shrinkProblem = (
+  state: { readonly messages: number; readonly bytes: number },
+  wanted: { readonly max_msgs: number; readonly max_bytes: number }
+): string | undefined => {
+  if (wanted.max_msgs > 0 && state.messages > wanted.max_msgs) {
+    return `live stream holds ${state.messages} messages, definition wants max_msgs=${wanted.max_msgs}: ` +
+      "the server would delete the oldest at once; raise the limit or let the messages age out first"
+  }
+  if (wanted.max_bytes > 0 && state.bytes > wanted.max_bytes) {
+    return `live stream holds ${state.bytes} bytes, definition wants max_bytes=${wanted.max_bytes}: ` +
+      "the server would delete the oldest at once; raise the limit or let the messages age out first"
+  }
+  return undefined
+}
 
 const conflict = (operation: string, message: string) =>
   new BusError({ operation, reason: new DefinitionConflict({ message }) })
@@ -138,6 +162,8 @@ const applyStream = (jsm: JetStreamManager, definition: StreamDefinition) =>
     }
     const changed = changedFields(streamFields(live.config), streamFields(wanted))
     if (changed.length === 0) return result("unchanged", [])
+    const shrink = shrinkProblem(live.state, wanted)
+    if (shrink !== undefined) return yield* conflict(operation, shrink)
     const { name: _name, retention: _retention, storage: _storage, ...update } = wanted
     yield* call(operation, () => jsm.streams.update(definition.name, { ...live.config, ...update }))
     return result("updated", changed)

@@ -19,6 +19,7 @@ export {
   Disconnected,
   isRetryableReason,
   NoResponders,
+  StreamFull,
   StreamNotFound,
   Timeout,
   WrongLastSequence
@@ -45,12 +46,15 @@ export {
   consumerProblems,
   consumerTarget,
   limitsStream,
+  meshStreamLimits,
   meshStreamPlan,
+  noStreamLimits,
   siteConsumerName,
   siteIngressConsumerName,
   UNROUTED_CONSUMER,
   type SourceDefinition,
   type StreamDefinition,
+  type StreamLimits,
   StreamNames,
   type StreamPlan
 } from "./StreamDefinitions.ts"

@@ -16,7 +16,11 @@ describe("classifyBusError", () => {
     [named("ClosedConnectionError", "closed connection"), "Disconnected", true],
     [named("JetStreamApiError", "wrong last sequence: 3", { code: 10071 }), "WrongLastSequence", false],
     [named("JetStreamApiError", "consumer not found", { code: 10014 }), "ConsumerNotFound", false],
-    [named("JetStreamApiError", "subjects overlap", { code: 10065 }), "BadRequest", false]
+    [named("JetStreamApiError", "subjects overlap", { code: 10065 }), "BadRequest", false],
+    [named("JetStreamApiError", "maximum messages exceeded", { code: 10077 }), "StreamFull", false],
+    [named("JetStreamApiError", "maximum bytes exceeded", { code: 10077 }), "StreamFull", false],
+    [named("JetStreamApiError", "resource limits exceeded for account", { code: 10002 }), "StreamFull", false],
+    [named("JetStreamApiError", "message size exceeds maximum allowed", { code: 10077 }), "BadRequest", false]
   ])("%s -> %s", (cause, tag, retryable) => {
     const error = classifyBusError("test", cause)
     expect(error.reason._tag).toBe(tag)

@@ -54,6 +54,21 @@ describe("meshStreamPlan", () => {
     }
   })
 
+  it("sizes every stream from streamLimits in mesh.json and refuses new messages when full", () => {
+    const MiB = 1024 * 1024
+    const kindOf = (domain: string | undefined, name: string) =>
+      domain === HUB_DOMAIN
+        ? ({ [StreamNames.hubSiteEvents]: "hubSiteEvents", [StreamNames.ingress]: "ingress", [StreamNames.deadLetters]: "hubDeadLetters", [StreamNames.masterData]: "masterData" } as const)[name]
+        : ({ [StreamNames.siteEvents]: "siteEvents", [StreamNames.siteCommands]: "siteCommands", [StreamNames.deadLetters]: "siteDeadLetters", [StreamNames.siteMasterData]: "siteMasterData" } as const)[name]
+    expect(plan.streams).toHaveLength(sites.length * 4 + 4)
+    for (const stream of plan.streams) {
+      const kind = kindOf(stream.domain, stream.name)
+      if (kind === undefined) throw new Error(`no stream kind for ${stream.domain}/${stream.name}`)
+      const limit = mesh.settings.streamLimits[kind]
+      expect([stream.name, stream.maxMsgs, stream.maxBytes, stream.discard]).toEqual([stream.name, limit.maxMessages, limit.maxMegabytes * MiB, "new"])
+    }
+  })
+
   it("never lets two domains capture the same subject", () => {
     const subjects = plan.streams.flatMap((s) => s.subjects)
     expect(new Set(subjects).size).toBe(subjects.length)

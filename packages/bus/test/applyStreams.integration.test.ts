@@ -1,36 +1,22 @@
 /**
  * Stream administration against a real nats-server: create, idempotent
- * re-apply, in-place update, the consumer settings asked for, and refusal to
- * re-create a stream whose retention differs.
+ * re-apply, in-place update (consumer settings, stream limits and discard
+ * policy), the consumer settings asked for, refusal to re-create a stream
+ * whose retention differs, and refusal to lower a limit below what the
+ * stream holds (the server would delete the oldest messages at once).
  */
 import { Duration, Exit } from "effect"
-import { RetentionPolicy } from "@nats-io/jetstream"
+import { DiscardPolicy, RetentionPolicy } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/transport-node"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startTestNats, type TestNats } from "@logimesh/testkit"
+import { describe, expect, it } from "vitest"
 import { applyStreams } from "../src/applyStreams.ts"
+import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import type { BusError } from "../src/BusError.ts"
 import type { StreamPlan } from "../src/StreamDefinitions.ts"
 import { Subjects } from "../src/Subjects.ts"
-import { type BusRuntime, jsm, makeBusRuntime, randomToken, run, testConsumer, testStream } from "./busTestRuntime.ts"
+import { busServerForFile, jsm, randomToken, run, testConsumer, testStream } from "./busTestRuntime.ts"
 
-let nats: TestNats | undefined
-let runtime: BusRuntime | undefined
-
-const rt = (): BusRuntime => {
-  if (runtime === undefined) throw new Error("runtime not started")
-  return runtime
-}
-
-beforeAll(async () => {
-  nats = await startTestNats("bus-apply")
-  runtime = makeBusRuntime(nats.url)
-})
-
-afterAll(async () => {
-  await runtime?.dispose()
-  await nats?.stop()
-})
+const rt = busServerForFile("bus-apply")
 
 const planFor = (site: string, stream: string, maxAckPending: number): StreamPlan => ({
   streams: [testStream({ name: stream, subjects: [Subjects.siteEvents(site)], maxAge: Duration.hours(72) })],
@@ -85,6 +71,35 @@ describe("applyStreams", () => {
     expect(error?.reason._tag).toBe("DefinitionConflict")
     expect(error?.isRetryable).toBe(false)
     expect((await manager.streams.info(stream)).config.retention).toBe(RetentionPolicy.Workqueue)
+  })
+
+  it("updates max_msgs, max_bytes and the discard policy in place, and refuses a limit below what the stream holds", async () => {
+    const site = randomToken()
+    const stream = `LIM_${randomToken()}`
+    const sized = (maxMsgs: number, maxBytes: number, discard: "old" | "new"): StreamPlan => ({
+      streams: [testStream({ name: stream, subjects: [Subjects.siteEvents(site)], maxMsgs, maxBytes, discard })],
+      consumers: []
+    })
+    expect((await run(rt(), applyStreams(sized(-1, -1, "old"))))[0]?.action).toBe("created")
+    const manager = await jsm(rt())
+    await run(rt(), JetStreamPublisher.use((p) =>
+      p.publishAll(Array.from({ length: 10 }, (_, i) => ({ subject: Subjects.siteEvent(site, "order"), payload: new Uint8Array(100), msgId: `${stream}-${i}` })))))
+
+    const updated = await run(rt(), applyStreams(sized(50, 64 * 1024, "new")))
+    expect(updated[0]).toMatchObject({ action: "updated" })
+    expect([...(updated[0]?.changed ?? [])].sort()).toEqual(["discard", "max_bytes", "max_msgs"])
+    const info = await manager.streams.info(stream)
+    expect([info.config.max_msgs, info.config.max_bytes, info.config.discard]).toEqual([50, 64 * 1024, DiscardPolicy.New])
+    expect(info.state.messages).toBe(10)
+
+    // Below the 10 messages it holds: refused, nothing deleted, the live limits unchanged.
+    const exit = await rt().runPromiseExit(applyStreams(sized(5, 64 * 1024, "new")))
+    const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
+    const error = failure?._tag === "Fail" ? (failure.error as BusError) : undefined
+    expect(error?.reason._tag).toBe("DefinitionConflict")
+    expect(error?.message).toContain("holds 10 messages")
+    const after = await manager.streams.info(stream)
+    expect([after.state.messages, after.config.max_msgs]).toEqual([10, 50])
   })
 
   it("refuses a consumer whose backoff is longer than max_deliver", async () => {

@@ -3,7 +3,8 @@
  * (disposed in `afterAll`), and small definition builders with random names.
  */
 import { Duration, Effect, Layer, ManagedRuntime } from "effect"
-import { randomSuffix } from "@logimesh/testkit"
+import { afterAll, beforeAll } from "vitest"
+import { randomSuffix, startTestNats, type TestNats } from "@logimesh/testkit"
 import { ConsumerRunner } from "../src/ConsumerRunner.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import { NatsConnection } from "../src/NatsConnection.ts"
@@ -16,6 +17,24 @@ export const busLayer = (url: string) =>
 
 export const makeBusRuntime = (url: string) => ManagedRuntime.make(busLayer(url))
 export type BusRuntime = ReturnType<typeof makeBusRuntime>
+
+/** A nats-server and the bus runtime over it for the calling test file: started in `beforeAll`, stopped in `afterAll`. */
+export const busServerForFile = (label: string): (() => BusRuntime) => {
+  let nats: TestNats | undefined
+  let runtime: BusRuntime | undefined
+  beforeAll(async () => {
+    nats = await startTestNats(label)
+    runtime = makeBusRuntime(nats.url)
+  })
+  afterAll(async () => {
+    await runtime?.dispose()
+    await nats?.stop()
+  })
+  return () => {
+    if (runtime === undefined) throw new Error("runtime not started")
+    return runtime
+  }
+}
 
 /** A random subject token / stream-name part, lowercase letters and digits. */
 export const randomToken = (): string => `t${randomSuffix()}`

@@ -7,7 +7,8 @@
  *   sites/governance/                  governance data (not a region; loaded by @logimesh/governance)
  *
  * `loadMeshConfig` decodes every file and cross-checks them (a site's region
- * must match its folder, ids are unique, no site takes the hub's domain).
+ * must match its folder, ids are unique, no site takes the hub's domain, the
+ * retention horizons agree with each other and with the streams' `max_age`).
  * Any failure names the file and the field path.
  */
 import { Effect } from "effect"
@@ -18,6 +19,7 @@ import { decodeConfigFile } from "./decodeConfigFile.ts"
 import { HUB_DOMAIN, type RegionId, type SiteId } from "./MeshIds.ts"
 import { MeshSettings } from "./MeshSettings.ts"
 import { RegionConfig } from "./RegionConfig.ts"
+import { retentionIssues } from "./RetentionSettings.ts"
 import { SiteConfig } from "./SiteConfig.ts"
 
 export interface RegionEntry {
@@ -47,7 +49,12 @@ const listDir = (dir: string) =>
 
 export const loadMeshConfig = (dir: string): Effect.Effect<MeshConfig, ConfigFileError> =>
   Effect.gen(function*() {
-    const settings = yield* decodeConfigFile(MeshSettings, join(dir, "mesh.json"))
+    const settingsFile = join(dir, "mesh.json")
+    const settings = yield* decodeConfigFile(MeshSettings, settingsFile)
+    const horizons = retentionIssues(settings.retention, settings.maxOutageHours)
+    if (horizons.length > 0) {
+      return yield* new ConfigFileError({ file: settingsFile, issues: horizons.map((issue) => new ConfigIssue(issue)) })
+    }
     const regions: Array<RegionEntry> = []
     const siteFiles = new Map<SiteId, string>()
     const regionFiles = new Map<RegionId, string>()

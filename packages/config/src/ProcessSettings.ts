@@ -2,7 +2,7 @@
  * The one place that reads the process environment. Every package gets its
  * runtime settings from these `Config` values; nobody reads `process.env`.
  */
-import { Config, Duration, Schema } from "effect"
+import { Config, Schema } from "effect"
 
 /** Directory holding `mesh.json` and the region folders. */
 export const sitesDir = Config.String("LOGIMESH_SITES_DIR").pipe(Config.withDefault("sites"))
@@ -40,6 +40,3 @@ export const logLevel = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("In
  * (SIGKILL the process there) and `nak` (fail the step as retryable). Empty = no faults.
  */
 export const crashAt = Config.String("LOGIMESH_CRASH_AT").pipe(Config.withDefault(""))
-
-/** How long the engine inbox keeps applied message ids; senders may retry within it. At least 7 days in production. */
-export const inboxRetention = Config.Duration("LOGIMESH_INBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))

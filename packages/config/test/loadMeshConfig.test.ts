@@ -1,13 +1,14 @@
 /**
  * `loadMeshConfig` decodes the files under `sites/` and refuses a bad one,
- * naming the file and every failing field path.
+ * naming the file and every failing field path; the retention horizons get
+ * their defaults and are refused when they would let a repeat through.
  */
 import { Effect, Exit } from "effect"
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { ConfigFileError, enabledSites, loadMeshConfig } from "../src/index.ts"
+import { ConfigFileError, enabledSites, loadMeshConfig, MIN_API_IDEMPOTENCY_HOURS } from "../src/index.ts"
 
 const repoSites = join(import.meta.dirname, "../../../sites")
 const dirs: Array<string> = []
@@ -102,6 +103,61 @@ describe("loadMeshConfig", () => {
     writeJson(join(dir, "eu-west/DC.Rotterdam.json"), siteFile({ id: "DC.Rotterdam" }))
     const error = await failure(dir)
     expect(error.issues[0]?.path).toBe("id")
+  })
+
+  it("gives retention and stream limits their defaults when mesh.json leaves them out", async () => {
+    const dir = copyOfSites()
+    writeJson(join(dir, "mesh.json"), { maxOutageHours: 72, duplicateWindowSeconds: 120 })
+    const { settings } = await Effect.runPromise(loadMeshConfig(dir))
+    expect({ ...settings.retention }).toEqual({
+      inboxHours: 168,
+      apiIdempotencyHours: 96,
+      outboxSentHours: 168,
+      replayedParkedHours: 720,
+      ownershipRejectionHours: 2160,
+      pruneEveryMinutes: 10
+    })
+    expect({ ...settings.streamLimits.regionEvents }).toEqual({ maxMessages: 40_000_000, maxMegabytes: 40 * 1024 })
+    expect({ ...settings.streamLimits.siteEvents }).toEqual({ maxMessages: 20_000_000, maxMegabytes: 20 * 1024 })
+  })
+
+  it("refuses an Idempotency-Key horizon below 72 h, naming the field", async () => {
+    const dir = copyOfSites()
+    const file = join(dir, "mesh.json")
+    writeJson(file, { maxOutageHours: 72, duplicateWindowSeconds: 120, retention: { apiIdempotencyHours: MIN_API_IDEMPOTENCY_HOURS - 24 } })
+    const error = await failure(dir)
+    expect(error.file).toBe(file)
+    expect(error.issues.map((issue) => issue.path)).toEqual(["retention.apiIdempotencyHours"])
+    expect(error.message).toContain("72")
+  })
+
+  it("refuses horizons shorter than the ones they protect: inbox < idempotency or max_age, outbox < max_age", async () => {
+    const dir = copyOfSites()
+    writeJson(join(dir, "mesh.json"), {
+      maxOutageHours: 120,
+      duplicateWindowSeconds: 120,
+      retention: { inboxHours: 80, apiIdempotencyHours: 96, outboxSentHours: 100, ownershipRejectionHours: 119 }
+    })
+    const error = await failure(dir)
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      "retention.inboxHours",
+      "retention.inboxHours",
+      "retention.outboxSentHours",
+      "retention.ownershipRejectionHours"
+    ])
+    expect(error.issues[0]?.message).toContain("apiIdempotencyHours")
+    expect(error.issues[1]?.message).toContain("applied twice")
+  })
+
+  it("refuses a stream limit that is not a positive integer", async () => {
+    const dir = copyOfSites()
+    writeJson(join(dir, "mesh.json"), {
+      maxOutageHours: 72,
+      duplicateWindowSeconds: 120,
+      streamLimits: { regionSystems: { maxMessages: 0, maxMegabytes: 1.5 } }
+    })
+    const error = await failure(dir)
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(["streamLimits.regionSystems.maxMegabytes", "streamLimits.regionSystems.maxMessages"])
   })
 
   it("keeps a disabled site in its region but out of the enabled list", async () => {

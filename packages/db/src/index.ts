@@ -1,6 +1,7 @@
 /**
  * @logimesh/db — Postgres through Kysely inside an Effect service, a migration
- * runner, and `DbError` whose reason says whether a retry can help.
+ * runner, `DbError` whose reason says whether a retry can help, and
+ * `pruneTable` (chunked deletes + VACUUM) for the packages' retention.
  */
 export { Db, type DbOptions, type DbShape, type NoTables } from "./Db.ts"
 export {
@@ -16,3 +17,4 @@ export {
   UniqueViolation
 } from "./DbError.ts"
 export { type MigrationReport, type Migrations, runMigrations } from "./Migrator.ts"
+export { horizonCutoff, pruneTable, type PruneTableSpec } from "./pruneTable.ts"

@@ -27,7 +27,15 @@
  * already holds it: delivered), exactly the acked rows marked sent (one
  * `UPDATE ... WHERE id = ANY`), then commit. Rows without an ack (error,
  * timeout) stay unsent and a later claim round retries them; the round then
- * reports the first error. A crash between publish and mark leaves the rows
+ * reports the first error. A stream that refuses a row because it is full
+ * (`StreamFull`: discard new at its limit) is such an error: the row stays
+ * unsent, the round is logged as an error naming the stream's refusal and
+ * counted in `refused`, and every later round tries it again until the
+ * stream has room (its messages age out, or an operator raises its limit).
+ * Rows of other streams in the same round are published and marked; but
+ * claim rounds take the oldest unsent rows first, so once more than a batch
+ * of refused rows wait, they hold back every newer row: a full stream stops
+ * the relay, loudly, rather than losing a message. A crash between publish and mark leaves the rows
  * unsent; the next round re-publishes them under the same ids and the stream
  * dedupes them (inside its duplicate window). Postgres lost between publish
  * and mark (the process lives on): the relay remembers the acked ids and,
@@ -72,6 +80,8 @@ export interface RelayStats {
   readonly published: number
   readonly duplicates: number
   readonly failedRounds: number
+  /** Publishes a full stream refused (`StreamFull`); each such row stays unsent and is retried. */
+  readonly refused: number
   /** Rows published from the hand-off (the rest were claimed from Postgres). */
   readonly handedOff: number
 }
@@ -87,7 +97,7 @@ interface OutboxRow {
   readonly headers: Record<string, string>
 }
 
-type Counters = { rounds: number; published: number; duplicates: number }
+type Counters = { rounds: number; published: number; duplicates: number; refused?: number }
 
 const defaultBatchSize = 1_000
 
@@ -135,12 +145,20 @@ const inTransaction = (
           faults.crash("after-publish")
           const acked: Array<string> = []
           let duplicates = 0
+          let refused = 0
+          let firstRefusal: BusError | undefined
           let firstError: BusError | undefined
           results.forEach((result, i) => {
             if (Result.isSuccess(result)) {
               acked.push(rows[i]!.id)
               if (result.success.duplicate) duplicates += 1
-            } else firstError ??= result.failure
+            } else {
+              if (result.failure.reason._tag === "StreamFull") {
+                refused += 1
+                firstRefusal ??= result.failure
+              }
+              firstError ??= result.failure
+            }
           })
           if (options.onAcked !== undefined) options.onAcked(rows.filter((_, i) => Result.isSuccess(results[i]!)))
           const markAndCommit = Effect.gen(function*() {
@@ -155,6 +173,12 @@ const inTransaction = (
           counters.rounds += 1
           counters.published += acked.length
           counters.duplicates += duplicates
+          counters.refused = (counters.refused ?? 0) + refused
+          if (firstRefusal !== undefined) {
+            yield* Effect.logError("outbox relay: a full stream refused rows; they stay unsent and are retried every round").pipe(
+              Effect.annotateLogs({ refused, published: acked.length, error: firstRefusal.message })
+            )
+          }
           if (firstError !== undefined) return yield* firstError
           return rows.length
         }),
@@ -222,7 +246,7 @@ export const runOutboxRelay = (
   options: OutboxRelayOptions
 ): Effect.Effect<OutboxRelay, never, Db | JetStreamPublisher | FaultInjector | Scope.Scope> =>
   Effect.gen(function*() {
-    const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0, handedOff: 0 }
+    const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0, refused: 0, handedOff: 0 }
     const unmarked = new Set<string>()
     const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)

@@ -40,7 +40,7 @@ export { outboxMsgId, type OutboxRelay, type OutboxRelayOptions, relayHandedOnce
 export { type HeldInput, loadEntities, loadEntity, type LoadedEntity, rebuildState } from "./loadEntity.ts"
 export { runHoldSweeper, sweepHeld } from "./HoldSweeper.ts"
 export { makeStepLatency, type StepLatency, type StepLatencySnapshot } from "./StepLatency.ts"
-export { InboxPruner, pruneInbox } from "./InboxPruner.ts"
+export { type EngineHorizons, type EnginePruned, pruneEngineTables, pruneInbox, pruneReplayedParked, pruneSentOutbox } from "./EngineRetention.ts"
 export {
   type ParkedEntry,
   ParkedMessages,

@@ -6,9 +6,13 @@
  * sender) the dashboard shows. If the audit write fails the caller gets the
  * retryable `DbError` instead, so the message is redelivered and the
  * rejection recorded later: it never silently wins, and never goes unrecorded.
+ * `pruneOwnershipRejections` deletes rows older than the audit horizon (the
+ * region's retention job); a redelivery of a refused message is recorded
+ * once only while its row is kept.
  */
-import { Context, Effect, Layer, Metric, Result } from "effect"
-import { Db, type DbError } from "@logimesh/db"
+import { type Duration, Context, Effect, Layer, Metric, Result } from "effect"
+import { sql } from "kysely"
+import { Db, type DbError, horizonCutoff, pruneTable } from "@logimesh/db"
 import { checkOwnership, type OwnershipChange } from "./checkOwnership.ts"
 import type { OwnershipPolicy } from "./OwnershipPolicy.ts"
 import type { OwnershipViolation } from "./OwnershipViolation.ts"
@@ -93,3 +97,14 @@ export class OwnershipGuard extends Context.Service<OwnershipGuard, OwnershipGua
   static readonly layerFromCurrent = (current: () => OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> =>
     Layer.effect(OwnershipGuard, make(current))
 }
+
+/** Deletes ownership rejections recorded longer ago than `horizon`; returns how many. */
+export const pruneOwnershipRejections = (horizon: Duration.Input, chunk?: number): Effect.Effect<number, DbError, Db> =>
+  pruneTable({
+    table: "governance_ownership_rejection",
+    chunk,
+    deleteChunk: (limit) =>
+      sql`
+        DELETE FROM governance_ownership_rejection WHERE id IN (
+          SELECT id FROM governance_ownership_rejection WHERE rejected_at < ${horizonCutoff(horizon)} ORDER BY rejected_at LIMIT ${limit})`
+  })

@@ -3,6 +3,7 @@
  * modules' migrations):
  *
  *   governance_ownership_rejection  audit trail of every non-owner change refused
+ *                                   (pruned after the audit horizon by age)
  *   governance_xref                 external id <-> canonical id; the primary key
  *                                   refuses one external id for two canonical
  *                                   ids, a partial unique index refuses a second
@@ -58,6 +59,12 @@ export const governanceMigrations: Migrations = {
       await sql`
         CREATE UNIQUE INDEX governance_ownership_rejection_once ON governance_ownership_rejection (message_id, object, transition)
         WHERE message_id IS NOT NULL`.execute(db)
+    }
+  },
+  "governance/0003_ownership_rejection_rejected_at": {
+    // Retention deletes rejections by age, chunk by chunk, through this index.
+    up: async (db) => {
+      await sql`CREATE INDEX IF NOT EXISTS governance_ownership_rejection_rejected_at ON governance_ownership_rejection (rejected_at)`.execute(db)
     }
   }
 }

@@ -31,6 +31,7 @@ export {
   type OwnershipGuardShape,
   ownershipRejections,
   ownershipRejectionsOf,
+  pruneOwnershipRejections,
   type RejectionRow
 } from "./OwnershipGuard.ts"
 export {

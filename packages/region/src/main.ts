@@ -2,7 +2,7 @@
  * The region deployable: one process per region. Composes every Layer and
  * launches. Boot order (by Layer dependencies): config from `sites/` ->
  * logger -> Postgres (migrations) + NATS -> governance (validated against
- * the mesh), readiness, parked messages, outbox relay, inbox pruning -> the
+ * the mesh), readiness, parked messages, outbox relay, retention job -> the
  * business modules (one engine each on `COMMANDS_<region>`, flows in their
  * outbox, paused by the dependency monitor while Postgres is down), one
  * command gateway per site (its SITE_EVENTS) -> HTTP server (health, the
@@ -19,7 +19,7 @@ import { createServer } from "node:http"
 import { ConsumerRunner, JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
-import { FaultInjector, InboxPruner, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
+import { FaultInjector, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
 import { CommandGateway } from "./api/CommandGateway.ts"
 import { CommandRoutes } from "./api/CommandRoutes.ts"
@@ -43,6 +43,7 @@ import { SiteLagRoutes } from "./reconciliation/SiteLagRoutes.ts"
 import { Readiness } from "./Readiness.ts"
 import { RegionContext } from "./RegionContext.ts"
 import { RegionGovernance } from "./RegionGovernance.ts"
+import { RetentionJob } from "./RetentionJob.ts"
 import { SiteDirectory } from "./sites/SiteDirectory.ts"
 import { SiteGateways } from "./sites/SiteGateways.ts"
 import { MasterDataLive } from "./sites/MasterDataPublisher.ts"
@@ -72,8 +73,7 @@ const EngineLive = Layer.unwrap(
   RegionContext.useSync((context) =>
     Layer.mergeAll(
       ParkedMessages.layer(context.region.id),
-      Layer.effectDiscard(OutboxHandoff.use((handoff) => runOutboxRelay({ region: context.region.id, handoff }))),
-      InboxPruner.layer()
+      Layer.effectDiscard(OutboxHandoff.use((handoff) => runOutboxRelay({ region: context.region.id, handoff })))
     ))
 ).pipe(Layer.provideMerge(OutboxHandoff.layer), Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
 
@@ -105,7 +105,7 @@ export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRo
   Layer.provide(Admission.layer),
   Layer.provide(Backlog.layer),
   Layer.provide(ReferenceDataService.layer),
-  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RegionGovernance, DependencyMonitorLive)))),
+  Layer.provide(ModulesLive.pipe(Layer.provideMerge(Layer.mergeAll(Readiness.layer, EngineLive, RetentionJob.layer, RegionGovernance, DependencyMonitorLive)))),
   Layer.provide(MigrationsLive),
   Layer.provideMerge(SiteDirectory.layer),
   Layer.provide(Layer.mergeAll(Db.layer, NatsConnection.layer, RegionContext.layer)),

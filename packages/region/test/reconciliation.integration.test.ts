@@ -11,7 +11,8 @@
  *   - for one order: a message with an outbox id of this region but no row and one with no id are
  *     unexpected, a re-published id past the duplicate window is a duplicate, a WES message
  *     missing from the site's SITE_COMMANDS is not_at_site; the region's direct (outcome)
- *     messages are not differences; repair touches none of them.
+ *     messages are not differences; repair touches none of them;
+ *   - a window older than the outbox retention is refused (422 naming `since`).
  */
 import { spawn } from "node:child_process"
 import { cpSync } from "node:fs"
@@ -356,6 +357,23 @@ describe("reconciliation", () => {
     const untouched = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM engine_outbox WHERE id = ANY($1::bigint[]) AND sent_at IS NULL", [[wes, erp]])
     expect(untouched.rows[0]!.n).toBe(0)
   }, 90_000)
+
+  it("answers 422 naming since for a window older than the outbox retention (its rows may be pruned)", async () => {
+    const horizonMs = 168 * 3_600_000 // retention.outboxSentHours of sites/mesh.json
+    const since = new Date(Date.now() - horizonMs - 60_000).toISOString()
+    for (const response of [
+      await fetch(`${regionUrl}/v1/reconciliation?since=${since}`),
+      await fetch(`${regionUrl}/v1/reconciliation/repair?since=${since}`, { method: "POST" })
+    ]) {
+      expect(response.status).toBe(422)
+      const body = (await response.json()) as { errors: ReadonlyArray<{ path: string; message: string }>; pruned_before: string }
+      expect(body.errors.map((e) => e.path)).toEqual(["since"])
+      expect(body.errors[0]?.message).toContain("retention.outboxSentHours")
+      expect(Date.parse(body.pruned_before)).toBeGreaterThan(Date.parse(since))
+    }
+    const inside = await getReport({ since: new Date(Date.now() - horizonMs + 60_000).toISOString() })
+    expect(Date.parse(inside.outbox.pruned_before)).toBeLessThan(Date.now() - horizonMs + 60_000)
+  })
 
   it("answers 400 naming each bad parameter", async () => {
     const response = await fetch(`${regionUrl}/v1/reconciliation?since=yesterday&max_messages=-1`)

@@ -1,9 +1,11 @@
 /**
  * The pure parts of reconciliation and the lag monitor: system of record of
  * a subject, order of a message, outbox id of a msg id, origin sequence of a
- * sourced message, the API's parameters, and the Prometheus lines.
+ * sourced message, the API's parameters, the outbox-retention rule for a
+ * window, and the Prometheus lines.
  */
 import { describe, expect, it } from "vitest"
+import { prunedWindow } from "../src/reconciliation/Reconciliation.ts"
 import { reconciliationParams } from "../src/reconciliation/ReconciliationRoutes.ts"
 import { siteLagPrometheus, type SiteLagSnapshot } from "../src/reconciliation/SiteLagMonitor.ts"
 import { orderOf, outboxIdOf, sourcedSequenceOf, systemOf, wesSiteOf } from "../src/reconciliation/systemOfRecord.ts"
@@ -113,5 +115,16 @@ describe("siteLagPrometheus", () => {
       "logimesh_site_reachable{site=\"dc-rotterdam\"} 1"
     ])
     expect(lines.filter((l) => l.startsWith("# TYPE")).every((l) => l.endsWith(" gauge"))).toBe(true)
+  })
+})
+
+describe("prunedWindow", () => {
+  it("refuses a window that starts before the outbox horizon, and only that", () => {
+    const prunedBefore = Date.parse("2026-12-01T00:00:00Z")
+    expect(prunedWindow(new Date(prunedBefore), prunedBefore, 168)).toBeUndefined()
+    const refused = prunedWindow(new Date(prunedBefore - 1), prunedBefore, 168)
+    expect(refused?._tag).toBe("WindowPruned")
+    expect(refused?.prunedBefore).toBe("2026-12-01T00:00:00.000Z")
+    expect(refused?.message).toContain("168 h")
   })
 })

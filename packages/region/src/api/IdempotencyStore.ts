@@ -9,11 +9,17 @@
  *   - different hash               -> `KeyReused` (the API answers 422)
  * The message id is derived from the key, so even two concurrent first
  * requests publish one message and the module's inbox applies it once.
+ *
+ * Keys are kept `retention.apiIdempotencyHours` (at least 72 h: webhook
+ * senders retry for up to 3 days), then `pruneIdempotencyKeys` deletes them
+ * (the region's retention job). A retry after that is a new request, but it
+ * publishes under the same derived message id, so the module's inbox (kept
+ * at least as long) still refuses a second effect.
  */
-import { Context, Effect, Layer } from "effect"
+import { type Duration, Context, Effect, Layer } from "effect"
 import { sql } from "kysely"
 import type { Migrations } from "@logimesh/db"
-import { Db, type DbError } from "@logimesh/db"
+import { Db, type DbError, horizonCutoff, pruneTable } from "@logimesh/db"
 
 export const idempotencyMigrations: Migrations = {
   "api/0001_idempotency": {
@@ -71,3 +77,14 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
     })
   )
 }
+
+/** Deletes keys claimed longer ago than `horizon` (stored or still pending); returns how many. */
+export const pruneIdempotencyKeys = (horizon: Duration.Input, chunk?: number): Effect.Effect<number, DbError, Db> =>
+  pruneTable({
+    table: "api_idempotency",
+    chunk,
+    deleteChunk: (limit) =>
+      sql`
+        DELETE FROM api_idempotency WHERE scoped_key IN (
+          SELECT scoped_key FROM api_idempotency WHERE created_at < ${horizonCutoff(horizon)} ORDER BY created_at LIMIT ${limit})`
+  })

@@ -9,12 +9,20 @@
  *                                       SITE_COMMANDS (site domain, mesh plan) sources its sys.wes.<site>.>
  *   consumer <region>_<module> on COMMANDS_<region>, filter cmd.<region>.<module>
  *
- * Limits retention sized by `maxOutageHours`, like every mesh stream.
+ * Limits retention sized by `maxOutageHours`, like every mesh stream, with
+ * `max_msgs` / `max_bytes` from `streamLimits` in `sites/mesh.json`, and
+ * discard new, for all three: COMMANDS holds commands no module has applied
+ * yet (the API answers 503 to a refused publish); SYSTEMS holds work the
+ * outside systems have not read and is sourced by every site's
+ * SITE_COMMANDS; EVENTS is the audit feed for readers outside the region.
+ * Through the outbox a refused publish stays an unsent row the relay retries
+ * (and logs) each round, so a full stream holds its effects back, loudly,
+ * rather than deleting messages a reader may not have seen.
  * SYSTEMS captures `sys.>`: one region per hub today (see ARCHITECTURE, known gaps).
  */
 import { Duration } from "effect"
-import { consumerDefaults, type ConsumerDefinition, limitsStream, type StreamPlan, StreamNames, Subjects } from "@logimesh/bus"
-import { HUB_DOMAIN, type MeshSettings } from "@logimesh/config"
+import { consumerDefaults, type ConsumerDefinition, limitsStream, meshStreamLimits, type StreamPlan, StreamNames, Subjects } from "@logimesh/bus"
+import { HUB_DOMAIN, type MeshSettings, type StreamKind } from "@logimesh/config"
 
 export const regionStreamNames = (region: string) => ({
   commands: `COMMANDS_${region}`,
@@ -31,14 +39,15 @@ export const regionStreamPlan = (
   domain: string | undefined
 ): StreamPlan => {
   const names = regionStreamNames(region)
-  const stream = (name: string, description: string, subjects: ReadonlyArray<string>) =>
+  const stream = (kind: StreamKind, name: string, description: string, subjects: ReadonlyArray<string>) =>
     limitsStream({
       domain,
       name,
       description,
       subjects,
       maxAge: Duration.hours(settings.maxOutageHours),
-      duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds)
+      duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds),
+      limits: meshStreamLimits(settings, kind)
     })
   const consumers = modules.map((module): ConsumerDefinition => {
     const name = moduleConsumerName(region, module)
@@ -58,9 +67,9 @@ export const regionStreamPlan = (
   })
   return {
     streams: [
-      stream(names.commands, `commands to the business modules of region ${region}`, [Subjects.moduleCommands(region)]),
-      stream(names.events, `committed module events of region ${region}`, [Subjects.moduleEvents(region)]),
-      stream(names.systems, `messages from region ${region} to ERP, WES, dispatch, carriers and customers`, [Subjects.systemMessages])
+      stream("regionCommands", names.commands, `commands to the business modules of region ${region}`, [Subjects.moduleCommands(region)]),
+      stream("regionEvents", names.events, `committed module events of region ${region}`, [Subjects.moduleEvents(region)]),
+      stream("regionSystems", names.systems, `messages from region ${region} to ERP, WES, dispatch, carriers and customers`, [Subjects.systemMessages])
     ],
     consumers
   }

@@ -28,8 +28,15 @@
  * then clears `sent_at` on exactly those rows; the relay publishes them again under the same msg id.
  * A gap whose first publish is still inside the stream's duplicate window is deferred (the stream
  * would drop the re-publish as a duplicate even though the message was deleted), with a retry time.
+ *
+ * Outbox retention: sent rows are pruned `retention.outboxSentHours` after they were written and sent.
+ * A window starting before `now - outboxSentHours` is refused (`WindowPruned`, the API answers 422
+ * naming `since`): its rows may be gone, and a report over them would call it clean. A stream message
+ * stored before that instant whose row is gone is counted as `pruned`, not as unexpected (mesh.json
+ * keeps the outbox horizon at least the stream's max_age, so such messages are at most a few seconds
+ * of clock skew old).
  */
-import { Context, Duration, Effect, Layer, Semaphore } from "effect"
+import { Context, Duration, Effect, Layer, Schema, Semaphore } from "effect"
 import { sql } from "kysely"
 import { type BusError, classifyBusError, NatsConnection, StreamNames } from "@logimesh/bus"
 import { HUB_DOMAIN } from "@logimesh/config"
@@ -39,7 +46,22 @@ import { regionStreamNames } from "../modules/regionStreamPlan.ts"
 import { scanStream, type ScanResult } from "./StreamScan.ts"
 import { orderOf, outboxIdOf, systemOf, wesSiteOf } from "./systemOfRecord.ts"
 
-/** The site-domain stream that sources `sys.wes.<site>.>` from SYSTEMS_<region> (may not exist yet). */
+/** A window that starts before the outbox horizon: its sent rows may have been pruned. */
+export class WindowPruned extends Schema.TaggedError<WindowPruned>()("WindowPruned", {
+  message: Schema.String,
+  /** The oldest `since` accepted now (ISO-8601). */
+  prunedBefore: Schema.String
+}) {}
+
+/** The refusal of a window starting before `prunedBeforeMs`, or nothing when it is inside the horizon. */
+export const prunedWindow = (since: Date, prunedBeforeMs: number, outboxSentHours: number): WindowPruned | undefined =>
+  since.getTime() < prunedBeforeMs
+    ? new WindowPruned({
+      message: `since ${since.toISOString()} is before ${new Date(prunedBeforeMs).toISOString()}: sent outbox rows are pruned ` +
+        `${outboxSentHours} h after they were written (retention.outboxSentHours), so that window cannot be reconciled`,
+      prunedBefore: new Date(prunedBeforeMs).toISOString()
+    })
+    : undefined
 
 export interface ReconciliationParams {
   readonly since: Date
@@ -169,10 +191,13 @@ export interface ReconciliationReport {
   readonly groups: ReadonlyArray<GroupCounts>
   readonly differences: ReadonlyArray<Difference>
   readonly differences_truncated: boolean
-  readonly outbox: { readonly rows: number; readonly truncated: boolean }
+  /** `pruned_before`: sent rows written before this instant may have been deleted by retention. */
+  readonly outbox: { readonly rows: number; readonly truncated: boolean; readonly pruned_before: string }
   readonly systems_stream: StreamCoverage & {
     readonly foreign: number
     readonly direct: number
+    /** Messages stored before `outbox.pruned_before` whose row retention deleted (not differences). */
+    readonly pruned: number
     readonly first_stored_at: string | null
     readonly duplicate_window_ms: number
   }
@@ -234,8 +259,8 @@ const nanosToMs = (nanos: number | undefined): number => (nanos === undefined ? 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
 export interface ReconciliationShape {
-  readonly report: (params: ReconciliationParams) => Effect.Effect<ReconciliationReport, DbError | BusError>
-  readonly repair: (params: ReconciliationParams) => Effect.Effect<RepairResult, DbError | BusError>
+  readonly report: (params: ReconciliationParams) => Effect.Effect<ReconciliationReport, DbError | BusError | WindowPruned>
+  readonly repair: (params: ReconciliationParams) => Effect.Effect<RepairResult, DbError | BusError | WindowPruned>
 }
 
 
@@ -247,6 +272,7 @@ const make = (settings: ReconciliationSettings) =>
     const region = context.region.id
     const systemsStream = regionStreamNames(region).systems
     const otherRegions = context.mesh.regions.map((entry) => entry.region.id as string).filter((id) => id !== region)
+    const outboxSentHours = context.mesh.settings.retention.outboxSentHours
     const provide = Effect.provideService(NatsConnection, nats)
 
     /** A JetStream API call with its own bound: a cut leaf link answers "unreachable", it never hangs. */
@@ -289,9 +315,12 @@ const make = (settings: ReconciliationSettings) =>
         return found
       })
 
-    const analyse = (params: ReconciliationParams): Effect.Effect<Analysis, DbError | BusError> =>
+    const analyse = (params: ReconciliationParams): Effect.Effect<Analysis, DbError | BusError | WindowPruned> =>
       Effect.gen(function*() {
         const now = Date.now()
+        const prunedBeforeMs = now - outboxSentHours * 3_600_000
+        const pruned = prunedWindow(params.since, prunedBeforeMs, outboxSentHours)
+        if (pruned !== undefined) return yield* pruned
         const graceMs = Math.max(0, params.graceMs ?? settings.defaultGraceMs)
         const maxMessages = Math.max(1, Math.min(params.maxMessages ?? settings.defaultMaxMessages, 1_000_000))
         const order = params.order ?? null
@@ -328,6 +357,7 @@ const make = (settings: ReconciliationSettings) =>
         const seen = new Map<string, { seqs: Array<number>; subject: string; timestampMs: number; payloadOrder: string | null }>()
         let foreign = 0
         let direct = 0
+        let prunedRows = 0
         const scan: ScanResult = yield* provide(scanStream({
           domain: undefined,
           stream: systemsStream,
@@ -392,7 +422,9 @@ const make = (settings: ReconciliationSettings) =>
         }
         const existing = yield* existingIds(strangers.map(([, id]) => id))
         for (const [msgId, outboxId] of strangers) {
-          if (!existing.has(outboxId)) unexpected.push({ msgId, outboxId, detail: "no outbox row with this id" })
+          if (existing.has(outboxId)) continue
+          if (seen.get(msgId)!.timestampMs < prunedBeforeMs + settings.skewMs) prunedRows += 1
+          else unexpected.push({ msgId, outboxId, detail: "no outbox row with this id" })
         }
 
         // 5. WES rows stored at the hub: are they in the site's own SITE_COMMANDS (when it exists)?
@@ -560,7 +592,7 @@ const make = (settings: ReconciliationSettings) =>
           groups: listedGroups,
           differences,
           differences_truncated: listedOverflow,
-          outbox: { rows: rows.length, truncated: outboxTruncated },
+          outbox: { rows: rows.length, truncated: outboxTruncated, pruned_before: new Date(prunedBeforeMs).toISOString() },
           systems_stream: {
             stream: systemsStream,
             domain: HUB_DOMAIN,
@@ -576,6 +608,7 @@ const make = (settings: ReconciliationSettings) =>
             truncated: scan.truncated,
             foreign,
             direct,
+            pruned: prunedRows,
             first_stored_at: iso(firstStoredMs),
             duplicate_window_ms: duplicateWindowMs
           },
@@ -629,7 +662,7 @@ const make = (settings: ReconciliationSettings) =>
 
     const report = (params: ReconciliationParams) => Effect.map(analyse(params), (analysis) => analysis.report)
 
-    const repair = (params: ReconciliationParams): Effect.Effect<RepairResult, DbError | BusError> =>
+    const repair = (params: ReconciliationParams): Effect.Effect<RepairResult, DbError | BusError | WindowPruned> =>
       Effect.gen(function*() {
         const analysis = yield* analyse(params)
         const checked = yield* recheck(analysis.gaps, analysis.systemsEndSeq, analysis.report.max_messages)

@@ -7,11 +7,12 @@
  *        verified gaps (the relay re-publishes them) and answers what it queued and what it deferred
  *
  * `since` / `until`: ISO-8601 instants (default: the last 24 h). 400 (problem+json naming the
- * parameter) for a bad value, 503 when Postgres or NATS does not answer.
+ * parameter) for a bad value, 422 naming `since` for a window older than the outbox retention
+ * (its sent rows may have been pruned), 503 when Postgres or NATS does not answer.
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
-import { Reconciliation, type ReconciliationParams } from "./Reconciliation.ts"
+import { Reconciliation, type ReconciliationParams, type WindowPruned } from "./Reconciliation.ts"
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -75,13 +76,22 @@ const unavailable = (error: { readonly _tag: string; readonly message: string })
 export const ReconciliationRoutes = HttpRouter.use(Effect.fn(function*(router) {
   const reconciliation = yield* Reconciliation
 
-  const withParams = <A>(run: (params: ReconciliationParams) => Effect.Effect<A, { readonly _tag: string; readonly message: string }>) =>
+  const withParams = <A>(
+    run: (params: ReconciliationParams) => Effect.Effect<A, WindowPruned | { readonly _tag: "DbError" | "BusError"; readonly message: string }>
+  ) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const parsed = reconciliationParams(new URL(request.url, "http://region").searchParams)
       if ("issues" in parsed) return problem(400, "invalid reconciliation parameters", { errors: parsed.issues })
       return HttpServerResponse.jsonUnsafe(yield* run(parsed.params))
-    }).pipe(Effect.catch(unavailable))
+    }).pipe(
+      Effect.catchTag("WindowPruned", (pruned) =>
+        Effect.succeed(problem(422, "window older than the outbox retention", {
+          errors: [{ path: "since", message: pruned.message }],
+          pruned_before: pruned.prunedBefore
+        }))),
+      Effect.catch(unavailable)
+    )
 
   yield* router.add("GET", "/v1/reconciliation", withParams(reconciliation.report))
   yield* router.add("POST", "/v1/reconciliation/repair", withParams(reconciliation.repair))
