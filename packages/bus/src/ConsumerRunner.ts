@@ -65,6 +65,7 @@ import { type BusMessage, toBusMessage } from "./BusMessage.ts"
 import { publishRaw } from "./JetStreamPublisher.ts"
 import { NatsConnection } from "./NatsConnection.ts"
 import { Outcome } from "./Outcome.ts"
+import { exhaustedLaneHandler, type ExhaustedLaneTarget } from "./ExhaustedDeliveries.ts"
 import { runStuckMessageWatchdog } from "./StuckMessageWatchdog.ts"
 
 /**
@@ -119,6 +120,11 @@ export interface ConsumerSpec<E, R> {
    * Default on, checking every `ack_wait` and re-driving after 2 x `ack_wait`; `false` turns it off.
    */
   readonly watchdog?: false | { readonly checkEvery?: Duration.Input; readonly stuckAfter?: Duration.Input }
+  /**
+   * The consumer's exhausted lane (`ExhaustedDeliveries`): a companion durable reading the server's notices of
+   * messages it gave up delivering to this consumer; each is handed to `handler` once more. Default: none.
+   */
+  readonly exhausted?: ExhaustedLaneTarget
   /** Called for each message the watchdog re-drives (its stream sequence). */
   readonly onRedrive?: (streamSequence: number) => void
   /** Who sends these messages and what the handler does with them: the caller's business. */
@@ -179,12 +185,12 @@ const decide = <E>(
 }
 
 /** Original headers minus server-owned ones, plus where the message came from and why it was parked. */
-const parkHeaders = (msg: JsMsg, message: BusMessage, reason: string, detail: string): MsgHdrs => {
+const parkHeaders = (original: MsgHdrs | undefined, message: BusMessage, reason: string, detail: string): MsgHdrs => {
   const h = makeHeaders()
-  if (msg.headers !== undefined) {
-    for (const key of msg.headers.keys()) {
+  if (original !== undefined) {
+    for (const key of original.keys()) {
       if (key.startsWith(serverHeaderPrefix)) continue
-      for (const value of msg.headers.values(key)) h.append(key, value)
+      for (const value of original.values(key)) h.append(key, value)
     }
   }
   h.set(BusHeaders.parkReason, reason)
@@ -256,12 +262,22 @@ const make = Effect.gen(function*() {
               ))
             ))
 
-      const park = (msg: JsMsg, message: BusMessage, reason: string, detail: string) =>
+      const publishParked = (message: BusMessage, original: MsgHdrs | undefined, reason: string, detail: string) =>
         Effect.tryPromise({
           try: () =>
-            publishRaw(dlq, spec.deadLetterSubject, message.data, parkMsgId(message), parkHeaders(msg, message, reason, detail), undefined),
+            publishRaw(dlq, spec.deadLetterSubject, message.data, parkMsgId(message), parkHeaders(original, message, reason, detail), undefined),
           catch: (cause) => classifyBusError(`park ${label} seq ${message.streamSequence}`, cause)
-        }).pipe(
+        })
+
+      // Own nak delays still running, by stream sequence (the watchdog leaves those messages alone).
+      const nakDueAt = new Map<number, number>()
+      const nakFor = (msg: JsMsg, streamSequence: number, delayMs: number) => {
+        nakDueAt.set(streamSequence, Date.now() + delayMs)
+        msg.nak(delayMs)
+      }
+
+      const park = (msg: JsMsg, message: BusMessage, reason: string, detail: string) =>
+        publishParked(message, msg.headers, reason, detail).pipe(
           // Keep the message ours while retrying: `working()` resets the server's ack timer.
           Effect.tapError(() => Effect.sync(() => msg.working())),
           Effect.retry({
@@ -284,7 +300,7 @@ const make = Effect.gen(function*() {
             onFailure: (error) =>
               Effect.logError("cannot park message; left in its stream").pipe(
                 Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, error: error.message }),
-                Effect.andThen(Effect.sync(() => msg.nak(Duration.toMillis(retryDelay(message.deliveryCount)))))
+                Effect.andThen(Effect.sync(() => nakFor(msg, message.streamSequence, Duration.toMillis(retryDelay(message.deliveryCount)))))
               )
           })
         )
@@ -307,7 +323,6 @@ const make = Effect.gen(function*() {
       // What this runner holds, by stream sequence (for the watchdog): messages between being read and replied to,
       // and messages it nak'ed with a delay until that delay and one ack_wait have passed.
       const inHand = new Map<number, number>()
-      const nakDueAt = new Map<number, number>()
       const holdStart = (seq: number) => inHand.set(seq, (inHand.get(seq) ?? 0) + 1)
       const holdEnd = (seq: number) => {
         const n = (inHand.get(seq) ?? 1) - 1
@@ -346,8 +361,7 @@ const make = Effect.gen(function*() {
               return msg.ack()
             case "Nak":
               if (nakDueAt.size > 10_000) for (const seq of [...nakDueAt.keys()]) holds(seq)
-              nakDueAt.set(message.streamSequence, Date.now() + Duration.toMillis(outcome.delay))
-              return msg.nak(Duration.toMillis(outcome.delay))
+              return nakFor(msg, message.streamSequence, Duration.toMillis(outcome.delay))
             case "Park":
               return yield* park(msg, message, outcome.reason, outcome.detail)
           }
@@ -401,6 +415,35 @@ const make = Effect.gen(function*() {
       )
 
       const fiber = yield* Effect.forkScoped(loop)
+      if (spec.exhausted !== undefined) {
+        const lane = yield* Effect.tryPromise({
+          try: async () => (await js.consumers.get(spec.exhausted!.stream, spec.exhausted!.consumer)).info(true),
+          catch: (cause) => classifyBusError(`exhausted lane of ${label}`, cause)
+        })
+        yield* run({
+          stream: spec.exhausted.stream,
+          consumer: spec.exhausted.consumer,
+          ...(spec.domain === undefined ? {} : { domain: spec.domain }),
+          deadLetterSubject: spec.deadLetterSubject,
+          ...(spec.deadLetterDomain === undefined ? {} : { deadLetterDomain: spec.deadLetterDomain }),
+          concurrency: 1,
+          prefetch: 1,
+          ...(gate === undefined ? {} : { gate }),
+          watchdog: false,
+          handler: exhaustedLaneHandler({
+            nats,
+            stream: spec.stream,
+            consumer: spec.consumer,
+            domain: spec.domain,
+            laneMaxDeliver: lane.config.max_deliver ?? 1,
+            handler: spec.handler,
+            park: (message, original, reason, detail) =>
+              publishParked(message, original, reason, detail).pipe(
+                Effect.tap(() => Effect.logWarning("message parked").pipe(Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, detail })))
+              )
+          })
+        })
+      }
       if (spec.watchdog !== false) {
         const ackWait = Duration.millis(ackWaitMs)
         yield* Effect.forkScoped(runStuckMessageWatchdog({

@@ -47,6 +47,8 @@ export const StreamNames = {
   masterData: "MASTER_DATA",
   siteMasterData: "SITE_MASTER_DATA",
   deadLetters: "DLQ",
+  /** The server's notices of messages it gave up delivering to a consumer (hub; see `withDeliveryExhaustedLane`). */
+  deliveryExhausted: "DELIVERY_EXHAUSTED",
   /** What a region sends to ERP, WES, dispatch, carriers and customers (hub domain; created by the region). */
   regionSystems: (region: string): string => `SYSTEMS_${region}`
 } as const
@@ -116,6 +118,11 @@ export interface ConsumerDefinition {
   /** Where the consumer runner parks messages, and the domain of the DLQ stream that captures it. */
   readonly deadLetterSubject: string
   readonly deadLetterDomain: string | undefined
+  /**
+   * The stream capturing this consumer's MAX_DELIVERIES notices, read by its companion durable
+   * (`withDeliveryExhaustedLane`); undefined: no lane.
+   */
+  readonly exhaustedStream?: string
 }
 
 export interface StreamPlan {
@@ -216,6 +223,52 @@ const masterDataStream = (settings: MeshSettings, kind: StreamKind, fields: Mesh
     limits: meshStreamLimits(settings, kind)
   })
 
+/**
+ * `DELIVERY_EXHAUSTED`: captures every MAX_DELIVERIES notice of the server it is on (nats-server publishes one when
+ * it stops delivering a message: `max_deliver` spent). The consumer runner's exhausted lane reads a consumer's
+ * notices and hands each message to the consumer's handler once more (`ConsumerRunner`), so a message the server
+ * gave up on is handled or parked, never silently left behind. nats-server 2.9 (before 2.9.22) can spend every
+ * delivery of a message in microseconds when its consumer's process has just died (ARCHITECTURE.md, "nats-server
+ * 2.9 behaviour"); the lane also covers a process that dies on a message's last delivery. Notices are stored while
+ * no region runs. Discard old when full: a notice the lane acked is of no further use, and the oldest are the most
+ * likely to have been handled.
+ */
+export const deliveryExhaustedStream = (settings: MeshSettings, domain: string | undefined): StreamDefinition =>
+  limitsStream({
+    domain,
+    name: StreamNames.deliveryExhausted,
+    description: "notices of messages a consumer's server gave up delivering (MAX_DELIVERIES advisories)",
+    subjects: [Subjects.maxDeliveriesAdvisories],
+    maxAge: Duration.hours(settings.maxOutageHours),
+    duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds),
+    limits: { ...meshStreamLimits(settings, "deliveryExhausted"), discard: "old" }
+  })
+
+/**
+ * Deliveries of a notice on the exhausted lane. Well above what nats-server 2.9 can spend in one burst on a lane
+ * whose process just died (the lane pulls one notice at a time), so the lane itself is never given up on that way.
+ */
+export const EXHAUSTED_LANE_MAX_DELIVER = 50
+
+export const exhaustedLaneName = (consumer: string): string => `${consumer}_exhausted`
+
+/** `consumer` with its exhausted lane: the consumer marked, and the companion durable on `DELIVERY_EXHAUSTED`. */
+export const withDeliveryExhaustedLane = (consumer: ConsumerDefinition): ReadonlyArray<ConsumerDefinition> => [
+  { ...consumer, exhaustedStream: StreamNames.deliveryExhausted },
+  {
+    domain: consumer.domain,
+    stream: StreamNames.deliveryExhausted,
+    name: exhaustedLaneName(consumer.name),
+    description: `messages the server gave up delivering to ${consumer.name}`,
+    filterSubject: Subjects.maxDeliveriesAdvisory(consumer.stream, consumer.name),
+    ...consumerDefaults,
+    maxDeliver: EXHAUSTED_LANE_MAX_DELIVER,
+    maxAckPending: 100,
+    deadLetterSubject: consumer.deadLetterSubject,
+    deadLetterDomain: consumer.deadLetterDomain
+  }
+]
+
 export const siteConsumerName = (region: string, site: string): string => `region_${region}_${site}`
 export const siteIngressConsumerName = (region: string, site: string): string => `region_${region}_${site}_ingress`
 export const UNROUTED_CONSUMER = "mesh_unrouted"
@@ -289,6 +342,7 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
       subjects: [Subjects.ingressAll],
       sources: []
     }),
+    deliveryExhaustedStream(settings, HUB_DOMAIN),
     // As the site DLQs; the sites' parked messages wait in their own DLQ while it is full.
     meshStream(settings, "hubDeadLetters", {
       domain: HUB_DOMAIN,
@@ -326,7 +380,7 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
       ])
     ),
     hubConsumer(StreamNames.ingress, UNROUTED_CONSUMER, "parks central commands for a site no region serves", undefined)
-  ]
+  ].flatMap(withDeliveryExhaustedLane)
   return { streams: [...siteStreams, ...hubStreams], consumers }
 }
 
@@ -336,5 +390,6 @@ export const consumerTarget = (consumer: ConsumerDefinition) => ({
   consumer: consumer.name,
   deadLetterSubject: consumer.deadLetterSubject,
   ...(consumer.domain === undefined ? {} : { domain: consumer.domain }),
-  ...(consumer.deadLetterDomain === undefined ? {} : { deadLetterDomain: consumer.deadLetterDomain })
+  ...(consumer.deadLetterDomain === undefined ? {} : { deadLetterDomain: consumer.deadLetterDomain }),
+  ...(consumer.exhaustedStream === undefined ? {} : { exhausted: { stream: consumer.exhaustedStream, consumer: exhaustedLaneName(consumer.name) } })
 })

@@ -14,7 +14,9 @@
  * ack floor. When messages are ack-pending and the floor has not moved for
  * `stuckAfter` (2 x `ack_wait`), the lowest pending message is the first
  * stream message after the floor's stream sequence that matches the
- * consumer's filter, and its consumer sequence is the floor's + 1. If the
+ * consumer's filter (past the ones already re-driven at this floor: a
+ * message the server gave up on keeps the floor below it; the exhausted
+ * lane, `ExhaustedDeliveries`, handles those). If the
  * runner does not hold it (no handler, no hold, no own nak delay still
  * running), the watchdog sends `-NAK` on that message's ack subject, which
  * the server answers by queueing it for redelivery at once; the runner then
@@ -82,6 +84,10 @@ export const runStuckMessageWatchdog = (options: WatchdogOptions): Effect.Effect
     let floorSince = Date.now()
     let patienceMs = stuckAfterMs
     let redriven = false
+    // Sequences re-driven while the floor stayed where it is: a message the server no longer holds pending (it gave
+    // up delivering it; the exhausted lane handles those) keeps the floor below it, and a NAK for it does nothing, so
+    // the next round looks past it.
+    const tried = new Set<number>()
 
     const round = Effect.gen(function*() {
       const info = yield* Effect.tryPromise({
@@ -94,19 +100,27 @@ export const runStuckMessageWatchdog = (options: WatchdogOptions): Effect.Effect
         floorSince = now
         patienceMs = stuckAfterMs
         redriven = false
+        tried.clear()
         return
       }
       if (info.ack_floor.stream_seq !== floor) {
         floor = info.ack_floor.stream_seq
         floorSince = now
+        tried.clear()
         // The message right behind a re-driven one has waited as long: one more round is enough for it.
         patienceMs = redriven ? checkEveryMs : stuckAfterMs
         redriven = false
         return
       }
       if (now - floorSince < patienceMs) return
-      const lowest = yield* firstMessageFrom(options.nats, options.domain, options.stream, floor + 1, options.filterSubject ?? ">")
-      if (lowest === undefined || options.holds(lowest)) return
+      let lowest = yield* firstMessageFrom(options.nats, options.domain, options.stream, floor + 1, options.filterSubject ?? ">")
+      for (let step = 0; lowest !== undefined && tried.has(lowest) && step < 16; step++) {
+        lowest = yield* firstMessageFrom(options.nats, options.domain, options.stream, lowest + 1, options.filterSubject ?? ">")
+      }
+      if (lowest === undefined || tried.has(lowest) || lowest > info.delivered.stream_seq || options.holds(lowest)) return
+      tried.add(lowest)
+      // nats-server takes a NAK for a pending stream sequence whose consumer sequence lies between the ack floor and
+      // the last delivery (it does not match it against the message's own); the floor's + 1 always does.
       options.nats.client.publish(ackSubjectOf(options.stream, options.consumerName, lowest, info.ack_floor.consumer_seq + 1), "-NAK")
       options.onRedrive?.(lowest)
       yield* Effect.logWarning("re-driving a message pending with nobody holding it").pipe(

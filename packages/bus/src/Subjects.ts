@@ -19,6 +19,9 @@
  *   md.<kind>.<id>                        master data, latest value per subject (MASTER_DATA, hub; sourced to
  *                                         every site's SITE_MASTER_DATA): md.item.<item>, md.site.<site>, md.location.<site>
  *   sys.carrier.<scac>.<type>             messages to one carrier
+ *   $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<stream>.<consumer>
+ *                                         the server's notice that it gave up delivering a message
+ *                                         (DELIVERY_EXHAUSTED, hub); subject fixed by nats-server
  *
  * Subjects of streams in different JetStream domains never overlap: subject
  * interest crosses leafnode links, so two domains capturing the same subject
@@ -56,5 +59,8 @@ export const Subjects = {
   ingressOfSite: (site: string): string => `in.${subjectToken(site)}.>`,
   ingressAll: "in.>",
   masterData: (kind: "item" | "site" | "location", id: string): string => `md.${kind}.${subjectToken(id)}`,
-  masterDataAll: "md.>"
+  masterDataAll: "md.>",
+  maxDeliveriesAdvisory: (stream: string, consumer: string): string =>
+    `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${subjectToken(stream)}.${subjectToken(consumer)}`,
+  maxDeliveriesAdvisories: "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>"
 } as const

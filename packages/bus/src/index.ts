@@ -45,6 +45,9 @@ export {
   consumerDefaults,
   consumerProblems,
   consumerTarget,
+  deliveryExhaustedStream,
+  EXHAUSTED_LANE_MAX_DELIVER,
+  exhaustedLaneName,
   limitsStream,
   meshStreamLimits,
   meshStreamPlan,
@@ -56,6 +59,7 @@ export {
   type StreamDefinition,
   type StreamLimits,
   StreamNames,
-  type StreamPlan
+  type StreamPlan,
+  withDeliveryExhaustedLane
 } from "./StreamDefinitions.ts"
 export { type ApplyAction, type ApplyResult, applyStreams } from "./applyStreams.ts"

@@ -58,14 +58,16 @@ describe("meshStreamPlan", () => {
     const MiB = 1024 * 1024
     const kindOf = (domain: string | undefined, name: string) =>
       domain === HUB_DOMAIN
-        ? ({ [StreamNames.hubSiteEvents]: "hubSiteEvents", [StreamNames.ingress]: "ingress", [StreamNames.deadLetters]: "hubDeadLetters", [StreamNames.masterData]: "masterData" } as const)[name]
+        ? ({ [StreamNames.hubSiteEvents]: "hubSiteEvents", [StreamNames.ingress]: "ingress", [StreamNames.deadLetters]: "hubDeadLetters", [StreamNames.masterData]: "masterData", [StreamNames.deliveryExhausted]: "deliveryExhausted" } as const)[name]
         : ({ [StreamNames.siteEvents]: "siteEvents", [StreamNames.siteCommands]: "siteCommands", [StreamNames.deadLetters]: "siteDeadLetters", [StreamNames.siteMasterData]: "siteMasterData" } as const)[name]
-    expect(plan.streams).toHaveLength(sites.length * 4 + 4)
+    expect(plan.streams).toHaveLength(sites.length * 4 + 5)
     for (const stream of plan.streams) {
       const kind = kindOf(stream.domain, stream.name)
       if (kind === undefined) throw new Error(`no stream kind for ${stream.domain}/${stream.name}`)
       const limit = mesh.settings.streamLimits[kind]
-      expect([stream.name, stream.maxMsgs, stream.maxBytes, stream.discard]).toEqual([stream.name, limit.maxMessages, limit.maxMegabytes * MiB, "new"])
+      // Delivery notices discard old: a handled notice is of no further use (StreamDefinitions.ts).
+      const discard = kind === "deliveryExhausted" ? "old" : "new"
+      expect([stream.name, stream.maxMsgs, stream.maxBytes, stream.discard]).toEqual([stream.name, limit.maxMessages, limit.maxMegabytes * MiB, discard])
     }
   })
 
@@ -74,13 +76,18 @@ describe("meshStreamPlan", () => {
     expect(new Set(subjects).size).toBe(subjects.length)
   })
 
-  it("gives every enabled site two safe hub consumers (its events, its ingress) and one shared unrouted consumer", () => {
-    expect(plan.consumers).toHaveLength(sites.length * 2 + 1)
+  it("gives every enabled site two safe hub consumers (its events, its ingress) and one shared unrouted consumer, each with its exhausted lane", () => {
+    expect(plan.consumers).toHaveLength((sites.length * 2 + 1) * 2)
     for (const site of sites) {
       expect(plan.consumers.find((c) => c.filterSubject === Subjects.siteCommandEvents(site.id))?.stream).toBe(StreamNames.hubSiteEvents)
       expect(plan.consumers.find((c) => c.filterSubject === Subjects.ingressOfSite(site.id))?.stream).toBe(StreamNames.ingress)
     }
     expect(plan.consumers.filter((c) => c.filterSubject === undefined).map((c) => c.name)).toEqual([UNROUTED_CONSUMER])
+    const lanes = plan.consumers.filter((c) => c.stream === StreamNames.deliveryExhausted)
+    for (const consumer of plan.consumers.filter((c) => c.stream !== StreamNames.deliveryExhausted)) {
+      expect(consumer.exhaustedStream).toBe(StreamNames.deliveryExhausted)
+      expect(lanes.find((l) => l.filterSubject === Subjects.maxDeliveriesAdvisory(consumer.stream, consumer.name))?.name).toBe(`${consumer.name}_exhausted`)
+    }
     for (const consumer of plan.consumers) {
       expect(consumerProblems(consumer)).toEqual([])
       expect(consumer.backoff.length).toBeLessThanOrEqual(consumer.maxDeliver)

@@ -54,7 +54,9 @@ export class StreamLimitSettings extends Schema.Class<StreamLimitSettings>("logi
   /** `EVENTS_<region>`: every committed module event. */
   regionEvents: limit(40_000_000, 40 * GiB),
   /** `SYSTEMS_<region>`: messages to ERP, WES, dispatch, carriers and customers. */
-  regionSystems: limit(40_000_000, 40 * GiB)
+  regionSystems: limit(40_000_000, 40 * GiB),
+  /** `DELIVERY_EXHAUSTED`: the hub's notices of messages a consumer's server gave up delivering (rare; ~300 B each). */
+  deliveryExhausted: limit(1_000_000, 1 * GiB)
 }) {}
 
 export type StreamKind = keyof StreamLimitSettings

@@ -53,6 +53,8 @@ export interface EngineInputTarget {
    * The caller owns it (the region probes Postgres). Default: none.
    */
   readonly gate?: DependencyGate
+  /** The consumer's exhausted lane (`ConsumerSpec.exhausted`), when its definition has one. */
+  readonly exhausted?: { readonly stream: string; readonly consumer: string }
 }
 
 export interface EngineOptions<C, E, S, R> {

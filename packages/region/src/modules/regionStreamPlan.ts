@@ -8,6 +8,10 @@
  *   SYSTEMS_<region>   sys.>            messages to ERP, WES, dispatch, carriers, customers; each site's
  *                                       SITE_COMMANDS (site domain, mesh plan) sources its sys.wes.<site>.>
  *   consumer <region>_<module> on COMMANDS_<region>, filter cmd.<region>.<module>
+ *   DELIVERY_EXHAUSTED and consumer <region>_<module>_exhausted on it: the module's messages the
+ *                                       server gave up delivering (the same stream the mesh plan
+ *                                       declares at the hub, declared here too so a region on its own
+ *                                       server has it)
  *
  * Limits retention sized by `maxOutageHours`, like every mesh stream, with
  * `max_msgs` / `max_bytes` from `streamLimits` in `sites/mesh.json`, and
@@ -21,7 +25,17 @@
  * SYSTEMS captures `sys.>`: one region per hub today (see ARCHITECTURE, known gaps).
  */
 import { Duration } from "effect"
-import { consumerDefaults, type ConsumerDefinition, limitsStream, meshStreamLimits, type StreamPlan, StreamNames, Subjects } from "@logimesh/bus"
+import {
+  consumerDefaults,
+  type ConsumerDefinition,
+  deliveryExhaustedStream,
+  limitsStream,
+  meshStreamLimits,
+  type StreamPlan,
+  StreamNames,
+  Subjects,
+  withDeliveryExhaustedLane
+} from "@logimesh/bus"
 import { HUB_DOMAIN, type MeshSettings, type StreamKind } from "@logimesh/config"
 
 export const regionStreamNames = (region: string) => ({
@@ -49,9 +63,9 @@ export const regionStreamPlan = (
       duplicateWindow: Duration.seconds(settings.duplicateWindowSeconds),
       limits: meshStreamLimits(settings, kind)
     })
-  const consumers = modules.map((module): ConsumerDefinition => {
+  const consumers = modules.flatMap((module): ReadonlyArray<ConsumerDefinition> => {
     const name = moduleConsumerName(region, module)
-    return {
+    return withDeliveryExhaustedLane({
       domain,
       stream: names.commands,
       name,
@@ -63,13 +77,14 @@ export const regionStreamPlan = (
       maxAckPending: 2_000,
       deadLetterSubject: Subjects.deadLetter(domain ?? HUB_DOMAIN, names.commands, name),
       deadLetterDomain: domain
-    }
+    })
   })
   return {
     streams: [
       stream("regionCommands", names.commands, `commands to the business modules of region ${region}`, [Subjects.moduleCommands(region)]),
       stream("regionEvents", names.events, `committed module events of region ${region}`, [Subjects.moduleEvents(region)]),
-      stream("regionSystems", names.systems, `messages from region ${region} to ERP, WES, dispatch, carriers and customers`, [Subjects.systemMessages])
+      stream("regionSystems", names.systems, `messages from region ${region} to ERP, WES, dispatch, carriers and customers`, [Subjects.systemMessages]),
+      deliveryExhaustedStream(settings, domain)
     ],
     consumers
   }

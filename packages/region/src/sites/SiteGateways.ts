@@ -22,12 +22,14 @@ import {
   type ConsumerDefinition,
   ConsumerRunner,
   consumerTarget,
+  exhaustedLaneName,
   JetStreamPublisher,
   meshStreamPlan,
   NatsConnection,
   type Outcome,
   siteConsumerName,
   siteIngressConsumerName,
+  type StreamPlan,
   Subjects,
   StreamNames,
   UNROUTED_CONSUMER
@@ -74,15 +76,16 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
       const scopes = new Map<string, Scope.Closeable>()
       const started = new Map<string, number>()
 
-      /** Applies the consumer's definition, then runs it in `scope`; retried until it starts. */
+      /** Applies the consumer's definition (and its exhausted lane's), then runs it in `scope`; retried until it starts. */
       const launch = (
         scope: Scope.Closeable,
+        plan: StreamPlan,
         definition: ConsumerDefinition,
         handler: (message: BusMessage) => Effect.Effect<Outcome, unknown, Services>,
         label: Readonly<Record<string, string>>,
         onRunning: () => void
       ) =>
-        applyStreams({ streams: [], consumers: [definition] }).pipe(
+        applyStreams({ streams: [], consumers: plan.consumers.filter((c) => c.name === definition.name || c.name === exhaustedLaneName(definition.name)) }).pipe(
           Effect.provideService(NatsConnection, nats),
           Effect.andThen(runner.run({
             ...consumerTarget(definition),
@@ -116,8 +119,8 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           const up = () => started.set(site, (started.get(site) ?? 0) + 1)
           // Only the site's own systems send through its leaf (today: its WES); ERP and dispatch use INGRESS or HTTP.
           const siteAnswer = (sender: typeof SourceSystem.Type) => (sender === "WES" ? Subjects.siteOutcome(site) : undefined)
-          yield* launch(scope, events, commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }), { site }, up)
-          yield* launch(scope, ingress, commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }), { site }, up)
+          yield* launch(scope, plan, events, commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }), { site }, up)
+          yield* launch(scope, plan, ingress, commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }), { site }, up)
         })
 
       /** Nothing pending or unacked on the site's two consumers (bounded: a consumer that cannot be read counts as drained). */
@@ -153,10 +156,11 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
         })
 
       const initial = directory.current()
-      const unrouted = meshStreamPlan(initial.mesh).consumers.find((c) => c.name === UNROUTED_CONSUMER)
+      const initialPlan = meshStreamPlan(initial.mesh)
+      const unrouted = initialPlan.consumers.find((c) => c.name === UNROUTED_CONSUMER)
       if (unrouted !== undefined) {
         const handler = unroutedIngressHandler(directory.current)
-        yield* launch(yield* Scope.fork(layerScope), unrouted, (m) => handler(m).pipe(Effect.provideService(NatsConnection, nats)), {}, () => undefined)
+        yield* launch(yield* Scope.fork(layerScope), initialPlan, unrouted, (m) => handler(m).pipe(Effect.provideService(NatsConnection, nats)), {}, () => undefined)
       }
       for (const site of initial.sites) yield* start(initial, site.id)
       yield* directory.listen((view, change) =>
