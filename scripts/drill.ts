@@ -11,7 +11,7 @@
  */
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { drillFailures, drillNamed, drills, runDrill, senderName } from "@logimesh/drills"
+import { drillFailures, drillNamed, drills, failureReport, runDrill } from "@logimesh/drills"
 import { repoRoot } from "@logimesh/topology"
 
 const { values, positionals } = parseArgs({
@@ -63,19 +63,9 @@ for (let run = 1; run <= repeat; run++) {
       process.stdout.write(`${JSON.stringify({ run, drill: drill.name, passed, failures })}\n`)
       continue
     }
-    const { result, counts, summary } = outcome
+    const { result, counts } = outcome
     say(`${drill.name}: ${passed ? "PASSED" : `FAILED (${failures.join(", ")})`} (${counts.systemMessages} system messages)`)
-    if (!passed) {
-      // What to look at: the sent commands without a decision, the orders that did not finish, effects stored twice.
-      for (const { command, fate } of counts.sent.fates.filter((f) => f.fate._tag !== "Applied").slice(0, 10)) {
-        say(`  ${fate._tag.toLowerCase()}: ${senderName(command)} ${command.action} ${command.path} key ${command.key}; sent ${command.sends}x, answer ${command.answer?.status ?? "none"}${command.lastError === undefined ? "" : `, last error ${command.lastError}`}${fate._tag === "Parked" ? ` (${fate.reason}, ${fate.where})` : ""}`)
-      }
-      for (const problem of summary.problems.slice(0, 10)) say(`  not finished: ${JSON.stringify(problem).slice(0, 400)}`)
-      const seen = new Map<string, number>()
-      for (const m of counts.systems) seen.set(`${m.subject} ${m.msgId}`, (seen.get(`${m.subject} ${m.msgId}`) ?? 0) + 1)
-      for (const [what, n] of [...seen.entries()].filter(([, n]) => n > 1).slice(0, 10)) say(`  stored ${n} times: ${what}`)
-      for (const c of counts.systemConsumersBehind) say(`  behind: ${JSON.stringify(c)}`)
-    }
+    if (!passed) for (const line of failureReport(outcome)) say(`  ${line}`)
     process.stdout.write(`${JSON.stringify({ run, ...result, passed, failures })}\n`)
   }
 }

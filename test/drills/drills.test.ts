@@ -8,12 +8,14 @@
  * planned end, and the region drained within a bound after the heal.
  */
 import { join } from "node:path"
-import { drillFailures, drillNamed, runDrill } from "@logimesh/drills"
+import { drillFailures, drillNamed, failureReport, runDrill } from "@logimesh/drills"
 import { makeTestRunDir } from "@logimesh/testkit"
 import { afterAll, describe, expect, it } from "vitest"
 
 const runDir = makeTestRunDir("drills")
-afterAll(() => runDir.remove())
+let failed = false
+// A failed drill keeps its topology's state and logs for inspection (under .test-runs/, git-ignored).
+afterAll(() => (failed ? console.log(`drill state kept in ${runDir.path}`) : runDir.remove()))
 
 const CI_DRILLS = ["leaf-link-cut", "region-kill"] as const
 const ORDERS = 30
@@ -25,8 +27,13 @@ describe(`failover drills (CI subset, seed 7, ${ORDERS} orders)`, () => {
     it(name, async () => {
       const drill = drillNamed(name)
       if (drill === undefined) throw new Error(`no drill ${name}`)
-      const { result, counts } = await runDrill({ drill, stateDir: join(runDir.path, name), orders: ORDERS, seed: 7, timeoutMs: 90_000 })
+      const run = await runDrill({ drill, stateDir: join(runDir.path, name), orders: ORDERS, seed: 7, timeoutMs: 90_000 })
+      const { result, counts } = run
       console.log(JSON.stringify(result))
+      if (drillFailures(result).length > 0) {
+        failed = true
+        for (const line of failureReport(run)) console.log(`  ${line}`)
+      }
       expect(drillFailures(result)).toEqual([])
       expect(result.fault_observed).toBe(true)
       expect(result.in_flight_at_fault).toBeGreaterThan(0)

@@ -24,10 +24,14 @@
  *   duplicate_effects  messages on SYSTEMS_<region> whose msg id or (subject, body) was already there,
  *                      plus module events on EVENTS_<region> whose (entity, event seq) was already there
  *   order_violations   orders whose shipment progress (packed < loaded < shipped < delivered) went backwards
+ *   delivery_exhausted notices on the hub's DELIVERY_EXHAUSTED: messages the server gave up delivering to a
+ *                      consumer during the drill, each then handed back by the region's exhausted lane (a count of
+ *                      how often the server-side fault happened; the commands themselves are counted above)
  *   lastEffectAtMs     the latest of: a module step that applied a command (any, flows included), a message
  *                      stored on SYSTEMS_<region>
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { StreamNames } from "@logimesh/bus"
 import { connect } from "@nats-io/transport-node"
 import type { SentCommand } from "@logimesh/simulators"
 import pg from "pg"
@@ -80,6 +84,7 @@ export interface EffectCounts {
   readonly unattributed: number
   readonly duplicate_effects: number
   readonly order_violations: number
+  readonly delivery_exhausted: number
   /** Latest module step or SYSTEMS message (ms since the epoch); undefined when there was none. */
   readonly lastEffectAtMs: number | undefined
   readonly systemMessages: number
@@ -87,6 +92,18 @@ export interface EffectCounts {
   readonly systems: ReadonlyArray<StoredMessage>
   /** Every durable consumer of SYSTEMS_<region> still holding work (a system that has not caught up). */
   readonly systemConsumersBehind: ReadonlyArray<{ readonly name: string; readonly pending: number; readonly ackPending: number; readonly redelivered: number }>
+}
+
+/** Messages a stream holds now (0 when it does not exist). */
+const storedMessages = async (natsUrl: string, stream: string): Promise<number> => {
+  const nc = await connect({ servers: natsUrl, name: `drill-count-${stream}` })
+  try {
+    return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages
+  } catch {
+    return 0
+  } finally {
+    await nc.close()
+  }
 }
 
 const consumersBehind = async (natsUrl: string, stream: string) => {
@@ -206,6 +223,7 @@ export const countEffects = async (options: CountEffectsOptions): Promise<Effect
       unattributed: [...accepted].filter((id) => id.startsWith("api:") && !sent.ids.has(id)).length,
       duplicate_effects: Math.max(duplicateSystemIds, duplicateSystemBodies) + duplicateEvents,
       order_violations: orderViolations(progress),
+      delivery_exhausted: await storedMessages(options.natsUrl, StreamNames.deliveryExhausted),
       lastEffectAtMs,
       systemMessages: systems.length,
       systems,

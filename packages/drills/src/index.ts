@@ -7,6 +7,7 @@
  */
 export { countEffects, type CountEffectsOptions, type EffectCounts } from "./countEffects.ts"
 export { type Drill, type DrillContext, drillNamed, drills } from "./drillCatalog.ts"
+export { failureReport } from "./failureReport.ts"
 export { allOf, consumerStalled, type FaultEvidence, type FaultObserver, hubLinkDown, postgresRefusing, processReplaced } from "./FaultObserver.ts"
 export {
   type AppliedRecord,

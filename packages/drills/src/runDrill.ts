@@ -56,6 +56,8 @@ export interface DrillResult extends SentFigures {
   readonly unattributed: number
   readonly duplicate_effects: number
   readonly order_violations: number
+  /** Messages the hub's server gave up delivering during the drill, each handed back by the exhausted lane. */
+  readonly delivery_exhausted: number
   readonly orders: number
   readonly completed: number
   readonly explained: number
@@ -189,6 +191,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       unattributed: counts.unattributed,
       duplicate_effects: counts.duplicate_effects,
       order_violations: counts.order_violations,
+      delivery_exhausted: counts.delivery_exhausted,
       orders: summary.orders,
       completed: summary.completed,
       explained: summary.explained,

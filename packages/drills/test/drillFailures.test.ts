@@ -28,6 +28,7 @@ const clean: DrillResult = {
   unattributed: 0,
   duplicate_effects: 0,
   order_violations: 0,
+  delivery_exhausted: 0,
   orders: 60,
   completed: 60,
   explained: 0,
