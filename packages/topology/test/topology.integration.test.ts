@@ -78,8 +78,9 @@ describe("local topology", () => {
     expect(progress.some((line) => /nats-hub\s+ready/.test(line))).toBe(true)
     expect(await readyz()).toBe(200)
     // The stream plan was applied before the region started: 4 streams per site (events, DLQ, master data,
-    // commands), 4 on the hub (site events, master data, ingress, DLQ), 2 consumers per site + the unrouted one.
-    expect(progress.some((line) => /streams\s+applied\s+17 created/.test(line))).toBe(true)
+    // commands), 5 on the hub (site events, master data, ingress, DLQ, delivery notices), 2 consumers per site
+    // + the unrouted one, each with its exhausted lane.
+    expect(progress.some((line) => /streams\s+applied\s+23 created/.test(line))).toBe(true)
   })
 
   it("a SIGKILLed leaf drops off the hub and relinks after start", async () => {
