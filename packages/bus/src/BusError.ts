@@ -83,6 +83,8 @@ export class BusError extends Schema.TaggedError<BusError>()("BusError", {
 const ApiCode = {
   AccountResourcesExceeded: 10002,
   ConsumerNotFound: 10014,
+  /** A publish the server refuses because its own store is exhausted (`max_file_store`). */
+  InsufficientResources: 10023,
   StreamNotFound: 10059,
   StreamWrongLastSequence: 10071,
   StreamStoreFailed: 10077,
@@ -124,7 +126,10 @@ export const classifyBusReason = (cause: unknown): BusErrorReason => {
   if (code === ApiCode.StreamWrongLastSequence || code === ApiCode.StreamWrongLastSequenceUnknown) {
     return new WrongLastSequence({ message })
   }
-  if ((code === ApiCode.StreamStoreFailed && limitReached.test(message)) || code === ApiCode.AccountResourcesExceeded) {
+  if (
+    (code === ApiCode.StreamStoreFailed && limitReached.test(message)) || code === ApiCode.AccountResourcesExceeded ||
+    code === ApiCode.InsufficientResources
+  ) {
     return new StreamFull({ message, code })
   }
   if (code === ApiCode.StreamNotFound || names.includes("StreamNotFoundError")) return new StreamNotFound({ message })

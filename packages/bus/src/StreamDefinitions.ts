@@ -210,8 +210,10 @@ const meshStream = (settings: MeshSettings, kind: StreamKind, fields: MeshStream
 /**
  * Master data: the latest value of each subject, kept (no max_age), sourced like everything else.
  * Discard new with one message per subject: an update still replaces its subject's value when the
- * stream is full (nats-server 2.9 lets a publish that replaces a subject's last message through), a
- * new subject beyond the limit is refused; discard old would delete another subject's only value.
+ * stream is full by message count (nats-server 2.9 lets a publish that replaces a subject's last
+ * message through), a new subject beyond the limit is refused; discard old would delete another
+ * subject's only value. Full by bytes, 2.9 refuses an update larger than the value it replaces, so
+ * the sizes in `sites/mesh.json` let the message limit bind first.
  * (`discard_new_per_subject`, which 2.9 has, is not set: it would refuse every update of a subject.)
  */
 const masterDataStream = (settings: MeshSettings, kind: StreamKind, fields: MeshStreamFields): StreamDefinition =>

@@ -20,6 +20,7 @@ describe("classifyBusError", () => {
     [named("JetStreamApiError", "maximum messages exceeded", { code: 10077 }), "StreamFull", false],
     [named("JetStreamApiError", "maximum bytes exceeded", { code: 10077 }), "StreamFull", false],
     [named("JetStreamApiError", "resource limits exceeded for account", { code: 10002 }), "StreamFull", false],
+    [named("JetStreamApiError", "insufficient resources", { code: 10023 }), "StreamFull", false],
     [named("JetStreamApiError", "message size exceeds maximum allowed", { code: 10077 }), "BadRequest", false]
   ])("%s -> %s", (cause, tag, retryable) => {
     const error = classifyBusError("test", cause)

@@ -39,16 +39,19 @@ export class StreamLimitSettings extends Schema.Class<StreamLimitSettings>("logi
   siteCommands: limit(20_000_000, 20 * GiB),
   /** `DLQ` of each site: parked messages. */
   siteDeadLetters: limit(1_000_000, 1 * GiB),
-  /** `SITE_MASTER_DATA` of each site: one message per master-data subject. */
-  siteMasterData: limit(1_000_000, 1 * GiB),
+  /**
+   * `SITE_MASTER_DATA` of each site: one message per master-data subject. The message limit must bind before the
+   * byte limit (here at 2 KiB a value): at the byte limit an update larger than the value it replaces is refused.
+   */
+  siteMasterData: limit(500_000, 1 * GiB),
   /** `HUB_SITE_EVENTS`: every site's events, sourced. */
   hubSiteEvents: limit(40_000_000, 40 * GiB),
   /** `INGRESS`: commands of the central systems. */
   ingress: limit(40_000_000, 40 * GiB),
   /** `DLQ` of the hub: its own parked messages and every site's, sourced. */
   hubDeadLetters: limit(2_000_000, 2 * GiB),
-  /** `MASTER_DATA`: one message per master-data subject. */
-  masterData: limit(1_000_000, 1 * GiB),
+  /** `MASTER_DATA`: one message per master-data subject; the message limit binds first, as for `siteMasterData`. */
+  masterData: limit(500_000, 1 * GiB),
   /** `COMMANDS_<region>`: commands to the business modules. */
   regionCommands: limit(40_000_000, 40 * GiB),
   /** `EVENTS_<region>`: every committed module event. */

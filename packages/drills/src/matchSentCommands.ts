@@ -151,10 +151,11 @@ const decidedAt = (command: SentCommand, fate: SentFate): number => {
 /**
  * Commands in flight at `atMs`: sent before it, and their round trip not complete by then — not decided by the
  * region (its commit time), or its answer not back at the sender (a site command's answer crosses the WAN link
- * too). `from` narrows to some senders by `senderName`; default every sender.
+ * too; a command whose sender recorded no answer — it gave up, or its last answer was a 202 — counts until it
+ * was decided). `from` narrows to some senders by `senderName`; default every sender.
  */
 export const inFlightAt = (counts: SentCounts, atMs: number, from: (sender: string) => boolean = () => true): number =>
   counts.fates.filter(({ command, fate }) =>
     command.firstSentAtMs < atMs && from(senderName(command)) &&
-    Math.max(decidedAt(command, fate), command.answer?.atMs ?? Number.POSITIVE_INFINITY) > atMs
+    Math.max(decidedAt(command, fate), command.answer?.atMs ?? decidedAt(command, fate)) > atMs
   ).length

@@ -107,13 +107,16 @@ describe("inFlightAt", () => {
   const sentAfter = sent("WES", "after", { firstSentAtMs: 1_100, ...answer(1_250) })
   const erp = sent("ERP", "erp", { firstSentAtMs: 900, ...answer(1_300) })
   const neverDecided = sent("WES", "lost", { firstSentAtMs: 900 })
-  const counts = matchSentCommands([decidedLate, doneEarly, answerLate, sentAfter, erp, neverDecided], {
+  // Applied at 950, but its sender recorded no answer (it gave up, or saw only a 202): done at its decision.
+  const unanswered = sent("WES", "unanswered", { firstSentAtMs: 900 })
+  const counts = matchSentCommands([decidedLate, doneEarly, answerLate, sentAfter, erp, neverDecided, unanswered], {
     applied: applied([
       [commandMsgIdOf("WES", "late"), { atMs: 1_500, rejected: false }],
       [commandMsgIdOf("WES", "early"), { atMs: 950, rejected: false }],
       [commandMsgIdOf("WES", "answer-late"), { atMs: 950, rejected: false }],
       [commandMsgIdOf("WES", "after"), { atMs: 1_200, rejected: false }],
-      [commandMsgIdOf("ERP", "erp"), { atMs: 1_300, rejected: false }]
+      [commandMsgIdOf("ERP", "erp"), { atMs: 1_300, rejected: false }],
+      [commandMsgIdOf("WES", "unanswered"), { atMs: 950, rejected: false }]
     ]),
     parked: []
   })

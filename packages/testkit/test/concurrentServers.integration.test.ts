@@ -2,14 +2,14 @@
  * Servers started at the same moment never collide on a port: each
  * nats-server binds ports it picks itself (`-1`) and reports them, so there
  * is no gap between choosing a port and binding it for another start to fall
- * into. Twenty standalone servers are started at once, side by side with the
+ * into. Eight standalone servers are started at once, side by side with the
  * other test files of the run, and all must be up on distinct ports.
  */
 import { isAlive, natsHealthy } from "@logimesh/topology"
 import { afterAll, describe, expect, it } from "vitest"
 import { startTestNats, type TestNats } from "../src/index.ts"
 
-const COUNT = 20
+const COUNT = 8
 const servers: Array<TestNats> = []
 
 afterAll(async () => {
