@@ -341,7 +341,10 @@ const make = Effect.gen(function*() {
       const handleOne = (msg: JsMsg) =>
         Effect.gen(function*() {
           const message = toBusMessage(msg)
-          nakDueAt.delete(message.streamSequence)
+          const seq = message.streamSequence
+          // Held from here until the reply below (an interrupted handling, at shutdown, stays marked: harmless).
+          holdStart(seq)
+          nakDueAt.delete(seq)
           // While the handler runs, the keep-alive ticker sends `working()` for the message, so `ack_wait` can stay
           // short (a crashed process's messages come back soon) without a slow handling being redelivered under it.
           const attempt = Effect.suspend(() => {
@@ -358,20 +361,17 @@ const make = Effect.gen(function*() {
           const outcome = decide(exit, message, maxDeliver, retryDelay)
           switch (outcome._tag) {
             case "Ack":
+              holdEnd(seq)
               return msg.ack()
             case "Nak":
-              if (nakDueAt.size > 10_000) for (const seq of [...nakDueAt.keys()]) holds(seq)
-              return nakFor(msg, message.streamSequence, Duration.toMillis(outcome.delay))
+              holdEnd(seq)
+              if (nakDueAt.size > 10_000) for (const s of [...nakDueAt.keys()]) holds(s)
+              return nakFor(msg, seq, Duration.toMillis(outcome.delay))
             case "Park":
-              return yield* park(msg, message, outcome.reason, outcome.detail)
+              yield* park(msg, message, outcome.reason, outcome.detail)
+              return holdEnd(seq)
           }
-        }).pipe(
-          Effect.ensuring(Effect.sync(() => holdEnd(msg.info.streamSequence))),
-          (handling) => Effect.suspend(() => {
-            holdStart(msg.info.streamSequence)
-            return handling
-          })
-        )
+        })
 
       const closing = yield* Ref.make(false)
       // Opened when the scope starts closing: a source waiting for the gate then ends instead.
