@@ -123,13 +123,15 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       const inScope = options.drill.inFlightFrom ?? (() => true)
       const awaiting = () => systems.reduce((n, s) => n + (inScope(s.name) ? s.awaitingAnswer?.() ?? 0 : 0), 0)
       const busyBy = Date.now() + (options.inFlightWaitMs ?? 30_000)
-      while (awaiting() === 0 && Date.now() < busyBy) await sleep(10)
-      if (awaiting() === 0) log(`no command in flight within ${options.inFlightWaitMs ?? 30_000} ms: injecting anyway`)
       const context: DrillContext = { topology, systems: () => systems, log }
       observer = options.drill.observe?.(context)
       await observer?.before()
-      log(`fault: ${options.drill.description}`)
+      // Checked right before the injection (the observer's own probes take time): the moment it finds a command
+      // out is the moment the fault is injected and in-flight is measured at.
+      while (awaiting() === 0 && Date.now() < busyBy) await sleep(5)
+      if (awaiting() === 0) log(`no command in flight within ${options.inFlightWaitMs ?? 30_000} ms: injecting anyway`)
       injectedAt = Date.now()
+      log(`fault: ${options.drill.description}`)
       faultAtS = (injectedAt - loadStartedAt) / 1000
       await options.drill.inject(context)
       const healAt = injectedAt + faultForMs

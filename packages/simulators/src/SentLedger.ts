@@ -94,10 +94,13 @@ export class SentLedger {
     return this.entries.size
   }
 
-  /** Commands handed over that have no final answer yet (the sender's view; a drill times its fault with it). */
-  awaitingAnswer(): number {
+  /**
+   * Commands handed over in the last `withinMs` that have no final answer yet (the sender's view; a drill times
+   * its fault with it). Older unanswered ones (a sender that gave up, a 202 it stopped following) are not "out".
+   */
+  awaitingAnswer(now = Date.now(), withinMs = 5_000): number {
     let n = 0
-    for (const e of this.entries.values()) if (e.answer === undefined) n++
+    for (const e of this.entries.values()) if (e.answer === undefined && e.lastSentAtMs >= now - withinMs) n++
     return n
   }
 
