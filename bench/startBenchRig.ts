@@ -6,17 +6,16 @@
  * code), and the read-back the checker needs.
  *
  * Final states are read through the engine's own `loadEntities` (snapshot +
- * later events, as an actor activates). The one read of an engine table
- * here is `unsentOutbox` (committed effects the relay has not published
- * yet), which the engine does not expose: it tells when a run has settled.
+ * later events, as an actor activates); committed effects the relay has not
+ * published yet (`unsentOutbox`, which tells when a run has settled) through
+ * `EngineQueries`.
  */
 import { jetstream } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { type Duration, Redacted, Result } from "effect"
-import { sql } from "kysely"
 import { applyStreams, NatsConnection } from "@logimesh/bus"
 import { Db } from "@logimesh/db"
-import { type CommittedOutboxRow, EngineHeaders, FaultInjector, type GroupCommitOptions, loadEntities, makeEngine, type RunningEngine } from "@logimesh/engine"
+import { type CommittedOutboxRow, EngineHeaders, engineQueries, FaultInjector, type GroupCommitOptions, loadEntities, makeEngine, type RunningEngine } from "@logimesh/engine"
 import { waitFor } from "@logimesh/topology"
 import { outputSubject, startEngineFixture } from "../test/engine/engineHarness.ts"
 import type { ObservedOutput } from "./checkEffects.ts"
@@ -90,9 +89,8 @@ export const startBenchRig = async (options: BenchRigOptions) => {
 
   const outputCount = () => fixture.streamMessages(names.outStream)
 
-  /** Committed effects not yet published (the one direct read of an engine table; see the header). */
-  const unsentOutbox = async (): Promise<number> =>
-    Number((await fixture.query(sql<{ n: string }>`SELECT count(*) AS n FROM engine_outbox WHERE sent_at IS NULL`)).rows[0]?.n ?? 0)
+  /** Committed effects not yet published. */
+  const unsentOutbox = (): Promise<number> => runtime.runPromise(Db.use((db) => db.use("bench.unsentOutbox", (k) => engineQueries(k).unsentOutboxCount())))
 
   /** Every input acked (none pending, none awaiting its ack or a nak's redelivery) and every committed effect published. */
   const waitSettled = (timeoutMs: number) =>

@@ -16,6 +16,7 @@ import pg from "pg"
 import { Db, runMigrations } from "@logimesh/db"
 import { commandMsgIdOf, countEffects } from "@logimesh/drills"
 import { engineMigrations } from "@logimesh/engine"
+import { insertAuditRow, insertInboxRow, insertParkedRow } from "@logimesh/engine/testing"
 import type { SentCommand } from "@logimesh/simulators"
 import { createTestDatabase, randomSuffix, startTestMesh, type TestDatabase, type TestMesh } from "@logimesh/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -96,19 +97,21 @@ beforeAll(async () => {
   const client = new pg.Client({ connectionString: database.url })
   await client.connect()
   try {
-    await client.query("INSERT INTO engine_inbox (msg_id, entity_type, entity_key) VALUES ($1, 'order', 'SO-1'), ($2, 'order', 'SO-1')", [
-      commandMsgIdOf(applied.sender, applied.key),
-      `${region}:17`
-    ])
-    await client.query(
-      "INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, payload, msg_id) VALUES ('order', 'SO-1', 1, 'rejection', 'InvalidState', '{}', $1)",
-      [commandMsgIdOf(rejected.sender, rejected.key)]
-    )
-    await client.query(
-      `INSERT INTO engine_parked (dedupe_key, reason, detail, subject, payload, headers, domain, stream, consumer, stream_seq, msg_id)
-       VALUES ('k1', 'DecodeFailed', 'bad', $1, '\\x7b7d', '{}', 'hub', $2, 'order', 3, $3)`,
-      [cmd, `COMMANDS_${region}`, commandMsgIdOf(moduleParked.sender, moduleParked.key)]
-    )
+    const order = { entityType: "order", key: "SO-1" }
+    await insertInboxRow(client, commandMsgIdOf(applied.sender, applied.key), 0, order)
+    await insertInboxRow(client, `${region}:17`, 0, order)
+    await insertAuditRow(client, { ...order, seq: 1, kind: "rejection", type: "InvalidState", msgId: commandMsgIdOf(rejected.sender, rejected.key) })
+    await insertParkedRow(client, {
+      dedupeKey: "k1",
+      reason: "DecodeFailed",
+      detail: "bad",
+      subject: cmd,
+      payload: new TextEncoder().encode("{}"),
+      stream: `COMMANDS_${region}`,
+      consumer: "order",
+      streamSeq: 3,
+      msgId: commandMsgIdOf(moduleParked.sender, moduleParked.key)
+    })
   } finally {
     await client.end()
   }

@@ -34,6 +34,9 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { StreamNames } from "@logimesh/bus"
 import { connect } from "@nats-io/transport-node"
 import type { SentCommand } from "@logimesh/simulators"
+import { engineQueries } from "@logimesh/engine"
+import type { NoTables } from "@logimesh/db"
+import { Kysely, PostgresDialect } from "kysely"
 import pg from "pg"
 import { type AppliedRecord, matchSentCommands, type ParkedRecord, type SentCounts } from "./matchSentCommands.ts"
 
@@ -125,6 +128,9 @@ const consumersBehind = async (natsUrl: string, stream: string) => {
 const stageRank: Readonly<Record<string, number>> = { packed: 1, loaded: 2, shipped: 3, delivered: 4 }
 
 /** Orders whose shipment progress went backwards (a delivery failure may be followed by a redelivery). */
+const stageOf = (payload: unknown): string =>
+  typeof payload === "object" && payload !== null && "stage" in payload && typeof payload.stage === "string" ? payload.stage : ""
+
 const orderViolations = (progress: ReadonlyArray<{ readonly entity_key: string; readonly stage: string }>): number => {
   let violations = 0
   let current = ""
@@ -170,26 +176,11 @@ export const countEffects = async (options: CountEffectsOptions): Promise<Effect
     { where: "DLQ hub", messages: await readStream(options.natsUrl, "DLQ", "hub") }
   ]
   for (const site of options.siteDomains ?? []) dlqs.push({ where: `DLQ ${site}`, messages: await readStream(options.natsUrl, "DLQ", site) })
-  const client = new pg.Client({ connectionString: options.databaseUrl })
-  await client.connect()
+  const db = new Kysely<NoTables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 1 }) }) })
   try {
-    const applied = new Map<string, AppliedRecord>()
-    const inbox = await client.query<{ msg_id: string; at_ms: string }>(
-      "SELECT msg_id, (extract(epoch FROM received_at) * 1000)::bigint AS at_ms FROM engine_inbox"
-    )
-    for (const r of inbox.rows) applied.set(r.msg_id, { atMs: Number(r.at_ms), rejected: false })
-    // The audit rows outlive the inbox; a rejection is recorded only there.
-    const audit = await client.query<{ msg_id: string; at_ms: string; rejected: boolean }>(
-      "SELECT msg_id, (extract(epoch FROM min(recorded_at)) * 1000)::bigint AS at_ms, bool_or(kind = 'rejection') AS rejected FROM engine_event GROUP BY msg_id"
-    )
-    for (const r of audit.rows) {
-      const known = applied.get(r.msg_id)
-      applied.set(r.msg_id, { atMs: Math.min(known?.atMs ?? Number.POSITIVE_INFINITY, Number(r.at_ms)), rejected: r.rejected })
-    }
-    const parkedRows = (await client.query<{ msg_id: string | null; reason: string; headers: Record<string, string> }>(
-      "SELECT msg_id, reason, headers FROM engine_parked WHERE status = 'parked'"
-    )).rows
-    const parked: Array<ParkedRecord> = parkedRows.map((r) => parkedRecordOf("engine_parked", r.reason, [r.msg_id ?? undefined], r.headers))
+    const records = engineQueries(db)
+    const applied = await records.appliedMessages()
+    const parked: Array<ParkedRecord> = (await records.parked()).map((r) => parkedRecordOf("engine_parked", r.reason, [r.msgId ?? undefined], r.headers))
     for (const { where, messages } of dlqs) {
       for (const m of messages) {
         parked.push(parkedRecordOf(where, m.headers["Logimesh-Park-Reason"] ?? "unknown", [m.headers["Logimesh-Original-Msg-Id"]], m.headers))
@@ -203,9 +194,7 @@ export const countEffects = async (options: CountEffectsOptions): Promise<Effect
     const flowApplied = flow.filter((id) => applied.has(id)).length
     const flowParked = flow.filter((id) => !applied.has(id) && parkedIds.has(id)).length
 
-    const progress = (await client.query<{ entity_key: string; stage: string }>(
-      "SELECT entity_key, payload->>'stage' AS stage FROM engine_event WHERE entity_type = 'order' AND type = 'OrderProgressed' ORDER BY entity_key, seq"
-    )).rows
+    const progress = (await records.eventsOfType("order", "OrderProgressed")).map((e) => ({ entity_key: e.key, stage: stageOf(e.payload) }))
     const duplicateSystemIds = duplicatesBy(systems, (m) => m.msgId)
     const duplicateSystemBodies = duplicatesBy(systems, (m) => `${m.subject} ${m.body}`)
     const duplicateEvents = duplicatesBy(events, (m) => `${m.headers["Logimesh-Entity-Type"]}/${m.headers["Logimesh-Entity-Key"]}#${m.headers["Logimesh-Event-Seq"]}`)
@@ -230,6 +219,6 @@ export const countEffects = async (options: CountEffectsOptions): Promise<Effect
       systemConsumersBehind: await consumersBehind(options.natsUrl, `SYSTEMS_${options.region}`)
     }
   } finally {
-    await client.end()
+    await db.destroy()
   }
 }

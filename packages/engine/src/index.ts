@@ -51,4 +51,19 @@ export {
   type ReplayResult
 } from "./ParkedMessages.ts"
 export { redriveConsumer, type RedriveOptions } from "./redriveConsumer.ts"
+export {
+  type AppliedMessage,
+  type AuditRecord,
+  type AuditSelector,
+  EngineQueries,
+  type EngineQueriesOver,
+  type EngineQueriesShape,
+  engineQueries,
+  type EntitySnapshot,
+  keyPatternOf,
+  type MessageOutcome,
+  type OutboxRecord,
+  type OutboxWindow,
+  type ParkedRecord
+} from "./EngineQueries.ts"
 export { rawInputOf } from "./decodeInput.ts"

@@ -50,3 +50,4 @@ export const deciderHarness = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>)
 
   return { accepted, rejected, apply, givenCommands, decided, run, given }
 }
+export * from "./engineTables.ts"

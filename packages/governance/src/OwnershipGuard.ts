@@ -52,6 +52,8 @@ export interface OwnershipGuardShape {
   ) => Effect.Effect<ReadonlyArray<SourceSystem>, OwnershipViolation | DbError>
   /** The latest rejections, newest first (dashboard, operators). */
   readonly recentRejections: (limit: number) => Effect.Effect<ReadonlyArray<RejectionRow>, DbError>
+  /** Rejections of requests about these business keys, or keys matching the POSIX regular expression `keyPattern`, oldest first. */
+  readonly rejectionsAbout: (keys: ReadonlyArray<string>, keyPattern?: string) => Effect.Effect<ReadonlyArray<RejectionRow>, DbError>
 }
 
 const make = (policy: () => OwnershipPolicy) =>
@@ -88,7 +90,19 @@ const make = (policy: () => OwnershipPolicy) =>
         k.withTables<Tables>().selectFrom("governance_ownership_rejection").selectAll().orderBy("id", "desc").limit(limit).execute()
       ).pipe(Effect.map((rows) => rows as ReadonlyArray<RejectionRow>))
 
-    return { policy, enforce, recentRejections } satisfies OwnershipGuardShape
+    const rejectionsAbout: OwnershipGuardShape["rejectionsAbout"] = (keys, keyPattern) =>
+      db.use("governance.rejectionsAbout", (k) =>
+        k.withTables<Tables>().selectFrom("governance_ownership_rejection").selectAll()
+          .where((eb) =>
+            eb.or([
+              ...(keys.length === 0 ? [] : [eb("business_key", "in", [...keys])]),
+              ...(keyPattern === undefined ? [] : [eb("business_key", "~", keyPattern)])
+            ])
+          )
+          .orderBy("rejected_at").orderBy("id").execute()
+      ).pipe(Effect.map((rows) => rows as ReadonlyArray<RejectionRow>))
+
+    return { policy, enforce, recentRejections, rejectionsAbout } satisfies OwnershipGuardShape
   })
 
 export class OwnershipGuard extends Context.Service<OwnershipGuard, OwnershipGuardShape>()("logimesh/governance/OwnershipGuard") {

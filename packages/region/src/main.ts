@@ -19,7 +19,7 @@ import { createServer } from "node:http"
 import { ConsumerRunner, JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
-import { FaultInjector, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
+import { EngineQueries, FaultInjector, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
 import { CommandGateway } from "./api/CommandGateway.ts"
 import { CommandRoutes } from "./api/CommandRoutes.ts"
@@ -66,13 +66,14 @@ const HttpLive = NodeHttpServer.layerConfig(createServer, {
 })
 
 /**
- * Parked messages (operator API) and the one outbox relay of the region, named after it, fed in memory
+ * Parked messages (operator API), the engine's read queries (API, reconciliation) and the one outbox relay of the region, named after it, fed in memory
  * by every module engine's committers through the `OutboxHandoff` this layer also provides to them.
  */
 const EngineLive = Layer.unwrap(
   RegionContext.useSync((context) =>
     Layer.mergeAll(
       ParkedMessages.layer(context.region.id),
+      EngineQueries.layer,
       Layer.effectDiscard(OutboxHandoff.use((handoff) => runOutboxRelay({ region: context.region.id, handoff })))
     ))
 ).pipe(Layer.provideMerge(OutboxHandoff.layer), Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))

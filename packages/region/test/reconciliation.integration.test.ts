@@ -27,7 +27,8 @@ import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { Db, runMigrations } from "@logimesh/db"
-import { FaultInjector, runOutboxRelay } from "@logimesh/engine"
+import { EngineQueries, FaultInjector, runOutboxRelay } from "@logimesh/engine"
+import { insertOutboxRow, outboxSentAt } from "@logimesh/engine/testing"
 import { createTestDatabase, makeTestRunDir, randomSuffix, startTestMesh, type TestDatabase, type TestMesh, type TestRunDir } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
 import { RegionContext } from "../src/RegionContext.ts"
@@ -103,6 +104,7 @@ beforeAll(async () => {
   const runtime = ManagedRuntime.make(
     HttpRouter.serve(ReconciliationRoutes, { disableLogger: true }).pipe(
       Layer.provide(Reconciliation.layer),
+      Layer.provide(EngineQueries.layer),
       Layer.provide(Layer.mergeAll(
         dbLayer(),
         natsLayer("reconcile-test-region"),
@@ -129,24 +131,16 @@ afterAll(async () => {
 }, 60_000)
 
 /** One outbox row as a flow writes it; `sent` = marked sent without any publish; `ageS` = created that long ago. */
-const insertRow = async (subject: string, payload: Record<string, unknown>, options: { readonly sent?: boolean; readonly ageS?: number } = {}) => {
-  const result = await client.query<{ id: string }>(
-    `INSERT INTO engine_outbox (subject, payload, headers, created_at, sent_at)
-     VALUES ($1, convert_to($2, 'UTF8'), $3::jsonb, now() - make_interval(secs => $4), CASE WHEN $5 THEN now() END)
-     RETURNING id::text AS id`,
-    [subject, JSON.stringify(payload), JSON.stringify({ "Logimesh-Message-Type": payload["type"] }), options.ageS ?? 0, options.sent ?? false]
-  )
-  return result.rows[0]!.id
-}
+const insertRow = (subject: string, payload: Record<string, unknown>, options: { readonly sent?: boolean; readonly ageS?: number } = {}) =>
+  insertOutboxRow(client, { subject, payload, headers: typeof payload["type"] === "string" ? { "Logimesh-Message-Type": payload["type"] } : {}, ...options })
 
 const waitForSent = (ids: ReadonlyArray<string>) =>
   waitFor(`outbox rows ${ids.join(",")} sent`, async () => {
-    const r = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM engine_outbox WHERE id = ANY($1::bigint[]) AND sent_at IS NOT NULL", [ids])
-    return r.rows[0]!.n === ids.length ? true : undefined
+    const sent = await outboxSentAt(client, ids)
+    return ids.every((id) => sent.get(id) != null) ? true : undefined
   }, { timeoutMs: 15_000 })
 
-const sentAt = async (id: string): Promise<number> =>
-  (await client.query<{ sent_at: Date }>("SELECT sent_at FROM engine_outbox WHERE id = $1", [id])).rows[0]!.sent_at.getTime()
+const sentAt = async (id: string): Promise<number> => (await outboxSentAt(client, [id])).get(id)!.getTime()
 
 interface Stored {
   readonly seq: number
@@ -354,8 +348,9 @@ describe("reconciliation", () => {
 
     const repair = await postRepair(query)
     expect(repair).toMatchObject({ queued: 0, outbox_ids: [], deferred: [], found_on_recheck: [], not_rechecked: [] })
-    const untouched = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM engine_outbox WHERE id = ANY($1::bigint[]) AND sent_at IS NULL", [[wes, erp]])
-    expect(untouched.rows[0]!.n).toBe(0)
+    const untouched = await outboxSentAt(client, [wes, erp])
+    expect([...untouched.values()].filter((at) => at === null)).toEqual([])
+    expect(untouched.size).toBe(2)
   }, 90_000)
 
   it("answers 422 naming since for a window older than the outbox retention (its rows may be pruned)", async () => {

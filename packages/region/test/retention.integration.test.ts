@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ConfigFileError, loadMeshConfig } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
 import { createTestDatabase, makeTestRunDir, type TestDatabase, type TestRunDir } from "@logimesh/testkit"
+import { inboxHas, insertInboxRow, insertOutboxRow, insertParkedRow, outboxSubjects, parkedDedupeKeys } from "@logimesh/engine/testing"
 import { repoRoot, waitFor } from "@logimesh/topology"
 import { IdempotencyStore } from "../src/api/IdempotencyStore.ts"
 import { RegionContext } from "../src/RegionContext.ts"
@@ -64,19 +65,16 @@ const count = async (text: string): Promise<number> => Number((await client.quer
 const seed = async (label: string): Promise<void> => {
   const past = (hours: number) => `now() - interval '${hours + 1} hours'`
   const inside = (hours: number) => `now() - interval '${hours - 1} hours'`
-  for (const [kind, at] of [["old", past(retention.inboxHours)], ["kept", inside(retention.inboxHours)]] as const) {
-    await client.query(`INSERT INTO engine_inbox (msg_id, entity_type, entity_key, received_at) VALUES ($1, 'order', 'SO-1', ${at})`, [`${label}-${kind}`])
-  }
+  await insertInboxRow(client, `${label}-old`, retention.inboxHours + 1)
+  await insertInboxRow(client, `${label}-kept`, retention.inboxHours - 1)
   const outbox = retention.outboxSentHours
-  await client.query(`INSERT INTO engine_outbox (subject, payload, created_at, sent_at) VALUES
-    ('sys.erp.${label}.sent-old', '\\x00', ${past(outbox)}, ${past(outbox)}),
-    ('sys.erp.${label}.sent-kept', '\\x00', ${past(outbox)}, ${inside(outbox)}),
-    ('sys.erp.${label}.unsent-old', '\\x00', now() - interval '1000 hours', NULL)`)
+  await insertOutboxRow(client, { subject: `sys.erp.${label}.sent-old`, payload: new Uint8Array([0]), ageS: (outbox + 1) * 3600, sentAgeS: (outbox + 1) * 3600 })
+  await insertOutboxRow(client, { subject: `sys.erp.${label}.sent-kept`, payload: new Uint8Array([0]), ageS: (outbox + 1) * 3600, sentAgeS: (outbox - 1) * 3600 })
+  await insertOutboxRow(client, { subject: `sys.erp.${label}.unsent-old`, payload: new Uint8Array([0]), ageS: 1000 * 3600 })
   const parked = retention.replayedParkedHours
-  await client.query(`INSERT INTO engine_parked (dedupe_key, reason, detail, subject, payload, headers, domain, stream, consumer, stream_seq, status, parked_at, replayed_at) VALUES
-    ('${label}-replayed-old', 'Test', '', 's', '\\x00', '{}', 'hub', 'S', 'c', 1, 'replayed', ${past(parked + 10)}, ${past(parked)}),
-    ('${label}-replayed-kept', 'Test', '', 's', '\\x00', '{}', 'hub', 'S', 'c', 2, 'replayed', ${past(parked + 10)}, ${inside(parked)}),
-    ('${label}-parked-old', 'Test', '', 's', '\\x00', '{}', 'hub', 'S', 'c', 3, 'parked', ${past(parked * 2)}, NULL)`)
+  await insertParkedRow(client, { dedupeKey: `${label}-replayed-old`, parkedAgeHours: parked + 11, replayedAgeHours: parked + 1 })
+  await insertParkedRow(client, { dedupeKey: `${label}-replayed-kept`, parkedAgeHours: parked + 11, replayedAgeHours: parked - 1 })
+  await insertParkedRow(client, { dedupeKey: `${label}-parked-old`, parkedAgeHours: parked * 2 + 1 })
   const rejections = retention.ownershipRejectionHours
   for (const [kind, at] of [["old", past(rejections)], ["kept", inside(rejections)]] as const) {
     await client.query(
@@ -105,12 +103,12 @@ describe("region retention", () => {
       deleted: { engine_inbox: 1, engine_outbox: 1, engine_parked: 1, api_idempotency: 2, governance_ownership_rejection: 1 },
       failed: {}
     })
-    expect(await count("SELECT count(*) AS n FROM engine_inbox WHERE msg_id = 'round-kept'")).toBe(1)
-    expect((await client.query("SELECT subject FROM engine_outbox ORDER BY subject")).rows.map((r) => r.subject)).toEqual([
+    expect(await inboxHas(client, "round-kept")).toBe(true)
+    expect(await outboxSubjects(client)).toEqual([
       "sys.erp.round.sent-kept",
       "sys.erp.round.unsent-old"
     ])
-    expect((await client.query("SELECT dedupe_key FROM engine_parked ORDER BY dedupe_key")).rows.map((r) => r.dedupe_key)).toEqual([
+    expect(await parkedDedupeKeys(client)).toEqual([
       "round-parked-old",
       "round-replayed-kept"
     ])
@@ -136,12 +134,12 @@ describe("region retention", () => {
     try {
       await job.runPromise(Effect.void)
       await waitFor("the job's first round", async () =>
-        (await count("SELECT count(*) AS n FROM engine_inbox WHERE msg_id = 'job-old'")) === 0 &&
+        !(await inboxHas(client, "job-old")) &&
           (await count("SELECT count(*) AS n FROM governance_ownership_rejection WHERE message_id = 'job-old'")) === 0
           ? true
           : undefined, { timeoutMs: 10_000 })
-      expect(await count("SELECT count(*) AS n FROM engine_inbox WHERE msg_id = 'job-kept'")).toBe(1)
-      expect(await count("SELECT count(*) AS n FROM engine_outbox WHERE subject = 'sys.erp.job.unsent-old'")).toBe(1)
+      expect(await inboxHas(client, "job-kept")).toBe(true)
+      expect(await outboxSubjects(client)).toContain("sys.erp.job.unsent-old")
     } finally {
       await job.dispose()
     }

@@ -7,9 +7,9 @@
  * the API never writes module state itself.
  */
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
-import { sql } from "kysely"
 import { type BusError, JetStreamPublisher, Subjects } from "@logimesh/bus"
-import { Db, type DbError } from "@logimesh/db"
+import { type DbError } from "@logimesh/db"
+import { EngineQueries } from "@logimesh/engine"
 import { RegionContext } from "../RegionContext.ts"
 
 export interface AuditEntry {
@@ -50,30 +50,17 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
   static readonly layer = Layer.effect(
     CommandGateway,
     Effect.gen(function*() {
-      const db = yield* Db
+      const engine = yield* EngineQueries
       const publisher = yield* JetStreamPublisher
       const { region } = yield* RegionContext
 
-      /** One statement, one snapshot: the step writes its inbox row and its audit rows in one transaction. */
       const outcomeOf = (command: Pick<SendCommand, "entityType" | "key" | "msgId">) =>
-        db.use("api.commandOutcome", async (k) => {
-          const rows = await sql<{ in_inbox: boolean; seq: string | null; kind: "event" | "rejection" | null; type: string | null; payload: unknown }>`
-            SELECT i.msg_id IS NOT NULL AS in_inbox, e.seq, e.kind, e.type, e.payload
-              FROM (SELECT 1) AS one
-              LEFT JOIN engine_inbox i ON i.msg_id = ${command.msgId}
-              LEFT JOIN engine_event e
-                ON e.entity_type = ${command.entityType} AND e.entity_key = ${command.key} AND e.msg_id = ${command.msgId}
-             ORDER BY e.seq`.execute(k)
-          return rows.rows
-        }).pipe(
-          Effect.map((rows): CommandResult | undefined => {
-            const entries = rows.flatMap((r): ReadonlyArray<AuditEntry> =>
-              r.seq === null || r.kind === null || r.type === null ? [] : [{ seq: Number(r.seq), kind: r.kind, type: r.type, payload: r.payload }]
-            )
+        engine.messageOutcome(command.entityType, command.key, command.msgId).pipe(
+          Effect.map(({ inInbox, audit }): CommandResult | undefined => {
             // Audit rows outlive the inbox (pruned after its retention): either one means the step committed.
-            if (entries.length === 0 && rows[0]?.in_inbox !== true) return undefined
-            const rejection = entries.find((e) => e.kind === "rejection")
-            return rejection === undefined ? { _tag: "Applied", events: entries } : { _tag: "Rejected", rejection }
+            if (audit.length === 0 && !inInbox) return undefined
+            const rejection = audit.find((e) => e.kind === "rejection")
+            return rejection === undefined ? { _tag: "Applied", events: audit } : { _tag: "Rejected", rejection }
           })
         )
 

@@ -6,16 +6,11 @@
  * Reads only: every write goes through an actor.
  */
 import { Context, Effect, Layer } from "effect"
-import { sql } from "kysely"
-import { Db, type DbError } from "@logimesh/db"
+import { type DbError } from "@logimesh/db"
+import { EngineQueries, type EntitySnapshot, keyPatternOf } from "@logimesh/engine"
+import { OwnershipGuard } from "@logimesh/governance"
 
-export interface EntitySnapshot {
-  readonly entityType: string
-  readonly key: string
-  readonly version: number
-  readonly state: unknown
-  readonly updatedAt: string
-}
+export type { EntitySnapshot }
 
 export interface TimelineEntry {
   readonly at: string
@@ -35,50 +30,54 @@ export interface EntityQueriesShape {
 /** Keys of the entities an order owns (by the derivation rules of docs/order-to-delivery.md). */
 export const orderEntityKeys = (order: string) => ({ order, shipment: `S-${order}` })
 
-/** A regular expression matching exactly the pick task keys of an order: `<order>-L<digits>`. */
-const taskKeyPattern = (order: string) => `^${order.replace(/[.*+?^${}()|[\]\\-]/g, (c) => `\\${c}`)}-L[0-9]+$`
+/** Two lists each in time order, merged: on equal times the first list's entries come first (audit rows before rejections). */
+const mergeByTime = (first: ReadonlyArray<TimelineEntry>, second: ReadonlyArray<TimelineEntry>): ReadonlyArray<TimelineEntry> => {
+  const out: Array<TimelineEntry> = []
+  let j = 0
+  for (const entry of first) {
+    while (j < second.length && second[j]!.at < entry.at) out.push(second[j++]!)
+    out.push(entry)
+  }
+  return [...out, ...second.slice(j)]
+}
 
 export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesShape>()("logimesh/region/EntityQueries") {
   static readonly layer = Layer.effect(
     EntityQueries,
     Effect.gen(function*() {
-      const db = yield* Db
-      const snapshot: EntityQueriesShape["snapshot"] = (entityType, key) =>
-        db.use("api.snapshot", async (k) => {
-          const rows = await sql<{ version: string; state: unknown; updated_at: Date }>`
-            SELECT version, state, updated_at FROM engine_entity WHERE entity_type = ${entityType} AND entity_key = ${key}`.execute(k)
-          const row = rows.rows[0]
-          return row === undefined || row.state === null
-            ? undefined
-            : { entityType, key, version: Number(row.version), state: row.state, updatedAt: row.updated_at.toISOString() }
-        })
+      const engine = yield* EngineQueries
+      const guard = yield* OwnershipGuard
       const orderTimeline: EntityQueriesShape["orderTimeline"] = (order) =>
-        db.use("api.timeline", async (k) => {
+        Effect.gen(function*() {
           const keys = orderEntityKeys(order)
-          const taskKeys = taskKeyPattern(keys.order)
-          const rows = await sql<{ at: Date; entity: string; key: string; seq: string | null; kind: TimelineEntry["kind"]; type: string; data: unknown }>`
-            SELECT recorded_at AS at, entity_type AS entity, entity_key AS key, seq, kind, type, payload AS data
-              FROM engine_event
-             WHERE (entity_type = 'order' AND entity_key = ${keys.order})
-                OR (entity_type IN ('shipment', 'pod') AND entity_key = ${keys.shipment})
-                OR (entity_type = 'task' AND entity_key ~ ${taskKeys})
-            UNION ALL
-            SELECT rejected_at, object, business_key, NULL, 'ownership_rejection', object || '.' || transition,
-                   jsonb_build_object('sender', sender, 'owners', owners, 'reason', reason, 'site', site)
-              FROM governance_ownership_rejection
-             WHERE business_key IN (${keys.order}, ${keys.shipment}) OR business_key ~ ${taskKeys}
-             ORDER BY 1, 4`.execute(k)
-          return rows.rows.map((r): TimelineEntry => ({
+          const taskKeys = keyPatternOf(`${keys.order}-L`, "[0-9]+")
+          const audit = yield* engine.auditTrail([
+            { entityTypes: ["order"], key: keys.order },
+            { entityTypes: ["shipment", "pod"], key: keys.shipment },
+            { entityTypes: ["task"], keyPattern: taskKeys }
+          ])
+          const rejections = yield* guard.rejectionsAbout([keys.order, keys.shipment], taskKeys)
+          const fromAudit = audit.map((r): TimelineEntry => ({
             at: r.at.toISOString(),
-            entity: r.entity,
+            entity: r.entityType,
             key: r.key,
-            seq: r.seq === null ? null : Number(r.seq),
+            seq: r.seq,
             kind: r.kind,
             type: r.type,
-            data: r.data
+            data: r.payload
           }))
+          const fromRejections = rejections.map((r): TimelineEntry => ({
+            at: r.rejected_at.toISOString(),
+            entity: r.object,
+            key: r.business_key ?? "",
+            seq: null,
+            kind: "ownership_rejection",
+            type: `${r.object}.${r.transition}`,
+            data: { sender: r.sender, owners: r.owners, reason: r.reason, site: r.site }
+          }))
+          return mergeByTime(fromAudit, fromRejections)
         })
-      return EntityQueries.of({ snapshot, orderTimeline })
+      return EntityQueries.of({ snapshot: engine.snapshot, orderTimeline })
     })
   )
 }

@@ -37,10 +37,10 @@
  * of clock skew old).
  */
 import { Context, Duration, Effect, Layer, Schema, Semaphore } from "effect"
-import { sql } from "kysely"
 import { type BusError, classifyBusError, NatsConnection, StreamNames } from "@logimesh/bus"
 import { HUB_DOMAIN } from "@logimesh/config"
-import { Db, type DbError } from "@logimesh/db"
+import { type DbError } from "@logimesh/db"
+import { EngineQueries } from "@logimesh/engine"
 import { RegionContext } from "../RegionContext.ts"
 import { regionStreamNames } from "../modules/regionStreamPlan.ts"
 import { scanStream, type ScanResult } from "./StreamScan.ts"
@@ -222,15 +222,6 @@ export interface RepairResult {
   readonly report: Omit<ReconciliationReport, "groups" | "differences">
 }
 
-interface OutboxRow {
-  readonly id: string
-  readonly subject: string
-  readonly headers: Record<string, string> | null
-  readonly created_at: Date
-  readonly sent_at: Date | null
-  readonly payload_order: string | null
-}
-
 /** One examined outbox row, as reconciliation sees it. */
 interface RowView {
   readonly id: string
@@ -266,7 +257,7 @@ export interface ReconciliationShape {
 
 const make = (settings: ReconciliationSettings) =>
   Effect.gen(function*() {
-    const db = yield* Db
+    const engine = yield* EngineQueries
     const nats = yield* NatsConnection
     const context = yield* RegionContext
     const region = context.region.id
@@ -285,34 +276,12 @@ const make = (settings: ReconciliationSettings) =>
       )
 
     const loadRows = (params: ReconciliationParams) =>
-      db.use("reconciliation.outbox", (k) =>
-        sql<OutboxRow>`
-          WITH rows AS (
-            SELECT id::text AS id, subject, headers, created_at, sent_at,
-                   CASE WHEN substring(payload FROM 1 FOR 1) = '\\x7b'::bytea
-                        THEN convert_from(payload, 'UTF8')::jsonb ->> 'order' END AS payload_order
-            FROM engine_outbox
-            WHERE subject LIKE 'sys.%' AND created_at >= ${params.since} AND created_at < ${params.until}
-          )
-          SELECT * FROM rows
-          ${params.order === undefined
-            ? sql``
-            : sql`WHERE coalesce(payload_order, CASE WHEN headers ->> 'Logimesh-Entity-Type' = 'order'
-                                                    THEN headers ->> 'Logimesh-Entity-Key' END) = ${params.order}`}
-          ORDER BY id::bigint
-          LIMIT ${settings.maxRows + 1}`.execute(k))
-
-    /** Which of these outbox ids exist (for stream messages whose rows were not loaded). */
-    const existingIds = (ids: ReadonlyArray<string>) =>
-      Effect.gen(function*() {
-        const found = new Set<string>()
-        for (let i = 0; i < ids.length; i += 10_000) {
-          const chunk = ids.slice(i, i + 10_000)
-          const result = yield* db.use("reconciliation.outbox.ids", (k) =>
-            sql<{ id: string }>`SELECT id::text AS id FROM engine_outbox WHERE id = ANY(${chunk}::bigint[])`.execute(k))
-          for (const row of result.rows) found.add(row.id)
-        }
-        return found
+      engine.outboxWindow({
+        subjectPrefix: "sys.",
+        since: params.since,
+        until: params.until,
+        about: { entityType: "order", ...(params.order === undefined ? {} : { key: params.order }) },
+        limit: settings.maxRows + 1
       })
 
     const analyse = (params: ReconciliationParams): Effect.Effect<Analysis, DbError | BusError | WindowPruned> =>
@@ -326,20 +295,20 @@ const make = (settings: ReconciliationSettings) =>
         const order = params.order ?? null
 
         // 1. What the region wrote (read before the stream: every row marked sent here was acked before).
-        const loaded = (yield* loadRows(params)).rows
+        const loaded = yield* loadRows(params)
         const outboxTruncated = loaded.length > settings.maxRows
         const rows: Array<RowView> = loaded.slice(0, settings.maxRows).map((row) => {
           const headers = row.headers ?? {}
-          const rowOrder = row.payload_order ?? (headers["Logimesh-Entity-Type"] === "order" ? headers["Logimesh-Entity-Key"] ?? null : null)
+          const rowOrder = row.payloadKey ?? (headers["Logimesh-Entity-Type"] === "order" ? headers["Logimesh-Entity-Key"] ?? null : null)
           return {
             id: row.id,
             msgId: `${region}:${row.id}`,
             subject: row.subject,
             system: systemOf(row.subject),
             order: rowOrder,
-            createdAt: row.created_at,
-            sentAt: row.sent_at,
-            status: row.sent_at === null ? (now - row.created_at.getTime() > graceMs ? "unsent" : "pending") : "unverified",
+            createdAt: row.createdAt,
+            sentAt: row.sentAt,
+            status: row.sentAt === null ? (now - row.createdAt.getTime() > graceMs ? "unsent" : "pending") : "unverified",
             site: null,
             hubSeq: null,
             hubStoredAtMs: null
@@ -420,7 +389,7 @@ const make = (settings: ReconciliationSettings) =>
           else if (otherRegions.some((other) => msgId.startsWith(`${other}:`))) foreign += 1
           else unexpected.push({ msgId, outboxId: null, detail: msgId === "" ? "no Nats-Msg-Id" : "not a msg id of this region's outbox" })
         }
-        const existing = yield* existingIds(strangers.map(([, id]) => id))
+        const existing = yield* engine.outboxIdsPresent(strangers.map(([, id]) => id))
         for (const [msgId, outboxId] of strangers) {
           if (existing.has(outboxId)) continue
           if (seen.get(msgId)!.timestampMs < prunedBeforeMs + settings.skewMs) prunedRows += 1
@@ -672,13 +641,7 @@ const make = (settings: ReconciliationSettings) =>
         const ready = checked.absent.filter((row) => reusableAt(row) <= now)
         const deferred = checked.absent.filter((row) => reusableAt(row) > now)
         const ids = ready.map((row) => row.id)
-        const cleared = ids.length === 0
-          ? []
-          : (yield* db.use("reconciliation.repair", (k) =>
-            sql<{ id: string }>`
-              UPDATE engine_outbox SET sent_at = NULL
-              WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NOT NULL
-              RETURNING id::text AS id`.execute(k))).rows.map((row) => row.id).sort((a, b) => Number(a) - Number(b))
+        const cleared = yield* engine.requeueSentOutbox(ids)
         if (cleared.length > 0 || deferred.length > 0) {
           yield* Effect.logInfo("reconciliation repair: gaps queued for the relay").pipe(
             Effect.annotateLogs({ queued: cleared.length, deferred: deferred.length, outboxIds: cleared.slice(0, 50).join(",") })

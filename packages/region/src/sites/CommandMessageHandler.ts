@@ -30,11 +30,9 @@
  * different orders are handled concurrently.
  */
 import { Data, Duration, Effect, Result, Schema } from "effect"
-import { sql } from "kysely"
-import { Db } from "@logimesh/db"
 import { createHash } from "node:crypto"
 import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
-import { EngineHeaders, ParkedMessages, rawInputOf } from "@logimesh/engine"
+import { EngineHeaders, EngineQueries, ParkedMessages, rawInputOf } from "@logimesh/engine"
 import { SourceSystem } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
 import { commandTable } from "../api/commandTable.ts"
@@ -107,12 +105,8 @@ class CommitTimeout extends Data.TaggedError("CommitTimeout")<{ readonly message
 const msgIdOf = (body: unknown): string | undefined =>
   typeof body === "object" && body !== null && "msgId" in body && typeof body.msgId === "string" ? body.msgId : undefined
 
-/** The module's parked row for a command message id, if its engine parked it. */
-const parkedCommand = (msgId: string) =>
-  Db.use((db) =>
-    db.use("region.sites.parkedCommand", (k) =>
-      sql<{ id: string; reason: string }>`SELECT id, reason FROM engine_parked WHERE msg_id = ${msgId} AND status = 'parked' LIMIT 1`.execute(k))
-  ).pipe(Effect.map((result) => result.rows[0]))
+/** The module's parked record for a command message id, if its engine parked it. */
+const parkedCommand = (msgId: string) => EngineQueries.use((engine) => engine.parked(msgId)).pipe(Effect.map((rows) => rows[0]))
 
 const isTerminal = (error: unknown): boolean =>
   typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false

@@ -35,8 +35,7 @@ import {
   UNROUTED_CONSUMER
 } from "@logimesh/bus"
 import { HUB_DOMAIN } from "@logimesh/config"
-import { Db } from "@logimesh/db"
-import { ParkedMessages } from "@logimesh/engine"
+import { EngineQueries, ParkedMessages } from "@logimesh/engine"
 import { OwnershipGuard } from "@logimesh/governance"
 import type { SourceSystem } from "@logimesh/model"
 import { CommandGateway } from "../api/CommandGateway.ts"
@@ -59,7 +58,7 @@ const gatewayConcurrency = 32
 const centralAnswer = (sender: typeof SourceSystem.Type): string | undefined =>
   sender === "ERP" ? Subjects.centralSystem("erp", "outcome") : sender === "DISPATCH" ? Subjects.centralSystem("dispatch", "outcome") : undefined
 
-type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages | Db
+type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages | EngineQueries
 
 export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShape>()("logimesh/region/SiteGateways") {
   static readonly layer = Layer.effect(
