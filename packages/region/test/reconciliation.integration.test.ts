@@ -33,7 +33,8 @@ import { createTestDatabase, makeTestRunDir, randomSuffix, startTestMesh, type T
 import { repoRoot, waitFor } from "@logimesh/topology"
 import { RegionContext } from "../src/RegionContext.ts"
 import { regionMigrations } from "../src/regionMigrations.ts"
-import { Reconciliation, type ReconciliationReport, type RepairResult } from "../src/reconciliation/Reconciliation.ts"
+import { Reconciliation } from "../src/reconciliation/Reconciliation.ts"
+import type { ReconciliationReport, RepairResult } from "../src/reconciliation/ReconciliationReport.ts"
 import { ReconciliationRoutes } from "../src/reconciliation/ReconciliationRoutes.ts"
 
 const REGION = "eu-west"

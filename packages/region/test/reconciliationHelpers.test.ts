@@ -5,7 +5,7 @@
  * window, and the Prometheus lines.
  */
 import { describe, expect, it } from "vitest"
-import { prunedWindow } from "../src/reconciliation/Reconciliation.ts"
+import { prunedWindow } from "../src/reconciliation/ReconciliationReport.ts"
 import { reconciliationParams } from "../src/reconciliation/ReconciliationRoutes.ts"
 import { siteLagPrometheus, type SiteLagSnapshot } from "../src/reconciliation/SiteLagMonitor.ts"
 import { orderOf, outboxIdOf, sourcedSequenceOf, systemOf, wesSiteOf } from "../src/reconciliation/systemOfRecord.ts"

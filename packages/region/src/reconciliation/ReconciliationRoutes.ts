@@ -12,7 +12,8 @@
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
-import { Reconciliation, type ReconciliationParams, type WindowPruned } from "./Reconciliation.ts"
+import { Reconciliation } from "./Reconciliation.ts"
+import type { ReconciliationParams, WindowPruned } from "./ReconciliationReport.ts"
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
