@@ -8,10 +8,13 @@
  *     revision, load, departure, milestones, POD, return and credit;
  *   - the exceptions: short pick and substitution, change and cancel after release before picking,
  *     cancel after picking, a failed delivery then a redelivery, an inventory mismatch.
- * It asserts each system's final view and the order's timeline, and that every system message was
- * sent exactly once (by msg id and by business content).
+ * It asserts each system's final view and the order's timeline, that every system message was
+ * sent exactly once (by msg id and by business content), and that each one round-trips through the
+ * schema of its type and version (the contract in `GET /v1/system-messages.json`).
  */
+import { Schema } from "effect"
 import { ssccFromPayload } from "@logimesh/model"
+import { systemMessageSchemaOf } from "@logimesh/region"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api, orderBody } from "./apiClient.ts"
@@ -279,5 +282,21 @@ describe("order to delivery", () => {
     expect(new Set(content).size).toBe(content.length)
     const parked = await ok(client.get("/v1/parked"))
     expect(parked.parked).toEqual([])
+  })
+
+  it("every system message round-trips through the schema of its type and version", async () => {
+    const all = central.all()
+    const checked = new Set<string>()
+    for (const m of all) {
+      const schema = systemMessageSchemaOf(m.subject, Number(m.version))
+      if (schema === undefined) throw new Error(`${m.subject} (version ${m.version}): no schema for it`)
+      const decoded = Schema.decodeUnknownSync(schema)(m.data)
+      expect(Schema.encodeSync(schema)(decoded), m.subject).toEqual(m.data)
+      checked.add(m.subject.replace(/^sys\.(wes|carrier)\.[^.]+\./, "sys.$1.*."))
+    }
+    // The scenarios above reach most message types; each is checked on the wire here.
+    expect(checked.size).toBeGreaterThanOrEqual(20)
+    const served = await ok(client.get("/v1/system-messages.json"))
+    expect(Object.keys(served)).toContain("wes/order-release@1")
   })
 })

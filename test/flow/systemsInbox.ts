@@ -11,6 +11,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 export interface SystemMessage {
   readonly subject: string
   readonly msgId: string
+  /** `Logimesh-Message-Version`, when the message has one. */
+  readonly version: string | undefined
   readonly data: any
 }
 
@@ -31,7 +33,8 @@ export const openSystemsInbox = async (options: { readonly url: string; readonly
   const iterator = await consumer.consume()
   const done = (async () => {
     for await (const m of iterator) {
-      messages.push({ subject: m.subject, msgId: m.headers?.get("Nats-Msg-Id") ?? "", data: m.json() })
+      const version = m.headers?.get("Logimesh-Message-Version")
+      messages.push({ subject: m.subject, msgId: m.headers?.get("Nats-Msg-Id") ?? "", version: version === "" ? undefined : version, data: m.json() })
     }
   })()
   const matches = (subject: string, pattern: string) => (pattern.endsWith(".") ? subject.startsWith(pattern) : subject === pattern)

@@ -28,3 +28,7 @@ export {
   reservedTotal,
   Restock
 } from "./InventoryState.ts"
+export {
+  InventoryMismatchToErp,
+  inventorySystemMessages
+} from "./InventorySystemMessages.ts"

@@ -77,6 +77,7 @@ export { Allocation, CalendarDate, OrderStatus, SalesOrder, SalesOrderLine } fro
 export { ServiceLevel } from "./ServiceLevel.ts"
 export { Freight, Leg, ShipmentPlan, ShipmentStatus, Stop, TransportMode } from "./ShipmentPlan.ts"
 export { SourceSystem } from "./SourceSystem.ts"
+export { type SystemMessageData, systemMessageName, type SystemMessageType, systemMessageType, type SystemOfRecord } from "./SystemMessageType.ts"
 export { SourceTimestamp, SourceTimestampValue } from "./SourceTimestamp.ts"
 export { Sscc, ssccFromPayload } from "./Sscc.ts"
 export { TimeWindow } from "./TimeWindow.ts"

@@ -40,3 +40,15 @@ export {
 } from "./OrderEvents.ts"
 export { InvalidState, OrderRejection, UnitMismatch, UnknownLine } from "./OrderRejections.ts"
 export { OrderLineState, OrderReturn, OrderState, OrderStatus } from "./OrderState.ts"
+export {
+  CreditTriggerToErp,
+  OrderCancelledToErp,
+  OrderCancelledToWes,
+  OrderChangeToWes,
+  OrderPickedToErp,
+  OrderReleaseToWes,
+  orderSystemMessages,
+  ReturnExpectedToWes,
+  ShipmentCancelledToDispatch,
+  ShipmentRequestToDispatch
+} from "./OrderSystemMessages.ts"

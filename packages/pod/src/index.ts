@@ -12,3 +12,10 @@ export { AttemptNumber, DeliveryAttemptFailed, PodCaptured, PodEvent } from "./P
 export { podEntity } from "./podEntity.ts"
 export { InvalidState, PodRejection } from "./PodRejections.ts"
 export { FailedAttempt, PodState, PodStatus } from "./PodState.ts"
+export {
+  DeliveredToCustomer,
+  DeliveryFailedToDispatch,
+  DeliveryFailedToErp,
+  PodAttachedToErp,
+  podSystemMessages
+} from "./PodSystemMessages.ts"

@@ -53,3 +53,17 @@ export {
   ShipmentStatus,
   Tender
 } from "./ShipmentState.ts"
+export {
+  DelayedToCustomer,
+  FreightUpdatedToErp,
+  LabelsRevisedToWes,
+  LoadConfirmedToDispatch,
+  ReadyToShipToDispatch,
+  ReadyToShipToErp,
+  ShipmentConfirmedToErp,
+  shipmentSystemMessages,
+  ShippedToCustomer,
+  TenderAcceptedToDispatch,
+  TenderRejectedToDispatch,
+  TenderToCarrier
+} from "./ShipmentSystemMessages.ts"

@@ -11,3 +11,7 @@ export { taskEntity } from "./taskEntity.ts"
 export { TaskCancelled, TaskChanged, TaskCreated, TaskEvent, TaskPicked } from "./TaskEvents.ts"
 export { InvalidState, OverPick, TaskRejection, UnitMismatch, UnknownTask } from "./TaskRejections.ts"
 export { TaskState, TaskStatus } from "./TaskState.ts"
+export {
+  PutAwayToWes,
+  taskSystemMessages
+} from "./TaskSystemMessages.ts"

@@ -6,9 +6,11 @@
  *   GET /v1/tasks/:task              a pick task's state
  *   GET /v1/inventory/:site/:item    available to promise at a site (synchronous check)
  *   GET /v1/openapi.json             the OpenAPI 3.1 document of the whole API
+ *   GET /v1/system-messages.json     JSON Schema of every message logimesh sends to outside systems
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import { systemMessageJsonSchemas } from "../flows/systemMessageCatalog.ts"
 import { inventoryAvailability } from "../modules/moduleCatalog.ts"
 import { EntityQueries } from "./EntityQueries.ts"
 import { openApiDocument } from "./OpenApiDocument.ts"
@@ -60,4 +62,6 @@ export const QueryRoutes = HttpRouter.use(Effect.fn(function*(router) {
   )
 
   yield* router.add("GET", "/v1/openapi.json", Effect.succeed(HttpServerResponse.jsonUnsafe(document)))
+  const systemMessages = systemMessageJsonSchemas()
+  yield* router.add("GET", "/v1/system-messages.json", Effect.succeed(HttpServerResponse.jsonUnsafe(systemMessages)))
 }))

@@ -11,22 +11,31 @@
  *   ReturnReceived -> restock per line; ERP credit-trigger
  */
 import { BigDecimal, Schema } from "effect"
-import { Subjects } from "@logimesh/bus"
 import type { EffectMessage } from "@logimesh/engine"
 import { ReleaseReservation, ReserveStock, RestockItems, InventoryCommand } from "@logimesh/inventory"
-import { OrderEvent, type OrderState } from "@logimesh/order"
+import {
+  CreditTriggerToErp,
+  OrderCancelledToErp,
+  OrderCancelledToWes,
+  OrderChangeToWes,
+  type OrderEvent,
+  OrderPickedToErp,
+  OrderReleaseToWes,
+  type OrderState,
+  ReturnExpectedToWes,
+  ShipmentCancelledToDispatch,
+  ShipmentRequestToDispatch
+} from "@logimesh/order"
 import { CancelShipment, RequestShipment, ShipmentCommand } from "@logimesh/shipment"
 import { CancelTask, ChangeTask, CreateTask, TaskCommand } from "@logimesh/task"
 import { PickTaskId, Quantity, UnitCode } from "@logimesh/model"
 import type { Flow } from "../modules/RegionModule.ts"
-import { LOGIMESH, toModule, toSystem } from "./flowMessages.ts"
+import { LOGIMESH, toCentral, toModule, toWes } from "./flowMessages.ts"
 
-const encodeEvent = Schema.encodeSync(OrderEvent)
 const taskId = (order: string, line: number) => Schema.decodeUnknownSync(PickTaskId)(`${order}-L${line}`)
 const KG = Schema.decodeUnknownSync(UnitCode)("KG")
 
 export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, event, state) => {
-  const data = () => encodeEvent(event) as Record<string, unknown>
   const task = (command: TaskCommand) => toModule(region, "task", TaskCommand, command)
   const inventory = (command: InventoryCommand) => toModule(region, "inventory", InventoryCommand, command)
   const shipment = (command: ShipmentCommand) => toModule(region, "shipment", ShipmentCommand, command)
@@ -49,19 +58,18 @@ export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, ev
         weightEstimate: new Quantity({ amount: weight, unit: KG }),
         hazmat: event.lines.some((line) => line.hazmat)
       })))
-      const released = data()
-      out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-release"), "order-release", {
-        ...released,
+      out.push(toWes(event.shipFrom, OrderReleaseToWes, {
+        ...event,
         tasks: event.lines.map((line) => ({ lineNumber: line.lineNumber, task: taskId(event.order, line.lineNumber) }))
       }))
-      out.push(toSystem(Subjects.centralSystem("dispatch", "shipment-request"), "shipment-request", {
+      out.push(toCentral(ShipmentRequestToDispatch, {
         shipment: event.shipment,
         order: event.order,
         site: event.shipFrom,
-        shipTo: released["shipTo"],
+        shipTo: event.shipTo,
         serviceLevel: event.serviceLevel,
-        deliveryWindow: released["deliveryWindow"],
-        weightEstimate: { amount: BigDecimal.format(BigDecimal.normalize(weight)), unit: "KG" },
+        ...(event.deliveryWindow === undefined ? {} : { deliveryWindow: event.deliveryWindow }),
+        weightEstimate: new Quantity({ amount: weight, unit: KG }),
         hazmat: event.lines.some((line) => line.hazmat)
       }))
       break
@@ -71,7 +79,7 @@ export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, ev
         for (const change of event.changed) {
           out.push(task(new ChangeTask({ by: LOGIMESH, task: taskId(event.order, change.lineNumber), quantity: change.quantity })))
         }
-        out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-change"), "order-change", data()))
+        out.push(toWes(event.shipFrom, OrderChangeToWes, event))
       }
       break
     case "OrderCancelled": {
@@ -85,23 +93,23 @@ export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, ev
           out.push(inventory(new RestockItems({ by: LOGIMESH, site: event.shipFrom, item: picked.item, reference: `cancel:${event.order}/${picked.lineNumber}`, quantity: picked.quantity })))
         }
         out.push(shipment(new CancelShipment({ by: LOGIMESH, shipment: event.shipment, reason: event.reason })))
-        out.push(toSystem(Subjects.siteWes(event.shipFrom, "order-cancelled"), "order-cancelled", { ...data(), putAway: data()["picked"] }))
-        out.push(toSystem(Subjects.centralSystem("dispatch", "shipment-cancelled"), "shipment-cancelled", { shipment: event.shipment, order: event.order, reason: event.reason }))
+        out.push(toWes(event.shipFrom, OrderCancelledToWes, { ...event, putAway: event.picked }))
+        out.push(toCentral(ShipmentCancelledToDispatch, { shipment: event.shipment, order: event.order, reason: event.reason }))
       }
-      out.push(toSystem(Subjects.centralSystem("erp", "order-cancelled"), "order-cancelled", data()))
+      out.push(toCentral(OrderCancelledToErp, event))
       break
     }
     case "OrderPicked":
-      out.push(toSystem(Subjects.centralSystem("erp", "fulfilment-progress"), "fulfilment-progress", { ...data(), stage: "picked" }))
+      out.push(toCentral(OrderPickedToErp, { ...event, stage: "picked" }))
       break
     case "ReturnAuthorized":
-      out.push(toSystem(Subjects.siteWes(event.shipFrom, "return-expected"), "return-expected", data()))
+      out.push(toWes(event.shipFrom, ReturnExpectedToWes, event))
       break
     case "ReturnReceived":
       for (const line of event.lines) {
         out.push(inventory(new RestockItems({ by: LOGIMESH, site: event.shipFrom, item: line.item, reference: `return:${event.rma}/${line.lineNumber}`, quantity: line.quantity })))
       }
-      out.push(toSystem(Subjects.centralSystem("erp", "credit-trigger"), "credit-trigger", data()))
+      out.push(toCentral(CreditTriggerToErp, event))
       break
     case "OrderCreated":
     case "OrderLinePicked":

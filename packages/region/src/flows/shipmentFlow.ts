@@ -12,67 +12,75 @@
  *                          customer notification; other milestones: customer notification (delayed),
  *                          carrier and dispatch see them through the API
  */
-import { Schema } from "effect"
-import { Subjects } from "@logimesh/bus"
 import type { EffectMessage } from "@logimesh/engine"
 import { OrderCommand, RecordShipmentProgress } from "@logimesh/order"
-import { ShipmentEvent, type ShipmentState } from "@logimesh/shipment"
+import {
+  DelayedToCustomer,
+  FreightUpdatedToErp,
+  LabelsRevisedToWes,
+  LoadConfirmedToDispatch,
+  ReadyToShipToDispatch,
+  ReadyToShipToErp,
+  ShipmentConfirmedToErp,
+  type ShipmentEvent,
+  type ShipmentState,
+  ShippedToCustomer,
+  TenderAcceptedToDispatch,
+  TenderRejectedToDispatch,
+  TenderToCarrier
+} from "@logimesh/shipment"
 import type { Flow } from "../modules/RegionModule.ts"
-import { LOGIMESH, toModule, toSystem } from "./flowMessages.ts"
-
-const encodeEvent = Schema.encodeSync(ShipmentEvent)
+import { LOGIMESH, toCarrier, toCentral, toModule, toWes } from "./flowMessages.ts"
 
 export const shipmentFlow: Flow<ShipmentEvent, ShipmentState> = ({ region }) => (_key, event) => {
-  const data = () => encodeEvent(event) as Record<string, unknown>
   const progress = (order: RecordShipmentProgress) => toModule(region, "order", OrderCommand, order)
   const out: Array<EffectMessage> = []
   switch (event._tag) {
     case "ShipmentReadyToShip":
       out.push(progress(new RecordShipmentProgress({ by: LOGIMESH, order: event.order, shipment: event.shipment, stage: "packed" })))
-      out.push(toSystem(Subjects.centralSystem("dispatch", "ready-to-ship"), "ready-to-ship", data()))
-      out.push(toSystem(Subjects.centralSystem("erp", "fulfilment-progress"), "fulfilment-progress", { ...data(), stage: "ready_to_ship" }))
+      out.push(toCentral(ReadyToShipToDispatch, event))
+      out.push(toCentral(ReadyToShipToErp, { ...event, stage: "ready_to_ship" }))
       break
     case "CarrierTendered":
-      out.push(toSystem(Subjects.carrier(event.carrier, "tender"), "tender", data()))
+      out.push(toCarrier(event.carrier, TenderToCarrier, event))
       break
     case "TenderAccepted":
-      out.push(toSystem(Subjects.centralSystem("dispatch", "tender-accepted"), "tender-accepted", data()))
+      out.push(toCentral(TenderAcceptedToDispatch, event))
       break
     case "TenderRejected":
-      out.push(toSystem(Subjects.centralSystem("dispatch", "tender-rejected"), "tender-rejected", data()))
+      out.push(toCentral(TenderRejectedToDispatch, event))
       break
     case "ShipmentRevised": {
-      const revised = data()
-      out.push(toSystem(Subjects.siteWes(event.site, "labels-revised"), "labels-revised", {
+      out.push(toWes(event.site, LabelsRevisedToWes, {
         shipment: event.shipment,
         order: event.order,
         carrier: event.carrier,
         route: event.route,
         stagingLane: event.stagingLane,
         loadingPriority: event.loadingPriority,
-        labels: revised["labels"]
+        labels: event.labels
       }))
-      out.push(toSystem(Subjects.centralSystem("erp", "freight-updated"), "freight-updated", {
+      out.push(toCentral(FreightUpdatedToErp, {
         shipment: event.shipment,
         order: event.order,
         carrier: event.carrier,
-        freight: revised["freight"],
+        freight: event.freight,
         deliveryCommitment: event.deliveryCommitment
       }))
       break
     }
     case "ShipmentLoaded":
       out.push(progress(new RecordShipmentProgress({ by: LOGIMESH, order: event.order, shipment: event.shipment, stage: "loaded" })))
-      out.push(toSystem(Subjects.centralSystem("dispatch", "load-confirmed"), "load-confirmed", data()))
+      out.push(toCentral(LoadConfirmedToDispatch, event))
       break
     case "MilestoneRecorded":
       if (event.milestone === "departed") {
         out.push(progress(new RecordShipmentProgress({ by: LOGIMESH, order: event.order, shipment: event.shipment, stage: "shipped" })))
-        out.push(toSystem(Subjects.centralSystem("erp", "shipment-confirmed"), "shipment-confirmed", { ...data(), invoiceTrigger: true }))
-        out.push(toSystem(Subjects.centralSystem("customer", "notification"), "notification", { kind: "shipped", order: event.order, shipment: event.shipment, carrier: event.carrier }))
+        out.push(toCentral(ShipmentConfirmedToErp, { ...event, invoiceTrigger: true }))
+        out.push(toCentral(ShippedToCustomer, { kind: "shipped", order: event.order, shipment: event.shipment, carrier: event.carrier }))
       }
       if (event.milestone === "delayed") {
-        out.push(toSystem(Subjects.centralSystem("customer", "notification"), "notification", { kind: "delayed", order: event.order, shipment: event.shipment, detail: event.detail }))
+        out.push(toCentral(DelayedToCustomer, { kind: "delayed", order: event.order, shipment: event.shipment, ...(event.detail === undefined ? {} : { detail: event.detail }) }))
       }
       break
     case "ShipmentRequested":

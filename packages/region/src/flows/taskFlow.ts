@@ -8,15 +8,12 @@
  *                 not list it; both use the reference `cancel:<order>/<line>`, and the stock book applies
  *                 a reference once).
  */
-import { Schema } from "effect"
 import type { EffectMessage } from "@logimesh/engine"
-import { Quantity } from "@logimesh/model"
 import { InventoryCommand, IssueStock, ReleaseReservation, RestockItems } from "@logimesh/inventory"
 import { OrderCommand, RecordPick } from "@logimesh/order"
-import type { TaskEvent, TaskState } from "@logimesh/task"
+import { PutAwayToWes, type TaskEvent, type TaskState } from "@logimesh/task"
 import type { Flow } from "../modules/RegionModule.ts"
-import { Subjects } from "@logimesh/bus"
-import { LOGIMESH, toModule, toSystem } from "./flowMessages.ts"
+import { LOGIMESH, toModule, toWes } from "./flowMessages.ts"
 
 export const taskFlow: Flow<TaskEvent, TaskState> = ({ region }) => (_key, event, state) => {
   const out: Array<EffectMessage> = []
@@ -57,12 +54,12 @@ export const taskFlow: Flow<TaskEvent, TaskState> = ({ region }) => (_key, event
       reference: `cancel:${event.order}/${event.lineNumber}`,
       quantity: event.picked
     })))
-    out.push(toSystem(Subjects.siteWes(event.site, "put-away"), "put-away", {
+    out.push(toWes(event.site, PutAwayToWes, {
       order: event.order,
       task: event.task,
       lineNumber: event.lineNumber,
       item: event.item,
-      quantity: Schema.encodeSync(Quantity)(event.picked)
+      quantity: event.picked
     }))
   }
   return out
