@@ -202,7 +202,7 @@ export const measureGroupCommit = async (options: RawGroupCommitOptions): Promis
         raw: { msgId, subject: "raw", payload: new Uint8Array(0), headers: {}, domain: "", stream: "raw", consumer: "raw", streamSeq: 0 },
         position: { source: "erp", seq: line }
       },
-      audit: [{ seq: line, kind: "event", type: "AmountAdded", payload: eventPayload }],
+      audit: [{ seq: line, kind: "event", type: "AmountAdded", version: 1, payload: eventPayload }],
       eventSeq: line,
       snapshot: { state: options.state, seq: line },
       sources: JSON.stringify({ erp: line }),

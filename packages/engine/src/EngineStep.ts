@@ -9,6 +9,8 @@ export interface AuditRow {
   readonly seq: number
   readonly kind: "event" | "rejection"
   readonly type: string
+  /** Schema version of the type (events; 1 for rejections). */
+  readonly version: number
   /** Encoded JSON text. */
   readonly payload: string
 }

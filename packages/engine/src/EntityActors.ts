@@ -154,7 +154,7 @@ export const makeEntityActors = <C, E, S, R>(
             const seq = live.eventSeq + audit.length + 1
             const type = entity.eventType(event)
             const payload = JSON.stringify(encodeEvent(event))
-            audit.push({ seq, kind: "event", type, payload })
+            audit.push({ seq, kind: "event", type, version: entity.eventVersion(type), payload })
             outbox.push(outboxRow(key, "event", type, seq, payload, raw))
             if (options.effects !== undefined) {
               for (const effect of options.effects(key, event, state)) {
@@ -167,7 +167,7 @@ export const makeEntityActors = <C, E, S, R>(
           const seq = live.eventSeq + 1
           const type = entity.rejectionType(decision.failure)
           const payload = JSON.stringify(encodeRejection(decision.failure))
-          audit.push({ seq, kind: "rejection", type, payload })
+          audit.push({ seq, kind: "rejection", type, version: 1, payload })
           if (entity.notifyRejections) outbox.push(outboxRow(key, "rejection", type, seq, payload, raw))
         }
         const sources = position === undefined ? live.sources : { ...live.sources, [position.source]: position.seq }

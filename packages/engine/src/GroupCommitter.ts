@@ -96,7 +96,7 @@ const batchDocuments = (ok: ReadonlyArray<EngineStep>): BatchDocuments => {
     const position = s.applied?.position
     for (const row of s.audit) {
       events.push(
-        `{"k":${k},"q":${row.seq},"kd":${str(row.kind)},"ty":${str(row.type)},"p":${row.payload},"m":${str(msgId)},"s":${position === undefined ? "null" : str(position.source)},"ss":${num(position?.seq)}}`
+        `{"k":${k},"q":${row.seq},"kd":${str(row.kind)},"ty":${str(row.type)},"v":${row.version},"p":${row.payload},"m":${str(msgId)},"s":${position === undefined ? "null" : str(position.source)},"ss":${num(position?.seq)}}`
       )
     }
     for (const o of s.outbox) {
@@ -199,9 +199,9 @@ const writeBatch = async (
         SELECT t.m, ${entityType}, t.k FROM json_to_recordset(${doc.inbox}::json) AS t(m text, k text)
         WHERE t.k IN (SELECT k FROM written)
       )`}${doc.events === undefined ? none : sql`, events AS (
-        INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, payload, msg_id, source, source_seq)
-        SELECT ${entityType}, t.k, t.q, t.kd, t.ty, t.p, t.m, t.s, t.ss
-        FROM json_to_recordset(${doc.events}::json) AS t(k text, q bigint, kd text, ty text, p jsonb, m text, s text, ss bigint)
+        INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, schema_version, payload, msg_id, source, source_seq)
+        SELECT ${entityType}, t.k, t.q, t.kd, t.ty, t.v, t.p, t.m, t.s, t.ss
+        FROM json_to_recordset(${doc.events}::json) AS t(k text, q bigint, kd text, ty text, v int, p jsonb, m text, s text, ss bigint)
         WHERE t.k IN (SELECT k FROM written)
       )`}${doc.outbox === undefined ? none : sql`, outbox_ids AS (
         -- Ids drawn here (a volatile CTE is evaluated once) so the statement can tell which row got which:

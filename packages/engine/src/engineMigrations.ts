@@ -4,7 +4,8 @@
  *   engine_entity  one row per actor: `version` (bumped by every committed step, the optimistic
  *                  check between processes), `event_seq` (last audit row), snapshot `state` at
  *                  `snapshot_seq`, `sources` (last applied per-source sequence)
- *   engine_event   the per-entity audit trail: events and rejections, `seq` 1..n per entity
+ *   engine_event   the per-entity audit trail: events and rejections, `seq` 1..n per entity,
+ *                  `schema_version` of each event's type when written
  *   engine_inbox   one row per applied input message id (exactly-once; pruned after the retention)
  *   engine_outbox  effects to publish; the relay claims unsent rows with FOR UPDATE SKIP LOCKED
  *   engine_held    early arrivals waiting for a gap in their source's sequence to fill
@@ -102,6 +103,12 @@ export const engineMigrations: Migrations = {
     // Reconciliation reads the outbox by time window (created_at); without this it scanned the table.
     up: async (db) => {
       await sql`CREATE INDEX IF NOT EXISTS engine_outbox_created_at ON engine_outbox (created_at)`.execute(db)
+    }
+  },
+  "engine/0003_event_schema_version": {
+    // The schema version of each stored event (EntityDefinition: upcast on load); rows before it are version 1.
+    up: async (db) => {
+      await sql`ALTER TABLE engine_event ADD COLUMN IF NOT EXISTS schema_version integer NOT NULL DEFAULT 1`.execute(db)
     }
   }
 }

@@ -13,7 +13,16 @@
  * Public: everything exported here. Internal: the actor map. The group
  * committer is exported for the benchmark only (raw Postgres limit).
  */
-export { type Decider, type Decision, type EntityDefinition, taggedEntity } from "./EntityDefinition.ts"
+export {
+  type Decider,
+  type Decision,
+  type EntityDefinition,
+  type EventHistory,
+  eventUpcaster,
+  type EventUpcaster,
+  eventVersioning,
+  taggedEntity
+} from "./EntityDefinition.ts"
 export { EngineHeaders } from "./EngineHeaders.ts"
 export type { EffectMessage } from "./EntityActors.ts"
 export { engineMigrations } from "./engineMigrations.ts"

@@ -33,8 +33,8 @@ interface LoadedRow {
   readonly state: unknown
   readonly snapshot_seq: string | null
   readonly sources: Record<string, number> | null
-  /** Event payloads after the snapshot, in seq order. */
-  readonly events: ReadonlyArray<unknown>
+  /** Events after the snapshot, in seq order: `[schema_version, type, payload]`. */
+  readonly events: ReadonlyArray<StoredEvent>
   readonly held: ReadonlyArray<HeldJson>
 }
 
@@ -52,10 +52,19 @@ interface HeldJson {
   readonly stream_seq: number
 }
 
-/** Folds events (`payload` JSON as stored) onto `state`. A stored event that no longer decodes is a defect: the trail is the truth. */
-const fold = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>, state: S, payloads: ReadonlyArray<unknown>): S => {
+/** A stored event as loaded: `[schema_version, type, payload]`. */
+type StoredEvent = readonly [number, string, unknown]
+
+/**
+ * Folds stored events onto `state`, each lifted to its type's current version first. A stored event that
+ * no longer decodes (or is newer than this code) is a defect: the trail is the truth.
+ */
+const fold = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>, state: S, events: ReadonlyArray<StoredEvent>): S => {
   const decode = Schema.decodeUnknownSync(entity.event)
-  return payloads.reduce<S>((current, payload) => entity.decider.evolve(current, decode(payload)), state)
+  return events.reduce<S>((current, [version, type, payload]) => {
+    const lifted = version === entity.eventVersion(type) ? payload : entity.upcastEvent(type, version, payload)
+    return entity.decider.evolve(current, decode(lifted))
+  }, state)
 }
 
 /** One loaded row -> the entity, or the defect that decoding / folding it threw (that key alone fails). */
@@ -111,7 +120,7 @@ export const loadEntities = <C, E, S, R>(
       sql<LoadedRow>`
         SELECT k.key AS entity_key, e.version, e.event_seq, e.state, e.snapshot_seq, e.sources,
           CASE WHEN e.event_seq IS NULL OR e.event_seq <= e.snapshot_seq THEN '[]'::json ELSE (
-            SELECT coalesce(json_agg(ev.payload ORDER BY ev.seq), '[]'::json) FROM engine_event ev
+            SELECT coalesce(json_agg(json_build_array(ev.schema_version, ev.type, ev.payload) ORDER BY ev.seq), '[]'::json) FROM engine_event ev
             WHERE ev.entity_type = ${entity.name} AND ev.entity_key = k.key AND ev.seq > e.snapshot_seq AND ev.kind = 'event'
           ) END AS events,
           (SELECT coalesce(json_agg(json_build_object(
@@ -148,8 +157,9 @@ export const rebuildState = <C, E, S, R>(
   Effect.gen(function*() {
     const db = yield* Db
     const rows = yield* db.use(`engine.${entity.name}.rebuild`, (k) =>
-      sql<{ payload: unknown }>`
-        SELECT payload FROM engine_event WHERE entity_type = ${entity.name} AND entity_key = ${key} AND kind = 'event'
+      sql<{ schema_version: number; type: string; payload: unknown }>`
+        SELECT schema_version, type, payload FROM engine_event WHERE entity_type = ${entity.name} AND entity_key = ${key} AND kind = 'event'
         ORDER BY seq`.execute(k))
-    return { state: fold(entity, entity.decider.initialState, rows.rows.map((r) => r.payload)), events: rows.rows.length }
+    const events = rows.rows.map((r): StoredEvent => [r.schema_version, r.type, r.payload])
+    return { state: fold(entity, entity.decider.initialState, events), events: rows.rows.length }
   })
