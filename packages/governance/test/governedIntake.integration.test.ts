@@ -27,7 +27,7 @@ import {
   ownershipRejectionsOf,
   toCanonicalStatus
 } from "../src/index.ts"
-import { decodeJsonAtEdge, Quantity, SourceSystem, UnitCode } from "@logimesh/model"
+import { messageIssuesOf, Quantity, SourceSystem, UnitCode } from "@logimesh/model"
 import { createTestDatabase, randomSuffix, type TestDatabase, startTestNats, type TestNats } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
 import { join } from "node:path"
@@ -43,7 +43,31 @@ const IntakeChange = Schema.Struct({
   status: Schema.optionalKey(Schema.Struct({ system: SourceSystem, code: Schema.String })),
   quantity: Schema.optionalKey(Schema.Struct({ item: Schema.String, value: Quantity, to: UnitCode }))
 })
-const decodeChange = decodeJsonAtEdge(IntakeChange, { name: "IntakeChange" })
+
+/** A change the intake cannot use (malformed JSON, a schema violation): terminal, so the runner parks it at once. */
+class InvalidMessage extends Schema.TaggedError<InvalidMessage>()("InvalidMessage", { detail: Schema.String }) {
+  get isRetryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/** Decode once at the edge: JSON, then the schema, naming every failing field. */
+const decodeChange = (data: Uint8Array) =>
+  Effect.gen(function*() {
+    const json = yield* Effect.try({
+      try: () => JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as unknown,
+      catch: (cause) => new InvalidMessage({ detail: `not valid JSON: ${String(cause)}` })
+    })
+    return yield* Schema.decodeUnknownEffect(IntakeChange)(json, { errors: "all" }).pipe(
+      Effect.mapError((error) =>
+        new InvalidMessage({ detail: messageIssuesOf(error.issue).map((i) => `${i.path || "(message)"}: ${i.message}`).join("; ") })
+      )
+    )
+  })
 
 type Tables = { intake_applied: { msg_id: string; business_key: string; sender: string; status: string | null; quantity: string | null } }
 

@@ -6,15 +6,14 @@
 import { Schema } from "effect"
 import { Gln } from "./CanonicalIds.ts"
 
-export const CountryCode = Schema.String.pipe(
+const CountryCode = Schema.String.pipe(
   Schema.check(Schema.isPattern(/^[A-Z]{2}$/, { expected: "an ISO 3166-1 alpha-2 country code such as NL" })),
   Schema.brand("CountryCode")
 )
-export type CountryCode = typeof CountryCode.Type
 
 const isIanaTimeZone = (zone: string): boolean => Intl.supportedValuesOf("timeZone").includes(zone) || zone === "UTC"
 
-export const IanaTimeZone = Schema.String.pipe(
+const IanaTimeZone = Schema.String.pipe(
   Schema.check(Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" }))
 )
 

@@ -30,9 +30,6 @@ export type ShipmentId = typeof ShipmentId.Type
 export const PickTaskId = token("PickTaskId", idPattern, idExpected).pipe(Schema.brand("PickTaskId"))
 export type PickTaskId = typeof PickTaskId.Type
 
-export const LoadId = token("LoadId", idPattern, idExpected).pipe(Schema.brand("LoadId"))
-export type LoadId = typeof LoadId.Type
-
 export const ReturnAuthorizationId = token("ReturnAuthorizationId", idPattern, idExpected).pipe(
   Schema.brand("ReturnAuthorizationId")
 )
@@ -64,18 +61,6 @@ export const Gln = Schema.String.pipe(
   Schema.brand("Gln")
 )
 export type Gln = typeof Gln.Type
-
-/** Unique id of one message (the CloudEvents `id`). */
-export const EventId = token("EventId", /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "1-128 chars: letters, digits and . _ : -").pipe(
-  Schema.brand("EventId")
-)
-export type EventId = typeof EventId.Type
-
-/** Ties every message of one business flow together (an order's life). */
-export const CorrelationId = token("CorrelationId", /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "1-128 chars: letters, digits and . _ : -").pipe(
-  Schema.brand("CorrelationId")
-)
-export type CorrelationId = typeof CorrelationId.Type
 
 /**
  * GS1 mod-10 check digit over all but the last digit: weights 3,1,3,… from

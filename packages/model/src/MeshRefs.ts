@@ -1,6 +1,6 @@
 /**
  * Site and region ids as the canonical model carries them (ship-from site,
- * envelope `site`/`region`). Same brand and rule as `@logimesh/config`'s
+ * a zone's site and region). Same brand and rule as `@logimesh/config`'s
  * `SiteId`/`RegionId` (a JetStream domain: lowercase letters, digits,
  * dashes), so the two are interchangeable; the model package stays free of
  * config and I/O.

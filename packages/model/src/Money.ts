@@ -6,11 +6,10 @@ import { Schema } from "effect"
 import { Decimal } from "./Quantity.ts"
 
 /** ISO 4217 alphabetic code: three upper-case letters (EUR, USD, GBP). */
-export const CurrencyCode = Schema.String.pipe(
+const CurrencyCode = Schema.String.pipe(
   Schema.check(Schema.isPattern(/^[A-Z]{3}$/, { expected: "an ISO 4217 currency code such as EUR" })),
   Schema.brand("CurrencyCode")
 )
-export type CurrencyCode = typeof CurrencyCode.Type
 
 export class Money extends Schema.Class<Money>("logimesh/model/Money")({
   amount: Decimal,

@@ -1,6 +1,7 @@
 /**
  * The external systems logimesh talks to. Ownership rules, status-code
- * mappings and the envelope's `sourcesystem` attribute all name one of these.
+ * mappings and a command's caller (`X-Source-System` over HTTP,
+ * `Logimesh-Source-System` on a command message) all name one of these.
  */
 import { Schema } from "effect"
 

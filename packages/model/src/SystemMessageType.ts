@@ -19,9 +19,6 @@ export interface SystemMessageType<System extends SystemOfRecord = SystemOfRecor
   readonly schema: Schema.Codec<A, unknown>
 }
 
-/** The payload without its `type` (which the message type supplies). */
-export type SystemMessageData<M> = M extends SystemMessageType<SystemOfRecord, infer A> ? Omit<A, "type"> : never
-
 /** A message type whose payload is `{ type, ...fields }`. */
 export const systemMessageType = <const System extends SystemOfRecord, const Type extends string, const Fields extends Schema.Struct.Fields>(
   system: System,

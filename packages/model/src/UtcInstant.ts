@@ -2,15 +2,15 @@
  * An instant on the wire as ISO-8601 with an explicit offset (`Z` or
  * `+02:00`), decoded to a UTC `DateTime`. A timestamp without an offset is
  * refused: its meaning depends on a time zone nobody wrote down.
- * `SourceTimestamp` keeps the offset as well; use this where only the
- * instant matters (envelope `time`, plan dates).
+ * `IsoWithOffset` checks the text and keeps it as written; `UtcInstant`
+ * decodes it to the instant (time windows).
  */
 import { DateTime, Schema, SchemaGetter } from "effect"
 
 const isoWithOffset = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
 /** Epoch millis and offset of an ISO-8601 string with offset, or undefined when it is not a real instant. */
-export const parseIsoWithOffset = (text: string): { readonly epochMillis: number; readonly offsetMinutes: number } | undefined => {
+const parseIsoWithOffset = (text: string): { readonly epochMillis: number; readonly offsetMinutes: number } | undefined => {
   const m = isoWithOffset.exec(text)
   if (m === null) return undefined
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [
