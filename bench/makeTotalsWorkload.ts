@@ -13,7 +13,7 @@
  */
 import type { OutgoingMessage } from "@logimesh/bus"
 import { EngineHeaders } from "@logimesh/engine"
-import { seededRandom } from "../test/engine/engineHarness.ts"
+import { seededRandom } from "@logimesh/engine/harness"
 import type { ExpectedEvent, ExpectedOrder } from "./checkEffects.ts"
 import { AddAmount } from "./OrderTotalDecider.ts"
 import { encodeCommand } from "./orderTotalEntity.ts"

@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance: a third site added by config while the topology runs.
+ * A third site added by config while the topology runs.
  * A new `sites/eu-west/dc-ghent.json` (+ its dock doors) and one command
  * (`npm run topology -- add-site dc-ghent`) -> its WAN link and leaf start,
  * the streams are applied, the region reloads `sites/` and serves the site.

@@ -82,10 +82,10 @@ describe("cross-domain sourcing", () => {
     expect(await messageCount(hubJsm, HUB_STREAM)).toBe(40)
   })
 
-  // Measured on 2.9.10 (FIELD-NOTES pitfall 4 goes further than "dropped"): a sourced message whose
-  // Nats-Msg-Id the hub stream already holds from ANOTHER source is not dropped; the server retries
-  // it ("msgid is duplicate" in the log) and that one source stalls, with lag 0 and no error in its
-  // source info, until the hub's duplicate_window has passed; then the second copy is stored.
+  // Measured on 2.9.10: a sourced message whose Nats-Msg-Id the hub stream already holds from
+  // ANOTHER source is not dropped; the server retries it ("msgid is duplicate" in the log) and that
+  // one source stalls, with lag 0 and no error in its source info, until the hub's duplicate_window
+  // has passed; then the second copy is stored.
   it("an id reused by another site stalls that site's source until the hub's duplicate window passes", async () => {
     const [a, b] = streams
     const leafA = connections[1]

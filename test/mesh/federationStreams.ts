@@ -3,7 +3,7 @@
  * on a leaf (subjects unique to the site, so a publish on one leaf can never
  * land in another site's stream over the link) and a hub stream that sources
  * it across JetStream domains. Limits retention with a `max_age` covering the
- * longest outage is the only safe source on 2.9 (FIELD-NOTES pitfall 6).
+ * longest outage is the only safe source on 2.9.
  * Random names per test file; never re-create a sourced stream under a name.
  */
 import { type JetStreamManager, RetentionPolicy, StorageType, type StoredMsg } from "@nats-io/jetstream"

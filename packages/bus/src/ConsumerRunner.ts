@@ -50,11 +50,12 @@
  * once more is harmless; one left pending would stall its sender.
  *
  * Closing the scope stops pulling (`close()` is called from outside the
- * iteration — FIELD-NOTES pitfall 3; a read waiting for the gate ends at
- * once), lets in-flight handlers (held ones included) finish within
- * `shutdownTimeout`, then interrupts what is left (unacked messages are
- * redelivered after `ack_wait`). If the pull session ends on its own
- * (consumer deleted, server gone) it is restarted with backoff.
+ * iteration: closed from inside the `for await` loop, the iterator
+ * deadlocks; a read waiting for the gate ends at once), lets in-flight
+ * handlers (held ones included) finish within `shutdownTimeout`, then
+ * interrupts what is left (unacked messages are redelivered after
+ * `ack_wait`). If the pull session ends on its own (consumer deleted,
+ * server gone) it is restarted with backoff.
  */
 import type { ConsumerMessages, JsMsg } from "@nats-io/jetstream"
 import { headers as makeHeaders, type MsgHdrs } from "@nats-io/transport-node"

@@ -4,8 +4,9 @@
  * not an error: the ack comes back with `duplicate: true`.
  *
  * Ids must be globally unique across the mesh (include the site or region):
- * sourced streams keep `Nats-Msg-Id`, and the hub silently drops an id it has
- * already seen (FIELD-NOTES pitfall 4).
+ * sourced streams keep `Nats-Msg-Id`; on nats-server 2.9 a hub stream that
+ * already holds an id from another site stalls that site's whole source until
+ * its duplicate window has passed (`test/mesh/crossDomainSourcing.test.ts`).
  *
  * `publishBatch` pipelines many publishes (a sliding window of acks in
  * flight, one reply subscription, see `JetStreamBatchPublisher.ts`) and

@@ -12,7 +12,7 @@ export type Outcome = Data.TaggedEnum<{
   Ack: {}
   Nak: { readonly delay: Duration.Duration }
   Park: {
-    /** Short machine-readable cause, e.g. `Undecodable`, `NotOwner`, `RetriesExhausted`. */
+    /** Short machine-readable cause, e.g. `Undecodable`, `OwnershipViolation`, `RetriesExhausted`. */
     readonly reason: string
     /** Human-readable detail for the operator who will fix and replay it. */
     readonly detail: string

@@ -17,7 +17,7 @@
  *   hub            consumer region_<region>_<site>_ingress on INGRESS, filter in.<site>.>  (region-aware routing)
  *   hub            consumer mesh_unrouted on INGRESS (shared by every region): parks what no enabled site takes
  *
- * Rules baked in (FIELD-NOTES): every stream is Limits retention (the only
+ * Rules baked in: every stream is Limits retention (the only
  * kind safe to source before 2.14) with `max_age` = `maxOutageHours` and
  * `duplicate_window` = `duplicateWindowSeconds`; every consumer sets
  * `max_deliver`, `max_ack_pending` and a `backoff` list no longer than
@@ -68,7 +68,7 @@ export interface StreamDefinition {
   readonly description: string
   readonly subjects: ReadonlyArray<string>
   readonly sources: ReadonlyArray<SourceDefinition>
-  /** Only Limits: WorkQueue/Interest streams are unsafe to source before 2.14 (FIELD-NOTES pitfall 6). */
+  /** Only Limits: WorkQueue/Interest streams are unsafe to source before 2.14. */
   readonly retention: "limits"
   readonly storage: "file" | "memory"
   /** What a full stream does: "new" refuses the publish (`StreamFull`), "old" deletes its oldest message. */

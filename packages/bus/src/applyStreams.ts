@@ -6,8 +6,8 @@
  * It never deletes or re-creates anything. A live stream whose retention or
  * storage differs from its definition (or a consumer whose ack/deliver
  * policy differs) is refused with a `DefinitionConflict`: re-creating a
- * sourced stream under the same name loses or duplicates data (FIELD-NOTES
- * pitfall 6); an operator has to migrate it deliberately. So is a new
+ * sourced stream under the same name loses or duplicates data; an operator
+ * has to migrate it deliberately. So is a new
  * `max_msgs` / `max_bytes` below what the live stream holds: nats-server
  * applies a lowered limit by deleting the oldest messages at once, whatever
  * the discard policy. Limits, discard policy and `max_age` are otherwise

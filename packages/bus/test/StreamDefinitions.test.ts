@@ -1,8 +1,8 @@
 /**
  * The stream plan derived from the real `sites/` folder: SITE_EVENTS, DLQ and
  * SITE_COMMANDS per enabled site in its own domain, hub streams sourcing
- * them, INGRESS, and consumers whose limits are safe (FIELD-NOTES pitfalls 6
- * and 8).
+ * them, INGRESS, and consumers whose limits are safe (positive `max_deliver`
+ * and `max_ack_pending`, a `backoff` list no longer than `max_deliver`).
  */
 import { Duration, Effect } from "effect"
 import { join } from "node:path"

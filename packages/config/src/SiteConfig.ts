@@ -6,7 +6,7 @@
 import { Schema } from "effect"
 import { RegionId, SiteId } from "./MeshIds.ts"
 
-/** Which system owns inventory availability at this site (BRIEF.md ownership table). */
+/** Which system owns inventory availability at this site (`site:inventoryOwner` in `sites/governance/ownership.json`). */
 export const InventoryOwner = Schema.Literals(["ERP", "WES"])
 export type InventoryOwner = typeof InventoryOwner.Type
 

@@ -1,6 +1,6 @@
 /**
  * A change to a business object from a system that does not own that
- * transition (BRIEF.md, "System-of-record ownership"). Terminal: the message
+ * transition (`sites/governance/ownership.json`). Terminal: the message
  * is parked, the rejection recorded and counted; it never silently wins.
  */
 import { Schema } from "effect"

@@ -1,5 +1,5 @@
 /**
- * BRIEF.md's ownership table with its transitions spelled out, as the tests
+ * The ownership policy with its transitions spelled out, as the tests
  * expect it: [object, transition, site, owners]. Written independently of
  * `sites/governance/ownership.json`, so a drift in the file fails the tests.
  */

@@ -1,5 +1,5 @@
 /**
- * Degraded mode of the region process (issue 5), against a real nats-server
+ * Degraded mode of the region process, against a real nats-server
  * and a real Postgres reached through a TCP fault proxy (cutting the proxy
  * makes Postgres unreachable for this region only; the machine's Postgres
  * keeps running):

@@ -8,8 +8,9 @@
  * same ports and store. `stop()` kills everything and removes the dirs (idempotent;
  * call it from `afterAll`).
  *
- * With proxies the hub advertises a dead leafnode address (`hubLeafAdvertise`,
- * FIELD-NOTES pitfall 1): otherwise a cut leaf reconnects around its proxy.
+ * With proxies the hub advertises a dead leafnode address (`hubLeafAdvertise`):
+ * nats-server 2.9 leaves add the hub's advertised leafnode URL to their
+ * reconnect list, so otherwise a cut leaf reconnects around its proxy.
  */
 import {
   hubLeafAdvertise,

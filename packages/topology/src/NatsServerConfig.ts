@@ -19,8 +19,9 @@ interface Common {
   readonly storeDir: string
   readonly maxFileStore?: string
   /**
-   * fsync every write (`sync_interval: always`, FIELD-NOTES pitfall 7). Needs
-   * nats-server >= 2.10: the docker images set it, the local 2.9 cannot.
+   * fsync every write (`sync_interval: always`; by default the file store
+   * syncs every 2 minutes, so an OS crash can lose acknowledged messages).
+   * Needs nats-server >= 2.10: the docker images set it, the local 2.9 cannot.
    */
   readonly syncAlways?: boolean
 }

@@ -20,7 +20,7 @@ import { infraPath } from "./renderTemplate.ts"
 import { hubLeafAdvertise } from "./TcpFaultProxy.ts"
 import { HUB_NAME, leafName, postgresName, regionName } from "./TopologyPlan.ts"
 
-/** Production floor is nats-server >= 2.12.7 (STYLE.md); sync_interval: always is set. */
+/** Production floor is nats-server >= 2.12.7; sync_interval: always is set. */
 export const NATS_IMAGE = "nats:2.12.7-alpine"
 export const POSTGRES_IMAGE = "postgres:15"
 export const COMPOSE_FILE = infraPath("docker-compose.yml")

@@ -178,7 +178,7 @@ const startProxiedMesh = async (label: string, leafCount: number, leafAdvertise:
   }
 }
 
-describe("hub leafnode advertise on nats-server 2.9 (FIELD-NOTES pitfall 1)", () => {
+describe("hub leafnode advertise on nats-server 2.9", () => {
   it("hubLeafAdvertise names a dead address only when links go through proxies", () => {
     expect(hubLeafAdvertise({ host: HOST, leafPort: 7422, viaProxy: true })).toBe(`${HOST}:${DEAD_LEAF_ADVERTISE_PORT}`)
     expect(hubLeafAdvertise({ host: HOST, viaProxy: true })).toBe(`${HOST}:${DEAD_LEAF_ADVERTISE_PORT}`)
@@ -212,7 +212,7 @@ describe("hub leafnode advertise on nats-server 2.9 (FIELD-NOTES pitfall 1)", ()
       b.proxy.cut()
       // The leaf first notices the cut (its old link goes; slower on a loaded machine)...
       await waitFor("leaf b to drop its cut link", async () => ((await leafLinkAddress(b.leaf)) === undefined ? true : undefined), { timeoutMs: 10_000 })
-      // ...then pitfall 1 would show up ~1 s later (reconnect: 1); three reconnect rounds without any link.
+      // ...then a reconnect around the proxy would show up ~1 s later (reconnect: 1); three reconnect rounds without any link.
       expect(await linksDuring(b.leaf, 3_000)).toEqual([])
       expect(await leafLinkAddress(a.leaf)).toBe(`${HOST}:${a.proxy.port}`)
       b.proxy.restore()

@@ -27,7 +27,7 @@ export const outputSubject = (token: string, kind: string): string => `out.${tok
 const inputSubject = (token: string): string => `in.${token}.orders`
 const deadLetterSubject = (token: string): string => `dlq.${token}.engine`
 
-const entry = join(repoRoot, "test/engine/engineProcess.ts")
+const entry = join(repoRoot, "packages/engine/test/engineProcess.ts")
 
 export interface EngineChild {
   readonly ready: Promise<void>

@@ -6,7 +6,7 @@
  * the unique inputs in source order; every effect exactly once (outbox rows,
  * and messages in the output stream by msg id and by entity/seq).
  *
- * Size: 1,000 orders x 20 lines (seed 7), as issue 4 asks, in CI too;
+ * Size: 1,000 orders x 20 lines (seed 7), in CI too;
  * `ENGINE_MODEL_ORDERS` / `ENGINE_MODEL_SEED` change it to re-run a schedule.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
