@@ -1,5 +1,5 @@
 /**
- * Catch-up ETA (issue 5, degraded mode): every `interval` (default 2 s) reads
+ * Catch-up ETA (degraded mode): every `interval` (default 2 s) reads
  * the consumer info of every durable consumer the region runs — the module
  * consumers `<region>_<module>` on `COMMANDS_<region>`, and per served site
  * `region_<region>_<site>` (HUB_SITE_EVENTS: what a site sent, e.g. during a

@@ -1,5 +1,5 @@
 /**
- * Degraded mode (issue 5): watches what the module engines depend on and
+ * Degraded mode: watches what the module engines depend on and
  * owns the `DependencyGate` their consumers run behind.
  *
  *   Postgres  `Db.ping` every `interval` (default 1 s), each bounded by `probeTimeout` (default 2 s)

@@ -9,7 +9,7 @@
  *   hub_sourced_seq   origin sequence of the site's last message in HUB_SITE_EVENTS (its
  *                     `Nats-Stream-Source` header, last message on `site.<site>.evt.>`)
  *   lag               site_last_seq - hub_sourced_seq (null while the site is unreachable)
- *   hub_source_lag    the hub's own `sources[].lag` (FIELD-NOTES pitfall 2: stays 0 during a cut)
+ *   hub_source_lag    the hub's own `sources[].lag` (nats-server 2.9 keeps it at 0 during a cut)
  *   active_ms         the hub's `sources[].active`: time since the source last heard from the site
  *                     (~0.5 s on an idle healthy link; grows during a cut)
  *   consumer          the region's `region_<region>_<site>` on HUB_SITE_EVENTS, when it exists

@@ -127,7 +127,7 @@ export const scanStream = (
                 break
               }
             }
-            // Closing inside the loop deadlocks the iterator (FIELD-NOTES pitfall 3): break first.
+            // Closing the iterator from inside its own loop deadlocks it: break first.
             if (done) await messages.close()
             if (done) {
               complete = true
