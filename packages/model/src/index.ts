@@ -1,8 +1,9 @@
 /**
  * @logimesh/model — the canonical logistics vocabulary the modules, flows and
  * governance share: branded ids (SSCC and GLN with their GS1 check digit),
- * mesh site/region/zone/dock ids, exact quantities and money (decimal
- * strings on the wire, never floats), ISO-8601 timestamps that must carry an
+ * the ids derived from an order (its shipment `S-<order>`, its pick tasks
+ * `<order>-L<line>`), mesh site/region/zone/dock ids, exact quantities and
+ * money (decimal strings on the wire, never floats), ISO-8601 timestamps that must carry an
  * offset, time windows, addresses, dimensions, service levels, the source
  * systems, the canonical statuses governance maps external codes to, the
  * typed contract of a message to an outside system (`systemMessageType`),
@@ -25,6 +26,7 @@ export {
   ShipmentId,
   ZoneId
 } from "./CanonicalIds.ts"
+export { orderOfPickTask, orderOfShipment, pickTaskIdOf, pickTaskIdPrefix, shipmentIdOf } from "./DerivedIds.ts"
 export { Dimensions } from "./Dimensions.ts"
 export { RegionId, SiteId } from "./MeshRefs.ts"
 export { type MessageIssue, messageIssuesOf } from "./MessageIssue.ts"

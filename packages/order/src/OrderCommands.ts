@@ -12,10 +12,12 @@ import {
   ItemId,
   OrderId,
   PickTaskId,
+  pickTaskIdOf,
   Quantity,
   ReturnAuthorizationId,
   ServiceLevel,
   ShipmentId,
+  shipmentIdOf,
   SiteId,
   SourceSystem,
   TimeWindow
@@ -69,7 +71,7 @@ export class CreateOrder extends Schema.TaggedClass<CreateOrder>("logimesh/order
     Schema.check(
       Schema.makeFilter(
         (c: { readonly order: string; readonly lines: ReadonlyArray<{ readonly lineNumber: number }> }) =>
-          `S-${c.order}`.length <= MAX_ID_LENGTH && c.lines.every((l) => `${c.order}-L${l.lineNumber}`.length <= MAX_ID_LENGTH),
+          shipmentIdOf(c.order).length <= MAX_ID_LENGTH && c.lines.every((l) => pickTaskIdOf(c.order, l.lineNumber).length <= MAX_ID_LENGTH),
         { expected: `an order id short enough for its shipment (S-<order>) and pick task (<order>-L<line>) ids (<= ${MAX_ID_LENGTH} chars)` }
       )
     )

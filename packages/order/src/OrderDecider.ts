@@ -17,7 +17,7 @@
  */
 import { BigDecimal, Result } from "effect"
 import type { Decision } from "@logimesh/engine"
-import { type Address, type OrderId, type Quantity, type ServiceLevel, ShipmentId, type SiteId, type TimeWindow } from "@logimesh/model"
+import { type Address, type OrderId, type Quantity, type ServiceLevel, ShipmentId, shipmentIdOf, type SiteId, type TimeWindow } from "@logimesh/model"
 import {
   type AuthorizeReturn,
   type CancelOrder,
@@ -54,8 +54,8 @@ export type OrderDecision = Decision<OrderEvent, OrderRejection>
 /** The state of an order that does not exist yet. */
 export const initialState: OrderState = new OrderState({ status: "none", lines: [], returns: [] })
 
-/** The shipment of an order: `S-<order>`. */
-export const shipmentOf = (order: OrderId): ShipmentId => ShipmentId.make(`S-${order}`)
+/** The shipment of an order (`shipmentIdOf`). */
+export const shipmentOf = (order: OrderId): ShipmentId => ShipmentId.make(shipmentIdOf(order))
 
 /** Position of a status in the lifecycle (`cancelled` is off the line). */
 const rank: Readonly<Record<OrderStatus, number>> = {

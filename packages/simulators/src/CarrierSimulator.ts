@@ -18,6 +18,7 @@
  * updates.
  */
 import type { NatsConnection } from "@nats-io/transport-node"
+import { shipmentIdOf } from "@logimesh/model"
 import type { ApiAnswer, ApiClient, Rejection } from "./ApiClient.ts"
 import { JobTracker, sleep } from "./Concurrency.ts"
 import { hash32 } from "./Prng.ts"
@@ -112,7 +113,7 @@ export class CarrierSimulator {
     const p: Payload = message.payload
     const order = str(p, "order")
     if (order === undefined) return
-    const shipment = str(p, "shipment") ?? `S-${order}`
+    const shipment = str(p, "shipment") ?? shipmentIdOf(order)
     const view = this.viewOf(shipment, order)
     if (view.tender !== undefined) return
     const plan = this.options.plans?.(order)

@@ -13,6 +13,7 @@
  * - `delivery-failed`, `shipment-cancelled`: recorded.
  */
 import type { NatsConnection } from "@nats-io/transport-node"
+import { shipmentIdOf } from "@logimesh/model"
 import { type ApiAnswer, type ApiClient, type Rejection, stableIndex } from "./ApiClient.ts"
 import { centsToAmount, kgToGrams } from "./Decimals.ts"
 import { type CarrierInfo, DEFAULT_CARRIERS, DEFAULT_SITES, siteInfo, type SiteInfo } from "./ReferenceData.ts"
@@ -129,7 +130,7 @@ export class DispatchSimulator extends LinkedSystem {
     const p = message.payload
     const order = str(p, "order")
     if (order === undefined) return
-    const shipment = str(p, "shipment") ?? `S-${order}`
+    const shipment = str(p, "shipment") ?? shipmentIdOf(order)
     const view = this.viewOf(shipment, order)
     switch (message.type) {
       case "shipment-request":

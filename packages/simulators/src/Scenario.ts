@@ -7,6 +7,7 @@
  * shuffle, so shares are exact and reproducible. Pure: no I/O, no clock
  * (the caller passes `nowMs`).
  */
+import { pickTaskIdOf, shipmentIdOf } from "@logimesh/model"
 import { EXCEPTION_KINDS, type ExceptionKind, type ExceptionRates } from "./Knobs.ts"
 import { gramsToKg, kgToGrams } from "./Decimals.ts"
 import { Prng } from "./Prng.ts"
@@ -106,8 +107,9 @@ const DAY = 86_400_000
 const HOUR = 3_600_000
 
 export const orderIdOf = (runTag: string, index: number): string => `SO-${runTag}-${String(index + 1).padStart(6, "0")}`
-export const shipmentIdOf = (order: string): string => `S-${order}`
-export const taskIdOf = (order: string, lineNumber: number): string => `${order}-L${lineNumber}`
+/** The ids logimesh derives from an order (its shipment, its pick tasks). */
+export { shipmentIdOf }
+export const taskIdOf = pickTaskIdOf
 export const rmaIdOf = (order: string): string => `RMA-${order}`
 export const podReferencePrefix = (shipment: string): string => `POD-${shipment}`
 

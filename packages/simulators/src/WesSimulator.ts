@@ -26,7 +26,7 @@ import { errorText, SignalMap } from "./Concurrency.ts"
 import { gramsToKg, kgToGrams } from "./Decimals.ts"
 import type { InventoryCounter, PostedCount } from "./InventoryCounts.ts"
 import { DEFAULT_ITEMS, type ItemMaster, type SiteInfo } from "./ReferenceData.ts"
-import { taskIdOf } from "./Scenario.ts"
+import { shipmentIdOf, taskIdOf } from "./Scenario.ts"
 import {
   bool,
   eaches,
@@ -185,7 +185,7 @@ export class WesSimulator extends LinkedSystem {
     if (view === undefined) {
       view = {
         order,
-        shipment: shipment ?? `S-${order}`,
+        shipment: shipment ?? shipmentIdOf(order),
         releasedAtMs: 0,
         lines: [],
         picks: [],
@@ -246,7 +246,7 @@ export class WesSimulator extends LinkedSystem {
   }
 
   private async release(order: string, p: Payload): Promise<void> {
-    const shipment = str(p, "shipment") ?? `S-${order}`
+    const shipment = str(p, "shipment") ?? shipmentIdOf(order)
     const view = this.viewOf(order, shipment)
     if (view.packingComplete) return
     view.releasedAtMs = Date.now()
@@ -401,7 +401,7 @@ export class WesSimulator extends LinkedSystem {
   }
 
   private async labelsRevised(order: string, p: Payload): Promise<void> {
-    const shipment = str(p, "shipment") ?? `S-${order}`
+    const shipment = str(p, "shipment") ?? shipmentIdOf(order)
     const view = this.viewOf(order, shipment)
     view.labels = records(p, "labels")
     view.carrier = str(p, "carrier")
