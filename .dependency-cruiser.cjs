@@ -3,7 +3,7 @@
  * Run by `npm run depcheck` inside the test command; a broken rule fails CI.
  *
  * Package kinds, by folder name under packages/:
- *   platform  config, db, bus, logging, engine, governance   (no business-module knowledge)
+ *   platform  config, db, bus, logging, engine, governance, modulespec   (no business-module knowledge)
  *   kernel    model                            (canonical schemas and envelope; pure, imports only effect)
  *   module    order, shipment, task, inventory, pod           (one business object each)
  *   adapter   adapter-*                        (REST, webhooks, EDI, files, connectors)
@@ -11,7 +11,7 @@
  *   tooling   topology, testkit, simulators, drills (never imported by runtime code)
  */
 const modules = "(order|shipment|task|inventory|pod)"
-const platform = "(config|db|bus|logging|engine|governance)"
+const platform = "(config|db|bus|logging|engine|governance|modulespec)"
 
 module.exports = {
   forbidden: [

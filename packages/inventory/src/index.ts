@@ -18,6 +18,7 @@ export {
   StockRestocked
 } from "./InventoryEvents.ts"
 export { inventoryEntity } from "./inventoryEntity.ts"
+export { inventoryModule } from "./inventoryModule.ts"
 export { InvalidState, InventoryRejection, UnitMismatch } from "./InventoryRejections.ts"
 export {
   availableToPromise,

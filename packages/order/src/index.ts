@@ -23,6 +23,7 @@ export {
 } from "./OrderCommands.ts"
 export { decide, evolve, initialState, type OrderDecision, shipmentOf } from "./OrderDecider.ts"
 export { orderEntity } from "./orderEntity.ts"
+export { orderModule } from "./orderModule.ts"
 export {
   LineChange,
   LineItemQuantity,

@@ -10,6 +10,7 @@ export { CapturePod, PodCommand, PodOutcome } from "./PodCommands.ts"
 export { decide, evolve, initialState, NO_REASON_GIVEN, type PodDecision, podReference, RECEIVER_NOT_RECORDED } from "./PodDecider.ts"
 export { AttemptNumber, DeliveryAttemptFailed, PodCaptured, PodEvent } from "./PodEvents.ts"
 export { podEntity } from "./podEntity.ts"
+export { podModule } from "./podModule.ts"
 export { InvalidState, PodRejection } from "./PodRejections.ts"
 export { FailedAttempt, PodState, PodStatus } from "./PodState.ts"
 export {

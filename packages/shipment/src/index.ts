@@ -42,6 +42,7 @@ export {
   TenderRejected
 } from "./ShipmentEvents.ts"
 export { shipmentEntity } from "./shipmentEntity.ts"
+export { shipmentModule } from "./shipmentModule.ts"
 export { CartonsMissing, InvalidState, NoCartons, NotTendered, ShipmentRejection, UnitMismatch } from "./ShipmentRejections.ts"
 export {
   Load,

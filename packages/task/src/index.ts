@@ -8,6 +8,7 @@
 export { CancelTask, ChangeTask, ConfirmPick, CreateTask, LineNumber, TaskCommand } from "./TaskCommands.ts"
 export { decide, evolve, initialState, type TaskDecision } from "./TaskDecider.ts"
 export { taskEntity } from "./taskEntity.ts"
+export { taskModule } from "./taskModule.ts"
 export { TaskCancelled, TaskChanged, TaskCreated, TaskEvent, TaskPicked } from "./TaskEvents.ts"
 export { InvalidState, OverPick, TaskRejection, UnitMismatch, UnknownTask } from "./TaskRejections.ts"
 export { TaskState, TaskStatus } from "./TaskState.ts"
