@@ -18,8 +18,8 @@ import type { BusError } from "@logimesh/bus"
 import type { DbError } from "@logimesh/db"
 import { OwnershipGuard } from "@logimesh/governance"
 import { messageIssuesOf, type SourceSystem } from "@logimesh/model"
+import type { CommandRoute } from "@logimesh/modulespec"
 import { CommandGateway, type CommandResult } from "./CommandGateway.ts"
-import type { CommandRoute } from "./CommandRoute.ts"
 import { IdempotencyStore } from "./IdempotencyStore.ts"
 import { problemBody } from "./problems.ts"
 import { ReferenceDataService } from "./ReferenceDataService.ts"
@@ -113,7 +113,7 @@ export const executeCommand = (
 
     const referenceIssues = checkReferences(input, route.references, refs.current())
     if (referenceIssues.length > 0) return problem(422, "unknown or invalid reference", { errors: referenceIssues })
-    const decoded = Schema.decodeUnknownExit(route.schema)(input, { errors: "all" })
+    const decoded = route.decode(input)
     if (decoded._tag === "Failure") {
       const failure = decoded.cause.reasons.find((r) => r._tag === "Fail")
       const issues = failure !== undefined && "error" in failure && Schema.isSchemaError(failure.error)
@@ -122,12 +122,12 @@ export const executeCommand = (
       return problem(422, "invalid command", { errors: issues })
     }
     const command = decoded.value
-    const key = route.keyOf(command)
-    const correlationId = request.correlationId ?? route.orderOf(command) ?? randomUUID()
+    const key = command.key
+    const correlationId = request.correlationId ?? command.order ?? randomUUID()
     const scopedKey = request.idempotencyKey === undefined ? undefined : `${sender}:${request.idempotencyKey}`
     const msgId = scopedKey === undefined ? `api:${randomUUID()}` : `api:${sha256(scopedKey)}`
 
-    const ownership = route.ownership(command)
+    const ownership = command.ownership
     const refused = yield* guard.enforce({ ...ownership, sender }, { messageId: msgId }).pipe(
       Effect.as(undefined),
       Effect.catchTag("OwnershipViolation", (violation) => Effect.succeed(violation))
@@ -158,7 +158,7 @@ export const executeCommand = (
       repeat = claim._tag === "Pending"
     }
 
-    const encoded = Schema.encodeSync(route.schema)(command)
+    const encoded = command.encode()
     const result = yield* gateway.send({
       module: route.module,
       entityType: route.module,

@@ -10,8 +10,8 @@
 import { Effect, Result, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SourceSystem } from "@logimesh/model"
+import type { CommandRoute } from "@logimesh/modulespec"
 import { Admission } from "../degraded/Admission.ts"
-import type { CommandRoute } from "./CommandRoute.ts"
 import { executeCommand } from "./CommandPipeline.ts"
 import { commandTable } from "./commandTable.ts"
 import { problemResponse, unavailable, withCorrelation } from "./problems.ts"
@@ -55,5 +55,5 @@ const handle = (route: CommandRoute) =>
   }).pipe(Effect.catchTags({ DbError: (e) => Effect.succeed(unavailable(e)), BusError: (e) => Effect.succeed(unavailable(e)) }))
 
 export const CommandRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  for (const route of commandTable) yield* router.add("POST", route.path as HttpRouter.PathInput, handle(route))
+  for (const route of commandTable) yield* router.add(route.method, route.path as HttpRouter.PathInput, handle(route))
 }))

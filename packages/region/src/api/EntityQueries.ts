@@ -7,8 +7,10 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { type DbError } from "@logimesh/db"
-import { EngineQueries, type EntitySnapshot, keyPatternOf } from "@logimesh/engine"
+import { EngineQueries, type EntitySnapshot } from "@logimesh/engine"
 import { OwnershipGuard } from "@logimesh/governance"
+import { shipmentModule } from "@logimesh/shipment"
+import { taskModule } from "@logimesh/task"
 
 export type { EntitySnapshot }
 
@@ -27,8 +29,12 @@ export interface EntityQueriesShape {
   readonly orderTimeline: (order: string) => Effect.Effect<ReadonlyArray<TimelineEntry>, DbError>
 }
 
-/** Keys of the entities an order owns (by the derivation rules of docs/order-to-delivery.md). */
-export const orderEntityKeys = (order: string) => ({ order, shipment: `S-${order}` })
+/** Keys of the entities an order owns: its own, its shipment's (also the POD's), and a pattern of its pick tasks'. */
+export const orderEntityKeys = (order: string) => ({
+  order,
+  shipment: shipmentModule.ids.shipmentIdOf(order),
+  tasks: taskModule.ids.taskKeysOf(order)
+})
 
 /** Two lists each in time order, merged: on equal times the first list's entries come first (audit rows before rejections). */
 const mergeByTime = (first: ReadonlyArray<TimelineEntry>, second: ReadonlyArray<TimelineEntry>): ReadonlyArray<TimelineEntry> => {
@@ -50,13 +56,12 @@ export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesS
       const orderTimeline: EntityQueriesShape["orderTimeline"] = (order) =>
         Effect.gen(function*() {
           const keys = orderEntityKeys(order)
-          const taskKeys = keyPatternOf(`${keys.order}-L`, "[0-9]+")
           const audit = yield* engine.auditTrail([
             { entityTypes: ["order"], key: keys.order },
             { entityTypes: ["shipment", "pod"], key: keys.shipment },
-            { entityTypes: ["task"], keyPattern: taskKeys }
+            { entityTypes: ["task"], keyPattern: keys.tasks }
           ])
-          const rejections = yield* guard.rejectionsAbout([keys.order, keys.shipment], taskKeys)
+          const rejections = yield* guard.rejectionsAbout([keys.order, keys.shipment], keys.tasks)
           const fromAudit = audit.map((r): TimelineEntry => ({
             at: r.at.toISOString(),
             entity: r.entityType,

@@ -65,10 +65,10 @@ export const openApiDocument = (): JsonObject => {
   }
   for (const route of commandTable) {
     const params = Object.keys(route.pathFields)
-    const { schema, defs } = bodySchema(route.schema as Schema.Top, ["_tag", "by", ...Object.values(route.pathFields)])
+    const { schema, defs } = bodySchema(route.schema, ["_tag", "by", ...Object.values(route.pathFields)])
     schemas = { ...schemas, ...defs }
     paths[openApiPath(route.path)] = {
-      post: {
+      [route.method.toLowerCase()]: {
         operationId: route.tag,
         summary: route.summary,
         tags: [route.module],

@@ -4,14 +4,16 @@
  * `sites/governance/uom.json`), units of the right dimension (count
  * quantities normalised to the base count unit with the item's packaging
  * factors, weights to KG and dimensions to CM), and dock doors of the
- * region's sites. Each failing field is an
- * issue naming its path; checks run on the JSON body before decoding, so a
- * normalised quantity is what the command carries.
+ * region's sites. The checks a route asks for are data of its module's
+ * spec (`ReferenceCheck`). Each failing field is an issue naming its path;
+ * checks run on the JSON body before decoding, so a normalised quantity is
+ * what the command carries.
  */
 import { BigDecimal, Result, Schema } from "effect"
 import type { UomFile } from "@logimesh/governance"
 import { convert } from "@logimesh/governance"
 import { Quantity, UnitCode } from "@logimesh/model"
+import type { ReferenceCheck } from "@logimesh/modulespec"
 import { visit } from "./jsonPaths.ts"
 
 export interface FieldIssue {
@@ -24,16 +26,6 @@ export interface ReferenceData {
   readonly uom: UomFile
   readonly docksBySite: ReadonlyMap<string, ReadonlySet<string>>
 }
-
-/** What to check in a body; paths may use `*` for array elements. */
-export type ReferenceCheck =
-  | { readonly kind: "site"; readonly path: string }
-  | { readonly kind: "item"; readonly path: string }
-  /** A count quantity; `itemPath` names the item's sibling field (same array element) when the unit is a packaging unit. */
-  | { readonly kind: "count"; readonly path: string; readonly itemField?: string }
-  | { readonly kind: "mass"; readonly path: string }
-  | { readonly kind: "length"; readonly path: string }
-  | { readonly kind: "dock"; readonly path: string }
 
 const decodeQuantity = Schema.decodeUnknownResult(Quantity)
 const encodeQuantity = Schema.encodeSync(Quantity)

@@ -27,12 +27,12 @@ import {
   ShipmentRequestToDispatch
 } from "@logimesh/order"
 import { CancelShipment, RequestShipment, ShipmentCommand } from "@logimesh/shipment"
-import { CancelTask, ChangeTask, CreateTask, TaskCommand } from "@logimesh/task"
+import { CancelTask, ChangeTask, CreateTask, TaskCommand, taskModule } from "@logimesh/task"
 import { PickTaskId, Quantity, UnitCode } from "@logimesh/model"
 import type { Flow } from "../modules/RegionModule.ts"
 import { LOGIMESH, toCentral, toModule, toWes } from "./flowMessages.ts"
 
-const taskId = (order: string, line: number) => Schema.decodeUnknownSync(PickTaskId)(`${order}-L${line}`)
+const taskId = (order: string, line: number) => Schema.decodeUnknownSync(PickTaskId)(taskModule.ids.taskIdOf(order, line))
 const KG = Schema.decodeUnknownSync(UnitCode)("KG")
 
 export const orderFlow: Flow<OrderEvent, OrderState> = ({ region }) => (_key, event, state) => {

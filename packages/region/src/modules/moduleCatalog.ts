@@ -1,14 +1,17 @@
 /**
- * The business modules this region runs, each with its flow. Adding a module
- * = its package (decider, codecs, entity) + its flow + one line here.
+ * The business modules this region runs: each module's spec (entity, command
+ * routes, ids) and, paired with its entity, its flow. Adding a module = its
+ * package (decider, codecs, entity, `<module>Module` spec) + its flow + one
+ * line in each list here.
  */
 import { Schema } from "effect"
-import { availableToPromise, inventoryEntity, InventoryState, reservedTotal } from "@logimesh/inventory"
-import { orderEntity } from "@logimesh/order"
-import { podEntity } from "@logimesh/pod"
-import { shipmentEntity } from "@logimesh/shipment"
-import { taskEntity } from "@logimesh/task"
+import { availableToPromise, inventoryModule, InventoryState, reservedTotal } from "@logimesh/inventory"
 import { Quantity } from "@logimesh/model"
+import type { ModuleSurface } from "@logimesh/modulespec"
+import { orderModule } from "@logimesh/order"
+import { podModule } from "@logimesh/pod"
+import { shipmentModule } from "@logimesh/shipment"
+import { taskModule } from "@logimesh/task"
 import { BigDecimal } from "effect"
 import { inventoryFlow } from "../flows/inventoryFlow.ts"
 import { orderFlow } from "../flows/orderFlow.ts"
@@ -17,12 +20,15 @@ import { shipmentFlow } from "../flows/shipmentFlow.ts"
 import { taskFlow } from "../flows/taskFlow.ts"
 import { type RegionModule, regionModule } from "./RegionModule.ts"
 
+/** In the order of their routes in the route table and the OpenAPI document. */
+export const moduleSpecs: ReadonlyArray<ModuleSurface> = [orderModule, taskModule, shipmentModule, podModule, inventoryModule]
+
 export const moduleCatalog: ReadonlyArray<RegionModule> = [
-  regionModule(orderEntity, orderFlow),
-  regionModule(taskEntity, taskFlow),
-  regionModule(shipmentEntity, shipmentFlow),
-  regionModule(inventoryEntity, inventoryFlow),
-  regionModule(podEntity, podFlow)
+  regionModule(orderModule.entity, orderFlow),
+  regionModule(taskModule.entity, taskFlow),
+  regionModule(shipmentModule.entity, shipmentFlow),
+  regionModule(inventoryModule.entity, inventoryFlow),
+  regionModule(podModule.entity, podFlow)
 ]
 
 const decodeInventory = Schema.decodeUnknownSync(InventoryState)
