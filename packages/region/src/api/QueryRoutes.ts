@@ -10,6 +10,7 @@
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import { inventoryModule } from "@logimesh/inventory"
 import { systemMessageJsonSchemas } from "../flows/systemMessageCatalog.ts"
 import { inventoryAvailability } from "../modules/moduleCatalog.ts"
 import { EntityQueries } from "./EntityQueries.ts"
@@ -55,7 +56,7 @@ export const QueryRoutes = HttpRouter.use(Effect.fn(function*(router) {
     Effect.gen(function*() {
       const site = yield* param("site")
       const item = yield* param("item")
-      const found = yield* queries.snapshot("inventory", `${site}/${item}`)
+      const found = yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
       if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
       return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
     }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
