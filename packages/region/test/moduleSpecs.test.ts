@@ -55,6 +55,7 @@ const ownershipProblems = (specs: ReadonlyArray<ModuleSurface>, catalogue: Reado
 
 describe("module specs", () => {
   const doc = openApiDocument() as unknown as Doc
+  const declared = moduleSpecs.flatMap((spec) => spec.routes).length
 
   it("control: a spec route the table and the document lack, a table route no spec declares, are each named", () => {
     const extra = { ...orderModule.routes[0]!, path: "/v1/orders/:order/hold" }
@@ -62,19 +63,20 @@ describe("module specs", () => {
     expect(routeProblems([withExtra, ...moduleSpecs.slice(1)], commandTable, doc)).toEqual([
       "route table: POST /v1/orders/:order/hold (order) served 0 times",
       "OpenAPI: no POST /v1/orders/{order}/hold",
-      "route table: 16 routes, the specs declare 17"
+      `route table: ${declared} routes, the specs declare ${declared + 1}`
     ])
     expect(routeProblems(moduleSpecs.filter((spec) => spec.name !== "pod"), commandTable, doc)).toEqual([
       "route table: POST /v1/shipments/:shipment/pod is in no spec",
       "OpenAPI: POST /v1/shipments/{shipment}/pod is in no spec",
-      "route table: 16 routes, the specs declare 15"
+      `route table: ${declared} routes, the specs declare ${declared - podModule.routes.length}`
     ])
   })
 
   it("the route table and the OpenAPI document hold exactly the routes of the specs", () => {
     expect(routeProblems(moduleSpecs, commandTable, doc)).toEqual([])
     expect(commandTable.map((r) => r.path)).toEqual(moduleSpecs.flatMap((spec) => spec.routes.map((r) => r.path)))
-    expect(Object.values(doc.paths).filter((operations) => operations["post"] !== undefined)).toHaveLength(16)
+    expect(Object.values(doc.paths).filter((operations) => operations["post"] !== undefined)).toHaveLength(declared)
+    expect(declared).toBeGreaterThan(0)
   })
 
   it("control: a catalogue pair no spec uses, and a used pair the catalogue lacks, are each named", () => {
