@@ -8,6 +8,7 @@ import { moduleSpec } from "@logimesh/modulespec"
 import { CountStock } from "./InventoryCommands.ts"
 import { inventoryKey } from "./InventoryDecider.ts"
 import { inventoryEntity } from "./inventoryEntity.ts"
+import { inventorySystemMessages } from "./InventorySystemMessages.ts"
 
 export const inventoryModule = moduleSpec({
   entity: inventoryEntity,
@@ -28,5 +29,6 @@ export const inventoryModule = moduleSpec({
   unroutedTransitions: [
     { object: "InventoryAvailability", transition: "reserve", how: "ReserveStock, sent by the order flow on OrderReleased (as LOGIMESH, owners not checked)" },
     { object: "InventoryAvailability", transition: "unreserve", how: "ReleaseReservation, sent by the order flow on OrderCancelled (as LOGIMESH, owners not checked)" }
-  ]
+  ],
+  systemMessages: inventorySystemMessages
 })

@@ -13,6 +13,7 @@
 import { Exit, Schema } from "effect"
 import type { EntityDefinition } from "@logimesh/engine"
 import type { OwnedTransition } from "@logimesh/governance"
+import type { SystemMessageType } from "@logimesh/model"
 
 /** What the region checks in a body before decoding (`ReferenceChecks.ts`); paths may use `*` for array elements. */
 export type ReferenceCheck =
@@ -90,6 +91,8 @@ export interface ModuleSurface {
   readonly name: string
   readonly routes: ReadonlyArray<CommandRoute>
   readonly unroutedTransitions: ReadonlyArray<UnroutedTransition>
+  /** The messages to outside systems its events cause (the region's flows send them). */
+  readonly systemMessages: ReadonlyArray<SystemMessageType>
 }
 
 export interface ModuleSpec<Cmd, Event, State, Rejection, Ids> extends ModuleSurface {
@@ -140,6 +143,7 @@ export const moduleSpec = <Cmd, Event, State, Rejection, Ids>(spec: {
   readonly ids: Ids
   readonly routes: (route: RouteBuilder<Cmd>) => ReadonlyArray<CommandRoute>
   readonly unroutedTransitions?: ReadonlyArray<UnroutedTransition>
+  readonly systemMessages?: ReadonlyArray<SystemMessageType>
 }): ModuleSpec<Cmd, Event, State, Rejection, Ids> => {
   const module = { name: spec.entity.name, keyOf: spec.entity.keyOf, orderOf: spec.orderOf }
   return {
@@ -148,6 +152,7 @@ export const moduleSpec = <Cmd, Event, State, Rejection, Ids>(spec: {
     orderOf: spec.orderOf,
     ids: spec.ids,
     routes: spec.routes((route) => buildRoute(module, route)),
-    unroutedTransitions: spec.unroutedTransitions ?? []
+    unroutedTransitions: spec.unroutedTransitions ?? [],
+    systemMessages: spec.systemMessages ?? []
   }
 }

@@ -7,6 +7,7 @@
 import { moduleSpec, type ReferenceCheck } from "@logimesh/modulespec"
 import { AuthorizeReturn, CancelOrder, ChangeOrder, CreateOrder, ReceiveReturn, ReleaseOrder } from "./OrderCommands.ts"
 import { orderEntity } from "./orderEntity.ts"
+import { orderSystemMessages } from "./OrderSystemMessages.ts"
 
 const orderLineChecks: ReadonlyArray<ReferenceCheck> = [
   { kind: "item", path: "lines.*.item" },
@@ -74,5 +75,6 @@ export const orderModule = moduleSpec({
       references: lineQuantityChecks,
       ownership: { object: "ReturnAuthorization", transition: "receive" }
     })
-  ]
+  ],
+  systemMessages: orderSystemMessages
 })

@@ -7,6 +7,7 @@ import { orderOfShipment } from "@logimesh/model"
 import { moduleSpec } from "@logimesh/modulespec"
 import { CapturePod } from "./PodCommands.ts"
 import { podEntity } from "./podEntity.ts"
+import { podSystemMessages } from "./PodSystemMessages.ts"
 
 export const podModule = moduleSpec({
   entity: podEntity,
@@ -21,5 +22,6 @@ export const podModule = moduleSpec({
       pathFields: { shipment: "shipment" },
       ownership: { object: "ProofOfDelivery", transition: "capture" }
     })
-  ]
+  ],
+  systemMessages: podSystemMessages
 })

@@ -18,6 +18,7 @@ import {
   TenderCarrier
 } from "./ShipmentCommands.ts"
 import { shipmentEntity } from "./shipmentEntity.ts"
+import { shipmentSystemMessages } from "./ShipmentSystemMessages.ts"
 
 const milestoneOwnership: Readonly<Record<RecordMilestone["milestone"], OwnedTransition>> = {
   departed: { object: "Milestone", transition: "depart" },
@@ -102,5 +103,6 @@ export const shipmentModule = moduleSpec({
   unroutedTransitions: [
     { object: "ShipmentPlan", transition: "plan", how: "RequestShipment, sent by the order flow on OrderReleased (as LOGIMESH, owners not checked)" },
     { object: "ShipmentPlan", transition: "cancel", how: "CancelShipment, sent by the order flow on OrderCancelled (as LOGIMESH, owners not checked)" }
-  ]
+  ],
+  systemMessages: shipmentSystemMessages
 })

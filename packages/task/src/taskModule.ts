@@ -8,6 +8,7 @@ import { orderOfPickTask, pickTaskIdOf, pickTaskIdPrefix } from "@logimesh/model
 import { moduleSpec } from "@logimesh/modulespec"
 import { ConfirmPick } from "./TaskCommands.ts"
 import { taskEntity } from "./taskEntity.ts"
+import { taskSystemMessages } from "./TaskSystemMessages.ts"
 
 export const taskModule = moduleSpec({
   entity: taskEntity,
@@ -35,5 +36,6 @@ export const taskModule = moduleSpec({
       transition: "short_pick",
       how: "a ConfirmPick of less than the task's quantity; the route checks it as confirm_pick (it cannot know the quantity)"
     }
-  ]
+  ],
+  systemMessages: taskSystemMessages
 })

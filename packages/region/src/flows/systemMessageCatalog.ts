@@ -1,25 +1,15 @@
 /**
  * Every message type the region's flows send to outside systems, gathered
- * from the modules, by `system/type@version` (variants of one name decode as
+ * from the module specs, by `system/type@version` (variants of one name decode as
  * their union), with the JSON Schema of each (`GET /v1/system-messages.json`;
  * the contract receivers and adapters are written against).
  */
 import { Schema } from "effect"
-import { inventorySystemMessages } from "@logimesh/inventory"
 import { type SystemMessageType, systemMessageName } from "@logimesh/model"
-import { orderSystemMessages } from "@logimesh/order"
-import { podSystemMessages } from "@logimesh/pod"
-import { shipmentSystemMessages } from "@logimesh/shipment"
-import { taskSystemMessages } from "@logimesh/task"
+import { moduleSpecs } from "../modules/moduleCatalog.ts"
 
-/** Each module's message types, as declared. */
-export const systemMessageTypes: ReadonlyArray<SystemMessageType> = [
-  ...orderSystemMessages,
-  ...shipmentSystemMessages,
-  ...podSystemMessages,
-  ...inventorySystemMessages,
-  ...taskSystemMessages
-] as ReadonlyArray<SystemMessageType>
+/** Each module's message types, as its spec declares them. */
+export const systemMessageTypes: ReadonlyArray<SystemMessageType> = moduleSpecs.flatMap((spec) => spec.systemMessages)
 
 const variantsByName = new Map<string, Array<SystemMessageType>>()
 for (const message of systemMessageTypes) {
