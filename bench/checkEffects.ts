@@ -131,7 +131,14 @@ export const checkEffects = (
     state_mismatches: stateMismatches,
     expected_total: expectedTotal,
     observed_total: observedTotal,
-    ok: lost === 0 && duplicates === 0 && unexpected === 0 && missingBySeq === 0 && misplaced === 0 && stateMismatches === 0 &&
-      expectedTotal === observedTotal && outputs.length === expectedEffects
+    ok:
+      lost === 0 &&
+      duplicates === 0 &&
+      unexpected === 0 &&
+      missingBySeq === 0 &&
+      misplaced === 0 &&
+      stateMismatches === 0 &&
+      expectedTotal === observedTotal &&
+      outputs.length === expectedEffects
   }
 }

@@ -122,13 +122,17 @@ try {
     resendLag: Math.max(1, Math.min(orders, 5_000)),
     seed
   })
-  log(`${elapsed()}  preloading ${backlog.originals.toLocaleString()} commands for ${orders.toLocaleString()} orders + ${backlog.resends.toLocaleString()} re-sent under new ids…`)
+  log(
+    `${elapsed()}  preloading ${backlog.originals.toLocaleString()} commands for ${orders.toLocaleString()} orders + ${backlog.resends.toLocaleString()} re-sent under new ids…`
+  )
   for (let start = 0; start < backlog.messages.length; start += 5_000) {
     await rig.publish(backlog.messages.slice(start, start + 5_000))
   }
   log(`${elapsed()}    ${backlog.messages.length.toLocaleString()} inputs published`)
 
-  log(`${elapsed()}  starting the engine (concurrency ${concurrency}, group commit ≤ ${groupCommit.maxBatch} steps, ${groupCommit.committers} committers, nak ${nakRate})…`)
+  log(
+    `${elapsed()}  starting the engine (concurrency ${concurrency}, group commit ≤ ${groupCommit.maxBatch} steps, ${groupCommit.committers} committers, nak ${nakRate})…`
+  )
   const engine = await rig.startEngine({
     concurrency,
     maxResident: 20_000,
@@ -144,7 +148,9 @@ try {
     if (performance.now() - lastLog > 3_000) {
       lastLog = performance.now()
       const s = (lastLog - drainStarted) / 1000
-      log(`${elapsed()}    ${out.toLocaleString()} / ${backlog.originals.toLocaleString()} effects out, ${(out / s).toFixed(0)}/s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`)
+      log(
+        `${elapsed()}    ${out.toLocaleString()} / ${backlog.originals.toLocaleString()} effects out, ${(out / s).toFixed(0)}/s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`
+      )
     }
     if (out < backlog.originals) return false
     const info = await rig.consumerInfo()
@@ -153,11 +159,17 @@ try {
   const drainSeconds = (performance.now() - drainStarted) / 1000
   const eventsPerSecond = backlog.originals / drainSeconds
   const inputsPerSecond = backlog.messages.length / drainSeconds
-  log(`${elapsed()}  throughput: ${backlog.originals.toLocaleString()} effects (${backlog.messages.length.toLocaleString()} inputs) in ${drainSeconds.toFixed(1)} s = ${eventsPerSecond.toFixed(0)} events/s, ${inputsPerSecond.toFixed(0)} inputs/s`)
+  log(
+    `${elapsed()}  throughput: ${backlog.originals.toLocaleString()} effects (${backlog.messages.length.toLocaleString()} inputs) in ${drainSeconds.toFixed(1)} s = ${eventsPerSecond.toFixed(0)} events/s, ${inputsPerSecond.toFixed(0)} inputs/s`
+  )
   const drained = await engine.stats()
-  log(`${elapsed()}    commits: ${drained.commits.batches} transactions, ${drained.commits.steps} steps, largest ${drained.commits.largestBatch}; outcomes ${JSON.stringify(drained.outcomes)}`)
+  log(
+    `${elapsed()}    commits: ${drained.commits.batches} transactions, ${drained.commits.steps} steps, largest ${drained.commits.largestBatch}; outcomes ${JSON.stringify(drained.outcomes)}`
+  )
   if (drained.relay !== undefined) {
-    log(`${elapsed()}    relay: ${drained.relay.rounds} rounds, ${drained.relay.published.toLocaleString()} published (${drained.relay.handedOff.toLocaleString()} handed over in memory), ${drained.relay.duplicates} duplicate acks`)
+    log(
+      `${elapsed()}    relay: ${drained.relay.rounds} rounds, ${drained.relay.published.toLocaleString()} published (${drained.relay.handedOff.toLocaleString()} handed over in memory), ${drained.relay.duplicates} duplicate acks`
+    )
   }
   await rig.waitSettled(60_000)
 
@@ -177,7 +189,9 @@ try {
       seed: phaseSeed
     })
     const queue = workload.messages
-    log(`${elapsed()}  latency: offering ${rate.toFixed(0)} inputs/s for ${latencySeconds} s (${workload.originals.toLocaleString()} commands + ${workload.resends.toLocaleString()} re-sends)…`)
+    log(
+      `${elapsed()}  latency: offering ${rate.toFixed(0)} inputs/s for ${latencySeconds} s (${workload.originals.toLocaleString()} commands + ${workload.resends.toLocaleString()} re-sends)…`
+    )
     sentAt = new Map()
     e2e = []
     await engine.resetStepLatency()
@@ -204,8 +218,12 @@ try {
       stepP50: step.p50Ms,
       stepP99: step.p99Ms
     }
-    log(`${elapsed()}    offered ${queue.length.toLocaleString()} in ${offerSeconds.toFixed(1)} s (${result.offeredPerSecond.toFixed(0)}/s); ${e2e.length.toLocaleString()} effects acked`)
-    log(`${elapsed()}    step latency (delivered -> committed, ${step.count.toLocaleString()} steps): p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, max ${step.maxMs.toFixed(1)} ms`)
+    log(
+      `${elapsed()}    offered ${queue.length.toLocaleString()} in ${offerSeconds.toFixed(1)} s (${result.offeredPerSecond.toFixed(0)}/s); ${e2e.length.toLocaleString()} effects acked`
+    )
+    log(
+      `${elapsed()}    step latency (delivered -> committed, ${step.count.toLocaleString()} steps): p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, max ${step.maxMs.toFixed(1)} ms`
+    )
     log(`${elapsed()}    end to end (published -> effect's publish acked by the relay): p50 ${result.e2eP50.toFixed(1)} ms, p99 ${result.e2eP99.toFixed(1)} ms`)
     return result
   }
@@ -220,7 +238,9 @@ try {
   const workloads: ReadonlyArray<TotalsWorkload> = [backlog, atRate.workload, at80.workload]
   const expected = new Map<string, ExpectedOrder>(workloads.flatMap((w) => [...w.expected]))
   const duplicatesInjected = workloads.reduce((n, w) => n + w.resends, 0)
-  log(`${elapsed()}  verifying ${[...expected.values()].reduce((n, o) => n + o.events.length, 0).toLocaleString()} effects and ${expected.size.toLocaleString()} final states…`)
+  log(
+    `${elapsed()}  verifying ${[...expected.values()].reduce((n, o) => n + o.events.length, 0).toLocaleString()} effects and ${expected.size.toLocaleString()} final states…`
+  )
   const { outputs, sample } = await rig.readOutputs()
   const states = await rig.readStates([...expected.keys()])
   const check = checkEffects(expected, outputs, states)
@@ -228,23 +248,26 @@ try {
   log(`${elapsed()}    ${duplicatesInjected.toLocaleString()} re-sent under new ids; engine outcomes ${JSON.stringify(stats.outcomes)}`)
 
   // Phase 4: the raw limits, on a real output (sample) and the engine's input stream.
-  const raw = args["skip-raw"] || sample === undefined ? unmeasured : await measureRawLimits({
-    natsUrl: rig.natsUrl,
-    sample,
-    state: JSON.stringify(Schema.encodeSync(orderTotalEntity.state)(states.values().next().value ?? orderTotalEntity.decider.initialState)),
-    entityType: orderTotalEntity.name,
-    inputStream: rig.names.stream,
-    createConsumer: rig.addConsumer,
-    prefetch,
-    concurrency,
-    groupCommit,
-    publishMessages: Number(args["raw-messages"]),
-    consumeMessages: Number(args["raw-consume"]),
-    pgKeys: Number(args["raw-keys"]),
-    pgLines: eventsPerOrder,
-    rounds: Number(args["raw-rounds"]),
-    log: (line) => log(`${elapsed()}  ${line}`)
-  })
+  const raw =
+    args["skip-raw"] || sample === undefined
+      ? unmeasured
+      : await measureRawLimits({
+          natsUrl: rig.natsUrl,
+          sample,
+          state: JSON.stringify(Schema.encodeSync(orderTotalEntity.state)(states.values().next().value ?? orderTotalEntity.decider.initialState)),
+          entityType: orderTotalEntity.name,
+          inputStream: rig.names.stream,
+          createConsumer: rig.addConsumer,
+          prefetch,
+          concurrency,
+          groupCommit,
+          publishMessages: Number(args["raw-messages"]),
+          consumeMessages: Number(args["raw-consume"]),
+          pgKeys: Number(args["raw-keys"]),
+          pgLines: eventsPerOrder,
+          rounds: Number(args["raw-rounds"]),
+          log: (line) => log(`${elapsed()}  ${line}`)
+        })
 
   const result = {
     events_per_s: Math.round(eventsPerSecond),

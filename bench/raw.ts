@@ -67,14 +67,16 @@ try {
     rounds: Number(args.rounds),
     log
   })
-  console.log(JSON.stringify({
-    ...rawLimitFields(raw),
-    raw_pg_tx_per_s: Math.round(raw.pgTx),
-    cpus: cpus().length,
-    mem_gb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    date: new Date().toISOString()
-  }))
+  console.log(
+    JSON.stringify({
+      ...rawLimitFields(raw),
+      raw_pg_tx_per_s: Math.round(raw.pgTx),
+      cpus: cpus().length,
+      mem_gb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      date: new Date().toISOString()
+    })
+  )
 } finally {
   await rig.stop()
 }

@@ -154,10 +154,14 @@ export const measureConsumeAck = async (options: RawConsumeOptions): Promise<num
         m.ack()
         if (++received >= messages) break
       }
-      await waitFor("raw consumer's acks", async () => {
-        const info = await jsm.consumers.info(options.stream, name)
-        return info.ack_floor.consumer_seq >= messages ? true : undefined
-      }, { timeoutMs: 60_000, intervalMs: 5 })
+      await waitFor(
+        "raw consumer's acks",
+        async () => {
+          const info = await jsm.consumers.info(options.stream, name)
+          return info.ack_floor.consumer_seq >= messages ? true : undefined
+        },
+        { timeoutMs: 60_000, intervalMs: 5 }
+      )
       rates.push(messages / ((performance.now() - started) / 1000))
       await iterator.close()
       await jsm.consumers.delete(options.stream, name)
@@ -206,11 +210,13 @@ export const measureGroupCommit = async (options: RawGroupCommitOptions): Promis
       eventSeq: line,
       snapshot: { state: options.state, seq: line },
       sources: JSON.stringify({ erp: line }),
-      outbox: [{
-        subject: options.sample.subject,
-        payload: options.sample.payload,
-        headers: { ...headers, [EngineHeaders.entityKey]: key, [EngineHeaders.eventSeq]: String(line), [EngineHeaders.causationId]: msgId }
-      }],
+      outbox: [
+        {
+          subject: options.sample.subject,
+          payload: options.sample.payload,
+          headers: { ...headers, [EngineHeaders.entityKey]: key, [EngineHeaders.eventSeq]: String(line), [EngineHeaders.causationId]: msgId }
+        }
+      ],
       hold: undefined,
       release: undefined
     }
@@ -219,22 +225,30 @@ export const measureGroupCommit = async (options: RawGroupCommitOptions): Promis
     await runtime.runPromise(runMigrations(engineMigrations))
     const rates: Array<number> = []
     for (const round of rounds(options.rounds)) {
-      const rate = await runtime.runPromise(Effect.scoped(Effect.gen(function*() {
-        const committer = yield* makeGroupCommitter(options.entityType, options.groupCommit)
-        const started = performance.now()
-        let refused = 0
-        yield* Effect.forEach(
-          Array.from({ length: options.keys }, (_, k) => `raw${round}-${k}`),
-          (key) =>
-            Effect.forEach(Array.from({ length: options.lines }, (_, i) => i + 1), (line) =>
-              Effect.map(committer.commit(step(key, line)), (result) => {
-                if (result !== "committed") refused += 1
-              }), { discard: true }),
-          { concurrency: options.concurrency, discard: true }
+      const rate = await runtime.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const committer = yield* makeGroupCommitter(options.entityType, options.groupCommit)
+            const started = performance.now()
+            let refused = 0
+            yield* Effect.forEach(
+              Array.from({ length: options.keys }, (_, k) => `raw${round}-${k}`),
+              (key) =>
+                Effect.forEach(
+                  Array.from({ length: options.lines }, (_, i) => i + 1),
+                  (line) =>
+                    Effect.map(committer.commit(step(key, line)), (result) => {
+                      if (result !== "committed") refused += 1
+                    }),
+                  { discard: true }
+                ),
+              { concurrency: options.concurrency, discard: true }
+            )
+            if (refused > 0) return yield* Effect.die(new Error(`raw group commit: ${refused} steps not committed`))
+            return (options.keys * options.lines) / ((performance.now() - started) / 1000)
+          })
         )
-        if (refused > 0) return yield* Effect.die(new Error(`raw group commit: ${refused} steps not committed`))
-        return (options.keys * options.lines) / ((performance.now() - started) / 1000)
-      })))
+      )
       rates.push(rate)
     }
     return median(rates)
@@ -292,7 +306,6 @@ export const measureRawPgCommits = async (options: RawCommitOptions): Promise<nu
  */
 export const combinedLimit = (publish: number, consume: number, pgSteps: number): number => 1 / (1 / publish + 1 / consume + 1 / pgSteps)
 
-
 export interface RawLimits {
   /** Messages/s: the batch publisher, the client's `js.publish`, durable consume + ack. */
   readonly batchPub: number
@@ -332,7 +345,9 @@ export interface RawLimitsOptions {
 /** Every raw limit, one after another, with progress through `log`. */
 export const measureRawLimits = async (options: RawLimitsOptions): Promise<RawLimits> => {
   const { log, rounds: n, sample } = options
-  log(`raw limits: publish through the batch publisher (${n} x ${options.publishMessages.toLocaleString()} x ${sample.payload.length} B + ${Object.keys(userHeaders(sample)).length} headers, batches of 1,000)…`)
+  log(
+    `raw limits: publish through the batch publisher (${n} x ${options.publishMessages.toLocaleString()} x ${sample.payload.length} B + ${Object.keys(userHeaders(sample)).length} headers, batches of 1,000)…`
+  )
   const batchPub = await measureBatchPublish({ url: options.natsUrl, sample, messages: options.publishMessages, rounds: n })
   log(`  ${batchPub.toFixed(0)} msg/s`)
   log("raw limits: publish through the client's js.publish (same messages, 512 acks in flight)…")
@@ -350,7 +365,9 @@ export const measureRawLimits = async (options: RawLimitsOptions): Promise<RawLi
   log(`  ${consume.toFixed(0)} msg/s`)
   const scratch = await createTestDatabase("bench_raw_pg")
   try {
-    log(`raw limits: the engine's group commit of a step's rows (${n} x ${options.pgKeys.toLocaleString()} keys x ${options.pgLines} steps, ${options.concurrency} keys in flight)…`)
+    log(
+      `raw limits: the engine's group commit of a step's rows (${n} x ${options.pgKeys.toLocaleString()} keys x ${options.pgLines} steps, ${options.concurrency} keys in flight)…`
+    )
     const pgSteps = await measureGroupCommit({
       url: scratch.url,
       sample,

@@ -15,12 +15,22 @@ import { connect } from "@nats-io/transport-node"
 import { type Duration, Redacted, Result } from "effect"
 import { applyStreams, NatsConnection } from "@logimesh/bus"
 import { Db } from "@logimesh/db"
-import { type CommittedOutboxRow, EngineHeaders, engineQueries, FaultInjector, type GroupCommitOptions, loadEntities, makeEngine, type RunningEngine } from "@logimesh/engine"
+import {
+  type CommittedOutboxRow,
+  EngineHeaders,
+  engineQueries,
+  FaultInjector,
+  type GroupCommitOptions,
+  loadEntities,
+  makeEngine,
+  type RunningEngine
+} from "@logimesh/engine"
 import { waitFor } from "@logimesh/topology"
 import { outputSubject, startEngineFixture } from "@logimesh/engine/harness"
 import type { ObservedOutput } from "./checkEffects.ts"
 import type { OrderTotalState } from "./OrderTotalDecider.ts"
 import { orderTotalEntity } from "./orderTotalEntity.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface BenchRigOptions {
   /** Names the server's store dir and the database. */
@@ -58,7 +68,7 @@ export const startBenchRig = async (options: BenchRigOptions) => {
     label: options.label,
     ackWait: options.ackWait,
     maxAckPending: options.maxAckPending,
-    ...(options.maxDeliver === undefined ? {} : { maxDeliver: options.maxDeliver })
+    ...definedFields({ maxDeliver: options.maxDeliver })
   })
   const { names, runtime } = fixture
   const nc = await connect({ servers: fixture.nats.url, name: `${options.label}-observer` })
@@ -94,11 +104,15 @@ export const startBenchRig = async (options: BenchRigOptions) => {
 
   /** Every input acked (none pending, none awaiting its ack or a nak's redelivery) and every committed effect published. */
   const waitSettled = (timeoutMs: number) =>
-    waitFor("engine settled", async () => {
-      const info = await fixture.consumerInfo()
-      if (info.num_pending > 0 || info.num_ack_pending > 0) return undefined
-      return (await unsentOutbox()) === 0 ? true : undefined
-    }, { timeoutMs, intervalMs: 100 })
+    waitFor(
+      "engine settled",
+      async () => {
+        const info = await fixture.consumerInfo()
+        if (info.num_pending > 0 || info.num_ack_pending > 0) return undefined
+        return (await unsentOutbox()) === 0 ? true : undefined
+      },
+      { timeoutMs, intervalMs: 100 }
+    )
 
   /** Every message of the output stream (ordered consumer), and the first one as it is (the raw limits' sample). */
   const readOutputs = async (): Promise<{ readonly outputs: ReadonlyArray<ObservedOutput>; readonly sample: MessageSample | undefined }> => {

@@ -22,19 +22,21 @@ const { values } = parseArgs({
 })
 
 const describePlan = (plan: StreamPlan): ReadonlyArray<string> => [
-  ...plan.streams.map((s) =>
-    `stream   ${s.domain ?? "(local)"}/${s.name}  subjects=[${s.subjects.join(", ")}]  sources=[${
-      s.sources.map((src) => `${src.domain}/${src.name}`).join(", ")
-    }]  max_age=${Duration.format(s.maxAge)}  duplicate_window=${Duration.format(s.duplicateWindow)}  ` +
-    `max_msgs=${s.maxMsgs}  max_bytes=${s.maxBytes}  discard=${s.discard}`
+  ...plan.streams.map(
+    (s) =>
+      `stream   ${s.domain ?? "(local)"}/${s.name}  subjects=[${s.subjects.join(", ")}]  sources=[${s.sources
+        .map((src) => `${src.domain}/${src.name}`)
+        .join(", ")}]  max_age=${Duration.format(s.maxAge)}  duplicate_window=${Duration.format(s.duplicateWindow)}  ` +
+      `max_msgs=${s.maxMsgs}  max_bytes=${s.maxBytes}  discard=${s.discard}`
   ),
-  ...plan.consumers.map((c) =>
-    `consumer ${c.domain ?? "(local)"}/${c.stream}/${c.name}  filter=${c.filterSubject ?? "(all)"}  max_deliver=${c.maxDeliver}  ` +
-    `max_ack_pending=${c.maxAckPending}  backoff=[${c.backoff.map(Duration.format).join(", ")}]  dlq=${c.deadLetterSubject}`
+  ...plan.consumers.map(
+    (c) =>
+      `consumer ${c.domain ?? "(local)"}/${c.stream}/${c.name}  filter=${c.filterSubject ?? "(all)"}  max_deliver=${c.maxDeliver}  ` +
+      `max_ack_pending=${c.maxAckPending}  backoff=[${c.backoff.map(Duration.format).join(", ")}]  dlq=${c.deadLetterSubject}`
   )
 ]
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const sitesDir = values.sites ?? (yield* ProcessSettings.sitesDir)
   const hubUrl = values.hub ?? (yield* ProcessSettings.natsUrl)
   const plan = meshStreamPlan(yield* loadMeshConfig(sitesDir))
@@ -42,9 +44,7 @@ const program = Effect.gen(function*() {
     for (const line of describePlan(plan)) console.log(line)
     return
   }
-  const results = yield* applyStreams(plan).pipe(
-    Effect.provide(Layer.fresh(NatsConnection.layerFrom({ url: hubUrl, name: "logimesh-apply-streams" })))
-  )
+  const results = yield* applyStreams(plan).pipe(Effect.provide(Layer.fresh(NatsConnection.layerFrom({ url: hubUrl, name: "logimesh-apply-streams" }))))
   for (const r of results) {
     const changed = r.changed.length === 0 ? "" : `  (${r.changed.join(", ")})`
     console.log(`${r.action.padEnd(9)} ${r.kind.padEnd(8)} ${r.domain ?? "(local)"}/${r.name}${changed}`)

@@ -85,7 +85,9 @@ const siteInfosFrom = (sitesDir: string, region: string, sites: ReadonlyArray<st
     if (existsSync(locations)) {
       const l = readJson(locations)
       const zones = isRecord(l) && Array.isArray(l["zones"]) ? l["zones"].filter(isRecord) : []
-      const docks = zones.filter((z) => z["kind"] === "outbound").flatMap((z) => (Array.isArray(z["docks"]) ? z["docks"] : []))
+      const docks = zones
+        .filter((z) => z["kind"] === "outbound")
+        .flatMap((z) => (Array.isArray(z["docks"]) ? z["docks"] : []))
         .filter((d): d is string => typeof d === "string")
       if (docks.length > 0) outboundDocks = docks
     }
@@ -111,7 +113,7 @@ const itemsFrom = (sitesDir: string): ReadonlyArray<ItemMaster> => {
     return {
       item,
       unitWeightKg: known?.unitWeightKg ?? "1.000",
-      caseFactor: Number.isSafeInteger(cs) && cs > 0 ? cs : known?.caseFactor ?? 1,
+      caseFactor: Number.isSafeInteger(cs) && cs > 0 ? cs : (known?.caseFactor ?? 1),
       hazmat: known?.hazmat ?? false,
       description: known?.description ?? item
     }
@@ -176,7 +178,6 @@ const main = async (): Promise<number> => {
     const leafNatsUrls = Object.fromEntries(leaves.map((l) => [l.site, `nats://${l.nats.host}:${l.nats.port}`]))
     say(`region ${region.region} at ${apiUrl}; hub ${hubNatsUrl}; sites ${sites.map((s) => `${s} (${leafNatsUrls[s]})`).join(", ")}`)
 
-
     const rate = values.rate === undefined ? undefined : Number(values.rate)
     const runTag = values["run-tag"] ?? (values.attach ? `${seed}-${Date.now().toString(36)}` : String(seed))
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/.test(runTag)) throw new Error(`--run-tag must be 1-41 letters, digits, . _ -; got ${runTag}`)
@@ -202,25 +203,31 @@ const main = async (): Promise<number> => {
     const summaryFile = join(stateDir, "demo-summary.json")
     writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`)
     say("")
-    say(`completed ${summary.completed}/${summary.orders}, explained exceptions ${summary.explained}, unexplained ${summary.unexplained}, ` +
-      `orders with exceptions ${summary.exceptions}, parked ${summary.unexplained_parked}`)
+    say(
+      `completed ${summary.completed}/${summary.orders}, explained exceptions ${summary.explained}, unexplained ${summary.unexplained}, ` +
+        `orders with exceptions ${summary.exceptions}, parked ${summary.unexplained_parked}`
+    )
     for (const [kind, c] of Object.entries(summary.per_exception)) if (c.planned > 0) say(`  ${kind.padEnd(22)} planned ${c.planned}, observed ${c.observed}`)
     for (const [name, api] of Object.entries(summary.api)) {
-      say(`  ${name.padEnd(16)} calls ${api.calls}, retries ${api.retries}, simulated 503 ${api.simulatedFailures}, duplicates ${api.duplicatesMatched}/${api.duplicatesSent} same, rejections ${api.rejections}`)
+      say(
+        `  ${name.padEnd(16)} calls ${api.calls}, retries ${api.retries}, simulated 503 ${api.simulatedFailures}, duplicates ${api.duplicatesMatched}/${api.duplicatesSent} same, rejections ${api.rejections}`
+      )
     }
     if (summary.duplicate_mismatches.length > 0) say(`  WARNING: ${summary.duplicate_mismatches.length} duplicate sends got a different answer`)
     for (const problem of summary.problems.slice(0, 10)) say(`  ${problem.outcome} ${problem.order}: ${problem.why.slice(0, 3).join("; ")}`)
     if (summary.problems.length > 10) say(`  … ${summary.problems.length - 10} more in the summary file`)
     say(`full summary: ${relative(process.cwd(), summaryFile) || summaryFile}`)
 
-    process.stdout.write(`${JSON.stringify({
-      orders: summary.orders,
-      completed: summary.completed,
-      exceptions: summary.exceptions,
-      unexplained_parked: summary.unexplained_parked,
-      p50_order_ms: summary.p50_order_ms,
-      p99_order_ms: summary.p99_order_ms
-    })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({
+        orders: summary.orders,
+        completed: summary.completed,
+        exceptions: summary.exceptions,
+        unexplained_parked: summary.unexplained_parked,
+        p50_order_ms: summary.p50_order_ms,
+        p99_order_ms: summary.p99_order_ms
+      })}\n`
+    )
 
     const ok = scenarioSucceeded(summary)
     if (values.exit) {
@@ -230,7 +237,7 @@ const main = async (): Promise<number> => {
     }
     return ok ? 0 : 1
   } catch (error) {
-    say(`demo failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+    say(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
     if (values.exit) await teardown()
     else if (startedHere) say(`topology left running; stop it with: npm run topology -- down --state-dir ${relative(process.cwd(), stateDir) || stateDir}`)
     return 1

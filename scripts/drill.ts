@@ -31,7 +31,9 @@ const name = positionals[0]
 const chosen = name === "all" ? drills : name === undefined ? [] : [drillNamed(name)].flatMap((d) => (d === undefined ? [] : [d]))
 const repeat = Number(values.repeat)
 if (chosen.length === 0 || !Number.isInteger(repeat) || repeat < 1) {
-  say(`usage: npm run drill -- <${[...drills.map((d) => d.name), "all"].join("|")}> [--repeat N] [--orders N] [--seed S] [--fault-at-ms MS] [--fault-ms MS] [--rate R]`)
+  say(
+    `usage: npm run drill -- <${[...drills.map((d) => d.name), "all"].join("|")}> [--repeat N] [--orders N] [--seed S] [--fault-at-ms MS] [--fault-ms MS] [--rate R]`
+  )
   process.exit(2)
 }
 

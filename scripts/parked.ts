@@ -24,7 +24,13 @@ const option = (name: string): string | undefined => {
 }
 
 const main = async (): Promise<number> => {
-  const api = option("--api") ?? `http://127.0.0.1:${await Effect.runPromise(Effect.gen(function*() { return yield* ProcessSettings.httpPort }))}`
+  const api =
+    option("--api") ??
+    `http://127.0.0.1:${await Effect.runPromise(
+      Effect.gen(function* () {
+        return yield* ProcessSettings.httpPort
+      })
+    )}`
   const status = option("--status")
   const payloadFile = option("--payload")
   const [command, id] = args
@@ -36,7 +42,9 @@ const main = async (): Promise<number> => {
     case "list": {
       const { status: code, body } = await call(`/v1/parked${status === undefined ? "" : `?status=${encodeURIComponent(status)}`}`)
       if (code !== 200) return fail(body)
-      const entries = (body as { parked: ReadonlyArray<{ id: number; status: string; reason: string; subject: string; entityKey: string | null; parkedAt: string }> }).parked
+      const entries = (
+        body as { parked: ReadonlyArray<{ id: number; status: string; reason: string; subject: string; entityKey: string | null; parkedAt: string }> }
+      ).parked
       for (const e of entries) console.log(`${e.id}\t${e.status}\t${e.reason}\t${e.entityKey ?? "-"}\t${e.subject}\t${e.parkedAt}`)
       console.log(`${entries.length} parked message(s)`)
       return 0

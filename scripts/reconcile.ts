@@ -15,8 +15,7 @@
 import { Effect } from "effect"
 import { ProcessSettings } from "@logimesh/config"
 
-const usage =
-  "usage: npm run reconcile -- report|repair [--since ISO] [--until ISO] [--order ID] [--grace-s N] [--max-messages N] [--region-url URL]"
+const usage = "usage: npm run reconcile -- report|repair [--since ISO] [--until ISO] [--order ID] [--grace-s N] [--max-messages N] [--region-url URL]"
 
 type Counts = Record<string, number>
 
@@ -83,11 +82,29 @@ const option = (...names: ReadonlyArray<string>): string | undefined => {
   return undefined
 }
 
-const columns = ["rows", "sent", "stored", "pending", "unsent", "gap", "expired", "unverified", "unexpected", "duplicate", "at_site", "not_at_site", "site_unknown"] as const
+const columns = [
+  "rows",
+  "sent",
+  "stored",
+  "pending",
+  "unsent",
+  "gap",
+  "expired",
+  "unverified",
+  "unexpected",
+  "duplicate",
+  "at_site",
+  "not_at_site",
+  "site_unknown"
+] as const
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()
+  const line = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd()
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
 }
 
@@ -103,10 +120,15 @@ const printReport = (report: Report) => {
   for (const coverage of Object.values(report.site_commands)) console.log(coverageLine(coverage))
   console.log("")
   const systems = Object.entries(report.by_system)
-  console.log(table(["system", ...columns], [
-    ...systems.map(([system, counts]) => [system, ...columns.map((c) => String(counts[c] ?? 0))]),
-    ["TOTAL", ...columns.map((c) => String(report.totals[c] ?? 0))]
-  ]))
+  console.log(
+    table(
+      ["system", ...columns],
+      [
+        ...systems.map(([system, counts]) => [system, ...columns.map((c) => String(counts[c] ?? 0))]),
+        ["TOTAL", ...columns.map((c) => String(report.totals[c] ?? 0))]
+      ]
+    )
+  )
   const differences = report.differences ?? []
   console.log("")
   if (differences.length === 0) {
@@ -114,22 +136,32 @@ const printReport = (report: Report) => {
     return
   }
   console.log(`differences (${differences.length}${report.differences_truncated === true ? ", list truncated" : ""}):`)
-  console.log(table(["kind", "order", "system", "outbox_id", "msg_id", "subject", "sent_at", "stream_seqs", "detail"], differences.map((d) => [
-    d.kind,
-    d.order ?? "-",
-    d.system,
-    d.outbox_id ?? "-",
-    d.msg_id ?? "-",
-    d.subject,
-    d.sent_at ?? "-",
-    d.stream_seqs.length === 0 ? "-" : d.stream_seqs.join(","),
-    d.detail
-  ])))
+  console.log(
+    table(
+      ["kind", "order", "system", "outbox_id", "msg_id", "subject", "sent_at", "stream_seqs", "detail"],
+      differences.map((d) => [
+        d.kind,
+        d.order ?? "-",
+        d.system,
+        d.outbox_id ?? "-",
+        d.msg_id ?? "-",
+        d.subject,
+        d.sent_at ?? "-",
+        d.stream_seqs.length === 0 ? "-" : d.stream_seqs.join(","),
+        d.detail
+      ])
+    )
+  )
 }
 
 const main = async (): Promise<number> => {
-  const regionUrl = option("--region-url", "--api") ??
-    `http://127.0.0.1:${await Effect.runPromise(Effect.gen(function*() { return yield* ProcessSettings.httpPort }))}`
+  const regionUrl =
+    option("--region-url", "--api") ??
+    `http://127.0.0.1:${await Effect.runPromise(
+      Effect.gen(function* () {
+        return yield* ProcessSettings.httpPort
+      })
+    )}`
   const query = new URLSearchParams()
   const pass = (flag: string, param: string) => {
     const value = option(flag)
@@ -155,18 +187,20 @@ const main = async (): Promise<number> => {
   if (command === "report") {
     const report = body as Report
     printReport(report)
-    console.log(JSON.stringify({
-      command,
-      region: report.region,
-      since: report.window.since,
-      until: report.window.until,
-      order: report.order,
-      clean: report.clean,
-      complete: report.complete,
-      truncated: report.truncated,
-      differences: (report.differences ?? []).length,
-      totals: report.totals
-    }))
+    console.log(
+      JSON.stringify({
+        command,
+        region: report.region,
+        since: report.window.since,
+        until: report.window.until,
+        order: report.order,
+        clean: report.clean,
+        complete: report.complete,
+        truncated: report.truncated,
+        differences: (report.differences ?? []).length,
+        totals: report.totals
+      })
+    )
     return report.clean ? 0 : 3
   }
   const repair = body as Repair
@@ -175,25 +209,32 @@ const main = async (): Promise<number> => {
   console.log(`queued for re-publish: ${repair.queued}${repair.outbox_ids.length === 0 ? "" : ` (outbox ids ${repair.outbox_ids.join(", ")})`}`)
   if (repair.deferred.length > 0) {
     console.log(`deferred (inside the stream's duplicate window, a re-publish would be dropped): ${repair.deferred.length}`)
-    console.log(table(["outbox_id", "msg_id", "retry_after"], repair.deferred.map((d) => [d.outbox_id, d.msg_id, d.retry_after])))
+    console.log(
+      table(
+        ["outbox_id", "msg_id", "retry_after"],
+        repair.deferred.map((d) => [d.outbox_id, d.msg_id, d.retry_after])
+      )
+    )
   }
   if (repair.found_on_recheck.length > 0) console.log(`found in the stream on re-check (left alone): ${repair.found_on_recheck.join(", ")}`)
   if (repair.not_rechecked.length > 0) console.log(`not re-checked (scan truncated; left alone): ${repair.not_rechecked.join(", ")}`)
   if (repair.unverified > 0) console.log(`rows not covered by the scan (truncated; left alone): ${repair.unverified}`)
-  console.log(JSON.stringify({
-    command,
-    region: repair.region,
-    since: repair.report.window.since,
-    until: repair.report.window.until,
-    order: repair.report.order,
-    queued: repair.queued,
-    outbox_ids: repair.outbox_ids,
-    deferred: repair.deferred.map((d) => d.outbox_id),
-    retry_after: repair.deferred.reduce<string | null>((max, d) => (max === null || d.retry_after > max ? d.retry_after : max), null),
-    found_on_recheck: repair.found_on_recheck.length,
-    not_rechecked: repair.not_rechecked.length,
-    unverified: repair.unverified
-  }))
+  console.log(
+    JSON.stringify({
+      command,
+      region: repair.region,
+      since: repair.report.window.since,
+      until: repair.report.window.until,
+      order: repair.report.order,
+      queued: repair.queued,
+      outbox_ids: repair.outbox_ids,
+      deferred: repair.deferred.map((d) => d.outbox_id),
+      retry_after: repair.deferred.reduce<string | null>((max, d) => (max === null || d.retry_after > max ? d.retry_after : max), null),
+      found_on_recheck: repair.found_on_recheck.length,
+      not_rechecked: repair.not_rechecked.length,
+      unverified: repair.unverified
+    })
+  )
   return 0
 }
 

@@ -1,7 +1,8 @@
 /**
- * Runs the whole check: `tsc -b`, the dependency rules, then vitest (unit +
- * integration projects). Prints one closing line `N passed, N failed[, N skipped]`
- * counting the two static checks and every vitest test, and exits non-zero
+ * Runs the whole check: `tsc -b`, the dependency rules, the formatter and
+ * linter (`biome ci`: a file not formatted or a lint error fails), then vitest
+ * (unit + integration projects). Prints one closing line `N passed, N failed[, N skipped]`
+ * counting the three static checks and every vitest test, and exits non-zero
  * when anything failed. Extra arguments go to vitest (e.g. a file filter).
  *
  * `--repeat N` (or `--repeat=N`): the static checks once, then vitest N times
@@ -56,7 +57,8 @@ const staticChecks = [
     "test",
     "scripts",
     "bench"
-  ])
+  ]),
+  step("format and lint (biome ci)", join(root, "node_modules/@biomejs/biome/bin/biome"), ["ci", "."])
 ]
 const staticPassed = staticChecks.filter(Boolean).length
 
@@ -124,8 +126,7 @@ const runVitest = (label: string): RunResult => {
   }
 }
 
-const countsLine = (run: RunResult): string =>
-  `${run.passed} passed, ${run.failed} failed${run.skipped > 0 ? `, ${run.skipped} skipped` : ""}`
+const countsLine = (run: RunResult): string => `${run.passed} passed, ${run.failed} failed${run.skipped > 0 ? `, ${run.skipped} skipped` : ""}`
 
 if (repeat === undefined) {
   const run = runVitest("tests (vitest: unit + integration, real NATS and Postgres)")

@@ -18,7 +18,7 @@ const sqlOnEngineTable = [
 
 /** `line: text` of every match in one file's text. */
 const violationsIn = (text: string): ReadonlyArray<string> =>
-  text.split("\n").flatMap((line, i) => sqlOnEngineTable.some((re) => line.match(re) !== null) ? [`${i + 1}: ${line.trim()}`] : [])
+  text.split("\n").flatMap((line, i) => (sqlOnEngineTable.some((re) => line.match(re) !== null) ? [`${i + 1}: ${line.trim()}`] : []))
 
 const skipped = new Set(["node_modules", ".git", ".tsbuild", ".test-runs", ".state"])
 const sourceFile = /\.(?:ts|mts|cts|js|mjs|cjs|sh|sql)$/
@@ -37,9 +37,9 @@ describe("the engine owns its tables", () => {
   it("the scanner finds SQL and builder calls on engine tables, and passes prose and other tables (control)", () => {
     const control = [
       "const a = sql`SELECT count(*) FROM engine_outbox WHERE sent_at IS NULL`",
-      "await client.query(\"insert into engine_inbox (msg_id) values ($1)\", [id])",
+      'await client.query("insert into engine_inbox (msg_id) values ($1)", [id])',
       "  LEFT JOIN engine_event e ON e.msg_id = i.msg_id",
-      "k.selectFrom(\"engine_parked\").selectAll()",
+      'k.selectFrom("engine_parked").selectAll()',
       "// the inbox (`engine_inbox`) refuses a redelivery",
       "SELECT * FROM governance_ownership_rejection",
       "deleted: { engine_inbox: 1 }"

@@ -46,7 +46,16 @@ const runOnce = async (label: string, faults: string) => {
 describe("bench checker", () => {
   it("counts each kind of wrong output where it belongs", () => {
     const expected = new Map<string, ExpectedOrder>([
-      ["a", { events: [{ line: 1, amount: 5, total: 5 }, { line: 2, amount: 3, total: 8 }], state: { total: 8, lines: 2 } }],
+      [
+        "a",
+        {
+          events: [
+            { line: 1, amount: 5, total: 5 },
+            { line: 2, amount: 3, total: 8 }
+          ],
+          state: { total: 8, lines: 2 }
+        }
+      ],
       ["b", { events: [{ line: 1, amount: 4, total: 4 }], state: { total: 4, lines: 1 } }]
     ])
     const out = (key: string, seq: number, line: number, amount: number, total: number) => ({
@@ -55,12 +64,24 @@ describe("bench checker", () => {
       payload: JSON.stringify({ _tag: "AmountAdded", line, amount, total })
     })
     const exact = [out("a", 1, 1, 5, 5), out("a", 2, 2, 3, 8), out("b", 1, 1, 4, 4)]
-    const healthy = new Map([["a", { total: 8, lines: 2 }], ["b", { total: 4, lines: 1 }]])
+    const healthy = new Map([
+      ["a", { total: 8, lines: 2 }],
+      ["b", { total: 4, lines: 1 }]
+    ])
     expect(checkEffects(expected, exact, healthy)).toMatchObject({ ok: true, exact_effects: 3, lost: 0, duplicate_effects: 0 })
 
     // a's line 2 applied twice (an extra seq, a wrong total), b's effect never published, an output nobody expected.
     const broken = [out("a", 1, 1, 5, 5), out("a", 2, 2, 3, 8), out("a", 3, 2, 3, 11), out("c", 1, 1, 1, 1)]
-    expect(checkEffects(expected, broken, new Map([["a", { total: 11, lines: 3 }], ["b", { total: 4, lines: 1 }]]))).toEqual({
+    expect(
+      checkEffects(
+        expected,
+        broken,
+        new Map([
+          ["a", { total: 11, lines: 3 }],
+          ["b", { total: 4, lines: 1 }]
+        ])
+      )
+    ).toEqual({
       expected_effects: 3,
       observed_effects: 4,
       exact_effects: 2,

@@ -20,7 +20,10 @@ afterAll(async () => {
   // Whatever a drill that did not finish left running is stopped (a timed-out test's drill runs on in the background).
   for (const name of CI_DRILLS) {
     const stateDir = join(runDir.path, name)
-    if (readTopologyState(stateDir) !== undefined) await loadTopology({ stateDir }).down().catch(() => undefined)
+    if (readTopologyState(stateDir) !== undefined)
+      await loadTopology({ stateDir })
+        .down()
+        .catch(() => undefined)
   }
   // A failed (or timed-out) drill keeps its topology's state and logs for inspection (under .test-runs/, git-ignored).
   if (passed < CI_DRILLS.length) console.log(`drill state kept in ${runDir.path}`)

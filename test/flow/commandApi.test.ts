@@ -62,16 +62,26 @@ describe("ownership through the API", () => {
     [`/v1/tasks/${order}-L1/confirm-pick`, "ERP", { picked: { amount: "1", unit: "EA" }, location: "A-01-01" }, "PickTask.confirm_pick"],
     ["/v1/returns/RMA-OWN-1/authorize", "WES", { order, lines: [{ lineNumber: 1, quantity: { amount: "1", unit: "EA" } }] }, "ReturnAuthorization.authorize"],
     ["/v1/returns/RMA-OWN-1/receive", "ERP", { order, lines: [{ lineNumber: 1, quantity: { amount: "1", unit: "EA" } }] }, "ReturnAuthorization.receive"],
-    [`/v1/shipments/${shipment}/cartons`, "DISPATCH", {
-      sscc,
-      weight: { amount: "3.2", unit: "KG" },
-      dimensions: { length: { amount: "40", unit: "CM" }, width: { amount: "30", unit: "CM" }, height: { amount: "20", unit: "CM" } },
-      contents: [{ lineNumber: 1, item: "SKU-42", quantity: { amount: "1", unit: "EA" } }]
-    }, "PickTask.pack_carton"],
+    [
+      `/v1/shipments/${shipment}/cartons`,
+      "DISPATCH",
+      {
+        sscc,
+        weight: { amount: "3.2", unit: "KG" },
+        dimensions: { length: { amount: "40", unit: "CM" }, width: { amount: "30", unit: "CM" }, height: { amount: "20", unit: "CM" } },
+        contents: [{ lineNumber: 1, item: "SKU-42", quantity: { amount: "1", unit: "EA" } }]
+      },
+      "PickTask.pack_carton"
+    ],
     [`/v1/shipments/${shipment}/complete-packing`, "ERP", {}, "PickTask.pack_carton"],
     [`/v1/shipments/${shipment}/tender`, "WES", { carrier: "DHLX", route: "RTM-AMS-1", freight }, "ShipmentPlan.tender"],
     [`/v1/shipments/${shipment}/tender-response`, "WES", { carrier: "DHLX", accepted: true }, "ShipmentPlan.assign_carrier"],
-    [`/v1/shipments/${shipment}/revise`, "CARRIER", { carrier: "DHLX", route: "RTM-AMS-2", freight, deliveryCommitment: at, stagingLane: "LANE-3", loadingPriority: 2 }, "ShipmentPlan.revise"],
+    [
+      `/v1/shipments/${shipment}/revise`,
+      "CARRIER",
+      { carrier: "DHLX", route: "RTM-AMS-2", freight, deliveryCommitment: at, stagingLane: "LANE-3", loadingPriority: 2 },
+      "ShipmentPlan.revise"
+    ],
     [`/v1/shipments/${shipment}/confirm-load`, "DISPATCH", { dockDoor: "RTM-D10", ssccs: [sscc] }, "PickTask.pack_carton"],
     [`/v1/shipments/${shipment}/milestones`, "WES", { milestone: "departed", at }, "Milestone.depart"],
     [`/v1/shipments/${shipment}/pod`, "WES", { order, outcome: "delivered", receivedBy: "J. Jansen", at }, "ProofOfDelivery.capture"]
@@ -136,7 +146,12 @@ describe("Idempotency-Key", () => {
       return t.filter((e) => e.type === "TaskCreated").length >= 2 && t.some((e) => e.type === "ShipmentRequested") ? t : undefined
     })
     expect(timeline.filter((e) => e.type === "OrderReleased")).toHaveLength(1)
-    expect(timeline.filter((e) => e.type === "TaskCreated").map((e) => e.key).sort()).toEqual(["IDEM-1-L1", "IDEM-1-L2"])
+    expect(
+      timeline
+        .filter((e) => e.type === "TaskCreated")
+        .map((e) => e.key)
+        .sort()
+    ).toEqual(["IDEM-1-L1", "IDEM-1-L2"])
     expect(timeline.filter((e) => e.type === "ShipmentRequested")).toHaveLength(1)
   })
 })
@@ -148,7 +163,10 @@ describe("units at the edge", () => {
     body.lines[1].weight = { amount: "2", unit: "LB" }
     const created = await client.post("/v1/orders", "ERP", body)
     expect(created.status).toBe(201)
-    expect(created.body.events[0].data.lines.map((l: any) => l.weight)).toEqual([{ amount: "0.5", unit: "KG" }, { amount: "0.90718474", unit: "KG" }])
+    expect(created.body.events[0].data.lines.map((l: any) => l.weight)).toEqual([
+      { amount: "0.5", unit: "KG" },
+      { amount: "0.90718474", unit: "KG" }
+    ])
     expect((await client.post("/v1/orders/UOM-1/release", "ERP", {})).status).toBe(200)
     const shipment = await waitFor("the shipment request", async () => {
       const r = await client.get("/v1/shipments/S-UOM-1")
@@ -170,13 +188,18 @@ describe("order timeline", () => {
     })
     await waitFor("TL-1-L1's pick tasks", async () => ((await timelineOf("TL-1-L1")).filter((e) => e.entity === "task").length >= 2 ? true : undefined))
     expect([...tasks].sort()).toEqual(["TL-1-L1", "TL-1-L2"])
-    expect((await timelineOf("TL-1")).filter((e) => e.entity === "task").map((e) => e.key).sort()).toEqual(["TL-1-L1", "TL-1-L2"])
+    expect(
+      (await timelineOf("TL-1"))
+        .filter((e) => e.entity === "task")
+        .map((e) => e.key)
+        .sort()
+    ).toEqual(["TL-1-L1", "TL-1-L2"])
   })
 })
 
 describe("bad input", () => {
   it("malformed JSON -> 400; no caller -> 400 naming the header", async () => {
-    const malformed = await client.postRaw("/v1/orders", "ERP", "{\"order\": ")
+    const malformed = await client.postRaw("/v1/orders", "ERP", '{"order": ')
     expectProblem(malformed, 400)
     expect(malformed.body.title).toBe("malformed JSON")
     const anonymous = await client.post("/v1/orders", undefined, orderBody("BAD-0"))

@@ -13,7 +13,7 @@
  * schema of its type and version (the contract in `GET /v1/system-messages.json`).
  */
 import { Schema } from "effect"
-import { ssccFromPayload } from "@logimesh/model"
+import { definedFields, ssccFromPayload } from "@logimesh/model"
 import { systemMessageSchemaOf } from "@logimesh/region"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -76,43 +76,70 @@ const createAndRelease = async (order: string) => {
 }
 
 const pick = (order: string, line: number, amount: string, substituteItem?: string) =>
-  ok(client.post(`/v1/tasks/${order}-L${line}/confirm-pick`, "WES", {
-    picked: ea(amount),
-    location: `RTM-A-0${line}`,
-    ...(substituteItem === undefined ? {} : { substituteItem })
-  }, `pick-${order}-${line}`))
+  ok(
+    client.post(
+      `/v1/tasks/${order}-L${line}/confirm-pick`,
+      "WES",
+      {
+        picked: ea(amount),
+        location: `RTM-A-0${line}`,
+        ...definedFields({ substituteItem })
+      },
+      `pick-${order}-${line}`
+    )
+  )
 
 const packAll = async (order: string) => {
   const sscc = nextSscc()
-  await ok(client.post(`/v1/shipments/S-${order}/cartons`, "WES", {
-    sscc,
-    weight: { amount: "17.8", unit: "KG" },
-    dimensions: { length: { amount: "60", unit: "CM" }, width: { amount: "40", unit: "CM" }, height: { amount: "35", unit: "CM" } },
-    contents: [{ lineNumber: 1, item: "SKU-42", quantity: ea("24") }, { lineNumber: 2, item: "SKU-77", quantity: ea("3") }]
-  }, `carton-${sscc}`))
+  await ok(
+    client.post(
+      `/v1/shipments/S-${order}/cartons`,
+      "WES",
+      {
+        sscc,
+        weight: { amount: "17.8", unit: "KG" },
+        dimensions: { length: { amount: "60", unit: "CM" }, width: { amount: "40", unit: "CM" }, height: { amount: "35", unit: "CM" } },
+        contents: [
+          { lineNumber: 1, item: "SKU-42", quantity: ea("24") },
+          { lineNumber: 2, item: "SKU-77", quantity: ea("3") }
+        ]
+      },
+      `carton-${sscc}`
+    )
+  )
   await ok(client.post(`/v1/shipments/S-${order}/complete-packing`, "WES", {}, `packed-${order}`))
   return sscc
 }
 
 const tenderAcceptReviseLoad = async (order: string, sscc: string, carrier: string) => {
   const shipment = `S-${order}`
-  await ok(client.post(`/v1/shipments/${shipment}/tender`, "DISPATCH", { carrier, route: "RTM-AMS-1", freight: freight("120.50") }, `tender-${order}-${carrier}`))
+  await ok(
+    client.post(`/v1/shipments/${shipment}/tender`, "DISPATCH", { carrier, route: "RTM-AMS-1", freight: freight("120.50") }, `tender-${order}-${carrier}`)
+  )
   await ok(client.post(`/v1/shipments/${shipment}/tender-response`, "CARRIER", { carrier, accepted: true }, `accept-${order}-${carrier}`))
-  await ok(client.post(`/v1/shipments/${shipment}/revise`, "DISPATCH", {
-    carrier,
-    route: "RTM-AMS-2",
-    freight: freight("134.90"),
-    deliveryCommitment: at(600),
-    stagingLane: "LANE-7",
-    loadingPriority: 2
-  }, `revise-${order}`))
+  await ok(
+    client.post(
+      `/v1/shipments/${shipment}/revise`,
+      "DISPATCH",
+      {
+        carrier,
+        route: "RTM-AMS-2",
+        freight: freight("134.90"),
+        deliveryCommitment: at(600),
+        stagingLane: "LANE-7",
+        loadingPriority: 2
+      },
+      `revise-${order}`
+    )
+  )
   await rotterdamWes.waitFor("sys.wes.dc-rotterdam.labels-revised", (d) => d.shipment === shipment)
   await ok(client.post(`/v1/shipments/${shipment}/confirm-load`, "WES", { dockDoor: "RTM-D10", ssccs: [sscc] }, `load-${order}`))
   await ok(client.post(`/v1/shipments/${shipment}/milestones`, "DISPATCH", { milestone: "departed", at: at(120) }, `depart-${order}`))
   await waitForState(`/v1/orders/${order}`, (s) => s.status === "shipped")
 }
 
-const timeline = async (order: string) => (await ok(client.get(`/v1/orders/${order}/timeline`))).timeline as ReadonlyArray<{ entity: string; kind: string; type: string; data: any }>
+const timeline = async (order: string) =>
+  (await ok(client.get(`/v1/orders/${order}/timeline`))).timeline as ReadonlyArray<{ entity: string; kind: string; type: string; data: any }>
 
 describe("order to delivery", () => {
   it("runs the whole flow: release, pick, pack, tender rejected and re-tendered, revise, load, depart, POD, return", async () => {
@@ -120,7 +147,10 @@ describe("order to delivery", () => {
     const shipment = `S-${order}`
     await createAndRelease(order)
     const release = rotterdamWes.of("sys.wes.dc-rotterdam.order-release").find((m) => m.data.order === order)!
-    expect(release.data.lines.map((l: any) => [l.lineNumber, l.item, l.quantity])).toEqual([[1, "SKU-42", ea("24")], [2, "SKU-77", ea("3")]])
+    expect(release.data.lines.map((l: any) => [l.lineNumber, l.item, l.quantity])).toEqual([
+      [1, "SKU-42", ea("24")],
+      [2, "SKU-77", ea("3")]
+    ])
     expect(release.data.tasks.map((t: any) => t.task)).toEqual([`${order}-L1`, `${order}-L2`])
     const request = await central.waitFor("sys.dispatch.shipment-request", (d) => d.order === order)
     expect(request.data).toMatchObject({ shipment, site: "dc-rotterdam", hazmat: true, weightEstimate: { amount: "16.5", unit: "KG" } })
@@ -128,17 +158,30 @@ describe("order to delivery", () => {
     await pick(order, 1, "24")
     await pick(order, 2, "3")
     const picked = await central.waitFor("sys.erp.fulfilment-progress", (d) => d.order === order && d.stage === "picked")
-    expect(picked.data.lines.map((l: any) => [l.short, l.substitute])).toEqual([[false, false], [false, false]])
+    expect(picked.data.lines.map((l: any) => [l.short, l.substitute])).toEqual([
+      [false, false],
+      [false, false]
+    ])
 
     const sscc = await packAll(order)
     const ready = await central.waitFor("sys.dispatch.ready-to-ship", (d) => d.order === order)
-    expect(ready.data.cartons).toEqual([{ sscc, weight: { amount: "17.8", unit: "KG" }, dimensions: { length: { amount: "60", unit: "CM" }, width: { amount: "40", unit: "CM" }, height: { amount: "35", unit: "CM" } } }])
+    expect(ready.data.cartons).toEqual([
+      {
+        sscc,
+        weight: { amount: "17.8", unit: "KG" },
+        dimensions: { length: { amount: "60", unit: "CM" }, width: { amount: "40", unit: "CM" }, height: { amount: "35", unit: "CM" } }
+      }
+    ])
     await central.waitFor("sys.erp.fulfilment-progress", (d) => d.order === order && d.stage === "ready_to_ship")
 
     // The first carrier rejects the tender; dispatch re-tenders to another one.
-    await ok(client.post(`/v1/shipments/${shipment}/tender`, "DISPATCH", { carrier: "DHLX", route: "RTM-AMS-1", freight: freight("99.00") }, `tender-${order}-DHLX`))
+    await ok(
+      client.post(`/v1/shipments/${shipment}/tender`, "DISPATCH", { carrier: "DHLX", route: "RTM-AMS-1", freight: freight("99.00") }, `tender-${order}-DHLX`)
+    )
     await central.waitFor("sys.carrier.DHLX.tender", (d) => d.shipment === shipment)
-    await ok(client.post(`/v1/shipments/${shipment}/tender-response`, "CARRIER", { carrier: "DHLX", accepted: false, reason: "no capacity" }, `reject-${order}`))
+    await ok(
+      client.post(`/v1/shipments/${shipment}/tender-response`, "CARRIER", { carrier: "DHLX", accepted: false, reason: "no capacity" }, `reject-${order}`)
+    )
     const rejected = await central.waitFor("sys.dispatch.tender-rejected", (d) => d.shipment === shipment)
     expect(rejected.data).toMatchObject({ carrier: "DHLX", reason: "no capacity" })
     await tenderAcceptReviseLoad(order, sscc, "UPSN")
@@ -147,7 +190,14 @@ describe("order to delivery", () => {
 
     await ok(client.post(`/v1/shipments/${shipment}/milestones`, "CARRIER", { milestone: "in_transit", at: at(150) }, `transit-${order}`))
     await ok(client.post(`/v1/shipments/${shipment}/milestones`, "CARRIER", { milestone: "arrived", at: at(300) }, `arrived-${order}`))
-    await ok(client.post(`/v1/shipments/${shipment}/pod`, "CARRIER", { order, outcome: "delivered", receivedBy: "J. de Vries", signatureRef: "sig-881", at: at(310) }, `pod-${order}`))
+    await ok(
+      client.post(
+        `/v1/shipments/${shipment}/pod`,
+        "CARRIER",
+        { order, outcome: "delivered", receivedBy: "J. de Vries", signatureRef: "sig-881", at: at(310) },
+        `pod-${order}`
+      )
+    )
     await waitForState(`/v1/orders/${order}`, (s) => s.status === "delivered")
 
     await ok(client.post("/v1/returns/RMA-FLOW-1/authorize", "ERP", { order, lines: [{ lineNumber: 2, quantity: ea("1") }] }, "rma-FLOW-1"))
@@ -243,7 +293,10 @@ describe("order to delivery", () => {
     expect(cancelled.data).toMatchObject({ afterPick: true, putAway: [{ lineNumber: 1, item: "SKU-42", quantity: ea("24") }] })
     // The pick issued 24 (consuming the line's reservation); the cancel restocks them: the book is back, nothing reserved for the line.
     const reservedWithoutLine = String(Number(before.reserved.amount) - 24)
-    const after = await waitForState("/v1/inventory/dc-rotterdam/SKU-42", (s) => s.onHand.amount === before.onHand.amount && s.reserved.amount === reservedWithoutLine)
+    const after = await waitForState(
+      "/v1/inventory/dc-rotterdam/SKU-42",
+      (s) => s.onHand.amount === before.onHand.amount && s.reserved.amount === reservedWithoutLine
+    )
     expect(after.onHand).toEqual(before.onHand)
   }, 60_000)
 

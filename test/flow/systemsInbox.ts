@@ -25,7 +25,12 @@ export interface SystemsInbox {
   readonly close: () => Promise<void>
 }
 
-export const openSystemsInbox = async (options: { readonly url: string; readonly stream: string; readonly domain?: string; readonly filter?: string }): Promise<SystemsInbox> => {
+export const openSystemsInbox = async (options: {
+  readonly url: string
+  readonly stream: string
+  readonly domain?: string
+  readonly filter?: string
+}): Promise<SystemsInbox> => {
   const nc: NatsConnection = await connect({ servers: options.url, name: "test-systems-inbox" })
   const js = jetstream(nc, options.domain === undefined ? {} : { domain: options.domain })
   const consumer = await js.consumers.get(options.stream, options.filter === undefined ? {} : { filter_subjects: options.filter })

@@ -35,8 +35,7 @@ const topologyCli = (...args: ReadonlyArray<string>) => {
 }
 
 /** pid + start time of every process running now. */
-const processes = () =>
-  mesh.topology.state.components.flatMap((c) => (c.pid === null ? [] : [{ name: c.name, pid: c.pid, startTime: c.startTime }]))
+const processes = () => mesh.topology.state.components.flatMap((c) => (c.pid === null ? [] : [{ name: c.name, pid: c.pid, startTime: c.startTime }]))
 
 const postOrder = (site: string, order: string) =>
   fetch(`${mesh.regionUrl}/v1/orders`, {
@@ -86,25 +85,43 @@ describe("adding a site while the topology runs", () => {
     expect(early.status).toBe(422)
     expect(JSON.stringify(await early.json())).toContain("shipFrom")
     await sendIngress(GHENT, "SO-GHENT-INGRESS")
-    const parked = await waitFor("the ERP's Ghent order parked as UnknownSite", async () => {
-      const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
-        readonly parked: ReadonlyArray<{ readonly id: number; readonly reason: string; readonly subject: string }>
-      }
-      return body.parked.find((p) => p.reason === "UnknownSite" && p.subject === `in.${GHENT}.erp`)
-    }, { timeoutMs: 20_000 })
+    const parked = await waitFor(
+      "the ERP's Ghent order parked as UnknownSite",
+      async () => {
+        const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+          readonly parked: ReadonlyArray<{ readonly id: number; readonly reason: string; readonly subject: string }>
+        }
+        return body.parked.find((p) => p.reason === "UnknownSite" && p.subject === `in.${GHENT}.erp`)
+      },
+      { timeoutMs: 20_000 }
+    )
 
-    writeFileSync(join(mesh.sitesDir, "eu-west", `${GHENT}.json`), `${JSON.stringify({
-      id: GHENT,
-      name: "Ghent cross-dock",
-      region: "eu-west",
-      timezone: "Europe/Brussels",
-      enabled: true,
-      inventoryOwner: "ERP"
-    }, null, 2)}\n`)
-    writeFileSync(join(mesh.sitesDir, "governance", "locations", `${GHENT}.json`), `${JSON.stringify({
-      site: GHENT,
-      zones: [{ id: "GNT-OUT", kind: "outbound", docks: ghentInfo.outboundDocks }]
-    }, null, 2)}\n`)
+    writeFileSync(
+      join(mesh.sitesDir, "eu-west", `${GHENT}.json`),
+      `${JSON.stringify(
+        {
+          id: GHENT,
+          name: "Ghent cross-dock",
+          region: "eu-west",
+          timezone: "Europe/Brussels",
+          enabled: true,
+          inventoryOwner: "ERP"
+        },
+        null,
+        2
+      )}\n`
+    )
+    writeFileSync(
+      join(mesh.sitesDir, "governance", "locations", `${GHENT}.json`),
+      `${JSON.stringify(
+        {
+          site: GHENT,
+          zones: [{ id: "GNT-OUT", kind: "outbound", docks: ghentInfo.outboundDocks }]
+        },
+        null,
+        2
+      )}\n`
+    )
 
     const commandAt = Date.now()
     const added = topologyCli("add-site", GHENT)
@@ -116,10 +133,14 @@ describe("adding a site while the topology runs", () => {
     // The parked INGRESS order, replayed now that the site exists, is applied once (it keeps its key).
     const replayed = await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST" })
     expect(replayed.status).toBe(200)
-    const created = await waitFor("the replayed order created", async () => {
-      const r = await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS`)
-      return r.status === 200 ? await r.json() : undefined
-    }, { timeoutMs: 20_000 })
+    const created = await waitFor(
+      "the replayed order created",
+      async () => {
+        const r = await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS`)
+        return r.status === 200 ? await r.json() : undefined
+      },
+      { timeoutMs: 20_000 }
+    )
     expect(JSON.stringify(created)).toContain(GHENT)
     expect((await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST" })).status).toBe(409)
     const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS/timeline`)).json()) as {
@@ -158,10 +179,14 @@ describe("adding a site while the topology runs", () => {
     try {
       const jsm = await jetstreamManager(md, { domain: GHENT })
       const record = (subject: string) =>
-        waitFor(`${subject} in ${GHENT}'s SITE_MASTER_DATA`, async () => {
-          const m = await jsm.streams.getMessage("SITE_MASTER_DATA", { last_by_subj: subject }).catch(() => null)
-          return m === null ? undefined : (JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>)
-        }, { timeoutMs: 15_000 })
+        waitFor(
+          `${subject} in ${GHENT}'s SITE_MASTER_DATA`,
+          async () => {
+            const m = await jsm.streams.getMessage("SITE_MASTER_DATA", { last_by_subj: subject }).catch(() => null)
+            return m === null ? undefined : (JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>)
+          },
+          { timeoutMs: 15_000 }
+        )
       expect(await record(`md.location.${GHENT}`)).toEqual({
         site: GHENT,
         zones: [{ zone: "GNT-OUT", kind: "outbound", docks: ["GNT-D10", "GNT-D11"] }]

@@ -63,8 +63,9 @@ describe("cross-domain sourcing", () => {
       }
     }
 
-    await waitFor("hub stream to hold every site event", async () =>
-      (await messageCount(hubJsm, HUB_STREAM)) === expected.size ? true : undefined, { timeoutMs: 15_000 })
+    await waitFor("hub stream to hold every site event", async () => ((await messageCount(hubJsm, HUB_STREAM)) === expected.size ? true : undefined), {
+      timeoutMs: 15_000
+    })
     const onHub = await readAll(hubJsm, HUB_STREAM)
     expect(onHub).toHaveLength(40)
     const seen = new Map(onHub.map((message) => [msgIdOf(message) ?? "", message.subject]))
@@ -94,8 +95,7 @@ describe("cross-domain sourcing", () => {
     const windowMs = 3_000
     const stream = `FED_SHORT_${run}`
     await addHubSourcingStream(hubJsm, stream, streams, { duplicateWindowMs: windowMs })
-    await waitFor("short-window hub stream to source the history", async () =>
-      (await messageCount(hubJsm, stream)) === 40 ? true : undefined)
+    await waitFor("short-window hub stream to source the history", async () => ((await messageCount(hubJsm, stream)) === 40 ? true : undefined))
 
     const jsB = jetstream(leafB)
     const collide = await jsB.publish(`${b.subjectPrefix}.pick`, "collide", { msgID: `${a.site}:${run}:0` })
@@ -114,7 +114,11 @@ describe("cross-domain sourcing", () => {
     })
     console.log(`source stalled by a reused id resumed ${Date.now() - publishedAt} ms after the collision (window ${windowMs} ms)`)
     const onHub = await readAll(hubJsm, stream)
-    expect(onHub.filter((message) => msgIdOf(message) === `${a.site}:${run}:0`).map((message) => message.string()).sort())
-      .toEqual(["collide", JSON.stringify({ site: "site-a", i: 0 })])
+    expect(
+      onHub
+        .filter((message) => msgIdOf(message) === `${a.site}:${run}:0`)
+        .map((message) => message.string())
+        .sort()
+    ).toEqual(["collide", JSON.stringify({ site: "site-a", i: 0 })])
   })
 })

@@ -57,8 +57,7 @@ export const addHubSourcingStream = async (
   })
 }
 
-export const messageCount = async (jsm: JetStreamManager, stream: string): Promise<number> =>
-  (await jsm.streams.info(stream)).state.messages
+export const messageCount = async (jsm: JetStreamManager, stream: string): Promise<number> => (await jsm.streams.info(stream)).state.messages
 
 /** Every message the stream holds, in sequence order. */
 export const readAll = async (jsm: JetStreamManager, stream: string): Promise<ReadonlyArray<StoredMsg>> => {

@@ -82,8 +82,9 @@ describe("leaf SIGKILL and restart", () => {
 
   it("the hub's sourced stream converges on every message exactly once", async () => {
     const startedAt = Date.now()
-    await waitFor("hub to source every message", async () =>
-      (await messageCount(hubJsm, HUB_STREAM)) >= BEFORE_KILL + 1 ? true : undefined, { timeoutMs: 20_000 })
+    await waitFor("hub to source every message", async () => ((await messageCount(hubJsm, HUB_STREAM)) >= BEFORE_KILL + 1 ? true : undefined), {
+      timeoutMs: 20_000
+    })
     console.log(`hub source converged ${Date.now() - startedAt} ms after the leaf came back`)
     const ids = (await readAll(hubJsm, HUB_STREAM)).map(msgIdOf)
     expect(ids).toHaveLength(BEFORE_KILL + 1)

@@ -59,9 +59,11 @@ describe("WAN cut between a site and the hub", () => {
 
     const acks = []
     for (let from = 0; from < DURING_CUT; from += 250) {
-      acks.push(...await Promise.all(
-        Array.from({ length: 250 }, (_, k) => js.publish(`${stream.subjectPrefix}.pick`, `pick ${from + k}`, { msgID: eventId(from + k) }))
-      ))
+      acks.push(
+        ...(await Promise.all(
+          Array.from({ length: 250 }, (_, k) => js.publish(`${stream.subjectPrefix}.pick`, `pick ${from + k}`, { msgID: eventId(from + k) }))
+        ))
+      )
     }
     expect(acks).toHaveLength(DURING_CUT)
     expect(acks.every((ack) => ack.stream === stream.name && !ack.duplicate)).toBe(true)
@@ -79,8 +81,7 @@ describe("WAN cut between a site and the hub", () => {
     mesh.restoreLink(CUT_SITE)
     await mesh.waitForLeafLink(CUT_SITE, true)
     const linkedAfterMs = Date.now() - restoredAt
-    await waitFor("hub to catch up", async () =>
-      (await messageCount(hubJsm, HUB_STREAM)) >= DURING_CUT + 1 ? true : undefined, { timeoutMs: 30_000 })
+    await waitFor("hub to catch up", async () => ((await messageCount(hubJsm, HUB_STREAM)) >= DURING_CUT + 1 ? true : undefined), { timeoutMs: 30_000 })
     const caughtUpMs = Date.now() - restoredAt
     console.log(`catch-up of ${DURING_CUT} events: link back ${linkedAfterMs} ms after restore, hub complete ${caughtUpMs} ms after restore`)
 

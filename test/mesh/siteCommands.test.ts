@@ -58,12 +58,19 @@ describe("commands sent through a site's own leaf", () => {
     const answersBefore = channel.stats.answers
     let answered = false
     // Rotterdam's WES owns its stock: a count it sends is applied, not refused.
-    const pending = channel.send("POST", `/v1/inventory/${SITE}/SKU-310/count`, { onHand: { amount: "77", unit: "EA" } }, {
-      "idempotency-key": "cut-count"
-    }).then((answer) => {
-      answered = true
-      return answer
-    })
+    const pending = channel
+      .send(
+        "POST",
+        `/v1/inventory/${SITE}/SKU-310/count`,
+        { onHand: { amount: "77", unit: "EA" } },
+        {
+          "idempotency-key": "cut-count"
+        }
+      )
+      .then((answer) => {
+        answered = true
+        return answer
+      })
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     expect(answered, "no answer can come while the link is cut").toBe(false)
     const atSite = await (await jetstreamManager(leaf, { domain: SITE })).streams.getMessage("SITE_EVENTS", { last_by_subj: `site.${SITE}.evt.command` })
@@ -74,10 +81,14 @@ describe("commands sent through a site's own leaf", () => {
     const answer = await pending
     expect(answer.status).toBe(200)
     expect(channel.stats.timeouts).toBe(0)
-    const after = await waitFor("the count applied", async () => {
-      const text = await (await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-310`)).text()
-      return text.includes('"77"') ? text : undefined
-    }, { timeoutMs: 10_000 })
+    const after = await waitFor(
+      "the count applied",
+      async () => {
+        const text = await (await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-310`)).text()
+        return text.includes('"77"') ? text : undefined
+      },
+      { timeoutMs: 10_000 }
+    )
     expect(after).toContain('"77"')
     // one answer for the one command, however the link behaved
     await new Promise((resolve) => setTimeout(resolve, 1_000))
@@ -86,16 +97,27 @@ describe("commands sent through a site's own leaf", () => {
 
   it("parks a message it cannot apply, with its reason, for operators to see; nothing is applied", async () => {
     const parkedEntries = async () =>
-      ((await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
-        readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly msgId: string | null; readonly headers: Readonly<Record<string, string>> }>
-      }).parked
+      (
+        (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+          readonly parked: ReadonlyArray<{
+            readonly reason: string
+            readonly subject: string
+            readonly msgId: string | null
+            readonly headers: Readonly<Record<string, string>>
+          }>
+        }
+      ).parked
     const send = async (id: string, headers: Readonly<Record<string, string>>) => {
       const h = natsHeaders()
       for (const [name, value] of Object.entries(headers)) h.set(name, value)
-      await jetstream(leaf, { domain: SITE }).publish(`site.${SITE}.evt.command`, new TextEncoder().encode(JSON.stringify({ onHand: { amount: "5", unit: "EA" } })), {
-        msgID: `${SITE}:${id}`,
-        headers: h
-      })
+      await jetstream(leaf, { domain: SITE }).publish(
+        `site.${SITE}.evt.command`,
+        new TextEncoder().encode(JSON.stringify({ onHand: { amount: "5", unit: "EA" } })),
+        {
+          msgID: `${SITE}:${id}`,
+          headers: h
+        }
+      )
     }
     const count = `/v1/inventory/${SITE}/SKU-1263/count`
     await send("bad-path", { "Logimesh-Command-Path": "/v1/nowhere", "Logimesh-Source-System": "WES", "Idempotency-Key": "site-bad-path" })
@@ -108,10 +130,14 @@ describe("commands sent through a site's own leaf", () => {
       [`${SITE}:bad-sender`]: "UnknownSender",
       [`${SITE}:erp-at-site`]: "SenderNotAllowedHere"
     }
-    const entries = await waitFor("all four parked", async () => {
-      const found = (await parkedEntries()).filter((p) => p.msgId !== null && p.msgId in expected)
-      return found.length === 4 ? found : undefined
-    }, { timeoutMs: 20_000 })
+    const entries = await waitFor(
+      "all four parked",
+      async () => {
+        const found = (await parkedEntries()).filter((p) => p.msgId !== null && p.msgId in expected)
+        return found.length === 4 ? found : undefined
+      },
+      { timeoutMs: 20_000 }
+    )
     for (const entry of entries) {
       expect(entry.reason, entry.msgId ?? "").toBe(expected[entry.msgId ?? ""])
       expect(entry.subject).toBe(`site.${SITE}.evt.command`)
@@ -138,21 +164,29 @@ describe("commands sent through a site's own leaf", () => {
       const stored = await send("dc-antwerp", "SO-INGRESS-1", "/v1/orders", orderBody("SO-INGRESS-1", "dc-antwerp"))
       expect(stored.stream).toBe("INGRESS")
       const jsm = await jetstreamManager(hub, { domain: "hub" })
-      const outcome = await waitFor("the ERP's answer on sys.erp.outcome", async () => {
-        const last = await jsm.streams.getMessage("SYSTEMS_eu-west", { last_by_subj: "sys.erp.outcome" }).catch(() => undefined)
-        return last === undefined || last === null ? undefined : (JSON.parse(new TextDecoder().decode(last.data)) as { key: string; status: number })
-      }, { timeoutMs: 20_000 })
+      const outcome = await waitFor(
+        "the ERP's answer on sys.erp.outcome",
+        async () => {
+          const last = await jsm.streams.getMessage("SYSTEMS_eu-west", { last_by_subj: "sys.erp.outcome" }).catch(() => undefined)
+          return last === undefined || last === null ? undefined : (JSON.parse(new TextDecoder().decode(last.data)) as { key: string; status: number })
+        },
+        { timeoutMs: 20_000 }
+      )
       expect(outcome).toMatchObject({ key: "ingress-SO-INGRESS-1", status: 201 })
       const created = await fetch(`${mesh.regionUrl}/v1/orders/SO-INGRESS-1`)
       expect(created.status).toBe(200)
 
       await send("dc-nowhere", "SO-INGRESS-2", "/v1/orders", orderBody("SO-INGRESS-2", "dc-nowhere"))
-      const parked = await waitFor("the command for an unknown site parked", async () => {
-        const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
-          readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly detail: string }>
-        }
-        return body.parked.find((p) => p.reason === "UnknownSite")
-      }, { timeoutMs: 20_000, intervalMs: 250 })
+      const parked = await waitFor(
+        "the command for an unknown site parked",
+        async () => {
+          const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+            readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly detail: string }>
+          }
+          return body.parked.find((p) => p.reason === "UnknownSite")
+        },
+        { timeoutMs: 20_000, intervalMs: 250 }
+      )
       expect(parked.subject).toBe("in.dc-nowhere.erp")
       expect(parked.detail).toContain("dc-nowhere")
     } finally {

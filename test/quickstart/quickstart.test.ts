@@ -21,15 +21,7 @@ const sitesDir = join(runDir.path, "sites")
 cpSync(join(repoRoot, "sites"), sitesDir, { recursive: true })
 
 /** What `sites/` declares: one region (eu-west) with two sites. */
-const COMPONENTS = [
-  "nats-hub",
-  "wan-dc-antwerp",
-  "nats-leaf-dc-antwerp",
-  "wan-dc-rotterdam",
-  "nats-leaf-dc-rotterdam",
-  "postgres-eu-west",
-  "region-eu-west"
-]
+const COMPONENTS = ["nats-hub", "wan-dc-antwerp", "nats-leaf-dc-antwerp", "wan-dc-rotterdam", "nats-leaf-dc-rotterdam", "postgres-eu-west", "region-eu-west"]
 
 /** `scripts/up.sh` here uses private clusters: never an inherited DATABASE_URL. */
 const scriptEnv = (): NodeJS.ProcessEnv => {
@@ -54,9 +46,7 @@ const runScript = async (script: string, args: ReadonlyArray<string>): Promise<{
 }
 
 const recordedProcesses = () =>
-  (readTopologyState(stateDir)?.components ?? []).flatMap((c) =>
-    c.pid === null ? [] : [{ name: c.name, pid: c.pid, startTime: c.startTime ?? undefined }]
-  )
+  (readTopologyState(stateDir)?.components ?? []).flatMap((c) => (c.pid === null ? [] : [{ name: c.name, pid: c.pid, startTime: c.startTime ?? undefined }]))
 
 /** `pid args` of every process whose command line names the cluster dir (the postmaster: `postgres -D <dir>/data`). */
 const processesNaming = async (path: string): Promise<ReadonlyArray<string>> => {
@@ -71,7 +61,9 @@ process.once("exit", () => {
 
 afterAll(async () => {
   if (recordedProcesses().some((p) => isProcessAlive(p.pid, p.startTime))) {
-    await loadTopology({ stateDir }).down().catch((error: unknown) => console.error(`fallback down failed: ${String(error)}`))
+    await loadTopology({ stateDir })
+      .down()
+      .catch((error: unknown) => console.error(`fallback down failed: ${String(error)}`))
   }
   // A cluster placed outside the state dir (a clone under a private home, see postgresClusterDir) goes too.
   const state = readTopologyState(stateDir)

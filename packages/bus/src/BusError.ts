@@ -56,12 +56,7 @@ export const BusErrorReason = Schema.Union([
 ])
 export type BusErrorReason = typeof BusErrorReason.Type
 
-const retryableTags: ReadonlySet<BusErrorReason["_tag"]> = new Set([
-  "Timeout",
-  "NoResponders",
-  "StreamNotFound",
-  "Disconnected"
-])
+const retryableTags: ReadonlySet<BusErrorReason["_tag"]> = new Set(["Timeout", "NoResponders", "StreamNotFound", "Disconnected"])
 
 export const isRetryableReason = (reason: BusErrorReason): boolean => retryableTags.has(reason._tag)
 
@@ -127,7 +122,8 @@ export const classifyBusReason = (cause: unknown): BusErrorReason => {
     return new WrongLastSequence({ message })
   }
   if (
-    (code === ApiCode.StreamStoreFailed && limitReached.test(message)) || code === ApiCode.AccountResourcesExceeded ||
+    (code === ApiCode.StreamStoreFailed && limitReached.test(message)) ||
+    code === ApiCode.AccountResourcesExceeded ||
     code === ApiCode.InsufficientResources
   ) {
     return new StreamFull({ message, code })
@@ -138,14 +134,12 @@ export const classifyBusReason = (cause: unknown): BusErrorReason => {
   if (names.includes("NoResponders") || /no responders/i.test(message)) return new NoResponders({ message })
   if (names.includes("TimeoutError") || /timeout/i.test(message)) return new Timeout({ message })
   if (
-    names.some((n) =>
-      n === "ClosedConnectionError" || n === "DrainingConnectionError" || n === "ConnectionError"
-    ) || /ECONNREFUSED|ECONNRESET|EPIPE|connection (closed|draining|refused)/i.test(message)
+    names.some((n) => n === "ClosedConnectionError" || n === "DrainingConnectionError" || n === "ConnectionError") ||
+    /ECONNREFUSED|ECONNRESET|EPIPE|connection (closed|draining|refused)/i.test(message)
   ) {
     return new Disconnected({ message })
   }
   return new BadRequest({ message })
 }
 
-export const classifyBusError = (operation: string, cause: unknown): BusError =>
-  new BusError({ operation, reason: classifyBusReason(cause) })
+export const classifyBusError = (operation: string, cause: unknown): BusError => new BusError({ operation, reason: classifyBusReason(cause) })

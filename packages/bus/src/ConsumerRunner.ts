@@ -68,6 +68,7 @@ import { NatsConnection } from "./NatsConnection.ts"
 import { Outcome } from "./Outcome.ts"
 import { exhaustedLaneHandler, type ExhaustedLaneTarget } from "./ExhaustedDeliveries.ts"
 import { runStuckMessageWatchdog } from "./StuckMessageWatchdog.ts"
+import { definedFields } from "@logimesh/model"
 
 /**
  * Whether the dependencies the handlers need (Postgres, say) answer now. The
@@ -146,8 +147,7 @@ export interface ConsumerRunnerShape {
  */
 export const lastDeliveryParkPatience = Duration.minutes(2)
 
-export const defaultRetryDelay = (deliveryCount: number): Duration.Duration =>
-  Duration.millis(Math.min(60_000, 500 * 2 ** Math.max(0, deliveryCount - 1)))
+export const defaultRetryDelay = (deliveryCount: number): Duration.Duration => Duration.millis(Math.min(60_000, 500 * 2 ** Math.max(0, deliveryCount - 1)))
 
 const isTerminalError = (error: unknown): error is { readonly _tag?: string; readonly message?: string } =>
   typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false
@@ -163,15 +163,9 @@ const wantsRetry = <E>(exit: Exit.Exit<Outcome, E>): boolean => {
 }
 
 /** Turns what the handler did into the reply, given whether this is the last allowed delivery. */
-const decide = <E>(
-  exit: Exit.Exit<Outcome, E>,
-  message: BusMessage,
-  maxDeliver: number,
-  retryDelay: (deliveryCount: number) => Duration.Duration
-): Outcome => {
+const decide = <E>(exit: Exit.Exit<Outcome, E>, message: BusMessage, maxDeliver: number, retryDelay: (deliveryCount: number) => Duration.Duration): Outcome => {
   const last = message.deliveryCount >= maxDeliver
-  const exhausted = (why: string) =>
-    Outcome.Park({ reason: "RetriesExhausted", detail: `delivery ${message.deliveryCount} of ${maxDeliver}: ${why}` })
+  const exhausted = (why: string) => Outcome.Park({ reason: "RetriesExhausted", detail: `delivery ${message.deliveryCount} of ${maxDeliver}: ${why}` })
   if (Exit.isSuccess(exit)) {
     const outcome = exit.value
     if (outcome._tag === "Nak" && last) return exhausted("handler asked to retry on the last allowed delivery")
@@ -212,11 +206,11 @@ const parkHeaders = (original: MsgHdrs | undefined, message: BusMessage, reason:
 const parkMsgId = (message: BusMessage): string =>
   `parked:${message.domain === "" ? "-" : message.domain}:${message.stream}:${message.consumer}:${message.streamSequence}`
 
-const make = Effect.gen(function*() {
+const make = Effect.gen(function* () {
   const nats = yield* NatsConnection
 
   const run = <E, R>(spec: ConsumerSpec<E, R>): Effect.Effect<void, BusError, R | Scope.Scope> =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const label = `${spec.domain ?? "(local)"}/${spec.stream}/${spec.consumer}`
       const js = nats.jetstream(spec.domain)
       const dlq = nats.jetstream(spec.deadLetterDomain ?? spec.domain)
@@ -253,20 +247,19 @@ const make = Effect.gen(function*() {
 
       /** Keeps `msg` ours, replying nothing but `working()`, until the gate is open (at once if it is). */
       const holdWhileClosed = (msg: JsMsg): Effect.Effect<void> =>
-        gate === undefined ? Effect.void : Effect.flatMap(gate.isOpen, (open) =>
-          open
-            ? Effect.void
-            : working(msg).pipe(
-              Effect.andThen(Effect.raceFirst(
-                gate.awaitOpen,
-                Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(working(msg))))
-              ))
-            ))
+        gate === undefined
+          ? Effect.void
+          : Effect.flatMap(gate.isOpen, (open) =>
+              open
+                ? Effect.void
+                : working(msg).pipe(
+                    Effect.andThen(Effect.raceFirst(gate.awaitOpen, Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(working(msg))))))
+                  )
+            )
 
       const publishParked = (message: BusMessage, original: MsgHdrs | undefined, reason: string, detail: string) =>
         Effect.tryPromise({
-          try: () =>
-            publishRaw(dlq, spec.deadLetterSubject, message.data, parkMsgId(message), parkHeaders(original, message, reason, detail), undefined),
+          try: () => publishRaw(dlq, spec.deadLetterSubject, message.data, parkMsgId(message), parkHeaders(original, message, reason, detail), undefined),
           catch: (cause) => classifyBusError(`park ${label} seq ${message.streamSequence}`, cause)
         })
 
@@ -282,21 +275,20 @@ const make = Effect.gen(function*() {
           // Keep the message ours while retrying: `working()` resets the server's ack timer.
           Effect.tapError(() => Effect.sync(() => msg.working())),
           Effect.retry({
-            schedule: message.deliveryCount >= maxDeliver
-              // The last allowed delivery: a nak would not be redelivered, so keep trying to park
-              // (up to `lastDeliveryParkPatience`) rather than give the message up.
-              ? Schedule.min([Schedule.exponential(Duration.millis(100)), Schedule.spaced(Duration.seconds(5))]).pipe(
-                Schedule.upTo({ duration: lastDeliveryParkPatience })
-              )
-              : Schedule.exponential(Duration.millis(100)).pipe(Schedule.upTo({ duration: Duration.seconds(2) }))
+            schedule:
+              message.deliveryCount >= maxDeliver
+                ? // The last allowed delivery: a nak would not be redelivered, so keep trying to park
+                  // (up to `lastDeliveryParkPatience`) rather than give the message up.
+                  Schedule.min([Schedule.exponential(Duration.millis(100)), Schedule.spaced(Duration.seconds(5))]).pipe(
+                    Schedule.upTo({ duration: lastDeliveryParkPatience })
+                  )
+                : Schedule.exponential(Duration.millis(100)).pipe(Schedule.upTo({ duration: Duration.seconds(2) }))
           }),
           Effect.matchEffect({
             onSuccess: () =>
               // No reason argument: servers before 2.11 ignore a `+TERM <reason>` reply entirely (the reason is in the DLQ headers).
               Effect.sync(() => msg.term()).pipe(
-                Effect.andThen(Effect.logWarning("message parked").pipe(
-                  Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, detail })
-                ))
+                Effect.andThen(Effect.logWarning("message parked").pipe(Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, detail })))
               ),
             onFailure: (error) =>
               Effect.logError("cannot park message; left in its stream").pipe(
@@ -311,13 +303,14 @@ const make = Effect.gen(function*() {
       const running = new Map<JsMsg, number>()
       const keepRunningAlive = Effect.sync(() => {
         const due = Date.now() - Duration.toMillis(keepAliveEvery)
-        for (const [msg, since] of running) if (since <= due) {
-          try {
-            msg.working()
-          } catch {
-            // connection gone: redelivered after ack_wait
+        for (const [msg, since] of running)
+          if (since <= due) {
+            try {
+              msg.working()
+            } catch {
+              // connection gone: redelivered after ack_wait
+            }
           }
-        }
       })
       yield* Effect.forkScoped(Effect.forever(Effect.sleep(keepAliveEvery).pipe(Effect.andThen(keepRunningAlive))))
 
@@ -340,7 +333,7 @@ const make = Effect.gen(function*() {
       }
 
       const handleOne = (msg: JsMsg) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const message = toBusMessage(msg)
           const seq = message.streamSequence
           // Held from here until the reply below (an interrupted handling, at shutdown, stays marked: harmless).
@@ -379,7 +372,7 @@ const make = Effect.gen(function*() {
       const stopping = yield* Latch.make(false)
       let current: ConsumerMessages | undefined
 
-      const session = Effect.gen(function*() {
+      const session = Effect.gen(function* () {
         const messages = yield* Effect.tryPromise({
           try: () => consumer.consume({ max_messages: Math.max(1, spec.prefetch ?? Math.max(16, concurrency * 4)) }),
           catch: (cause) => classifyBusError(`consume ${label}`, cause)
@@ -388,24 +381,25 @@ const make = Effect.gen(function*() {
         const onError = (cause: unknown) => classifyBusError(`consume ${label}`, cause)
         // With a gate, the next message is read only while it is open: reading is what sends the client's next
         // pull request (the library queues pull requests in the iterator), so a closed gate pulls nothing more.
-        const source = gate === undefined
-          ? Stream.fromAsyncIterable(messages, onError)
-          : Stream.fromPull(Effect.sync(() => {
-            const iterator = messages[Symbol.asyncIterator]()
-            // Open (the usual case): no race, no fiber forked per message.
-            const whenOpen = Effect.flatMap(gate.isOpen, (open) => (open ? Effect.void : Effect.raceFirst(gate.awaitOpen, stopping.await)))
-            return whenOpen.pipe(
-              Effect.andThen(Ref.get(closing)),
-              Effect.flatMap((done): Effect.Effect<IteratorResult<JsMsg>, BusError | Cause.Done> =>
-                done ? Cause.done() : Effect.tryPromise({ try: () => iterator.next(), catch: onError })
-              ),
-              Effect.flatMap((next) => (next.done === true ? Cause.done() : Effect.succeed(Arr.of(next.value))))
-            )
-          }))
-        yield* source.pipe(
-          Stream.mapEffect(handleOne, { concurrency, unordered: concurrency > 1 }),
-          Stream.runDrain
-        )
+        const source =
+          gate === undefined
+            ? Stream.fromAsyncIterable(messages, onError)
+            : Stream.fromPull(
+                Effect.sync(() => {
+                  const iterator = messages[Symbol.asyncIterator]()
+                  // Open (the usual case): no race, no fiber forked per message.
+                  const whenOpen = Effect.flatMap(gate.isOpen, (open) => (open ? Effect.void : Effect.raceFirst(gate.awaitOpen, stopping.await)))
+                  return whenOpen.pipe(
+                    Effect.andThen(Ref.get(closing)),
+                    Effect.flatMap(
+                      (done): Effect.Effect<IteratorResult<JsMsg>, BusError | Cause.Done> =>
+                        done ? Cause.done() : Effect.tryPromise({ try: () => iterator.next(), catch: onError })
+                    ),
+                    Effect.flatMap((next) => (next.done === true ? Cause.done() : Effect.succeed(Arr.of(next.value))))
+                  )
+                })
+              )
+        yield* source.pipe(Stream.mapEffect(handleOne, { concurrency, unordered: concurrency > 1 }), Stream.runDrain)
       })
 
       const restartDelay = Schedule.min([Schedule.exponential(Duration.millis(250)), Schedule.spaced(Duration.seconds(30))])
@@ -424,12 +418,12 @@ const make = Effect.gen(function*() {
         yield* run({
           stream: spec.exhausted.stream,
           consumer: spec.exhausted.consumer,
-          ...(spec.domain === undefined ? {} : { domain: spec.domain }),
+          ...definedFields({ domain: spec.domain }),
           deadLetterSubject: spec.deadLetterSubject,
-          ...(spec.deadLetterDomain === undefined ? {} : { deadLetterDomain: spec.deadLetterDomain }),
+          ...definedFields({ deadLetterDomain: spec.deadLetterDomain }),
           concurrency: 1,
           prefetch: 1,
-          ...(gate === undefined ? {} : { gate }),
+          ...definedFields({ gate }),
           watchdog: false,
           handler: exhaustedLaneHandler({
             nats,
@@ -440,30 +434,34 @@ const make = Effect.gen(function*() {
             handler: spec.handler,
             park: (message, original, reason, detail) =>
               publishParked(message, original, reason, detail).pipe(
-                Effect.tap(() => Effect.logWarning("message parked").pipe(Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, detail })))
+                Effect.tap(() =>
+                  Effect.logWarning("message parked").pipe(Effect.annotateLogs({ consumer: label, seq: message.streamSequence, reason, detail }))
+                )
               )
           })
         })
       }
       if (spec.watchdog !== false) {
         const ackWait = Duration.millis(ackWaitMs)
-        yield* Effect.forkScoped(runStuckMessageWatchdog({
-          label,
-          stream: spec.stream,
-          consumerName: spec.consumer,
-          consumer,
-          nats,
-          domain: spec.domain,
-          filterSubject: info.config.filter_subject === "" ? undefined : info.config.filter_subject,
-          holds,
-          checkEvery: Duration.fromInputUnsafe(spec.watchdog?.checkEvery ?? ackWait),
-          stuckAfter: Duration.fromInputUnsafe(spec.watchdog?.stuckAfter ?? Duration.times(ackWait, 2)),
-          ...(spec.onRedrive === undefined ? {} : { onRedrive: spec.onRedrive })
-        }))
+        yield* Effect.forkScoped(
+          runStuckMessageWatchdog({
+            label,
+            stream: spec.stream,
+            consumerName: spec.consumer,
+            consumer,
+            nats,
+            domain: spec.domain,
+            filterSubject: info.config.filter_subject === "" ? undefined : info.config.filter_subject,
+            holds,
+            checkEvery: Duration.fromInputUnsafe(spec.watchdog?.checkEvery ?? ackWait),
+            stuckAfter: Duration.fromInputUnsafe(spec.watchdog?.stuckAfter ?? Duration.times(ackWait, 2)),
+            ...definedFields({ onRedrive: spec.onRedrive })
+          })
+        )
       }
       const shutdownTimeout = Duration.fromInputUnsafe(spec.shutdownTimeout ?? Duration.seconds(10))
       yield* Effect.addFinalizer(() =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           yield* Ref.set(closing, true)
           yield* stopping.open
           // Ends the iteration after what is already buffered; never awaited inside it.

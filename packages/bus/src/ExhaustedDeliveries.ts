@@ -83,56 +83,57 @@ const headersOf = (stored: StoredMsg): Record<string, string> => {
 }
 
 /** The handler of the companion durable: one notice in, the named message handled or parked. */
-export const exhaustedLaneHandler = <E, R>(options: ExhaustedLaneOptions<E, R>) => (notice: BusMessage) =>
-  Effect.gen(function*() {
-    const parsed = decodeNotice(notice.data)
-    if (parsed === undefined) return Outcome.Park({ reason: "UnreadableNotice", detail: "a MAX_DELIVERIES notice without stream_seq" })
-    const jsm = yield* options.nats.jetstreamManager(options.domain)
-    const stored = yield* Effect.tryPromise({
-      try: () => jsm.streams.getMessage(options.stream, { seq: parsed.streamSequence }),
-      catch: (cause) => classifyBusError(`exhausted lane ${options.stream}/${options.consumer} seq ${parsed.streamSequence}`, cause)
-    })
-    if (stored === null) {
-      return Outcome.Park({
-        reason: "ExhaustedMessageGone",
-        detail: `${options.stream} no longer holds seq ${parsed.streamSequence}, which the server gave up delivering to ${options.consumer}`
+export const exhaustedLaneHandler =
+  <E, R>(options: ExhaustedLaneOptions<E, R>) =>
+  (notice: BusMessage) =>
+    Effect.gen(function* () {
+      const parsed = decodeNotice(notice.data)
+      if (parsed === undefined) return Outcome.Park({ reason: "UnreadableNotice", detail: "a MAX_DELIVERIES notice without stream_seq" })
+      const jsm = yield* options.nats.jetstreamManager(options.domain)
+      const stored = yield* Effect.tryPromise({
+        try: () => jsm.streams.getMessage(options.stream, { seq: parsed.streamSequence }),
+        catch: (cause) => classifyBusError(`exhausted lane ${options.stream}/${options.consumer} seq ${parsed.streamSequence}`, cause)
       })
-    }
-    const headers = headersOf(stored)
-    const message: BusMessage = {
-      subject: stored.subject,
-      data: stored.data,
-      headers,
-      msgId: headers[BusHeaders.msgId],
-      stream: options.stream,
-      consumer: options.consumer,
-      domain: options.domain ?? "",
-      streamSequence: stored.seq,
-      deliveryCount: notice.deliveryCount,
-      redeliveryCount: notice.deliveryCount - 1,
-      timestamp: stored.time
-    }
-    yield* Effect.logWarning("handling a message the server gave up delivering").pipe(
-      Effect.annotateLogs({ consumer: options.consumer, seq: stored.seq, serverDeliveries: parsed.deliveries, laneDelivery: notice.deliveryCount })
-    )
-    const parkIt = (reason: string, detail: string) =>
-      options.park(message, stored.header, reason, detail).pipe(Effect.as(Outcome.Ack()))
-    const exit = yield* Effect.exit(options.handler(message))
-    if (Exit.isSuccess(exit)) {
-      const outcome = exit.value
-      if (outcome._tag === "Park") return yield* parkIt(outcome.reason, outcome.detail)
-      if (outcome._tag === "Nak" && notice.deliveryCount >= options.laneMaxDeliver) {
-        return yield* parkIt("RetriesExhausted", `exhausted lane delivery ${notice.deliveryCount} of ${options.laneMaxDeliver}`)
+      if (stored === null) {
+        return Outcome.Park({
+          reason: "ExhaustedMessageGone",
+          detail: `${options.stream} no longer holds seq ${parsed.streamSequence}, which the server gave up delivering to ${options.consumer}`
+        })
       }
-      return outcome
-    }
-    const failure = exit.cause.reasons.find(Cause.isFailReason)
-    if (failure !== undefined && isTerminal(failure.error)) {
-      const tag = typeof failure.error._tag === "string" ? failure.error._tag : "TerminalError"
-      return yield* parkIt(tag, String(failure.error.message ?? tag))
-    }
-    if (notice.deliveryCount >= options.laneMaxDeliver) {
-      return yield* parkIt("RetriesExhausted", `exhausted lane delivery ${notice.deliveryCount} of ${options.laneMaxDeliver}: ${Cause.pretty(exit.cause)}`)
-    }
-    return yield* Effect.failCause(exit.cause)
-  })
+      const headers = headersOf(stored)
+      const message: BusMessage = {
+        subject: stored.subject,
+        data: stored.data,
+        headers,
+        msgId: headers[BusHeaders.msgId],
+        stream: options.stream,
+        consumer: options.consumer,
+        domain: options.domain ?? "",
+        streamSequence: stored.seq,
+        deliveryCount: notice.deliveryCount,
+        redeliveryCount: notice.deliveryCount - 1,
+        timestamp: stored.time
+      }
+      yield* Effect.logWarning("handling a message the server gave up delivering").pipe(
+        Effect.annotateLogs({ consumer: options.consumer, seq: stored.seq, serverDeliveries: parsed.deliveries, laneDelivery: notice.deliveryCount })
+      )
+      const parkIt = (reason: string, detail: string) => options.park(message, stored.header, reason, detail).pipe(Effect.as(Outcome.Ack()))
+      const exit = yield* Effect.exit(options.handler(message))
+      if (Exit.isSuccess(exit)) {
+        const outcome = exit.value
+        if (outcome._tag === "Park") return yield* parkIt(outcome.reason, outcome.detail)
+        if (outcome._tag === "Nak" && notice.deliveryCount >= options.laneMaxDeliver) {
+          return yield* parkIt("RetriesExhausted", `exhausted lane delivery ${notice.deliveryCount} of ${options.laneMaxDeliver}`)
+        }
+        return outcome
+      }
+      const failure = exit.cause.reasons.find(Cause.isFailReason)
+      if (failure !== undefined && isTerminal(failure.error)) {
+        const tag = typeof failure.error._tag === "string" ? failure.error._tag : "TerminalError"
+        return yield* parkIt(tag, String(failure.error.message ?? tag))
+      }
+      if (notice.deliveryCount >= options.laneMaxDeliver) {
+        return yield* parkIt("RetriesExhausted", `exhausted lane delivery ${notice.deliveryCount} of ${options.laneMaxDeliver}: ${Cause.pretty(exit.cause)}`)
+      }
+      return yield* Effect.failCause(exit.cause)
+    })

@@ -40,11 +40,7 @@ export type PublishResult = Result.Result<PublishAck, BusError>
 
 export interface BatchPublisher {
   /** Results in input order; never rejects. */
-  readonly publishBatch: (
-    messages: ReadonlyArray<OutgoingMessage>,
-    window: number,
-    timeoutMs?: number
-  ) => Promise<ReadonlyArray<PublishResult>>
+  readonly publishBatch: (messages: ReadonlyArray<OutgoingMessage>, window: number, timeoutMs?: number) => Promise<ReadonlyArray<PublishResult>>
   readonly close: () => void
 }
 
@@ -70,8 +66,7 @@ interface ApiError {
   readonly description?: string
 }
 
-const failure = (subject: string, reason: BusError["reason"]): PublishResult =>
-  Result.fail(new BusError({ operation: `publish ${subject}`, reason }))
+const failure = (subject: string, reason: BusError["reason"]): PublishResult => Result.fail(new BusError({ operation: `publish ${subject}`, reason }))
 
 /** A reply on the ack subject -> the message's result. */
 const resultOf = (subject: string, msg: Msg): PublishResult => {
@@ -121,11 +116,7 @@ export const makeBatchPublisher = (client: NatsClient, defaultTimeoutMs: number)
     })
   }
 
-  const publishBatch = (
-    messages: ReadonlyArray<OutgoingMessage>,
-    window: number,
-    timeoutMs = defaultTimeoutMs
-  ): Promise<ReadonlyArray<PublishResult>> =>
+  const publishBatch = (messages: ReadonlyArray<OutgoingMessage>, window: number, timeoutMs = defaultTimeoutMs): Promise<ReadonlyArray<PublishResult>> =>
     new Promise((resolve) => {
       const results: Array<PublishResult | undefined> = new Array(messages.length)
       const tokens: Array<string | undefined> = new Array(messages.length)

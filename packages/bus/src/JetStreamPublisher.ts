@@ -13,12 +13,13 @@
  * returns every message's own result; `publishAll` is the same, failing with
  * the first error. They are the throughput path (outbox relay, bursts).
  */
-import { type JetStreamClient, type PubAck } from "@nats-io/jetstream"
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream"
 import { headers as makeHeaders, type MsgHdrs } from "@nats-io/transport-node"
 import { Context, Duration, Effect, Layer, Result } from "effect"
 import { BadRequest, BusError, classifyBusError } from "./BusError.ts"
 import { makeBatchPublisher, type OutgoingMessage, type PublishAck, type PublishResult } from "./JetStreamBatchPublisher.ts"
 import { NatsConnection } from "./NatsConnection.ts"
+import { definedFields } from "@logimesh/model"
 
 export type { OutgoingMessage, PublishAck, PublishResult } from "./JetStreamBatchPublisher.ts"
 
@@ -44,15 +45,9 @@ export interface PublishAllOptions {
 export interface JetStreamPublisherShape {
   readonly publish: (subject: string, payload: Uint8Array, options: PublishOptions) => Effect.Effect<PublishAck, BusError>
   /** Acks in input order. Fails with the first error after every publish has settled (re-running is safe: ids dedupe). */
-  readonly publishAll: (
-    messages: ReadonlyArray<OutgoingMessage>,
-    options?: PublishAllOptions
-  ) => Effect.Effect<ReadonlyArray<PublishAck>, BusError>
+  readonly publishAll: (messages: ReadonlyArray<OutgoingMessage>, options?: PublishAllOptions) => Effect.Effect<ReadonlyArray<PublishAck>, BusError>
   /** One result per message, in input order, once every publish has settled: its ack, or why it was not acked. */
-  readonly publishBatch: (
-    messages: ReadonlyArray<OutgoingMessage>,
-    options?: PublishAllOptions
-  ) => Effect.Effect<ReadonlyArray<PublishResult>>
+  readonly publishBatch: (messages: ReadonlyArray<OutgoingMessage>, options?: PublishAllOptions) => Effect.Effect<ReadonlyArray<PublishResult>>
 }
 
 const toHeaders = (record: Readonly<Record<string, string>> | undefined): MsgHdrs | undefined => {
@@ -73,7 +68,7 @@ export const publishRaw = async (
 ): Promise<PublishAck> => {
   const ack: PubAck = await js.publish(subject, payload, {
     msgID: msgId,
-    ...(headers === undefined ? {} : { headers }),
+    ...definedFields({ headers }),
     ...(expectLastSubjectSequence === undefined ? {} : { expect: { lastSubjectSequence: expectLastSubjectSequence } })
   })
   return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }
@@ -82,31 +77,22 @@ export const publishRaw = async (
 const missingMsgId = (subject: string) =>
   new BusError({ operation: `publish ${subject}`, reason: new BadRequest({ message: "msgId (Nats-Msg-Id) is required" }) })
 
-const make = Effect.gen(function*() {
+const make = Effect.gen(function* () {
   const nats = yield* NatsConnection
 
   const publish = (subject: string, payload: Uint8Array, options: PublishOptions) =>
     options.msgId === ""
       ? Effect.fail(missingMsgId(subject))
       : Effect.tryPromise({
-        try: () =>
-          publishRaw(
-            nats.jetstream(options.domain),
-            subject,
-            payload,
-            options.msgId,
-            toHeaders(options.headers),
-            options.expectLastSubjectSequence
-          ),
-        catch: (cause) => classifyBusError(`publish ${subject}`, cause)
-      })
+          try: () => publishRaw(nats.jetstream(options.domain), subject, payload, options.msgId, toHeaders(options.headers), options.expectLastSubjectSequence),
+          catch: (cause) => classifyBusError(`publish ${subject}`, cause)
+        })
 
   const batches = yield* Effect.acquireRelease(
     Effect.sync(() => makeBatchPublisher(nats.client, 5_000)),
     (publisher) => Effect.sync(() => publisher.close())
   )
-  const timeoutOf = (options: PublishAllOptions) =>
-    options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
+  const timeoutOf = (options: PublishAllOptions) => (options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout)))
 
   const publishBatch = (messages: ReadonlyArray<OutgoingMessage>, options: PublishAllOptions = {}) =>
     Effect.promise(() => batches.publishBatch(messages, Math.max(1, options.window ?? 1024), timeoutOf(options)))
@@ -128,8 +114,6 @@ const make = Effect.gen(function*() {
   return JetStreamPublisher.of({ publish, publishAll, publishBatch })
 })
 
-export class JetStreamPublisher extends Context.Service<JetStreamPublisher, JetStreamPublisherShape>()(
-  "logimesh/bus/JetStreamPublisher"
-) {
+export class JetStreamPublisher extends Context.Service<JetStreamPublisher, JetStreamPublisherShape>()("logimesh/bus/JetStreamPublisher") {
   static readonly layer: Layer.Layer<JetStreamPublisher, never, NatsConnection> = Layer.effect(JetStreamPublisher, make)
 }

@@ -53,7 +53,7 @@ const statusAfter = (current: ConnectionStatus, event: { readonly type: string }
 }
 
 const make = (options: NatsConnectionOptions) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const timeout = Duration.toMillis(Duration.fromInputUnsafe(options.requestTimeout ?? Duration.seconds(5)))
     const drainTimeout = Duration.fromInputUnsafe(options.drainTimeout ?? Duration.seconds(5))
     const client = yield* Effect.acquireRelease(
@@ -104,8 +104,7 @@ const make = (options: NatsConnectionOptions) =>
 
 export class NatsConnection extends Context.Service<NatsConnection, NatsConnectionShape>()("logimesh/bus/NatsConnection") {
   /** Connects to an explicit URL (tests, tools). */
-  static readonly layerFrom = (options: NatsConnectionOptions): Layer.Layer<NatsConnection, BusError> =>
-    Layer.effect(NatsConnection, make(options))
+  static readonly layerFrom = (options: NatsConnectionOptions): Layer.Layer<NatsConnection, BusError> => Layer.effect(NatsConnection, make(options))
 
   /** Connects to `NATS_URL` read through `ProcessSettings`. */
   static readonly layer: Layer.Layer<NatsConnection, BusError | Config.ConfigError> = Layer.effect(

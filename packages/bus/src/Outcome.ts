@@ -9,6 +9,7 @@
 import { Data, type Duration } from "effect"
 
 export type Outcome = Data.TaggedEnum<{
+  // biome-ignore lint/complexity/noBannedTypes: a variant without fields is spelled {} in Data.TaggedEnum
   Ack: {}
   Nak: { readonly delay: Duration.Duration }
   Park: {

@@ -38,6 +38,7 @@
 import { Duration } from "effect"
 import { enabledSites, HUB_DOMAIN, type MeshConfig, type MeshSettings, type StreamKind } from "@logimesh/config"
 import { Subjects } from "./Subjects.ts"
+import { definedFields } from "@logimesh/model"
 
 export const StreamNames = {
   siteEvents: "SITE_EVENTS",
@@ -279,46 +280,50 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
   const settings = mesh.settings
   const sites = enabledSites(mesh)
   const regionOf = new Map(mesh.regions.flatMap((entry) => entry.sites.map((site) => [site.id as string, entry.region.id as string])))
-  const siteStreams = sites.flatMap((site): ReadonlyArray<StreamDefinition> => [
-    // Full: the site's own system (WES) gets the refusal at its leaf and keeps the command; discard old would drop
-    // the oldest events, which during a WAN cut are the ones the hub has not sourced yet.
-    meshStream(settings, "siteEvents", {
-      domain: site.id,
-      name: StreamNames.siteEvents,
-      description: `events of site ${site.id}, written at the site first`,
-      subjects: [Subjects.siteEvents(site.id)],
-      sources: []
-    }),
-    // A parked message is the only copy of what a consumer gave up on: a full DLQ refuses the park, and the consumer
-    // runner then naks the original, which stays in its own stream.
-    meshStream(settings, "siteDeadLetters", {
-      domain: site.id,
-      name: StreamNames.deadLetters,
-      description: `messages parked by consumers at site ${site.id}`,
-      subjects: [Subjects.deadLetters(site.id)],
-      sources: []
-    }),
-    masterDataStream(settings, "siteMasterData", {
-      domain: site.id,
-      name: StreamNames.siteMasterData,
-      description: `master data (items, sites, locations) at site ${site.id}, sourced from the hub`,
-      subjects: [],
-      sources: [{ name: StreamNames.masterData, domain: HUB_DOMAIN }]
-    }),
-    // Sourced: full, its source stalls (retried from the last stored message) instead of the WES's oldest unread work
-    // being deleted.
-    meshStream(settings, "siteCommands", {
-      domain: site.id,
-      name: StreamNames.siteCommands,
-      description: `work and answers for site ${site.id} from its region, stored at the site`,
-      subjects: [],
-      sources: [{
-        name: StreamNames.regionSystems(regionOf.get(site.id) ?? ""),
-        domain: HUB_DOMAIN,
-        filterSubject: Subjects.siteWesMessages(site.id)
-      }]
-    })
-  ])
+  const siteStreams = sites.flatMap(
+    (site): ReadonlyArray<StreamDefinition> => [
+      // Full: the site's own system (WES) gets the refusal at its leaf and keeps the command; discard old would drop
+      // the oldest events, which during a WAN cut are the ones the hub has not sourced yet.
+      meshStream(settings, "siteEvents", {
+        domain: site.id,
+        name: StreamNames.siteEvents,
+        description: `events of site ${site.id}, written at the site first`,
+        subjects: [Subjects.siteEvents(site.id)],
+        sources: []
+      }),
+      // A parked message is the only copy of what a consumer gave up on: a full DLQ refuses the park, and the consumer
+      // runner then naks the original, which stays in its own stream.
+      meshStream(settings, "siteDeadLetters", {
+        domain: site.id,
+        name: StreamNames.deadLetters,
+        description: `messages parked by consumers at site ${site.id}`,
+        subjects: [Subjects.deadLetters(site.id)],
+        sources: []
+      }),
+      masterDataStream(settings, "siteMasterData", {
+        domain: site.id,
+        name: StreamNames.siteMasterData,
+        description: `master data (items, sites, locations) at site ${site.id}, sourced from the hub`,
+        subjects: [],
+        sources: [{ name: StreamNames.masterData, domain: HUB_DOMAIN }]
+      }),
+      // Sourced: full, its source stalls (retried from the last stored message) instead of the WES's oldest unread work
+      // being deleted.
+      meshStream(settings, "siteCommands", {
+        domain: site.id,
+        name: StreamNames.siteCommands,
+        description: `work and answers for site ${site.id} from its region, stored at the site`,
+        subjects: [],
+        sources: [
+          {
+            name: StreamNames.regionSystems(regionOf.get(site.id) ?? ""),
+            domain: HUB_DOMAIN,
+            filterSubject: Subjects.siteWesMessages(site.id)
+          }
+        ]
+      })
+    ]
+  )
   const hubStreams: ReadonlyArray<StreamDefinition> = [
     // Sourced from every site: full, the sites' sources stall and their events wait in SITE_EVENTS.
     meshStream(settings, "hubSiteEvents", {
@@ -366,20 +371,24 @@ export const meshStreamPlan = (mesh: MeshConfig): StreamPlan => {
   })
   const consumers = [
     ...mesh.regions.flatMap((entry) =>
-      entry.sites.filter((site) => site.enabled).flatMap((site): ReadonlyArray<ConsumerDefinition> => [
-        hubConsumer(
-          StreamNames.hubSiteEvents,
-          siteConsumerName(entry.region.id, site.id),
-          `region ${entry.region.id} reads the events of site ${site.id}`,
-          Subjects.siteCommandEvents(site.id)
-        ),
-        hubConsumer(
-          StreamNames.ingress,
-          siteIngressConsumerName(entry.region.id, site.id),
-          `region ${entry.region.id} applies central systems' commands for site ${site.id}`,
-          Subjects.ingressOfSite(site.id)
+      entry.sites
+        .filter((site) => site.enabled)
+        .flatMap(
+          (site): ReadonlyArray<ConsumerDefinition> => [
+            hubConsumer(
+              StreamNames.hubSiteEvents,
+              siteConsumerName(entry.region.id, site.id),
+              `region ${entry.region.id} reads the events of site ${site.id}`,
+              Subjects.siteCommandEvents(site.id)
+            ),
+            hubConsumer(
+              StreamNames.ingress,
+              siteIngressConsumerName(entry.region.id, site.id),
+              `region ${entry.region.id} applies central systems' commands for site ${site.id}`,
+              Subjects.ingressOfSite(site.id)
+            )
+          ]
         )
-      ])
     ),
     hubConsumer(StreamNames.ingress, UNROUTED_CONSUMER, "parks central commands for a site no region serves", undefined)
   ].flatMap(withDeliveryExhaustedLane)
@@ -391,7 +400,6 @@ export const consumerTarget = (consumer: ConsumerDefinition) => ({
   stream: consumer.stream,
   consumer: consumer.name,
   deadLetterSubject: consumer.deadLetterSubject,
-  ...(consumer.domain === undefined ? {} : { domain: consumer.domain }),
-  ...(consumer.deadLetterDomain === undefined ? {} : { deadLetterDomain: consumer.deadLetterDomain }),
+  ...definedFields({ domain: consumer.domain, deadLetterDomain: consumer.deadLetterDomain }),
   ...(consumer.exhaustedStream === undefined ? {} : { exhausted: { stream: consumer.exhaustedStream, consumer: exhaustedLaneName(consumer.name) } })
 })

@@ -77,7 +77,7 @@ const firstMessageFrom = (nats: NatsConnectionShape, domain: string | undefined,
 
 /** Runs until interrupted; failures to read the consumer are logged and retried next round. */
 export const runStuckMessageWatchdog = (options: WatchdogOptions): Effect.Effect<never> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const stuckAfterMs = Duration.toMillis(options.stuckAfter)
     const checkEveryMs = Duration.toMillis(options.checkEvery)
     let floor = -1
@@ -89,7 +89,7 @@ export const runStuckMessageWatchdog = (options: WatchdogOptions): Effect.Effect
     // the next round looks past it.
     const tried = new Set<number>()
 
-    const round = Effect.gen(function*() {
+    const round = Effect.gen(function* () {
       const info = yield* Effect.tryPromise({
         try: () => options.consumer.info(false),
         catch: (cause) => classifyBusError(`watchdog ${options.label}`, cause)

@@ -41,13 +41,11 @@ export const Subjects = {
   siteEvents: (siteId: string): string => `site.${subjectToken(siteId)}.evt.>`,
   /** A `/v1` command a site system sends through its own leaf. */
   siteCommandEvents: (siteId: string): string => `site.${subjectToken(siteId)}.evt.command`,
-  deadLetter: (domain: string, stream: string, consumer: string): string =>
-    `dlq.${subjectToken(domain)}.${subjectToken(stream)}.${subjectToken(consumer)}`,
+  deadLetter: (domain: string, stream: string, consumer: string): string => `dlq.${subjectToken(domain)}.${subjectToken(stream)}.${subjectToken(consumer)}`,
   deadLetters: (domain: string): string => `dlq.${subjectToken(domain)}.>`,
   moduleCommand: (region: string, module: string): string => `cmd.${subjectToken(region)}.${subjectToken(module)}`,
   moduleCommands: (region: string): string => `cmd.${subjectToken(region)}.>`,
-  moduleEvent: (region: string, module: string, eventType: string): string =>
-    `evt.${subjectToken(region)}.${subjectToken(module)}.${subjectToken(eventType)}`,
+  moduleEvent: (region: string, module: string, eventType: string): string => `evt.${subjectToken(region)}.${subjectToken(module)}.${subjectToken(eventType)}`,
   moduleEvents: (region: string): string => `evt.${subjectToken(region)}.>`,
   centralSystem: (system: "erp" | "dispatch" | "customer", type: string): string => `sys.${system}.${subjectToken(type)}`,
   siteWes: (site: string, type: string): string => `sys.wes.${subjectToken(site)}.${subjectToken(type)}`,

@@ -28,6 +28,7 @@ import { Duration, Effect } from "effect"
 import { BadRequest, BusError, classifyBusError, DefinitionConflict } from "./BusError.ts"
 import { NatsConnection } from "./NatsConnection.ts"
 import { type ConsumerDefinition, consumerProblems, type StreamDefinition, type StreamPlan } from "./StreamDefinitions.ts"
+import { definedFields } from "@logimesh/model"
 
 export type ApplyAction = "created" | "updated" | "unchanged"
 
@@ -43,11 +44,8 @@ export interface ApplyResult {
 
 const ns = (d: Duration.Duration): number => nanos(Duration.toMillis(d))
 
-const sourceKey = (source: {
-  readonly name: string
-  readonly external?: { readonly api: string } | undefined
-  readonly filter_subject?: string | undefined
-}) => `${source.name}@${source.external?.api ?? ""}#${source.filter_subject ?? ""}`
+const sourceKey = (source: { readonly name: string; readonly external?: { readonly api: string } | undefined; readonly filter_subject?: string | undefined }) =>
+  `${source.name}@${source.external?.api ?? ""}#${source.filter_subject ?? ""}`
 
 /** The updatable fields we manage, in one comparable shape (live config and definition alike). */
 const streamFields = (config: Partial<StreamConfig>) => ({
@@ -81,7 +79,7 @@ export const streamConfigOf = (definition: StreamDefinition) => ({
   sources: definition.sources.map((source) => ({
     name: source.name,
     external: { api: `$JS.${source.domain}.API` },
-    ...(source.filterSubject === undefined ? {} : { filter_subject: source.filterSubject })
+    ...definedFields({ filter_subject: source.filterSubject })
   })),
   retention: RetentionPolicy.Limits,
   storage: definition.storage === "file" ? StorageType.File : StorageType.Memory,
@@ -98,7 +96,7 @@ export const consumerConfigOf = (definition: ConsumerDefinition) => ({
   description: definition.description,
   ack_policy: AckPolicy.Explicit,
   deliver_policy: DeliverPolicy.All,
-  ...(definition.filterSubject === undefined ? {} : { filter_subject: definition.filterSubject }),
+  ...definedFields({ filter_subject: definition.filterSubject }),
   // The server uses backoff[0] as the ack wait when a backoff list is set.
   ack_wait: ns(definition.backoff[0] ?? definition.ackWait),
   max_deliver: definition.maxDeliver,
@@ -112,21 +110,23 @@ const shrinkProblem = (
   wanted: { readonly max_msgs: number; readonly max_bytes: number }
 ): string | undefined => {
   if (wanted.max_msgs > 0 && state.messages > wanted.max_msgs) {
-    return `live stream holds ${state.messages} messages, definition wants max_msgs=${wanted.max_msgs}: ` +
+    return (
+      `live stream holds ${state.messages} messages, definition wants max_msgs=${wanted.max_msgs}: ` +
       "the server would delete the oldest at once; raise the limit or let the messages age out first"
+    )
   }
   if (wanted.max_bytes > 0 && state.bytes > wanted.max_bytes) {
-    return `live stream holds ${state.bytes} bytes, definition wants max_bytes=${wanted.max_bytes}: ` +
+    return (
+      `live stream holds ${state.bytes} bytes, definition wants max_bytes=${wanted.max_bytes}: ` +
       "the server would delete the oldest at once; raise the limit or let the messages age out first"
+    )
   }
   return undefined
 }
 
-const conflict = (operation: string, message: string) =>
-  new BusError({ operation, reason: new DefinitionConflict({ message }) })
+const conflict = (operation: string, message: string) => new BusError({ operation, reason: new DefinitionConflict({ message }) })
 
-const call = <A>(operation: string, run: () => Promise<A>) =>
-  Effect.tryPromise({ try: run, catch: (cause) => classifyBusError(operation, cause) })
+const call = <A>(operation: string, run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: (cause) => classifyBusError(operation, cause) })
 
 /** `undefined` when the thing does not exist yet; other failures stay failures. */
 const infoOrMissing = <A>(operation: string, run: () => Promise<A>) =>
@@ -138,7 +138,7 @@ const infoOrMissing = <A>(operation: string, run: () => Promise<A>) =>
   )
 
 const applyStream = (jsm: JetStreamManager, definition: StreamDefinition) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const operation = `applyStreams ${definition.domain ?? "(local)"}/${definition.name}`
     const wanted = streamConfigOf(definition)
     const result = (action: ApplyAction, changed: ReadonlyArray<string>): ApplyResult => ({
@@ -170,7 +170,7 @@ const applyStream = (jsm: JetStreamManager, definition: StreamDefinition) =>
   })
 
 const applyConsumer = (jsm: JetStreamManager, definition: ConsumerDefinition) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const label = `${definition.stream}/${definition.name}`
     const operation = `applyStreams ${definition.domain ?? "(local)"}/${label}`
     const problems = consumerProblems(definition)
@@ -193,8 +193,7 @@ const applyConsumer = (jsm: JetStreamManager, definition: ConsumerDefinition) =>
     if (live.config.ack_policy !== wanted.ack_policy || live.config.deliver_policy !== wanted.deliver_policy) {
       return yield* conflict(
         operation,
-        `live consumer has ack_policy=${live.config.ack_policy} deliver_policy=${live.config.deliver_policy}; ` +
-          "refusing to re-create it"
+        `live consumer has ack_policy=${live.config.ack_policy} deliver_policy=${live.config.deliver_policy}; ` + "refusing to re-create it"
       )
     }
     const changed = changedFields(consumerFields(live.config), consumerFields(wanted))
@@ -206,11 +205,11 @@ const applyConsumer = (jsm: JetStreamManager, definition: ConsumerDefinition) =>
 
 /** Applies every stream, then every consumer, domain by domain. Fails on the first error. */
 export const applyStreams = (plan: StreamPlan): Effect.Effect<ReadonlyArray<ApplyResult>, BusError, NatsConnection> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const nats = yield* NatsConnection
     const managers = new Map<string, JetStreamManager>()
     const managerFor = (domain: string | undefined) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const existing = managers.get(domain ?? "")
         if (existing !== undefined) return existing
         const created = yield* nats.jetstreamManager(domain)

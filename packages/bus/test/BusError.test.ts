@@ -5,8 +5,7 @@
 import { describe, expect, it } from "vitest"
 import { classifyBusError } from "../src/BusError.ts"
 
-const named = (name: string, message: string, extra: Record<string, unknown> = {}) =>
-  Object.assign(new Error(message), { name }, extra)
+const named = (name: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { name }, extra)
 
 describe("classifyBusError", () => {
   it.each([

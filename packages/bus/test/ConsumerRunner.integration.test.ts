@@ -22,6 +22,7 @@ import { Outcome } from "../src/Outcome.ts"
 import { consumerTarget } from "../src/StreamDefinitions.ts"
 import { Subjects } from "../src/Subjects.ts"
 import { type BusRuntime, jsm, makeBusRuntime, randomToken, run, testConsumer, testStream } from "./busTestRuntime.ts"
+import { definedFields } from "@logimesh/model"
 
 let nats: TestNats | undefined
 let runtime: BusRuntime | undefined
@@ -65,8 +66,7 @@ const setup = async (eventType: string, tuning: { readonly maxDeliver?: number; 
     name,
     filterSubject: Subjects.siteEvent(site, eventType),
     deadLetterSubject: Subjects.deadLetter(dlqDomain, stream, name),
-    ...(tuning.maxDeliver === undefined ? {} : { maxDeliver: tuning.maxDeliver }),
-    ...(tuning.ackWait === undefined ? {} : { ackWait: tuning.ackWait })
+    ...definedFields({ maxDeliver: tuning.maxDeliver, ackWait: tuning.ackWait })
   })
   await run(rt(), applyStreams({ streams: [], consumers: [definition] }))
   const scope = await Effect.runPromise(Scope.make())
@@ -75,9 +75,7 @@ const setup = async (eventType: string, tuning: { readonly maxDeliver?: number; 
   const publish = (text: string, msgId: string, headers?: Record<string, string>) =>
     run(
       rt(),
-      JetStreamPublisher.use((p) =>
-        p.publish(Subjects.siteEvent(site, eventType), encode(text), headers === undefined ? { msgId } : { msgId, headers })
-      )
+      JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, eventType), encode(text), headers === undefined ? { msgId } : { msgId, headers }))
     )
   const info = async () => (await jsm(rt())).consumers.info(stream, name)
   const stop = () => Effect.runPromise(Scope.close(scope, Exit.void))
@@ -131,10 +129,14 @@ describe("ConsumerRunner", () => {
       Effect.sync(() => deliveries.push(m.deliveryCount)).pipe(Effect.andThen(Effect.sleep(Duration.millis(3_500))), Effect.as(Outcome.Ack()))
     )
     await c.publish("slow", `${site}:slow:1`)
-    await waitFor("the slow handling acked", async () => {
-      const info = await c.info()
-      return info.num_ack_pending === 0 && info.delivered.consumer_seq > 0 ? info : undefined
-    }, { timeoutMs: 10_000 })
+    await waitFor(
+      "the slow handling acked",
+      async () => {
+        const info = await c.info()
+        return info.num_ack_pending === 0 && info.delivered.consumer_seq > 0 ? info : undefined
+      },
+      { timeoutMs: 10_000 }
+    )
     expect(deliveries).toEqual([1])
     expect((await c.info()).num_redelivered).toBe(0)
     await c.stop()
@@ -237,13 +239,15 @@ describe("ConsumerRunner", () => {
     const token = randomToken()
     const lateDlqSubject = `dlqx.${token}.late`
     let calls = 0
-    await c.start(
-      () => Effect.sync(() => (calls += 1)).pipe(Effect.as(Outcome.Park({ reason: "Undecodable", detail: "bad" }))),
-      { deadLetterSubject: lateDlqSubject }
-    )
+    await c.start(() => Effect.sync(() => (calls += 1)).pipe(Effect.as(Outcome.Park({ reason: "Undecodable", detail: "bad" }))), {
+      deadLetterSubject: lateDlqSubject
+    })
     // Until the DLQ stream exists, a stand-in answers every park attempt with a JetStream error, and counts them.
     let attempts = 0
-    const client = await run(rt(), NatsConnection.use((n) => Effect.succeed(n.client)))
+    const client = await run(
+      rt(),
+      NatsConnection.use((n) => Effect.succeed(n.client))
+    )
     const standIn = client.subscribe(lateDlqSubject, {
       callback: (_error, msg) => {
         attempts += 1
@@ -260,8 +264,9 @@ describe("ConsumerRunner", () => {
     const lateStream = `LATE_${token}`
     await run(rt(), applyStreams({ streams: [testStream({ name: lateStream, subjects: [`dlqx.${token}.>`] })], consumers: [] }))
     const manager = await jsm(rt())
-    await waitFor("parked once the DLQ stream exists", async () =>
-      (await manager.streams.info(lateStream)).state.messages === 1 ? true : undefined, { timeoutMs: 20_000 })
+    await waitFor("parked once the DLQ stream exists", async () => ((await manager.streams.info(lateStream)).state.messages === 1 ? true : undefined), {
+      timeoutMs: 20_000
+    })
     await waitFor("original settled", async () => ((await c.info()).num_ack_pending === 0 ? true : undefined))
     const parked = await manager.streams.getMessage(lateStream, { last_by_subj: lateDlqSubject })
     expect(decode(parked?.data ?? new Uint8Array())).toBe("needs parking")
@@ -304,7 +309,10 @@ describe("ConsumerRunner", () => {
       const info = await c.info()
       return info.num_ack_pending === 0 && info.num_pending === 0 && info.ack_floor.stream_seq > 0 ? info : undefined
     })
-    expect(attempts).toEqual([{ delivery: 1, ok: false }, { delivery: 1, ok: true }])
+    expect(attempts).toEqual([
+      { delivery: 1, ok: false },
+      { delivery: 1, ok: true }
+    ])
     const after = await c.info()
     expect(after.delivered.consumer_seq).toBe(1)
     expect(after.num_redelivered).toBe(0)
@@ -316,10 +324,10 @@ describe("ConsumerRunner", () => {
     const c = await setup("gate-pull")
     const latch = Latch.makeUnsafe(false)
     const seen: Array<{ readonly text: string; readonly delivery: number }> = []
-    await c.start(
-      (m) => Effect.sync(() => seen.push({ text: decode(m.data), delivery: m.deliveryCount })).pipe(Effect.as(Outcome.Ack())),
-      { gate: DependencyGate.fromLatch(latch), concurrency: 4 }
-    )
+    await c.start((m) => Effect.sync(() => seen.push({ text: decode(m.data), delivery: m.deliveryCount })).pipe(Effect.as(Outcome.Ack())), {
+      gate: DependencyGate.fromLatch(latch),
+      concurrency: 4
+    })
     for (let i = 1; i <= 5; i++) await c.publish(`m${i}`, `${site}:gate-pull:${i}`)
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     const closed = await c.info()
@@ -349,9 +357,16 @@ describe("ConsumerRunner", () => {
 
   it("refuses to run a consumer that does not exist", async () => {
     const exit = await rt().runPromiseExit(
-      Effect.scoped(ConsumerRunner.use((r) =>
-        r.run({ stream, consumer: "missing", deadLetterSubject: Subjects.deadLetter(dlqDomain, stream, "missing"), handler: () => Effect.succeed(Outcome.Ack()) })
-      ))
+      Effect.scoped(
+        ConsumerRunner.use((r) =>
+          r.run({
+            stream,
+            consumer: "missing",
+            deadLetterSubject: Subjects.deadLetter(dlqDomain, stream, "missing"),
+            handler: () => Effect.succeed(Outcome.Ack())
+          })
+        )
+      )
     )
     expect(Exit.isFailure(exit)).toBe(true)
     const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined

@@ -86,7 +86,10 @@ const setup = async (hub: Hub, eventType: string, lane: boolean, tuning: Partial
 }
 
 const publish = (hub: Hub, eventType: string, text: string) =>
-  run(hub.runtime, JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, eventType), encode(text), { msgId: `${site}:${text}` })))
+  run(
+    hub.runtime,
+    JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, eventType), encode(text), { msgId: `${site}:${text}` }))
+  )
 
 const start = async (hub: Hub, definition: ConsumerDefinition, handler: ConsumerSpec<never, never>["handler"]) => {
   const scope = await Effect.runPromise(Scope.make())
@@ -135,12 +138,18 @@ describe("exhausted lane (nats-server 2.9 hub)", () => {
 
     const seenWithLane: Array<{ readonly text: string; readonly count: number }> = []
     const seenWithout: Array<string> = []
-    const stopA = await start(hub, withLane, (m) => Effect.sync(() => seenWithLane.push({ text: decode(m.data), count: m.deliveryCount })).pipe(Effect.as(Outcome.Ack())))
+    const stopA = await start(hub, withLane, (m) =>
+      Effect.sync(() => seenWithLane.push({ text: decode(m.data), count: m.deliveryCount })).pipe(Effect.as(Outcome.Ack()))
+    )
     const stopB = await start(hub, without, (m) => Effect.sync(() => seenWithout.push(decode(m.data))).pipe(Effect.as(Outcome.Ack())))
-    await waitFor("the lane handled it and acked its notice", async () => {
-      const lane = await (await jsm(hub.runtime)).consumers.info(StreamNames.deliveryExhausted, `${withLane.name}_exhausted`)
-      return seenWithLane.length > 0 && lane.num_ack_pending === 0 && lane.num_pending === 0 ? true : undefined
-    }, { timeoutMs: 20_000 })
+    await waitFor(
+      "the lane handled it and acked its notice",
+      async () => {
+        const lane = await (await jsm(hub.runtime)).consumers.info(StreamNames.deliveryExhausted, `${withLane.name}_exhausted`)
+        return seenWithLane.length > 0 && lane.num_ack_pending === 0 && lane.num_pending === 0 ? true : undefined
+      },
+      { timeoutMs: 20_000 }
+    )
     expect(seenWithLane).toEqual([{ text: "died-on-last-delivery-a", count: 1 }])
     expect(await givenUp(hub, withLane.name, a.seq)).toBeDefined()
     // The control: its runner pulled, the server gave the message up, and nothing came or ever will.
@@ -156,10 +165,14 @@ describe("exhausted lane (nats-server 2.9 hub)", () => {
     const sent = await publish(hub, "lanepark", "poison-after-its-last-delivery")
     await diesOnTheLastDelivery(hub, withLane)
     const stop = await start(hub, withLane, () => Effect.succeed(Outcome.Park({ reason: "Unusable", detail: "cannot be applied" })))
-    const parked = await waitFor("parked in the DLQ", async () => {
-      const m = await (await jsm(hub.runtime)).streams.getMessage(dlqStream, { last_by_subj: dlqSubject(withLane.name) }).catch(() => null)
-      return m ?? undefined
-    }, { timeoutMs: 20_000 })
+    const parked = await waitFor(
+      "parked in the DLQ",
+      async () => {
+        const m = await (await jsm(hub.runtime)).streams.getMessage(dlqStream, { last_by_subj: dlqSubject(withLane.name) }).catch(() => null)
+        return m ?? undefined
+      },
+      { timeoutMs: 20_000 }
+    )
     expect(decode(parked.data)).toBe("poison-after-its-last-delivery")
     expect(parked.header?.get(BusHeaders.parkReason)).toBe("Unusable")
     expect(parked.header?.get(BusHeaders.originalSequence)).toBe(String(sent.seq))

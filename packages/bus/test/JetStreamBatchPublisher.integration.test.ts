@@ -60,13 +60,16 @@ describe("JetStreamBatchPublisher", () => {
   })
 
   it("gives each message its own error, and still acks the good ones around them", async () => {
-    const results = await publisher.publishBatch([
-      message(10_001),
-      { subject: `nowhere.${token}`, payload, msgId: `${token}:nowhere` },
-      message(10_002, { subject: `batch.${token}.seq`, expectLastSubjectSequence: 999_999 }),
-      message(10_003, { msgId: "" }),
-      message(10_004)
-    ], 16)
+    const results = await publisher.publishBatch(
+      [
+        message(10_001),
+        { subject: `nowhere.${token}`, payload, msgId: `${token}:nowhere` },
+        message(10_002, { subject: `batch.${token}.seq`, expectLastSubjectSequence: 999_999 }),
+        message(10_003, { msgId: "" }),
+        message(10_004)
+      ],
+      16
+    )
     expect(results.map(errorTag)).toEqual(["ok", "NoResponders", "WrongLastSequence", "BadRequest", "ok"])
     expect(results.filter(Result.isFailure).map((r) => r.failure.isRetryable)).toEqual([true, false, false])
   })
@@ -75,10 +78,14 @@ describe("JetStreamBatchPublisher", () => {
     // A plain subscriber has interest in the subject but never replies like a stream would.
     const silent = client.subscribe(`silent.${token}`)
     await client.flush()
-    const results = await publisher.publishBatch([
-      { subject: `silent.${token}`, payload, msgId: `${token}:silent-1` },
-      { subject: `silent.${token}`, payload, msgId: `${token}:silent-2` }
-    ], 16, 300)
+    const results = await publisher.publishBatch(
+      [
+        { subject: `silent.${token}`, payload, msgId: `${token}:silent-1` },
+        { subject: `silent.${token}`, payload, msgId: `${token}:silent-2` }
+      ],
+      16,
+      300
+    )
     expect(results.map(errorTag)).toEqual(["Timeout", "Timeout"])
     expect(results.every((r) => Result.isFailure(r) && r.failure.isRetryable)).toBe(true)
     silent.unsubscribe()

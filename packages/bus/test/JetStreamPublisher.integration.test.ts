@@ -7,7 +7,7 @@ import { Effect, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestNats, type TestNats } from "@logimesh/testkit"
 import { applyStreams } from "../src/applyStreams.ts"
-import { BusError } from "../src/BusError.ts"
+import type { BusError } from "../src/BusError.ts"
 import { JetStreamPublisher } from "../src/JetStreamPublisher.ts"
 import { NatsConnection } from "../src/NatsConnection.ts"
 import { Subjects } from "../src/Subjects.ts"
@@ -44,7 +44,12 @@ afterAll(async () => {
 
 describe("JetStreamPublisher", () => {
   it("reports a connected status", async () => {
-    expect(await run(rt(), NatsConnection.use((n) => n.status))).toBe("connected")
+    expect(
+      await run(
+        rt(),
+        NatsConnection.use((n) => n.status)
+      )
+    ).toBe("connected")
   })
 
   it("dedupes a second publish with the same msgId and says so as data", async () => {
@@ -52,9 +57,7 @@ describe("JetStreamPublisher", () => {
     const msgId = `${site}:dedup:1`
     const [first, second] = await run(
       rt(),
-      JetStreamPublisher.use((p) =>
-        Effect.all([p.publish(subject, payload, { msgId }), p.publish(subject, payload, { msgId })])
-      )
+      JetStreamPublisher.use((p) => Effect.all([p.publish(subject, payload, { msgId }), p.publish(subject, payload, { msgId })]))
     )
     expect(first).toMatchObject({ stream, duplicate: false })
     expect(second).toMatchObject({ stream, duplicate: true, seq: first.seq })
@@ -64,7 +67,10 @@ describe("JetStreamPublisher", () => {
 
   it("rejects a stale expectLastSubjectSequence with a terminal reason", async () => {
     const subject = Subjects.siteEvent(site, "occ")
-    const first = await run(rt(), JetStreamPublisher.use((p) => p.publish(subject, payload, { msgId: `${site}:occ:1`, expectLastSubjectSequence: 0 })))
+    const first = await run(
+      rt(),
+      JetStreamPublisher.use((p) => p.publish(subject, payload, { msgId: `${site}:occ:1`, expectLastSubjectSequence: 0 }))
+    )
     const stale = await rt().runPromiseExit(
       JetStreamPublisher.use((p) => p.publish(subject, payload, { msgId: `${site}:occ:2`, expectLastSubjectSequence: 0 }))
     )
@@ -88,9 +94,7 @@ describe("JetStreamPublisher", () => {
   })
 
   it("refuses a publish without msgId", async () => {
-    const exit = await rt().runPromiseExit(
-      JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, "noid"), payload, { msgId: "" }))
-    )
+    const exit = await rt().runPromiseExit(JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, "noid"), payload, { msgId: "" })))
     expect(failureOf(exit).reason._tag).toBe("BadRequest")
   })
 
@@ -100,7 +104,10 @@ describe("JetStreamPublisher", () => {
     const count = 3_000
     const messages = Array.from({ length: count }, (_, i) => ({ subject, payload: body, msgId: `${site}:batch:${i}` }))
     const started = performance.now()
-    const acks = await run(rt(), JetStreamPublisher.use((p) => p.publishAll(messages)))
+    const acks = await run(
+      rt(),
+      JetStreamPublisher.use((p) => p.publishAll(messages))
+    )
     const seconds = (performance.now() - started) / 1000
     console.log(`publishAll: ${count} x 500 B in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} msg/s`)
     expect(acks).toHaveLength(count)
@@ -108,7 +115,10 @@ describe("JetStreamPublisher", () => {
     const seqs = acks.map((ack) => ack.seq)
     expect(new Set(seqs).size).toBe(count)
     // Re-running the same batch stores nothing new.
-    const again = await run(rt(), JetStreamPublisher.use((p) => p.publishAll(messages.slice(0, 100))))
+    const again = await run(
+      rt(),
+      JetStreamPublisher.use((p) => p.publishAll(messages.slice(0, 100)))
+    )
     expect(again.every((ack) => ack.duplicate)).toBe(true)
     const info = await (await jsm(rt())).streams.info(stream, { subjects_filter: subject })
     expect(info.state.subjects?.[subject]).toBe(count)

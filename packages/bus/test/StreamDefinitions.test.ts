@@ -58,8 +58,23 @@ describe("meshStreamPlan", () => {
     const MiB = 1024 * 1024
     const kindOf = (domain: string | undefined, name: string) =>
       domain === HUB_DOMAIN
-        ? ({ [StreamNames.hubSiteEvents]: "hubSiteEvents", [StreamNames.ingress]: "ingress", [StreamNames.deadLetters]: "hubDeadLetters", [StreamNames.masterData]: "masterData", [StreamNames.deliveryExhausted]: "deliveryExhausted" } as const)[name]
-        : ({ [StreamNames.siteEvents]: "siteEvents", [StreamNames.siteCommands]: "siteCommands", [StreamNames.deadLetters]: "siteDeadLetters", [StreamNames.siteMasterData]: "siteMasterData" } as const)[name]
+        ? (
+            {
+              [StreamNames.hubSiteEvents]: "hubSiteEvents",
+              [StreamNames.ingress]: "ingress",
+              [StreamNames.deadLetters]: "hubDeadLetters",
+              [StreamNames.masterData]: "masterData",
+              [StreamNames.deliveryExhausted]: "deliveryExhausted"
+            } as const
+          )[name]
+        : (
+            {
+              [StreamNames.siteEvents]: "siteEvents",
+              [StreamNames.siteCommands]: "siteCommands",
+              [StreamNames.deadLetters]: "siteDeadLetters",
+              [StreamNames.siteMasterData]: "siteMasterData"
+            } as const
+          )[name]
     expect(plan.streams).toHaveLength(sites.length * 4 + 5)
     for (const stream of plan.streams) {
       const kind = kindOf(stream.domain, stream.name)

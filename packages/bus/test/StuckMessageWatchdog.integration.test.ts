@@ -61,7 +61,10 @@ const setup = async (eventType: string) => {
   const start = (handler: ConsumerSpec<never, never>["handler"], extra: Partial<ConsumerSpec<never, never>> = {}) =>
     run(rt(), ConsumerRunner.use((r) => r.run({ ...consumerTarget(definition), ...extra, handler })).pipe(Scope.provide(scope)))
   const publish = (eventTypeOf: string, text: string) =>
-    run(rt(), JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, eventTypeOf), encode(text), { msgId: `${site}:${text}` })))
+    run(
+      rt(),
+      JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site, eventTypeOf), encode(text), { msgId: `${site}:${text}` }))
+    )
   const info = async () => (await jsm(rt())).consumers.info(stream, name)
   const stop = () => Effect.runPromise(Scope.close(scope, Exit.void))
   return { name, start, publish, info, stop }
@@ -119,7 +122,7 @@ describe("StuckMessageWatchdog", () => {
     const redriven: Array<number> = []
     await c.start(
       (m) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           deliveries.push({ count: m.deliveryCount, at: performance.now() })
           // 1st delivery: a slow handling (5 x ack_wait, kept alive by the runner), then a nak of 6 s (3 x ack_wait).
           if (m.deliveryCount === 1) {

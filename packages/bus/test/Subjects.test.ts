@@ -8,9 +8,7 @@ describe("Subjects", () => {
   it("builds the site event and dead-letter subjects", () => {
     expect(Subjects.siteEvent("dc-rotterdam", "PickConfirmed")).toBe("site.dc-rotterdam.evt.PickConfirmed")
     expect(Subjects.siteEvents("dc-rotterdam")).toBe("site.dc-rotterdam.evt.>")
-    expect(Subjects.deadLetter("hub", "HUB_SITE_EVENTS", "region_eu-west_dc-antwerp")).toBe(
-      "dlq.hub.HUB_SITE_EVENTS.region_eu-west_dc-antwerp"
-    )
+    expect(Subjects.deadLetter("hub", "HUB_SITE_EVENTS", "region_eu-west_dc-antwerp")).toBe("dlq.hub.HUB_SITE_EVENTS.region_eu-west_dc-antwerp")
     expect(Subjects.deadLetters("dc-antwerp")).toBe("dlq.dc-antwerp.>")
   })
 

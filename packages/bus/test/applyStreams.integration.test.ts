@@ -82,8 +82,14 @@ describe("applyStreams", () => {
     })
     expect((await run(rt(), applyStreams(sized(-1, -1, "old"))))[0]?.action).toBe("created")
     const manager = await jsm(rt())
-    await run(rt(), JetStreamPublisher.use((p) =>
-      p.publishAll(Array.from({ length: 10 }, (_, i) => ({ subject: Subjects.siteEvent(site, "order"), payload: new Uint8Array(100), msgId: `${stream}-${i}` })))))
+    await run(
+      rt(),
+      JetStreamPublisher.use((p) =>
+        p.publishAll(
+          Array.from({ length: 10 }, (_, i) => ({ subject: Subjects.siteEvent(site, "order"), payload: new Uint8Array(100), msgId: `${stream}-${i}` }))
+        )
+      )
+    )
 
     const updated = await run(rt(), applyStreams(sized(50, 64 * 1024, "new")))
     expect(updated[0]).toMatchObject({ action: "updated" })

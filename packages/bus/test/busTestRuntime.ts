@@ -2,7 +2,7 @@
  * Test support: the bus Layers over one test nats-server as a ManagedRuntime
  * (disposed in `afterAll`), and small definition builders with random names.
  */
-import { Duration, Effect, Layer, ManagedRuntime } from "effect"
+import { Duration, type Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { randomSuffix, startTestNats, type TestNats } from "@logimesh/testkit"
 import { ConsumerRunner } from "../src/ConsumerRunner.ts"
@@ -11,9 +11,7 @@ import { NatsConnection } from "../src/NatsConnection.ts"
 import { type ConsumerDefinition, limitsStream, type StreamDefinition } from "../src/StreamDefinitions.ts"
 
 export const busLayer = (url: string) =>
-  Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer).pipe(
-    Layer.provideMerge(NatsConnection.layerFrom({ url, name: "bus-test" }))
-  )
+  Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer).pipe(Layer.provideMerge(NatsConnection.layerFrom({ url, name: "bus-test" })))
 
 export const makeBusRuntime = (url: string) => ManagedRuntime.make(busLayer(url))
 export type BusRuntime = ReturnType<typeof makeBusRuntime>
@@ -64,7 +62,10 @@ export const testConsumer = (
   ...overrides
 })
 
-export const run = <A, E>(runtime: BusRuntime, effect: Effect.Effect<A, E, NatsConnection | JetStreamPublisher | ConsumerRunner>) =>
-  runtime.runPromise(effect)
+export const run = <A, E>(runtime: BusRuntime, effect: Effect.Effect<A, E, NatsConnection | JetStreamPublisher | ConsumerRunner>) => runtime.runPromise(effect)
 
-export const jsm = (runtime: BusRuntime) => run(runtime, NatsConnection.use((n) => n.jetstreamManager()))
+export const jsm = (runtime: BusRuntime) =>
+  run(
+    runtime,
+    NatsConnection.use((n) => n.jetstreamManager())
+  )

@@ -72,9 +72,7 @@ describe("mesh streams on hub + leaves", () => {
     const msgId = `${site.id}:${randomToken()}`
     const ack = await run(
       rt(),
-      JetStreamPublisher.use((p) =>
-        p.publish(Subjects.siteEvent(site.id, "command"), new TextEncoder().encode("pick"), { msgId, domain: site.id })
-      )
+      JetStreamPublisher.use((p) => p.publish(Subjects.siteEvent(site.id, "command"), new TextEncoder().encode("pick"), { msgId, domain: site.id }))
     )
     expect(ack.stream).toBe(StreamNames.siteEvents)
     const seen: Array<string> = []
@@ -91,9 +89,10 @@ describe("mesh streams on hub + leaves", () => {
     await waitFor("hub consumer delivered the site event", async () => (seen.length > 0 ? true : undefined))
     expect(seen).toEqual([`${Subjects.siteEvent(site.id, "command")} ${msgId}`])
     await Effect.runPromise(Scope.close(scope, Exit.void))
-    const hubInfo = await run(rt(), NatsConnection.use((n) => n.jetstreamManager(HUB_DOMAIN)).pipe(
-      Effect.flatMap((m) => Effect.promise(() => m.streams.info(StreamNames.hubSiteEvents)))
-    ))
+    const hubInfo = await run(
+      rt(),
+      NatsConnection.use((n) => n.jetstreamManager(HUB_DOMAIN)).pipe(Effect.flatMap((m) => Effect.promise(() => m.streams.info(StreamNames.hubSiteEvents))))
+    )
     expect(hubInfo.state.messages).toBe(1)
   })
 
@@ -109,18 +108,28 @@ describe("mesh streams on hub + leaves", () => {
     })
     await run(rt(), applyStreams({ streams: [systems], consumers: [] }))
     const publish = (subject: string) =>
-      run(rt(), JetStreamPublisher.use((p) => p.publish(subject, new TextEncoder().encode(subject), { msgId: `${region}:${randomToken()}`, domain: HUB_DOMAIN })))
+      run(
+        rt(),
+        JetStreamPublisher.use((p) => p.publish(subject, new TextEncoder().encode(subject), { msgId: `${region}:${randomToken()}`, domain: HUB_DOMAIN }))
+      )
     for (const site of sites) await publish(Subjects.siteWes(site.id, "order-release"))
     await publish(Subjects.centralSystem("erp", "order-status"))
     for (const site of sites) {
-      const subjects = await waitFor(`SITE_COMMANDS of ${site.id} holds its WES message`, async () => {
-        const jsm = await run(rt(), NatsConnection.use((n) => n.jetstreamManager(site.id)))
-        const info = await jsm.streams.info(StreamNames.siteCommands).catch(() => undefined)
-        if (info === undefined) return undefined
-        if (info.state.messages < 1) return undefined
-        const stored = await jsm.streams.getMessage(StreamNames.siteCommands, { seq: info.state.first_seq })
-        return { count: info.state.messages, subject: stored?.subject }
-      }, { timeoutMs: 20_000 })
+      const subjects = await waitFor(
+        `SITE_COMMANDS of ${site.id} holds its WES message`,
+        async () => {
+          const jsm = await run(
+            rt(),
+            NatsConnection.use((n) => n.jetstreamManager(site.id))
+          )
+          const info = await jsm.streams.info(StreamNames.siteCommands).catch(() => undefined)
+          if (info === undefined) return undefined
+          if (info.state.messages < 1) return undefined
+          const stored = await jsm.streams.getMessage(StreamNames.siteCommands, { seq: info.state.first_seq })
+          return { count: info.state.messages, subject: stored?.subject }
+        },
+        { timeoutMs: 20_000 }
+      )
       expect(subjects).toEqual({ count: 1, subject: Subjects.siteWes(site.id, "order-release") })
     }
   })

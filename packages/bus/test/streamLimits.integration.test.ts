@@ -49,9 +49,9 @@ describe("stream limits", () => {
     expect(refused.isRetryable).toBe(false)
     expect(refused.message).toContain("maximum messages exceeded")
 
-    const batch = await rt().runPromise(JetStreamPublisher.use((p) =>
-      p.publishBatch([6, 7].map((i) => ({ subject: `full.${token}.a`, payload: new Uint8Array(10), msgId: `${token}-${i}` })))
-    ))
+    const batch = await rt().runPromise(
+      JetStreamPublisher.use((p) => p.publishBatch([6, 7].map((i) => ({ subject: `full.${token}.a`, payload: new Uint8Array(10), msgId: `${token}-${i}` }))))
+    )
     expect(batch.map((r) => (Result.isFailure(r) ? r.failure.reason._tag : "acked"))).toEqual(["StreamFull", "StreamFull"])
     expect(await streamState(name)).toMatchObject({ messages: 5, first_seq: 1, last_seq: 5 })
   })
@@ -122,10 +122,12 @@ describe("stream limits", () => {
 
   it("refuses to create a stream whose max_bytes exceeds the server's file store", async () => {
     const token = randomToken()
-    const exit = await rt().runPromiseExit(applyStreams({
-      streams: [testStream({ name: `HUGE_${token}`, subjects: [`huge.${token}.>`], maxBytes: 1024 ** 5, discard: "new" })],
-      consumers: []
-    }))
+    const exit = await rt().runPromiseExit(
+      applyStreams({
+        streams: [testStream({ name: `HUGE_${token}`, subjects: [`huge.${token}.>`], maxBytes: 1024 ** 5, discard: "new" })],
+        consumers: []
+      })
+    )
     const failure = exit._tag === "Failure" ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
     const error = failure?._tag === "Fail" ? (failure.error as BusError) : undefined
     expect(error?.message).toContain("insufficient storage resources")

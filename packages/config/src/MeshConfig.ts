@@ -38,8 +38,7 @@ export interface MeshConfig {
 /** `sites/governance/` holds governance data, not a region. */
 export const GOVERNANCE_FOLDER = "governance"
 
-const fileError = (file: string, path: string, message: string) =>
-  new ConfigFileError({ file, issues: [new ConfigIssue({ path, message })] })
+const fileError = (file: string, path: string, message: string) => new ConfigFileError({ file, issues: [new ConfigIssue({ path, message })] })
 
 const listDir = (dir: string) =>
   Effect.tryPromise({
@@ -48,7 +47,7 @@ const listDir = (dir: string) =>
   })
 
 export const loadMeshConfig = (dir: string): Effect.Effect<MeshConfig, ConfigFileError> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const settingsFile = join(dir, "mesh.json")
     const settings = yield* decodeConfigFile(MeshSettings, settingsFile)
     const horizons = retentionIssues(settings.retention, settings.maxOutageHours)
@@ -58,7 +57,9 @@ export const loadMeshConfig = (dir: string): Effect.Effect<MeshConfig, ConfigFil
     const regions: Array<RegionEntry> = []
     const siteFiles = new Map<SiteId, string>()
     const regionFiles = new Map<RegionId, string>()
-    const entries = (yield* listDir(dir)).filter((entry) => entry.isDirectory() && entry.name !== GOVERNANCE_FOLDER).sort((a, b) => a.name.localeCompare(b.name))
+    const entries = (yield* listDir(dir))
+      .filter((entry) => entry.isDirectory() && entry.name !== GOVERNANCE_FOLDER)
+      .sort((a, b) => a.name.localeCompare(b.name))
     for (const entry of entries) {
       const regionDir = join(dir, entry.name)
       const regionFile = join(regionDir, "region.json")
@@ -99,8 +100,6 @@ export const loadMeshConfig = (dir: string): Effect.Effect<MeshConfig, ConfigFil
   })
 
 /** Every enabled site across regions, in a stable order. */
-export const enabledSites = (mesh: MeshConfig): ReadonlyArray<SiteConfig> =>
-  mesh.regions.flatMap((entry) => entry.sites.filter((site) => site.enabled))
+export const enabledSites = (mesh: MeshConfig): ReadonlyArray<SiteConfig> => mesh.regions.flatMap((entry) => entry.sites.filter((site) => site.enabled))
 
-export const findRegion = (mesh: MeshConfig, id: RegionId): RegionEntry | undefined =>
-  mesh.regions.find((entry) => entry.region.id === id)
+export const findRegion = (mesh: MeshConfig, id: RegionId): RegionEntry | undefined => mesh.regions.find((entry) => entry.region.id === id)

@@ -19,9 +19,7 @@ export const databaseUrl = Config.Redacted("DATABASE_URL")
 export const existingDatabaseUrl = Config.option(Config.Redacted("DATABASE_URL"))
 
 /** Port of the HTTP API; 0 lets the kernel pick one (reported through `portsFile`). */
-export const httpPort = Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "HTTP_PORT").pipe(
-  Config.withDefault(8080)
-)
+export const httpPort = Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "HTTP_PORT").pipe(Config.withDefault(8080))
 
 /**
  * Where to write the ports this process bound, once it serves: `{"http":N}` (the topology runner and

@@ -15,8 +15,7 @@ import { Effect, Schema } from "effect"
 /** Webhook senders (ERP, dispatch, carriers) retry a request for up to three days. */
 export const MIN_API_IDEMPOTENCY_HOURS = 72
 
-const positive = (fallback: number) =>
-  Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)), Schema.withDecodingDefaultKey(Effect.succeed(fallback)))
+const positive = (fallback: number) => Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)), Schema.withDecodingDefaultKey(Effect.succeed(fallback)))
 
 export class RetentionSettings extends Schema.Class<RetentionSettings>("logimesh/config/RetentionSettings")({
   /**
@@ -26,9 +25,11 @@ export class RetentionSettings extends Schema.Class<RetentionSettings>("logimesh
   inboxHours: positive(7 * 24),
   /** `Idempotency-Key`s of the command API and their stored responses; at least 72 h. */
   apiIdempotencyHours: Schema.Int.pipe(
-    Schema.check(Schema.isGreaterThanOrEqualTo(MIN_API_IDEMPOTENCY_HOURS, {
-      expected: `at least ${MIN_API_IDEMPOTENCY_HOURS} hours (webhook senders retry a request for up to 3 days)`
-    })),
+    Schema.check(
+      Schema.isGreaterThanOrEqualTo(MIN_API_IDEMPOTENCY_HOURS, {
+        expected: `at least ${MIN_API_IDEMPOTENCY_HOURS} hours (webhook senders retry a request for up to 3 days)`
+      })
+    ),
     Schema.withDecodingDefaultKey(Effect.succeed(96))
   ),
   /** Outbox rows once sent (created and sent longer ago than this); unsent rows are never pruned. */
@@ -55,29 +56,31 @@ export const retentionIssues = (retention: RetentionSettings, maxOutageHours: nu
   if (retention.inboxHours < retention.apiIdempotencyHours) {
     issues.push({
       path: "retention.inboxHours",
-      message: `must be at least retention.apiIdempotencyHours (${retention.apiIdempotencyHours}): a retry whose ` +
+      message:
+        `must be at least retention.apiIdempotencyHours (${retention.apiIdempotencyHours}): a retry whose ` +
         "Idempotency-Key row was pruned publishes its command again under the same message id, and only the inbox refuses it"
     })
   }
   if (retention.inboxHours < maxOutageHours) {
     issues.push({
       path: "retention.inboxHours",
-      message: `must be at least maxOutageHours (${maxOutageHours}, the streams' max_age): a stream can redeliver a message ` +
+      message:
+        `must be at least maxOutageHours (${maxOutageHours}, the streams' max_age): a stream can redeliver a message ` +
         "that old, and one older than the inbox horizon would be applied twice"
     })
   }
   if (retention.outboxSentHours < maxOutageHours) {
     issues.push({
       path: "retention.outboxSentHours",
-      message: `must be at least maxOutageHours (${maxOutageHours}): reconciliation matches every message SYSTEMS_<region> ` +
+      message:
+        `must be at least maxOutageHours (${maxOutageHours}): reconciliation matches every message SYSTEMS_<region> ` +
         "still holds to its outbox row, and a pruned row would read as an unexpected message"
     })
   }
   if (retention.ownershipRejectionHours < maxOutageHours) {
     issues.push({
       path: "retention.ownershipRejectionHours",
-      message: `must be at least maxOutageHours (${maxOutageHours}): a redelivered refused message is recorded once ` +
-        "only while its row is kept"
+      message: `must be at least maxOutageHours (${maxOutageHours}): a redelivered refused message is recorded once ` + "only while its row is kept"
     })
   }
   return issues

@@ -19,9 +19,7 @@ const isIanaTimeZone = (zone: string): boolean => {
   }
 }
 
-export const TimeZone = Schema.String.pipe(
-  Schema.check(Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" }))
-)
+export const TimeZone = Schema.String.pipe(Schema.check(Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" })))
 
 export class SiteConfig extends Schema.Class<SiteConfig>("logimesh/config/SiteConfig")({
   id: SiteId,

@@ -29,8 +29,7 @@ export class StreamLimit extends Schema.Class<StreamLimit>("logimesh/config/Stre
 
 const GiB = 1024
 
-const limit = (maxMessages: number, maxMegabytes: number) =>
-  StreamLimit.pipe(Schema.withDecodingDefaultKey(Effect.succeed({ maxMessages, maxMegabytes })))
+const limit = (maxMessages: number, maxMegabytes: number) => StreamLimit.pipe(Schema.withDecodingDefaultKey(Effect.succeed({ maxMessages, maxMegabytes })))
 
 export class StreamLimitSettings extends Schema.Class<StreamLimitSettings>("logimesh/config/StreamLimitSettings")({
   /** `SITE_EVENTS` of each site: what the site's systems publish (a large site: ~1M events in 4 h). */

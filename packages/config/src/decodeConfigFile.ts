@@ -11,16 +11,15 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 const pathOf = (path: ReadonlyArray<PropertyKey>): string => path.map(String).join(".")
 
 export const issuesOf = (issue: SchemaIssue.Issue): ReadonlyArray<ConfigIssue> =>
-  formatter(issue).issues.map((entry) =>
-    new ConfigIssue({ path: pathOf((entry.path ?? []).map((p) => (typeof p === "object" ? p.key : p))), message: entry.message })
+  formatter(issue).issues.map(
+    (entry) => new ConfigIssue({ path: pathOf((entry.path ?? []).map((p) => (typeof p === "object" ? p.key : p))), message: entry.message })
   )
 
 export const decodeConfigFile = <S extends Schema.Decoder<unknown>>(schema: S, file: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const text = yield* Effect.tryPromise({
       try: () => readFile(file, "utf8"),
-      catch: (cause) =>
-        new ConfigFileError({ file, issues: [new ConfigIssue({ path: "", message: `cannot read: ${String(cause)}` })] })
+      catch: (cause) => new ConfigFileError({ file, issues: [new ConfigIssue({ path: "", message: `cannot read: ${String(cause)}` })] })
     })
     const json = yield* Effect.try({
       try: (): unknown => JSON.parse(text),

@@ -48,7 +48,11 @@ describe("loadMeshConfig", () => {
   it("loads the repository's sites: one region, two enabled sites", async () => {
     const mesh = await Effect.runPromise(loadMeshConfig(repoSites))
     expect(mesh.regions.map((entry) => entry.region.id)).toEqual(["eu-west"])
-    expect(enabledSites(mesh).map((site) => site.id).sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
+    expect(
+      enabledSites(mesh)
+        .map((site) => site.id)
+        .sort()
+    ).toEqual(["dc-antwerp", "dc-rotterdam"])
     expect(mesh.settings.maxOutageHours).toBe(72)
   })
 
@@ -74,7 +78,7 @@ describe("loadMeshConfig", () => {
   it("refuses malformed JSON with the parser's message", async () => {
     const dir = copyOfSites()
     const file = join(dir, "eu-west/dc-antwerp.json")
-    writeFileSync(file, "{ \"id\": \"dc-antwerp\", ")
+    writeFileSync(file, '{ "id": "dc-antwerp", ')
     const error = await failure(dir)
     expect(error.file).toBe(file)
     expect(error.issues[0]?.message).toMatch(/not valid JSON/)

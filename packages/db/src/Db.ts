@@ -4,13 +4,13 @@
  * table types and reach them with `db.withTables<MyTables>()`; they never
  * touch another module's tables.
  */
-import { Config, Context, Effect, Layer, Redacted } from "effect"
+import { type Config, Context, Effect, Layer, Redacted } from "effect"
 import { Kysely, PostgresDialect, type Transaction } from "kysely"
 import pg from "pg"
 import { ProcessSettings } from "@logimesh/config"
 import { classifyDbError, type DbError } from "./DbError.ts"
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+// biome-ignore lint/complexity/noBannedTypes: Kysely's "no tables declared" database type is the empty object type
 export type NoTables = {}
 
 export interface DbShape {

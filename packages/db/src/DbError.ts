@@ -28,23 +28,10 @@ export class QueryFailed extends Schema.TaggedError<QueryFailed>()("QueryFailed"
   sqlState: Schema.optional(Schema.String)
 }) {}
 
-export const DbErrorReason = Schema.Union([
-  SerializationFailure,
-  Deadlock,
-  ConnectionLost,
-  ResourceBusy,
-  UniqueViolation,
-  ConstraintViolation,
-  QueryFailed
-])
+export const DbErrorReason = Schema.Union([SerializationFailure, Deadlock, ConnectionLost, ResourceBusy, UniqueViolation, ConstraintViolation, QueryFailed])
 export type DbErrorReason = typeof DbErrorReason.Type
 
-const retryableTags: ReadonlySet<DbErrorReason["_tag"]> = new Set([
-  "SerializationFailure",
-  "Deadlock",
-  "ConnectionLost",
-  "ResourceBusy"
-])
+const retryableTags: ReadonlySet<DbErrorReason["_tag"]> = new Set(["SerializationFailure", "Deadlock", "ConnectionLost", "ResourceBusy"])
 
 export class DbError extends Schema.TaggedError<DbError>()("DbError", {
   /** What the caller was doing, e.g. `order.appendEvents`. */
@@ -75,24 +62,25 @@ export const classifyDbError = (operation: string, cause: unknown): DbError => {
   const code = fieldOf(cause, "code")
   const constraint = fieldOf(cause, "constraint")
   const withConstraint = constraint === undefined ? { message } : { message, constraint }
-  const reason: DbErrorReason = code === "40001"
-    ? new SerializationFailure({ message })
-    : code === "40P01"
-    ? new Deadlock({ message })
-    : code === "23505"
-    ? new UniqueViolation(withConstraint)
-    : code !== undefined && code.startsWith("23")
-    ? new ConstraintViolation(withConstraint)
-    // 08xxx connection exceptions, 57P01-03 admin shutdown / crash / cannot connect now
-    // 53xxx insufficient resources (too many connections, out of memory/disk), 57014 statement timeout /
-    // cancel, 55P03 lock not available (NOWAIT), and pg-pool finding no free connection in time
-    : (code !== undefined && (code.startsWith("53") || code === "57014" || code === "55P03")) ||
-        /timeout exceeded when trying to connect/i.test(message)
-    ? new ResourceBusy(code === undefined ? { message } : { message, sqlState: code })
-    : (code !== undefined && (code.startsWith("08") || code.startsWith("57P"))) ||
-        (code !== undefined && connectionErrorCodes.has(code)) ||
-        /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
-    ? new ConnectionLost({ message })
-    : new QueryFailed(code === undefined ? { message } : { message, sqlState: code })
+  const reason: DbErrorReason =
+    code === "40001"
+      ? new SerializationFailure({ message })
+      : code === "40P01"
+        ? new Deadlock({ message })
+        : code === "23505"
+          ? new UniqueViolation(withConstraint)
+          : code?.startsWith("23")
+            ? new ConstraintViolation(withConstraint)
+            : // 08xxx connection exceptions, 57P01-03 admin shutdown / crash / cannot connect now
+              // 53xxx insufficient resources (too many connections, out of memory/disk), 57014 statement timeout /
+              // cancel, 55P03 lock not available (NOWAIT), and pg-pool finding no free connection in time
+              (code !== undefined && (code.startsWith("53") || code === "57014" || code === "55P03")) ||
+                /timeout exceeded when trying to connect/i.test(message)
+              ? new ResourceBusy(code === undefined ? { message } : { message, sqlState: code })
+              : (code !== undefined && (code.startsWith("08") || code.startsWith("57P"))) ||
+                  (code !== undefined && connectionErrorCodes.has(code)) ||
+                  /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+                ? new ConnectionLost({ message })
+                : new QueryFailed(code === undefined ? { message } : { message, sqlState: code })
   return new DbError({ operation, reason })
 }

@@ -16,7 +16,7 @@ export interface MigrationReport {
 }
 
 export const runMigrations = (migrations: Migrations): Effect.Effect<MigrationReport, DbError, Db> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const migrator = new Migrator({
       db: db.kysely,

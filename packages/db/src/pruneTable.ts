@@ -43,7 +43,7 @@ export const horizonCutoff = (horizon: Duration.Input): RawBuilder<unknown> =>
 
 /** Deletes every row the chunk statement selects, chunk by chunk, then vacuums; returns how many it deleted. */
 export const pruneTable = (spec: PruneTableSpec): Effect.Effect<number, DbError, Db> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const limit = Math.max(1, spec.chunk ?? defaultChunk)
     let total = 0

@@ -3,12 +3,12 @@
  * classified by whether a retry can help, transactions commit or roll back
  * as a whole, and migrations run once.
  */
-import { Effect, Exit, Layer, Redacted } from "effect"
+import { Effect, Exit, type Layer, Redacted } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "@logimesh/testkit"
 import { waitFor } from "@logimesh/topology"
-import { Db, DbError, type Migrations, runMigrations } from "../src/index.ts"
+import { Db, type DbError, type Migrations, runMigrations } from "../src/index.ts"
 
 let database: TestDatabase
 let layer: Layer.Layer<Db>
@@ -33,7 +33,10 @@ const failureOf = <A>(exit: Exit.Exit<A, DbError>): DbError => {
 const migrations: Migrations = {
   "test/0001_create_parcel": {
     up: async (db) => {
-      await db.schema.createTable("parcel").addColumn("id", "text", (c) => c.primaryKey()).addColumn("weight", "integer")
+      await db.schema
+        .createTable("parcel")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("weight", "integer")
         .execute()
     }
   },
@@ -58,7 +61,8 @@ describe("Db", () => {
 
   it("classifies a unique violation as terminal", async () => {
     const insert = Db.use((db) =>
-      db.use("parcel.insert", (k) => k.withTables<Tables>().insertInto("parcel").values({ id: "p-1", weight: 1, site: null }).execute()))
+      db.use("parcel.insert", (k) => k.withTables<Tables>().insertInto("parcel").values({ id: "p-1", weight: 1, site: null }).execute())
+    )
     expect(Exit.isSuccess(await run(insert))).toBe(true)
     const error = failureOf(await run(insert))
     expect(error.reason._tag).toBe("UniqueViolation")
@@ -71,23 +75,38 @@ describe("Db", () => {
       db.transaction("parcel.pair", async (t) => {
         await t.withTables<Tables>().insertInto("parcel").values({ id: "p-2", weight: 2, site: null }).execute()
         await t.withTables<Tables>().insertInto("parcel").values({ id: "p-1", weight: 3, site: null }).execute()
-      }))
+      })
+    )
     expect(failureOf(await run(tx)).reason._tag).toBe("UniqueViolation")
-    const rows = await run(Db.use((db) =>
-      db.use("parcel.count", (k) => k.withTables<Tables>().selectFrom("parcel").select("id").where("id", "=", "p-2").execute())))
+    const rows = await run(
+      Db.use((db) => db.use("parcel.count", (k) => k.withTables<Tables>().selectFrom("parcel").select("id").where("id", "=", "p-2").execute()))
+    )
     expect(Exit.isSuccess(rows) && rows.value).toEqual([])
   })
 
   it("classifies a serialization failure as retryable", async () => {
-    const error = failureOf(await run(Db.use((db) =>
-      db.use("raise.40001", (k) => sql`DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$`.execute(k)))))
+    const error = failureOf(
+      await run(Db.use((db) => db.use("raise.40001", (k) => sql`DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$`.execute(k))))
+    )
     expect(error.reason._tag).toBe("SerializationFailure")
     expect(error.isRetryable).toBe(true)
   })
 
   it("classifies a real deadlock as retryable", async () => {
-    await run(Db.use((db) =>
-      db.use("seed", (k) => k.withTables<Tables>().insertInto("parcel").values([{ id: "a", weight: 0, site: null }, { id: "b", weight: 0, site: null }]).execute())))
+    await run(
+      Db.use((db) =>
+        db.use("seed", (k) =>
+          k
+            .withTables<Tables>()
+            .insertInto("parcel")
+            .values([
+              { id: "a", weight: 0, site: null },
+              { id: "b", weight: 0, site: null }
+            ])
+            .execute()
+        )
+      )
+    )
     // Each transaction locks its first row, then waits (in JS, no sleep) until the other holds its own
     // before reaching for the second: a deadlock every time, which Postgres breaks by failing one.
     const holding = { a: Promise.withResolvers<void>(), b: Promise.withResolvers<void>() }
@@ -98,7 +117,8 @@ describe("Db", () => {
           holding[first].resolve()
           await holding[second].promise
           await t.withTables<Tables>().updateTable("parcel").set({ weight: 1 }).where("id", "=", second).execute()
-        }))
+        })
+      )
     const exits = await Effect.runPromise(
       Effect.all([Effect.exit(lockBoth("a", "b")), Effect.exit(lockBoth("b", "a"))], { concurrency: 2 }).pipe(Effect.provide(layer))
     )
@@ -109,8 +129,7 @@ describe("Db", () => {
   })
 
   it("classifies a connection killed by the server as retryable", async () => {
-    const error = failureOf(await run(Db.use((db) =>
-      db.use("self.terminate", (k) => sql`SELECT pg_terminate_backend(pg_backend_pid())`.execute(k)))))
+    const error = failureOf(await run(Db.use((db) => db.use("self.terminate", (k) => sql`SELECT pg_terminate_backend(pg_backend_pid())`.execute(k)))))
     expect(error.reason._tag).toBe("ConnectionLost")
     expect(error.isRetryable).toBe(true)
   })
@@ -127,14 +146,18 @@ describe("Db", () => {
         inside.resolve(rows[0]!.pid)
         await killed.promise
         await sql`SELECT 1`.execute(t)
-      }))
+      })
+    )
     const running = run(tx)
     const pid = await inside.promise
     await run(Db.use((db) => db.use("kill", (k) => sql`SELECT pg_terminate_backend(${pid})`.execute(k))))
     // Let the socket close reach the client while no query is in flight.
     await waitFor("backend gone", async () => {
-      const { rows } = (await Effect.runPromise(Db.use((db) => db.use("gone", (k) =>
-        sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ${pid}`.execute(k))).pipe(Effect.provide(layer))))
+      const { rows } = await Effect.runPromise(
+        Db.use((db) => db.use("gone", (k) => sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ${pid}`.execute(k))).pipe(
+          Effect.provide(layer)
+        )
+      )
       return Number(rows[0]?.n) === 0 ? true : undefined
     })
     killed.resolve()

@@ -46,7 +46,7 @@ describe("classifyDbError", () => {
   })
 
   it("keeps the operation and the message", () => {
-    const error = classifyDbError("order.append", pgError("23505", "duplicate key value violates unique constraint \"pk\""))
+    const error = classifyDbError("order.append", pgError("23505", 'duplicate key value violates unique constraint "pk"'))
     expect(error.operation).toBe("order.append")
     expect(error.message).toContain("duplicate key value")
   })

@@ -19,6 +19,7 @@ import { connect } from "@nats-io/transport-node"
 import type { ConsumerRef } from "@logimesh/simulators"
 import { clientUrl, controlUrl, processStartTime, type Topology, wanLinkStatus } from "@logimesh/topology"
 import pg from "pg"
+import { definedFields } from "@logimesh/model"
 
 export interface FaultEvidence {
   readonly observed: boolean
@@ -121,7 +122,11 @@ export const hubLinkDown = (topology: Topology, site: string, options: { readonl
       downSeen = await pollUntil(untilMs, async () => !(await linked()))
       if (options.wanProxy === true) {
         const link = topology.state.components.find((c) => c.kind === "wan-link" && c.site === site)
-        if (link?.kind === "wan-link") proxyCut = await wanLinkStatus(controlUrl(link)).then((s) => s.cut, () => undefined)
+        if (link?.kind === "wan-link")
+          proxyCut = await wanLinkStatus(controlUrl(link)).then(
+            (s) => s.cut,
+            () => undefined
+          )
       }
     },
     after: async (untilMs) => {
@@ -133,7 +138,7 @@ export const hubLinkDown = (topology: Topology, site: string, options: { readonl
         hub_leafz_linked_before: linkedBefore,
         hub_leafz_down_during_fault: downSeen,
         hub_leafz_back_after_heal: backSeen,
-        ...(proxyCut === undefined ? {} : { wan_proxy_status_cut: proxyCut })
+        ...definedFields({ wan_proxy_status_cut: proxyCut })
       }
     })
   }

@@ -38,7 +38,7 @@ import { engineQueries } from "@logimesh/engine"
 import type { NoTables } from "@logimesh/db"
 import { Kysely, PostgresDialect } from "kysely"
 import pg from "pg"
-import { type AppliedRecord, matchSentCommands, type ParkedRecord, type SentCounts } from "./matchSentCommands.ts"
+import { matchSentCommands, type ParkedRecord, type SentCounts } from "./matchSentCommands.ts"
 
 export interface StoredMessage {
   readonly subject: string
@@ -54,7 +54,10 @@ const readStream = async (natsUrl: string, stream: string, domain?: string, time
   try {
     const where = domain === undefined ? {} : { domain }
     const jsm = await jetstreamManager(nc, where)
-    const total = await jsm.streams.info(stream).then((info) => info.state.messages, () => 0)
+    const total = await jsm.streams.info(stream).then(
+      (info) => info.state.messages,
+      () => 0
+    )
     const out: Array<StoredMessage> = []
     if (total === 0) return out
     const consumer = await jetstream(nc, where).consumers.get(stream)
@@ -197,7 +200,10 @@ export const countEffects = async (options: CountEffectsOptions): Promise<Effect
     const progress = (await records.eventsOfType("order", "OrderProgressed")).map((e) => ({ entity_key: e.key, stage: stageOf(e.payload) }))
     const duplicateSystemIds = duplicatesBy(systems, (m) => m.msgId)
     const duplicateSystemBodies = duplicatesBy(systems, (m) => `${m.subject} ${m.body}`)
-    const duplicateEvents = duplicatesBy(events, (m) => `${m.headers["Logimesh-Entity-Type"]}/${m.headers["Logimesh-Entity-Key"]}#${m.headers["Logimesh-Event-Seq"]}`)
+    const duplicateEvents = duplicatesBy(
+      events,
+      (m) => `${m.headers["Logimesh-Entity-Type"]}/${m.headers["Logimesh-Entity-Key"]}#${m.headers["Logimesh-Event-Seq"]}`
+    )
     let lastEffectAtMs: number | undefined
     for (const at of [...[...applied.values()].map((a) => a.atMs), ...systems.map((m) => m.timestampMs)]) {
       if (lastEffectAtMs === undefined || at > lastEffectAtMs) lastEffectAtMs = at

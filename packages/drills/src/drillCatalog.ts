@@ -107,7 +107,10 @@ export const drills: ReadonlyArray<Drill> = [
     name: "erp-outage",
     description: "the ERP endpoint is down (reads nothing from logimesh), then back",
     fault: "ERP stops reading",
-    inject: (context) => system(context, "ERP").stop(5_000).then(() => undefined),
+    inject: (context) =>
+      system(context, "ERP")
+        .stop(5_000)
+        .then(() => undefined),
     heal: (context) => system(context, "ERP").start(),
     observe: (context) => {
       const reads = system(context, "ERP").reads

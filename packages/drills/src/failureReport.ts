@@ -13,7 +13,9 @@ export const failureReport = ({ counts, summary }: Pick<DrillRun, "counts" | "su
     const answer = command.answer?.status ?? "none"
     const error = command.lastError === undefined ? "" : `, last error ${command.lastError}`
     const parked = fate._tag === "Parked" ? ` (${fate.reason}, ${fate.where})` : ""
-    lines.push(`${fate._tag.toLowerCase()}: ${senderName(command)} ${command.action} ${command.path} key ${command.key}; sent ${command.sends}x via ${command.transport}, answer ${answer}${error}${parked}`)
+    lines.push(
+      `${fate._tag.toLowerCase()}: ${senderName(command)} ${command.action} ${command.path} key ${command.key}; sent ${command.sends}x via ${command.transport}, answer ${answer}${error}${parked}`
+    )
   }
   for (const problem of summary.problems.slice(0, limit)) lines.push(`not finished: ${JSON.stringify(problem).slice(0, 400)}`)
   const seen = new Map<string, number>()

@@ -23,8 +23,7 @@ import { createHash } from "node:crypto"
 import type { SentCommand } from "@logimesh/simulators"
 
 /** The message id the region publishes a keyed command under (`cmd.<region>.<module>`). */
-export const commandMsgIdOf = (sender: string, key: string): string =>
-  `api:${createHash("sha256").update(`${sender}:${key}`).digest("hex")}`
+export const commandMsgIdOf = (sender: string, key: string): string => `api:${createHash("sha256").update(`${sender}:${key}`).digest("hex")}`
 
 export interface AppliedRecord {
   /** When its step committed (ms since the epoch). */
@@ -99,8 +98,7 @@ export const matchSentCommands = (sent: ReadonlyArray<SentCommand>, records: Reg
         const applied = records.applied.get(id)
         if (applied !== undefined) return { _tag: "Applied", atMs: applied.atMs, rejected: applied.rejected }
       }
-      const parked = own.map((id) => parkedById.get(id)).find((p) => p !== undefined) ??
-        parkedByKey.get(`${command.sender}\n${command.key}`)
+      const parked = own.map((id) => parkedById.get(id)).find((p) => p !== undefined) ?? parkedByKey.get(`${command.sender}\n${command.key}`)
       if (parked !== undefined) return { _tag: "Parked", reason: parked.reason, where: parked.where }
       const status = command.answer?.status
       if (status !== undefined && status >= 400 && status < 500) return { _tag: "Refused", status }
@@ -155,7 +153,7 @@ const decidedAt = (command: SentCommand, fate: SentFate): number => {
  * was decided). `from` narrows to some senders by `senderName`; default every sender.
  */
 export const inFlightAt = (counts: SentCounts, atMs: number, from: (sender: string) => boolean = () => true): number =>
-  counts.fates.filter(({ command, fate }) =>
-    command.firstSentAtMs < atMs && from(senderName(command)) &&
-    Math.max(decidedAt(command, fate), command.answer?.atMs ?? decidedAt(command, fate)) > atMs
+  counts.fates.filter(
+    ({ command, fate }) =>
+      command.firstSentAtMs < atMs && from(senderName(command)) && Math.max(decidedAt(command, fate), command.answer?.atMs ?? decidedAt(command, fate)) > atMs
   ).length

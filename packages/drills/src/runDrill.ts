@@ -17,6 +17,7 @@ import type { Drill, DrillContext } from "./drillCatalog.ts"
 import type { FaultEvidence, FaultObserver } from "./FaultObserver.ts"
 import { inFlightAt, type SentFigures } from "./matchSentCommands.ts"
 import { sampleRegionRss } from "./RegionRssSampler.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface DrillOptions {
   readonly drill: Drill
@@ -97,7 +98,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
   const topology: Topology = await upTopology({
     stateDir: options.stateDir,
     fresh: true,
-    ...(options.sitesDir === undefined ? {} : { sitesDir: options.sitesDir }),
+    ...definedFields({ sitesDir: options.sitesDir }),
     onProgress: log
   })
   const rss = sampleRegionRss(options.stateDir)
@@ -121,7 +122,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       await sleep(faultAtMs)
       // Mid-burst: the fault waits (bounded) until the senders it concerns have commands out.
       const inScope = options.drill.inFlightFrom ?? (() => true)
-      const awaiting = () => systems.reduce((n, s) => n + (inScope(s.name) ? s.awaitingAnswer?.() ?? 0 : 0), 0)
+      const awaiting = () => systems.reduce((n, s) => n + (inScope(s.name) ? (s.awaitingAnswer?.() ?? 0) : 0), 0)
       const busyBy = Date.now() + (options.inFlightWaitMs ?? 30_000)
       const context: DrillContext = { topology, systems: () => systems, log }
       observer = options.drill.observe?.(context)
@@ -183,7 +184,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       fault_observed: options.drill.fault === "none" ? null : seen.observed,
       fault_evidence: seen.evidence,
       fault_at_s: faultAtS === undefined ? null : Math.round(faultAtS * 10) / 10,
-      in_flight_at_fault: injectedAt === undefined ? 0 : seen.inFlight ?? inFlightAt(counts.sent, injectedAt, options.drill.inFlightFrom),
+      in_flight_at_fault: injectedAt === undefined ? 0 : (seen.inFlight ?? inFlightAt(counts.sent, injectedAt, options.drill.inFlightFrom)),
       // The senders' commands: sent = applied + parked + refused + lost (see countEffects.ts).
       ...counts.sent.figures,
       parking_expected: options.drill.parkingExpected === true,
@@ -198,9 +199,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       completed: summary.completed,
       explained: summary.explained,
       unexplained: summary.unexplained,
-      drain_s: healedAt === undefined || counts.lastEffectAtMs === undefined
-        ? -1
-        : Math.round(Math.max(0, counts.lastEffectAtMs - healedAt) / 100) / 10,
+      drain_s: healedAt === undefined || counts.lastEffectAtMs === undefined ? -1 : Math.round(Math.max(0, counts.lastEffectAtMs - healedAt) / 100) / 10,
       max_rss_mb: rss.maxMb(),
       other_site: OTHER_SITE,
       other_site_p99_ms_during_fault: p99(otherSite.filter((v) => during(v.createdAtMs)).map(durationOf)),

@@ -28,7 +28,7 @@ import {
   NatsConnection,
   Outcome
 } from "@logimesh/bus"
-import { Db, type DbError } from "@logimesh/db"
+import type { Db, DbError } from "@logimesh/db"
 import { decodeInput, rawInputOf } from "./decodeInput.ts"
 import { type EffectMessage, makeEntityActors } from "./EntityActors.ts"
 import type { EntityDefinition } from "./EntityDefinition.ts"
@@ -39,6 +39,7 @@ import { makeOutboxHandoff, OutboxHandoff } from "./OutboxHandoff.ts"
 import { type OutboxRelayOptions, type RelayStats, runOutboxRelay } from "./OutboxRelay.ts"
 import { ParkedMessages } from "./ParkedMessages.ts"
 import { makeStepLatency, type StepLatencySnapshot } from "./StepLatency.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface EngineInputTarget {
   readonly stream: string
@@ -101,7 +102,7 @@ export class Engine extends Context.Service<Engine, EngineShape>()("logimesh/eng
 export type EngineServices = Db | NatsConnection | JetStreamPublisher | ConsumerRunner | ParkedMessages | FaultInjector
 
 const maxDeliverOf = (target: EngineInputTarget) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const nats = yield* NatsConnection
     const jsm = yield* nats.jetstreamManager(target.domain)
     const info = yield* Effect.tryPromise({
@@ -111,13 +112,10 @@ const maxDeliverOf = (target: EngineInputTarget) =>
     return info.config.max_deliver ?? -1
   })
 
-const retryable = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === true
+const retryable = (error: unknown): boolean => typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === true
 
-export const runEngine = <C, E, S, R>(
-  options: EngineOptions<C, E, S, R>
-): Effect.Effect<EngineShape, BusError, EngineServices | Scope.Scope> =>
-  Effect.gen(function*() {
+export const runEngine = <C, E, S, R>(options: EngineOptions<C, E, S, R>): Effect.Effect<EngineShape, BusError, EngineServices | Scope.Scope> =>
+  Effect.gen(function* () {
     const { entity } = options
     const faults = yield* FaultInjector
     const parked = yield* ParkedMessages
@@ -127,36 +125,36 @@ export const runEngine = <C, E, S, R>(
     const gate = options.input.gate
     const handoff = options.relay === false ? Option.getOrUndefined(yield* Effect.serviceOption(OutboxHandoff)) : makeOutboxHandoff()
     if (handoff === undefined) {
-      yield* Effect.logWarning("engine without an outbox hand-off: its committed rows reach the relay only through its claim rounds (1 s and more)")
-        .pipe(Effect.annotateLogs({ entityType: entity.name }))
+      yield* Effect.logWarning("engine without an outbox hand-off: its committed rows reach the relay only through its claim rounds (1 s and more)").pipe(
+        Effect.annotateLogs({ entityType: entity.name })
+      )
     }
     const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, (rows) => handoff?.offer(rows))
     const actors = yield* makeEntityActors(entity, committer, {
       outputSubject: options.outputSubject,
-      ...(options.effects === undefined ? {} : { effects: options.effects }),
-      ...(options.maxResident === undefined ? {} : { maxResident: options.maxResident }),
-      ...(options.idleAfter === undefined ? {} : { idleAfter: options.idleAfter }),
-      ...(faults.applyDuplicate === undefined ? {} : { applyDuplicate: faults.applyDuplicate })
+      ...definedFields({ effects: options.effects, maxResident: options.maxResident, idleAfter: options.idleAfter, applyDuplicate: faults.applyDuplicate })
     })
     const counts = { applied: 0, rejected: 0, duplicate: 0, held: 0, nak: 0, parked: 0 }
     const stepLatency = makeStepLatency()
 
     const park = (message: BusMessage, reason: string, detail: string, key?: string) =>
-      parked.record({
-        reason,
-        detail,
-        raw: rawInputOf(message),
-        entityType: entity.name,
-        ...(key === undefined ? {} : { entityKey: key }),
-        dedupeKey: `consumer:${message.domain || "-"}:${message.stream}:${message.consumer}:${message.streamSequence}`
-      }).pipe(
-        Effect.map(() => {
-          counts.parked += 1
-          return Outcome.Park({ reason, detail })
-        }),
-        // Not recorded -> not parked: it stays in its stream and comes back.
-        Effect.catch(() => Effect.succeed(Outcome.Nak({ delay: retryDelay(message.deliveryCount) })))
-      )
+      parked
+        .record({
+          reason,
+          detail,
+          raw: rawInputOf(message),
+          entityType: entity.name,
+          ...definedFields({ entityKey: key }),
+          dedupeKey: `consumer:${message.domain || "-"}:${message.stream}:${message.consumer}:${message.streamSequence}`
+        })
+        .pipe(
+          Effect.map(() => {
+            counts.parked += 1
+            return Outcome.Park({ reason, detail })
+          }),
+          // Not recorded -> not parked: it stays in its stream and comes back.
+          Effect.catch(() => Effect.succeed(Outcome.Nak({ delay: retryDelay(message.deliveryCount) })))
+        )
 
     const nak = (message: BusMessage) => {
       counts.nak += 1
@@ -202,14 +200,12 @@ export const runEngine = <C, E, S, R>(
       handler
     })
 
-    const relay = options.relay === false || handoff === undefined
-      ? undefined
-      : yield* runOutboxRelay({ ...options.relay, region: options.region, handoff })
+    const relay = options.relay === false || handoff === undefined ? undefined : yield* runOutboxRelay({ ...options.relay, region: options.region, handoff })
     const holdTimeout = Duration.fromInputUnsafe(options.holdTimeout ?? Duration.minutes(10))
     yield* runHoldSweeper(entity.name, holdTimeout, Duration.millis(Math.max(250, Math.min(Duration.toMillis(holdTimeout) / 4, 60_000))))
 
     return {
-      stats: Effect.gen(function*() {
+      stats: Effect.gen(function* () {
         return {
           outcomes: { ...counts },
           commits: yield* committer.stats,
@@ -224,12 +220,18 @@ export const runEngine = <C, E, S, R>(
 
 /** The engine as a Layer providing `Engine` (its stats); consumption lives as long as the Layer. */
 export const engineLayer = <C, E, S, R>(options: EngineOptions<C, E, S, R>): Layer.Layer<Engine, BusError, EngineServices> =>
-  Layer.effect(Engine, Effect.map(runEngine(options), (shape) => Engine.of(shape)))
+  Layer.effect(
+    Engine,
+    Effect.map(runEngine(options), (shape) => Engine.of(shape))
+  )
 
 /** Everything the engine needs, from a Db layer and a NATS connection layer. */
-export const engineServices = (
-  layers: { readonly db: Layer.Layer<Db>; readonly nats: Layer.Layer<NatsConnection, BusError>; readonly faults?: Layer.Layer<FaultInjector>; readonly region: string }
-): Layer.Layer<EngineServices, BusError> =>
+export const engineServices = (layers: {
+  readonly db: Layer.Layer<Db>
+  readonly nats: Layer.Layer<NatsConnection, BusError>
+  readonly faults?: Layer.Layer<FaultInjector>
+  readonly region: string
+}): Layer.Layer<EngineServices, BusError> =>
   ParkedMessages.layer(layers.region).pipe(
     Layer.provideMerge(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer)),
     Layer.provideMerge(Layer.mergeAll(layers.db, layers.nats, layers.faults ?? FaultInjector.none))
@@ -252,7 +254,7 @@ export const makeEngine = async <C, E, S, R>(
 ): Promise<RunningEngine> => {
   const runtime = ManagedRuntime.make(
     engineLayer(options).pipe(
-      Layer.provide(engineServices({ db: options.db, nats: options.nats, region: options.region, ...(options.faults === undefined ? {} : { faults: options.faults }) }))
+      Layer.provide(engineServices({ db: options.db, nats: options.nats, region: options.region, ...definedFields({ faults: options.faults }) }))
     )
   )
   const engine = await runtime.runPromise(Engine.useSync((e) => e))
@@ -262,4 +264,3 @@ export const makeEngine = async <C, E, S, R>(
     stop: () => runtime.dispose()
   }
 }
-

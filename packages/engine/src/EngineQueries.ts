@@ -76,7 +76,7 @@ export interface ParkedRecord {
   readonly headers: Readonly<Record<string, string>>
 }
 
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, (c) => `\\${c}`)
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]-]/g, (c) => `\\${c}`)
 
 /** A POSIX regular expression matching exactly `prefix` followed by `suffixPattern` (a regex fragment). */
 export const keyPatternOf = (prefix: string, suffixPattern: string): string => `^${escapeRegex(prefix)}${suffixPattern}$`
@@ -127,10 +127,12 @@ export const engineQueries = (k: Kysely<NoTables>) => ({
 
   /** Payloads of every audit event of one type, by key then seq (e.g. an entity's progress events). */
   eventsOfType: async (entityType: string, type: string): Promise<ReadonlyArray<{ readonly key: string; readonly payload: unknown }>> =>
-    (await sql<{ key: string; payload: unknown }>`
+    (
+      await sql<{ key: string; payload: unknown }>`
       SELECT entity_key AS key, payload FROM engine_event
        WHERE entity_type = ${entityType} AND kind = 'event' AND type = ${type}
-       ORDER BY entity_key, seq`.execute(k)).rows,
+       ORDER BY entity_key, seq`.execute(k)
+    ).rows,
 
   /** Every input message id a step applied: the inbox, and the audit rows (which outlive it; a rejection is only there). */
   appliedMessages: async (): Promise<ReadonlyMap<string, AppliedMessage>> => {
@@ -150,15 +152,24 @@ export const engineQueries = (k: Kysely<NoTables>) => ({
 
   /** Parked records still waiting for an operator (status `parked`); `msgId` narrows to one input message id. */
   parked: async (msgId?: string): Promise<ReadonlyArray<ParkedRecord>> =>
-    (await sql<{ id: string; msg_id: string | null; reason: string; headers: Record<string, string> }>`
+    (
+      await sql<{ id: string; msg_id: string | null; reason: string; headers: Record<string, string> }>`
       SELECT id::text AS id, msg_id, reason, headers FROM engine_parked
        WHERE status = 'parked' ${msgId === undefined ? sql`` : sql`AND msg_id = ${msgId}`}
-       ORDER BY id`.execute(k)).rows.map((r) => ({ id: r.id, msgId: r.msg_id, reason: r.reason, headers: r.headers })),
+       ORDER BY id`.execute(k)
+    ).rows.map((r) => ({ id: r.id, msgId: r.msg_id, reason: r.reason, headers: r.headers })),
 
   /** Outbox rows created in a window on subjects under a prefix, by id; at most `limit`. */
   outboxWindow: async (window: OutboxWindow): Promise<ReadonlyArray<OutboxRecord>> => {
     const field = window.about?.entityType ?? null
-    const rows = await sql<{ id: string; subject: string; headers: Record<string, string>; created_at: Date; sent_at: Date | null; payload_key: string | null }>`
+    const rows = await sql<{
+      id: string
+      subject: string
+      headers: Record<string, string>
+      created_at: Date
+      sent_at: Date | null
+      payload_key: string | null
+    }>`
       WITH rows AS (
         SELECT id, subject, headers, created_at, sent_at,
                CASE WHEN ${field}::text IS NOT NULL AND substring(payload FROM 1 FOR 1) = '\\x7b'::bytea
@@ -168,10 +179,12 @@ export const engineQueries = (k: Kysely<NoTables>) => ({
            AND created_at >= ${window.since} AND created_at < ${window.until}
       )
       SELECT id::text AS id, subject, headers, created_at, sent_at, payload_key FROM rows
-      ${window.about?.key === undefined
-        ? sql``
-        : sql`WHERE coalesce(payload_key, CASE WHEN headers ->> 'Logimesh-Entity-Type' = ${field}::text
-                                              THEN headers ->> 'Logimesh-Entity-Key' END) = ${window.about.key}`}
+      ${
+        window.about?.key === undefined
+          ? sql``
+          : sql`WHERE coalesce(payload_key, CASE WHEN headers ->> 'Logimesh-Entity-Type' = ${field}::text
+                                              THEN headers ->> 'Logimesh-Entity-Key' END) = ${window.about.key}`
+      }
        ORDER BY id
        LIMIT ${window.limit}`.execute(k)
     return rows.rows.map((r) => ({ id: r.id, subject: r.subject, headers: r.headers, createdAt: r.created_at, sentAt: r.sent_at, payloadKey: r.payload_key }))
@@ -197,10 +210,16 @@ export const engineQueries = (k: Kysely<NoTables>) => ({
    * publishes them again (same `Nats-Msg-Id`). Returns the ids it cleared, ascending.
    */
   requeueSentOutbox: async (ids: ReadonlyArray<string>): Promise<ReadonlyArray<string>> =>
-    ids.length === 0 ? [] : (await sql<{ id: string }>`
+    ids.length === 0
+      ? []
+      : (
+          await sql<{ id: string }>`
       UPDATE engine_outbox SET sent_at = NULL
        WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NOT NULL
-      RETURNING id::text AS id`.execute(k)).rows.map((row) => row.id).sort((a, b) => Number(a) - Number(b))
+      RETURNING id::text AS id`.execute(k)
+        ).rows
+          .map((row) => row.id)
+          .sort((a, b) => Number(a) - Number(b))
 })
 
 export type EngineQueriesOver = ReturnType<typeof engineQueries>
@@ -213,9 +232,12 @@ export type EngineQueriesShape = {
 export class EngineQueries extends Context.Service<EngineQueries, EngineQueriesShape>()("logimesh/engine/EngineQueries") {
   static readonly layer = Layer.effect(
     EngineQueries,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const db = yield* Db
-      const q = (name: string) => <A>(run: (queries: EngineQueriesOver) => Promise<A>) => db.use(`engine.${name}`, (k) => run(engineQueries(k)))
+      const q =
+        (name: string) =>
+        <A>(run: (queries: EngineQueriesOver) => Promise<A>) =>
+          db.use(`engine.${name}`, (k) => run(engineQueries(k)))
       return EngineQueries.of({
         snapshot: (entityType, key) => q("snapshot")((e) => e.snapshot(entityType, key)),
         messageOutcome: (entityType, key, msgId) => q("messageOutcome")((e) => e.messageOutcome(entityType, key, msgId)),

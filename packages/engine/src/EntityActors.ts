@@ -84,7 +84,7 @@ export const makeEntityActors = <C, E, S, R>(
   committer: GroupCommitter,
   options: ActorOptions<E, S>
 ): Effect.Effect<EntityActors<C>, never, Db | Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const maxResident = Math.max(1, options.maxResident ?? 10_000)
     const idleAfter = Duration.toMillis(Duration.fromInputUnsafe(options.idleAfter ?? Duration.minutes(5)))
     const actors = new Map<string, Actor<S>>()
@@ -113,13 +113,16 @@ export const makeEntityActors = <C, E, S, R>(
 
     const loader = yield* makeEntityLoader(entity)
     const load = (key: string) =>
-      Effect.map(loader.load(key), (loaded): Live<S> => ({
-        state: loaded.state,
-        version: loaded.version,
-        eventSeq: loaded.eventSeq,
-        sources: { ...loaded.sources },
-        held: new Map(loaded.held.map((h) => [heldKey(h), h]))
-      }))
+      Effect.map(
+        loader.load(key),
+        (loaded): Live<S> => ({
+          state: loaded.state,
+          version: loaded.version,
+          eventSeq: loaded.eventSeq,
+          sources: { ...loaded.sources },
+          held: new Map(loaded.held.map((h) => [heldKey(h), h]))
+        })
+      )
 
     const outboxRow = (key: string, kind: "event" | "rejection", type: string, seq: number, payload: string, raw: RawInput): OutboxRow => ({
       subject: options.outputSubject(key, kind, type),
@@ -198,7 +201,7 @@ export const makeEntityActors = <C, E, S, R>(
       })
 
     const hold = (key: string, live: Live<S>, raw: RawInput, position: SourcePosition) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const result = yield* committer.commit({
           key,
           expectedVersion: live.version,
@@ -220,7 +223,7 @@ export const makeEntityActors = <C, E, S, R>(
 
     /** Applies held inputs whose turn has come. `false` = the live state is stale (reload). */
     const drainHeld = (key: string, live: Live<S>): Effect.Effect<boolean, DbError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         let progressed = true
         while (progressed && live.held.size > 0) {
           progressed = false
@@ -228,8 +231,9 @@ export const makeEntityActors = <C, E, S, R>(
             const next = (live.sources[held.source] ?? 0) + 1
             if (held.seq < next) continue // applied already under another id; the hold sweeper removes it
             if (held.seq !== next) continue
-            const command = yield* Effect.try({ try: () => decodeCommand(JSON.parse(new TextDecoder().decode(held.raw.payload))), catch: (e) => e })
-              .pipe(Effect.option)
+            const command = yield* Effect.try({ try: () => decodeCommand(JSON.parse(new TextDecoder().decode(held.raw.payload))), catch: (e) => e }).pipe(
+              Effect.option
+            )
             if (command._tag === "None") continue // cannot happen for what we decoded before holding; left to the hold sweeper
             const outcome = yield* apply(key, live, command.value, held.raw, held, true).pipe(
               // A decider that throws on a held input leaves it held (the sweeper parks it on timeout).
@@ -249,7 +253,7 @@ export const makeEntityActors = <C, E, S, R>(
       })
 
     const attempt = (key: string, live: Live<S>, input: EngineInput<C>) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         // Most steps find nothing held: no drain effect at all then.
         if (live.held.size > 0 && !(yield* drainHeld(key, live))) return "stale" as const
         let position = input.position
@@ -262,56 +266,60 @@ export const makeEntityActors = <C, E, S, R>(
           } else if (position.seq > last + 1) {
             if (live.held.has(heldKey(position))) return "duplicate" as const
             const result = yield* hold(key, live, input.raw, position)
-            return result === "committed" ? "held" as const : "stale" as const
+            return result === "committed" ? ("held" as const) : ("stale" as const)
           }
         }
         const { result, rejected } = yield* apply(key, live, input.command, input.raw, position, false)
         if (result === "duplicate") return "stale-duplicate" as const
         if (result === "conflict") return "stale" as const
-        if (live.held.size > 0 && !(yield* drainHeld(key, live))) return rejected ? "rejected-stale" as const : "applied-stale" as const
-        return rejected ? "rejected" as const : "applied" as const
+        if (live.held.size > 0 && !(yield* drainHeld(key, live))) return rejected ? ("rejected-stale" as const) : ("applied-stale" as const)
+        return rejected ? ("rejected" as const) : ("applied" as const)
       })
 
     const process = (input: EngineInput<C>): Effect.Effect<InputOutcome, DbError, Db> =>
       Effect.suspend(() => {
         const actor = acquire(input.key)
-        return actor.lock.withPermit(Effect.gen(function*() {
-          for (let i = 0; i < maxConflictRetries; i++) {
-            const live = actor.live ?? (yield* load(input.key))
-            actor.live = live
-            const outcome = yield* attempt(input.key, live, input)
-            switch (outcome) {
-              case "stale":
-                actor.live = undefined
-                continue
-              case "stale-duplicate":
-                actor.live = undefined
-                return "duplicate"
-              case "applied-stale":
-              case "rejected-stale":
-                actor.live = undefined
-                return outcome === "applied-stale" ? "applied" : "rejected"
-              default:
-                return outcome
-            }
-          }
-          return yield* new DbError({
-            operation: `engine.${entity.name}.step ${input.key}`,
-            reason: new SerializationFailure({ message: `entity version kept moving (${maxConflictRetries} attempts)` })
-          })
-        })).pipe(
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              const now = clock.currentTimeMillisUnsafe()
-              actor.users -= 1
-              actor.lastUsed = now
-              // A failed step may have left the cache ahead of or behind the row: reload next time.
-              if (exit._tag === "Failure") actor.live = undefined
-              // The resident cap holds after every step; idle passivation is the periodic sweep's job.
-              if (actors.size > maxResident) evict(now)
+        return actor.lock
+          .withPermit(
+            Effect.gen(function* () {
+              for (let i = 0; i < maxConflictRetries; i++) {
+                const live = actor.live ?? (yield* load(input.key))
+                actor.live = live
+                const outcome = yield* attempt(input.key, live, input)
+                switch (outcome) {
+                  case "stale":
+                    actor.live = undefined
+                    continue
+                  case "stale-duplicate":
+                    actor.live = undefined
+                    return "duplicate"
+                  case "applied-stale":
+                  case "rejected-stale":
+                    actor.live = undefined
+                    return outcome === "applied-stale" ? "applied" : "rejected"
+                  default:
+                    return outcome
+                }
+              }
+              return yield* new DbError({
+                operation: `engine.${entity.name}.step ${input.key}`,
+                reason: new SerializationFailure({ message: `entity version kept moving (${maxConflictRetries} attempts)` })
+              })
             })
           )
-        )
+          .pipe(
+            Effect.onExit((exit) =>
+              Effect.sync(() => {
+                const now = clock.currentTimeMillisUnsafe()
+                actor.users -= 1
+                actor.lastUsed = now
+                // A failed step may have left the cache ahead of or behind the row: reload next time.
+                if (exit._tag === "Failure") actor.live = undefined
+                // The resident cap holds after every step; idle passivation is the periodic sweep's job.
+                if (actors.size > maxResident) evict(now)
+              })
+            )
+          )
       })
 
     // Passivation of idle actors.

@@ -87,13 +87,11 @@ export const eventVersioning = (history: EventHistory = {}): Pick<EntityDefiniti
  * notified, unless `notifyRejections` says so.
  */
 export const taggedEntity = <Command, Event extends { readonly _tag: string }, State, Rejection extends { readonly _tag: string }>(
-  definition:
-    & Omit<EntityDefinition<Command, Event, State, Rejection>, "eventType" | "rejectionType" | "notifyRejections" | "eventVersion" | "upcastEvent">
-    & {
-      readonly notifyRejections?: boolean
-      /** Upcasters per event `_tag`, for types whose shape changed since they were first stored. */
-      readonly eventHistory?: EventHistory
-    }
+  definition: Omit<EntityDefinition<Command, Event, State, Rejection>, "eventType" | "rejectionType" | "notifyRejections" | "eventVersion" | "upcastEvent"> & {
+    readonly notifyRejections?: boolean
+    /** Upcasters per event `_tag`, for types whose shape changed since they were first stored. */
+    readonly eventHistory?: EventHistory
+  }
 ): EntityDefinition<Command, Event, State, Rejection> => {
   const { eventHistory, ...rest } = definition
   return {

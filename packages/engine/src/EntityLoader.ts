@@ -33,11 +33,11 @@ export const makeEntityLoader = <C, E, S, R>(
   entity: EntityDefinition<C, E, S, R>,
   options: EntityLoaderOptions = {}
 ): Effect.Effect<EntityLoader<S>, never, Db | Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const maxBatch = Math.max(1, options.maxBatch ?? 500)
     const queue = yield* Queue.unbounded<Pending<S>>()
 
-    const loader = Effect.gen(function*() {
+    const loader = Effect.gen(function* () {
       const batch = yield* Queue.takeBetween(queue, 1, maxBatch)
       const exit = yield* Effect.exit(loadEntities(entity, [...new Set(batch.map((p) => p.key))]))
       for (const p of batch) {
@@ -48,8 +48,10 @@ export const makeEntityLoader = <C, E, S, R>(
             p.done,
             loaded === undefined
               ? Effect.die(new Error(`engine load: no row for ${p.key}`))
-              // A key that does not decode fails alone (a defect), never its batch.
-              : Result.isSuccess(loaded) ? Effect.succeed(loaded.success) : Effect.die(loaded.failure)
+              : // A key that does not decode fails alone (a defect), never its batch.
+                Result.isSuccess(loaded)
+                ? Effect.succeed(loaded.success)
+                : Effect.die(loaded.failure)
           )
         }
       }

@@ -18,6 +18,7 @@
 import { writeSync } from "node:fs"
 import { Context, Effect, Layer } from "effect"
 import { ProcessSettings } from "@logimesh/config"
+import { definedFields } from "@logimesh/model"
 
 export type CrashPoint = "before-commit" | "after-commit" | "after-publish"
 /** Points that break the engine's guarantees (see the header). */
@@ -41,7 +42,10 @@ export interface FaultInjectorShape {
 /** Parses `point:probability,...`; unknown points or bad numbers are a launch error (a typo must not silently disable a drill). */
 export const parseFaults = (spec: string): ReadonlyMap<FaultPoint, number> => {
   const faults = new Map<FaultPoint, number>()
-  for (const part of spec.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const [point, probability] = part.split(":")
     const p = Number(probability)
     if (point === undefined || !points.has(point) || !(p >= 0 && p <= 1)) {
@@ -67,9 +71,8 @@ const fromFaults = (faults: ReadonlyMap<FaultPoint, number>): FaultInjectorShape
         process.kill(process.pid, "SIGKILL")
       }
     },
-    failStep: () => nak !== undefined && nak(),
-    ...(applyDuplicate === undefined ? {} : { applyDuplicate }),
-    ...(dropOutboxRow === undefined ? {} : { dropOutboxRow })
+    failStep: () => nak?.() ?? false,
+    ...definedFields({ applyDuplicate, dropOutboxRow })
   }
 }
 
@@ -86,11 +89,7 @@ const fromEnvironment = (spec: string): FaultInjectorShape => {
 export class FaultInjector extends Context.Service<FaultInjector, FaultInjectorShape>()("logimesh/engine/FaultInjector") {
   static readonly none: Layer.Layer<FaultInjector> = Layer.succeed(FaultInjector, fromFaults(new Map()))
   /** From code (tests, benchmarks): every point, the unsafe ones included. */
-  static readonly from = (spec: string): Layer.Layer<FaultInjector> =>
-    Layer.sync(FaultInjector, () => fromFaults(parseFaults(spec)))
+  static readonly from = (spec: string): Layer.Layer<FaultInjector> => Layer.sync(FaultInjector, () => fromFaults(parseFaults(spec)))
   /** Reads `LOGIMESH_CRASH_AT`; an unsafe point there fails the launch. */
-  static readonly layer = Layer.effect(
-    FaultInjector,
-    Effect.map(ProcessSettings.crashAt, fromEnvironment)
-  )
+  static readonly layer = Layer.effect(FaultInjector, Effect.map(ProcessSettings.crashAt, fromEnvironment))
 }

@@ -124,12 +124,7 @@ const batchDocuments = (ok: ReadonlyArray<EngineStep>): BatchDocuments => {
 }
 
 /** Writes `steps` inside `tx`: one result per step, and the outbox rows written. Two statements: check, then write. */
-const writeBatch = async (
-  tx: Transaction<NoTables>,
-  entityType: string,
-  steps: ReadonlyArray<EngineStep>,
-  beforeCommit: () => void
-): Promise<WrittenBatch> => {
+const writeBatch = async (tx: Transaction<NoTables>, entityType: string, steps: ReadonlyArray<EngineStep>, beforeCommit: () => void): Promise<WrittenBatch> => {
   const keys = [...new Set(steps.map((s) => s.key))].sort()
   const msgIds = steps.flatMap((s) => (s.applied === undefined ? [] : [s.applied.raw.msgId]))
   // 1. Lock the existing entity rows in key order; read which inputs are already in the inbox.
@@ -194,16 +189,27 @@ const writeBatch = async (
         RETURNING entity_key AS k
       ), written AS (
         SELECT k FROM updated UNION ALL SELECT k FROM inserted
-      )${doc.inbox === undefined ? none : sql`, inbox AS (
+      )${
+        doc.inbox === undefined
+          ? none
+          : sql`, inbox AS (
         INSERT INTO engine_inbox (msg_id, entity_type, entity_key)
         SELECT t.m, ${entityType}, t.k FROM json_to_recordset(${doc.inbox}::json) AS t(m text, k text)
         WHERE t.k IN (SELECT k FROM written)
-      )`}${doc.events === undefined ? none : sql`, events AS (
+      )`
+      }${
+        doc.events === undefined
+          ? none
+          : sql`, events AS (
         INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, schema_version, payload, msg_id, source, source_seq)
         SELECT ${entityType}, t.k, t.q, t.kd, t.ty, t.v, t.p, t.m, t.s, t.ss
         FROM json_to_recordset(${doc.events}::json) AS t(k text, q bigint, kd text, ty text, v int, p jsonb, m text, s text, ss bigint)
         WHERE t.k IN (SELECT k FROM written)
-      )`}${doc.outbox === undefined ? none : sql`, outbox_ids AS (
+      )`
+      }${
+        doc.outbox === undefined
+          ? none
+          : sql`, outbox_ids AS (
         -- Ids drawn here (a volatile CTE is evaluated once) so the statement can tell which row got which:
         -- the committer hands the rows to the relay with their ids (OutboxHandoff).
         SELECT nextval(pg_get_serial_sequence('engine_outbox', 'id')) AS id, t.i, t.s, t.p, t.h
@@ -212,20 +218,33 @@ const writeBatch = async (
       ), outbox AS (
         INSERT INTO engine_outbox (id, subject, payload, headers)
         SELECT id, s, decode(p, 'base64'), h FROM outbox_ids
-      )`}${doc.holds === undefined ? none : sql`, holds AS (
+      )`
+      }${
+        doc.holds === undefined
+          ? none
+          : sql`, holds AS (
         INSERT INTO engine_held (entity_type, entity_key, source, source_seq, msg_id, subject, payload, headers, domain, stream, consumer, stream_seq)
         SELECT ${entityType}, t.k, t.s, t.q, t.m, t.sj, decode(t.p, 'base64'), t.h, t.d, t.st, t.c, t.sq
         FROM json_to_recordset(${doc.holds}::json)
           AS t(k text, s text, q bigint, m text, sj text, p text, h jsonb, d text, st text, c text, sq bigint)
         WHERE t.k IN (SELECT k FROM written)
         ON CONFLICT DO NOTHING
-      )`}${doc.releases === undefined ? none : sql`, releases AS (
+      )`
+      }${
+        doc.releases === undefined
+          ? none
+          : sql`, releases AS (
         DELETE FROM engine_held h USING json_to_recordset(${doc.releases}::json) AS t(k text, s text, q bigint)
         WHERE h.entity_type = ${entityType} AND h.entity_key = t.k AND h.source = t.s AND h.source_seq = t.q
           AND t.k IN (SELECT k FROM written)
-      )`}
-      SELECT k, NULL::int AS i, NULL::text AS id FROM written${doc.outbox === undefined ? none : sql`
-      UNION ALL SELECT NULL, i, id::text FROM outbox_ids`}`.execute(tx)
+      )`
+      }
+      SELECT k, NULL::int AS i, NULL::text AS id FROM written${
+        doc.outbox === undefined
+          ? none
+          : sql`
+      UNION ALL SELECT NULL, i, id::text FROM outbox_ids`
+      }`.execute(tx)
     const wrote = new Set<string>()
     for (const row of written.rows) {
       if (row.k !== null) wrote.add(row.k)
@@ -251,7 +270,7 @@ export const makeGroupCommitter = (
   /** Called after a commit that wrote outbox rows, with those rows (an in-process relay's hand-off). */
   onOutboxCommitted: (rows: ReadonlyArray<CommittedOutboxRow>) => void = () => undefined
 ): Effect.Effect<GroupCommitter, never, Db | FaultInjector | Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const faults = yield* FaultInjector
     const maxBatch = Math.max(1, options.maxBatch ?? 200)
@@ -264,8 +283,9 @@ export const makeGroupCommitter = (
     const kept = (steps: ReadonlyArray<EngineStep>) =>
       drop === undefined ? steps : steps.map((s) => (s.outbox.length === 0 ? s : { ...s, outbox: s.outbox.filter(() => !drop()) }))
     const write = (steps: ReadonlyArray<EngineStep>) =>
-      db.transaction(`engine.${entityType}.commit`, (tx) =>
-        writeBatch(tx, entityType, kept(steps), () => faults.crash("before-commit"))).pipe(
+      db
+        .transaction(`engine.${entityType}.commit`, (tx) => writeBatch(tx, entityType, kept(steps), () => faults.crash("before-commit")))
+        .pipe(
           Effect.map((written) => {
             if (written.outbox.length > 0) onOutboxCommitted(written.outbox)
             return written.results
@@ -280,16 +300,18 @@ export const makeGroupCommitter = (
         Effect.catch((error) =>
           batch.length === 1
             ? Deferred.fail(batch[0]!.done, error)
-            // Isolate the bad step: each step alone, in its own transaction.
-            : Effect.sync(() => (stats.isolatedRetries += 1)).pipe(
-              Effect.andThen(Effect.forEach(batch, (p) => Deferred.into(write([p.step]).pipe(Effect.map((r) => r[0] ?? "conflict")), p.done), {
-                discard: true
-              }))
-            )
+            : // Isolate the bad step: each step alone, in its own transaction.
+              Effect.sync(() => (stats.isolatedRetries += 1)).pipe(
+                Effect.andThen(
+                  Effect.forEach(batch, (p) => Deferred.into(write([p.step]).pipe(Effect.map((r) => r[0] ?? "conflict")), p.done), {
+                    discard: true
+                  })
+                )
+              )
         )
       )
 
-    const committer = Effect.gen(function*() {
+    const committer = Effect.gen(function* () {
       const first = yield* Queue.takeBetween(queue, 1, maxBatch)
       const batch: Array<Pending> = [...first]
       if (batch.length < maxBatch && Duration.toMillis(window) > 0) {

@@ -20,7 +20,7 @@ interface ExpiredRow {
 
 /** One sweep for `entityType`; returns how many held inputs it parked. */
 export const sweepHeld = (entityType: string, timeout: Duration.Input): Effect.Effect<number, DbError, Db> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const seconds = Duration.toSeconds(Duration.fromInputUnsafe(timeout))
     const parked = yield* db.transaction(`engine.${entityType}.sweepHeld`, async (tx) => {
@@ -64,11 +64,7 @@ export const sweepHeld = (entityType: string, timeout: Duration.Input): Effect.E
   })
 
 /** Sweeps every `interval` in the current scope. */
-export const runHoldSweeper = (
-  entityType: string,
-  timeout: Duration.Input,
-  interval: Duration.Input
-): Effect.Effect<void, never, Db | Scope.Scope> =>
+export const runHoldSweeper = (entityType: string, timeout: Duration.Input, interval: Duration.Input): Effect.Effect<void, never, Db | Scope.Scope> =>
   sweepHeld(entityType, timeout).pipe(
     Effect.catch((error) => Effect.logWarning("hold sweep failed").pipe(Effect.annotateLogs({ error: error.message }))),
     Effect.andThen(Effect.sleep(interval)),

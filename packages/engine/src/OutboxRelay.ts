@@ -54,6 +54,7 @@ import { type BusError, JetStreamPublisher } from "@logimesh/bus"
 import { Db, type DbError, type NoTables } from "@logimesh/db"
 import { FaultInjector } from "./FaultInjector.ts"
 import type { CommittedOutboxRow, OutboxHandoffShape } from "./OutboxHandoff.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface OutboxRelayOptions {
   /** Names the msg ids: `<region>:<outbox id>`. */
@@ -105,12 +106,13 @@ export const outboxMsgId = (region: string, outboxId: number | string): string =
 
 /** Marks the ids a relay published before it lost Postgres (never re-published by this relay). */
 const markRemembered = (unmarked: Set<string>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (unmarked.size === 0) return
     const db = yield* Db
     const ids = [...unmarked]
     yield* db.use("engine.outbox.markRemembered", (k) =>
-      sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NULL`.execute(k))
+      sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${ids}::bigint[]) AND sent_at IS NULL`.execute(k)
+    )
     for (const id of ids) unmarked.delete(id)
     yield* Effect.logInfo("outbox relay: rows published before Postgres was lost marked sent").pipe(Effect.annotateLogs({ rows: ids.length }))
   })
@@ -125,14 +127,14 @@ const inTransaction = (
   unmarked: Set<string>,
   claim: (tx: Transaction<NoTables>) => Effect.Effect<ReadonlyArray<CommittedOutboxRow>, DbError, Db>
 ): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const publisher = yield* JetStreamPublisher
     const faults = yield* FaultInjector
     return yield* Effect.acquireUseRelease(
       db.use("engine.outbox.begin", (k) => k.startTransaction().execute()),
       (tx) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const rows = yield* claim(tx)
           if (rows.length === 0) {
             yield* db.use("engine.outbox.commit", () => tx.commit().execute())
@@ -140,7 +142,7 @@ const inTransaction = (
           }
           const results = yield* publisher.publishBatch(
             rows.map((row) => ({ subject: row.subject, payload: row.payload, msgId: outboxMsgId(options.region, row.id), headers: row.headers })),
-            { window: rows.length, ...(options.domain === undefined ? {} : { domain: options.domain }) }
+            { window: rows.length, ...definedFields({ domain: options.domain }) }
           )
           faults.crash("after-publish")
           const acked: Array<string> = []
@@ -161,10 +163,9 @@ const inTransaction = (
             }
           })
           if (options.onAcked !== undefined) options.onAcked(rows.filter((_, i) => Result.isSuccess(results[i]!)))
-          const markAndCommit = Effect.gen(function*() {
+          const markAndCommit = Effect.gen(function* () {
             if (acked.length > 0) {
-              yield* db.use("engine.outbox.mark", () =>
-                sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${acked}::bigint[])`.execute(tx))
+              yield* db.use("engine.outbox.mark", () => sql`UPDATE engine_outbox SET sent_at = now() WHERE id = ANY(${acked}::bigint[])`.execute(tx))
             }
             yield* db.use("engine.outbox.commit", () => tx.commit().execute())
           })
@@ -182,7 +183,15 @@ const inTransaction = (
           if (firstError !== undefined) return yield* firstError
           return rows.length
         }),
-      (tx) => (tx.isCommitted ? Effect.void : Effect.promise(() => tx.rollback().execute().catch(() => undefined)))
+      (tx) =>
+        tx.isCommitted
+          ? Effect.void
+          : Effect.promise(() =>
+              tx
+                .rollback()
+                .execute()
+                .catch(() => undefined)
+            )
     )
   })
 
@@ -197,20 +206,22 @@ export const relayOnce = (
   unmarked: Set<string> = new Set(),
   olderThan?: Duration.Duration
 ): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* markRemembered(unmarked)
     const db = yield* Db
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)
     const age = olderThan === undefined ? sql`` : sql`AND created_at < now() - make_interval(secs => ${Duration.toMillis(olderThan) / 1000})`
     return yield* inTransaction(options, stats, unmarked, (tx) =>
-      db.use("engine.outbox.claim", () =>
-        sql<OutboxRow>`
+      db
+        .use("engine.outbox.claim", () =>
+          sql<OutboxRow>`
           SELECT id, subject, payload, headers FROM engine_outbox WHERE sent_at IS NULL ${age}
-          ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(tx)).pipe(
-          Effect.map((claimed) =>
-            claimed.rows.map((row) => ({ id: row.id, subject: row.subject, payload: new Uint8Array(row.payload), headers: row.headers }))
-          )
-        ))
+          ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(tx)
+        )
+        .pipe(
+          Effect.map((claimed) => claimed.rows.map((row) => ({ id: row.id, subject: row.subject, payload: new Uint8Array(row.payload), headers: row.headers })))
+        )
+    )
   })
 
 /**
@@ -223,29 +234,31 @@ export const relayHandedOnce = (
   stats: Counters = { rounds: 0, published: 0, duplicates: 0 },
   unmarked: Set<string> = new Set()
 ): Effect.Effect<number, DbError | BusError, Db | JetStreamPublisher | FaultInjector> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* markRemembered(unmarked)
     const db = yield* Db
     return yield* inTransaction(options, stats, unmarked, (tx) =>
-      db.use("engine.outbox.lockHanded", () =>
-        // One primary-key probe per id (no plan over the whole outbox), ids only: the payloads are in memory.
-        sql<{ id: string }>`
+      db
+        .use("engine.outbox.lockHanded", () =>
+          // One primary-key probe per id (no plan over the whole outbox), ids only: the payloads are in memory.
+          sql<{ id: string }>`
           SELECT o.id::text AS id FROM unnest(${rows.map((r) => r.id)}::bigint[]) AS u(id)
           CROSS JOIN LATERAL (
             SELECT id FROM engine_outbox WHERE id = u.id AND sent_at IS NULL FOR UPDATE SKIP LOCKED
-          ) AS o`.execute(tx)).pipe(
+          ) AS o`.execute(tx)
+        )
+        .pipe(
           Effect.map((locked) => {
             const mine = new Set(locked.rows.map((r) => r.id))
             return rows.filter((row) => mine.has(row.id))
           })
-        ))
+        )
+    )
   })
 
 /** Runs the relay in the current scope until the scope closes. */
-export const runOutboxRelay = (
-  options: OutboxRelayOptions
-): Effect.Effect<OutboxRelay, never, Db | JetStreamPublisher | FaultInjector | Scope.Scope> =>
-  Effect.gen(function*() {
+export const runOutboxRelay = (options: OutboxRelayOptions): Effect.Effect<OutboxRelay, never, Db | JetStreamPublisher | FaultInjector | Scope.Scope> =>
+  Effect.gen(function* () {
     const stats = { rounds: 0, published: 0, duplicates: 0, failedRounds: 0, refused: 0, handedOff: 0 }
     const unmarked = new Set<string>()
     const idle = Duration.fromInputUnsafe(options.idleDelay ?? Duration.millis(25))
@@ -268,10 +281,12 @@ export const runOutboxRelay = (
         lastClaim = Date.now()
         lastWasClaim = true
         return relayOnce(options, stats, unmarked, minAge)
-      }).pipe(Effect.map((n) => {
-        claimBacklog = n >= batchSize
-        return claimBacklog
-      }))
+      }).pipe(
+        Effect.map((n) => {
+          claimBacklog = n >= batchSize
+          return claimBacklog
+        })
+      )
     const handedRound = (hand: OutboxHandoffShape) =>
       Effect.suspend(() => {
         lastWasClaim = false
@@ -289,19 +304,23 @@ export const runOutboxRelay = (
       if (handoff.behind()) {
         // Catch up in id order; once a round is not full everything committed so far is sent: take offers again,
         // then claim once more (rows committed before the resume but offered after it go out first, in order).
-        return claimRound(undefined).pipe(Effect.map((full) => {
-          if (!full) {
-            handoff.resume()
-            claimAfterResume = true
-          }
-          return true
-        }))
+        return claimRound(undefined).pipe(
+          Effect.map((full) => {
+            if (!full) {
+              handoff.resume()
+              claimAfterResume = true
+            }
+            return true
+          })
+        )
       }
       if (claimAfterResume) {
-        return claimRound(undefined).pipe(Effect.map((full) => {
-          claimAfterResume = full
-          return true
-        }))
+        return claimRound(undefined).pipe(
+          Effect.map((full) => {
+            claimAfterResume = full
+            return true
+          })
+        )
       }
       // Claim rounds (for what the hand-off never got) every `claimAfter`, back to back while full.
       const claimDue = claimBacklog || Date.now() - lastClaim >= Duration.toMillis(claimAfter)

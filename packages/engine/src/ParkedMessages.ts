@@ -109,9 +109,7 @@ const toEntry = (row: ParkedRow): ParkedEntry => ({
  * request: its Idempotency-Key gets a `~replay:<id>` suffix (the same key with another body would be refused).
  */
 export const replayHeaders = (headers: Readonly<Record<string, string>>, parkedId: number, corrected: boolean): Record<string, string> => {
-  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) =>
-    !name.startsWith("Nats-") && !Object.values(BusHeaders).includes(name as never)
-  ))
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith("Nats-") && !Object.values(BusHeaders).includes(name as never)))
   const key = kept[CommandHeaders.idempotencyKey]
   if (corrected && key !== undefined) kept[CommandHeaders.idempotencyKey] = `${key}~replay:${parkedId}`
   return { ...kept, [EngineHeaders.replayOf]: String(parkedId), [EngineHeaders.causationId]: headers[BusHeaders.msgId] ?? "" }
@@ -120,37 +118,42 @@ export const replayHeaders = (headers: Readonly<Record<string, string>>, parkedI
 export const replayMsgId = (region: string, parkedId: number): string => `${region}:replay:${parkedId}`
 
 const make = (region: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const publisher = yield* JetStreamPublisher
 
     const record = (input: ParkInput) =>
-      db.use("engine.parked.record", (k) =>
-        sql`
+      db
+        .use("engine.parked.record", (k) =>
+          sql`
           INSERT INTO engine_parked (dedupe_key, reason, detail, subject, payload, headers, domain, stream, consumer, stream_seq, msg_id, entity_type, entity_key)
           VALUES (${input.dedupeKey}, ${input.reason}, ${input.detail.slice(0, 4_000)}, ${input.raw.subject}, ${Buffer.from(input.raw.payload)},
             ${JSON.stringify(input.raw.headers)}::jsonb, ${input.raw.domain}, ${input.raw.stream}, ${input.raw.consumer}, ${input.raw.streamSeq},
             ${input.raw.msgId}, ${input.entityType ?? null}, ${input.entityKey ?? null})
-          ON CONFLICT (dedupe_key) DO NOTHING`.execute(k)).pipe(Effect.asVoid)
+          ON CONFLICT (dedupe_key) DO NOTHING`.execute(k)
+        )
+        .pipe(Effect.asVoid)
 
     const list = (options: { readonly status?: "parked" | "replayed"; readonly limit?: number } = {}) =>
-      db.use("engine.parked.list", (k) =>
-        sql<ParkedRow>`
+      db
+        .use("engine.parked.list", (k) =>
+          sql<ParkedRow>`
           SELECT * FROM engine_parked WHERE (${options.status ?? null}::text IS NULL OR status = ${options.status ?? null})
-          ORDER BY id LIMIT ${Math.min(1_000, options.limit ?? 100)}`.execute(k)).pipe(Effect.map((r) => r.rows.map(toEntry)))
+          ORDER BY id LIMIT ${Math.min(1_000, options.limit ?? 100)}`.execute(k)
+        )
+        .pipe(Effect.map((r) => r.rows.map(toEntry)))
 
     const get = (id: number) =>
-      db.use("engine.parked.get", (k) => sql<ParkedRow>`SELECT * FROM engine_parked WHERE id = ${id}`.execute(k)).pipe(
-        Effect.map((r) => (r.rows[0] === undefined ? undefined : toEntry(r.rows[0])))
-      )
+      db
+        .use("engine.parked.get", (k) => sql<ParkedRow>`SELECT * FROM engine_parked WHERE id = ${id}`.execute(k))
+        .pipe(Effect.map((r) => (r.rows[0] === undefined ? undefined : toEntry(r.rows[0]))))
 
     const replay = (id: number, payload?: Uint8Array) =>
       Effect.acquireUseRelease(
         db.use("engine.parked.replay", (k) => k.startTransaction().execute()),
         (tx) =>
-          Effect.gen(function*() {
-            const rows = yield* db.use("engine.parked.replay", () =>
-              sql<ParkedRow>`SELECT * FROM engine_parked WHERE id = ${id} FOR UPDATE`.execute(tx))
+          Effect.gen(function* () {
+            const rows = yield* db.use("engine.parked.replay", () => sql<ParkedRow>`SELECT * FROM engine_parked WHERE id = ${id} FOR UPDATE`.execute(tx))
             const row = rows.rows[0]
             if (row === undefined) return { _tag: "NotFound" } as const
             if (row.status === "replayed") return { _tag: "AlreadyReplayed", msgId: row.replay_msg_id ?? "" } as const
@@ -161,11 +164,20 @@ const make = (region: string) =>
               ...(row.domain === "" ? {} : { domain: row.domain })
             })
             yield* db.use("engine.parked.replay", () =>
-              sql`UPDATE engine_parked SET status = 'replayed', replayed_at = now(), replay_msg_id = ${msgId} WHERE id = ${id}`.execute(tx))
+              sql`UPDATE engine_parked SET status = 'replayed', replayed_at = now(), replay_msg_id = ${msgId} WHERE id = ${id}`.execute(tx)
+            )
             yield* db.use("engine.parked.replay", () => tx.commit().execute())
             return { _tag: "Replayed", msgId } as const
           }),
-        (tx) => (tx.isCommitted ? Effect.void : Effect.promise(() => tx.rollback().execute().catch(() => undefined)))
+        (tx) =>
+          tx.isCommitted
+            ? Effect.void
+            : Effect.promise(() =>
+                tx
+                  .rollback()
+                  .execute()
+                  .catch(() => undefined)
+              )
       )
 
     return ParkedMessages.of({ record, list, get, replay })
@@ -173,6 +185,5 @@ const make = (region: string) =>
 
 export class ParkedMessages extends Context.Service<ParkedMessages, ParkedMessagesShape>()("logimesh/engine/ParkedMessages") {
   /** `region` names the replay msg ids (`<region>:replay:<id>`), globally unique across the mesh. */
-  static readonly layer = (region: string): Layer.Layer<ParkedMessages, never, Db | JetStreamPublisher> =>
-    Layer.effect(ParkedMessages, make(region))
+  static readonly layer = (region: string): Layer.Layer<ParkedMessages, never, Db | JetStreamPublisher> => Layer.effect(ParkedMessages, make(region))
 }

@@ -113,7 +113,7 @@ export const loadEntities = <C, E, S, R>(
   entity: EntityDefinition<C, E, S, R>,
   keys: ReadonlyArray<string>
 ): Effect.Effect<ReadonlyMap<string, Result.Result<LoadedEntity<S>, unknown>>, DbError, Db> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (keys.length === 0) return new Map()
     const db = yield* Db
     const rows = yield* db.use(`engine.${entity.name}.load`, (k) =>
@@ -134,15 +134,13 @@ export const loadEntities = <C, E, S, R>(
         LEFT JOIN LATERAL (
           SELECT version, event_seq, state, snapshot_seq, sources FROM engine_entity
           WHERE entity_type = ${entity.name} AND entity_key = k.key LIMIT 1
-        ) AS e ON true`.execute(k))
+        ) AS e ON true`.execute(k)
+    )
     const decodeState = Schema.decodeUnknownSync(entity.state)
     return new Map(rows.rows.map((row) => [row.entity_key, loadedOf(entity, decodeState, row)]))
   })
 
-export const loadEntity = <C, E, S, R>(
-  entity: EntityDefinition<C, E, S, R>,
-  key: string
-): Effect.Effect<LoadedEntity<S>, DbError, Db> =>
+export const loadEntity = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>, key: string): Effect.Effect<LoadedEntity<S>, DbError, Db> =>
   Effect.flatMap(loadEntities(entity, [key]), (loaded) => {
     const result = loaded.get(key)
     if (result === undefined) return Effect.die(new Error(`engine load: no row for ${key}`))
@@ -154,12 +152,13 @@ export const rebuildState = <C, E, S, R>(
   entity: EntityDefinition<C, E, S, R>,
   key: string
 ): Effect.Effect<{ readonly state: S; readonly events: number }, DbError, Db> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const rows = yield* db.use(`engine.${entity.name}.rebuild`, (k) =>
       sql<{ schema_version: number; type: string; payload: unknown }>`
         SELECT schema_version, type, payload FROM engine_event WHERE entity_type = ${entity.name} AND entity_key = ${key} AND kind = 'event'
-        ORDER BY seq`.execute(k))
+        ORDER BY seq`.execute(k)
+    )
     const events = rows.rows.map((r): StoredEvent => [r.schema_version, r.type, r.payload])
     return { state: fold(entity, entity.decider.initialState, events), events: rows.rows.length }
   })

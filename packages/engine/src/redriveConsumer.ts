@@ -8,6 +8,7 @@ import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/transport-node"
 import { Duration, Effect } from "effect"
 import { type BusError, classifyBusError, NatsConnection } from "@logimesh/bus"
+import { definedFields } from "@logimesh/model"
 
 export interface RedriveOptions {
   readonly stream: string
@@ -22,19 +23,20 @@ export interface RedriveOptions {
 }
 
 export const redriveConsumer = (options: RedriveOptions): Effect.Effect<string, BusError, NatsConnection> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const nats = yield* NatsConnection
     const jsm = yield* nats.jetstreamManager(options.domain)
-    const start = "sequence" in options.from
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.from.sequence }
-      : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.from.time.toISOString() }
+    const start =
+      "sequence" in options.from
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.from.sequence }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.from.time.toISOString() }
     yield* Effect.tryPromise({
       try: () =>
         jsm.consumers.add(options.stream, {
           durable_name: options.name,
           ack_policy: AckPolicy.Explicit,
           ...start,
-          ...(options.filterSubject === undefined ? {} : { filter_subject: options.filterSubject }),
+          ...definedFields({ filter_subject: options.filterSubject }),
           ack_wait: nanos(Duration.toMillis(Duration.fromInputUnsafe(options.ackWait ?? Duration.seconds(30)))),
           max_deliver: options.maxDeliver ?? 10,
           max_ack_pending: options.maxAckPending ?? 1_000

@@ -49,11 +49,15 @@ const counters = async (client: pg.Client): Promise<TableCounters> => {
 
 /** Counters once every backend that wrote `written` rows has reported them (backends report on exit or when idle). */
 const settledCounters = (client: pg.Client, written: number) =>
-  waitFor("table statistics reported", async () => {
-    await client.query("SELECT pg_stat_clear_snapshot()")
-    const now = await counters(client)
-    return now.written >= written ? now : undefined
-  }, { timeoutMs: 30_000, intervalMs: 250 })
+  waitFor(
+    "table statistics reported",
+    async () => {
+      await client.query("SELECT pg_stat_clear_snapshot()")
+      const now = await counters(client)
+      return now.written >= written ? now : undefined
+    },
+    { timeoutMs: 30_000, intervalMs: 250 }
+  )
 
 describe("engine batch cost", () => {
   it("reads rows in proportion to the batch, not to the size of never-analyzed tables", async () => {
@@ -61,12 +65,18 @@ describe("engine batch cost", () => {
     await seeder.connect()
     // No statistics wherever this runs: autovacuum (on elsewhere, off here) must not analyze them meanwhile.
     await seeder.query("ALTER TABLE engine_entity SET (autovacuum_enabled = false); ALTER TABLE engine_inbox SET (autovacuum_enabled = false)")
-    await seeder.query(`
+    await seeder.query(
+      `
       INSERT INTO engine_entity (entity_type, entity_key, version, event_seq, state, snapshot_seq, sources)
-      SELECT $1, 'seed-' || g, 1, 0, NULL, 0, '{}'::jsonb FROM generate_series(1, ${seeded}) g`, [orderLinesEntity.name])
-    await seeder.query(`
+      SELECT $1, 'seed-' || g, 1, 0, NULL, 0, '{}'::jsonb FROM generate_series(1, ${seeded}) g`,
+      [orderLinesEntity.name]
+    )
+    await seeder.query(
+      `
       INSERT INTO engine_inbox (msg_id, entity_type, entity_key)
-      SELECT 'seed-msg-' || g, $1, 'seed-' || g FROM generate_series(1, ${seeded}) g`, [orderLinesEntity.name])
+      SELECT 'seed-msg-' || g, $1, 'seed-' || g FROM generate_series(1, ${seeded}) g`,
+      [orderLinesEntity.name]
+    )
     await seeder.end()
 
     const observer = new pg.Client({ connectionString: fixture.database.url })

@@ -40,7 +40,7 @@ describe("engine with a dependency gate", () => {
     // The gate as the region's probe would see it: closed while Postgres is cut off.
     const gate: DependencyGate = {
       isOpen: Effect.sync(() => !proxy.isCut),
-      awaitOpen: Effect.gen(function*() {
+      awaitOpen: Effect.gen(function* () {
         while (proxy.isCut) yield* Effect.sleep(Duration.millis(50))
       })
     }
@@ -80,10 +80,14 @@ describe("engine with a dependency gate", () => {
     expect(await fixture.streamMessages(fixture.names.dlqStream)).toBe(0)
 
     proxy.restore()
-    await waitFor("applied after Postgres returned", async () => {
-      const stats = await engine!.stats()
-      return stats.outcomes.applied === 1 ? stats : undefined
-    }, { timeoutMs: 20_000 })
+    await waitFor(
+      "applied after Postgres returned",
+      async () => {
+        const stats = await engine!.stats()
+        return stats.outcomes.applied === 1 ? stats : undefined
+      },
+      { timeoutMs: 20_000 }
+    )
     const settled = await waitFor("settled", async () => {
       const info = await fixture.consumerInfo()
       return info.num_ack_pending === 0 && info.num_pending === 0 ? info : undefined
@@ -92,8 +96,10 @@ describe("engine with a dependency gate", () => {
     expect((await engine.stats()).outcomes.parked).toBe(0)
     expect(await fixture.streamMessages(fixture.names.dlqStream)).toBe(0)
     expect((await fixture.query(sql<{ n: string }>`SELECT count(*) AS n FROM engine_parked`)).rows[0]?.n).toBe("0")
-    const state = (await fixture.query(sql<{ state: { lines: Record<string, Array<number>> } }>`
-      SELECT state FROM engine_entity WHERE entity_key = 'GATE-1'`)).rows[0]?.state
+    const state = (
+      await fixture.query(sql<{ state: { lines: Record<string, Array<number>> } }>`
+      SELECT state FROM engine_entity WHERE entity_key = 'GATE-1'`)
+    ).rows[0]?.state
     expect(state?.lines["erp"]).toEqual([1])
   })
 })

@@ -164,17 +164,15 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     deadLetterSubject: names.deadLetterSubject,
     deadLetterDomain: undefined
   }
-  await runtime.runPromise(Effect.gen(function*() {
-    yield* runMigrations(engineMigrations)
-    yield* applyStreams({
-      streams: [
-        stream(names.stream, [names.inputSubject]),
-        stream(names.dlqStream, [`dlq.${token}.>`]),
-        stream(names.outStream, [`out.${token}.>`])
-      ],
-      consumers: [consumer]
+  await runtime.runPromise(
+    Effect.gen(function* () {
+      yield* runMigrations(engineMigrations)
+      yield* applyStreams({
+        streams: [stream(names.stream, [names.inputSubject]), stream(names.dlqStream, [`dlq.${token}.>`]), stream(names.outStream, [`out.${token}.>`])],
+        consumers: [consumer]
+      })
     })
-  }))
+  )
   const children: Array<EngineChild> = []
 
   const spawnEngine = (env: Record<string, string> = {}): EngineChild => {
@@ -198,10 +196,12 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
       stdio: ["ignore", "pipe", "pipe"]
     })
     let alive = true
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => {
-      alive = false
-      resolve(code)
-    }))
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => {
+        alive = false
+        resolve(code)
+      })
+    )
     child.stdout?.on("data", (chunk: Buffer) => {
       const text = chunk.toString()
       if (text.includes("ENGINE_READY")) markReady()
@@ -228,61 +228,70 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     return handle
   }
 
-  const publish = (messages: ReadonlyArray<OutgoingMessage>) =>
-    runtime.runPromise(JetStreamPublisher.use((p) => p.publishAll(messages)))
+  const publish = (messages: ReadonlyArray<OutgoingMessage>) => runtime.runPromise(JetStreamPublisher.use((p) => p.publishAll(messages)))
 
   const query = <R>(text: ReturnType<typeof sql<R>>) => runtime.runPromise(Db.use((db) => db.use("test", (k) => text.execute(k))))
 
   const consumerInfo = () =>
-    runtime.runPromise(NatsConnection.use((n) =>
-      Effect.flatMap(n.jetstreamManager(), (jsm) => Effect.promise(() => jsm.consumers.info(names.stream, names.consumer)))
-    ))
+    runtime.runPromise(
+      NatsConnection.use((n) => Effect.flatMap(n.jetstreamManager(), (jsm) => Effect.promise(() => jsm.consumers.info(names.stream, names.consumer))))
+    )
 
   const streamMessages = (name: string) =>
-    runtime.runPromise(NatsConnection.use((n) =>
-      Effect.flatMap(n.jetstreamManager(), (jsm) => Effect.promise(() => jsm.streams.info(name)))
-    )).then((info) => info.state.messages)
+    runtime
+      .runPromise(NatsConnection.use((n) => Effect.flatMap(n.jetstreamManager(), (jsm) => Effect.promise(() => jsm.streams.info(name)))))
+      .then((info) => info.state.messages)
 
   /** Every message of `name` (headers, plus its subject as `@subject` and the MD5 of its payload as `@md5`), read with an ordered consumer. */
   const readStream = async (name: string): Promise<ReadonlyArray<Readonly<Record<string, string>>>> => {
     const total = await streamMessages(name)
     if (total === 0) return []
-    return runtime.runPromise(NatsConnection.use((n) =>
-      Effect.promise(async () => {
-        const ordered = await n.jetstream().consumers.get(name)
-        const iterator = await ordered.consume()
-        const all: Array<Record<string, string>> = []
-        for await (const m of iterator) {
-          const headers: Record<string, string> = {}
-          for (const key of m.headers?.keys() ?? []) headers[key] = m.headers?.get(key) ?? ""
-          headers["@subject"] = m.subject
-          headers["@md5"] = createHash("md5").update(m.data).digest("hex")
-          all.push(headers)
-          if (all.length >= total) break
-        }
-        await iterator.close()
-        return all
-      })
-    ))
+    return runtime.runPromise(
+      NatsConnection.use((n) =>
+        Effect.promise(async () => {
+          const ordered = await n.jetstream().consumers.get(name)
+          const iterator = await ordered.consume()
+          const all: Array<Record<string, string>> = []
+          for await (const m of iterator) {
+            const headers: Record<string, string> = {}
+            for (const key of m.headers?.keys() ?? []) headers[key] = m.headers?.get(key) ?? ""
+            headers["@subject"] = m.subject
+            headers["@md5"] = createHash("md5").update(m.data).digest("hex")
+            all.push(headers)
+            if (all.length >= total) break
+          }
+          await iterator.close()
+          return all
+        })
+      )
+    )
   }
 
   /** Waits until every input is acked, nothing is held and the outbox is drained. */
   const waitSettled = (expectedOutbox: number, timeoutMs: number) =>
-    waitFor("engine settled", async () => {
-      const info = await consumerInfo()
-      if (info.num_pending > 0 || info.num_ack_pending > 0) return undefined
-      const [counts] = (await query(sql<{ outbox: string; unsent: string; held: string }>`
+    waitFor(
+      "engine settled",
+      async () => {
+        const info = await consumerInfo()
+        if (info.num_pending > 0 || info.num_ack_pending > 0) return undefined
+        const [counts] = (
+          await query(sql<{ outbox: string; unsent: string; held: string }>`
         SELECT (SELECT count(*) FROM engine_outbox) AS outbox, (SELECT count(*) FROM engine_outbox WHERE sent_at IS NULL) AS unsent,
-          (SELECT count(*) FROM engine_held) AS held`)).rows
-      if (counts === undefined || Number(counts.unsent) > 0 || Number(counts.held) > 0 || Number(counts.outbox) < expectedOutbox) return undefined
-      return true
-    }, { timeoutMs, intervalMs: 250 })
+          (SELECT count(*) FROM engine_held) AS held`)
+        ).rows
+        if (counts === undefined || Number(counts.unsent) > 0 || Number(counts.held) > 0 || Number(counts.outbox) < expectedOutbox) return undefined
+        return true
+      },
+      { timeoutMs, intervalMs: 250 }
+    )
 
   /** The invariants; returns a list of violations (empty = all hold). */
   const verify = async (workload: Workload): Promise<ReadonlyArray<string>> => {
     const problems: Array<string> = []
-    const entities = (await query(sql<{ entity_key: string; state: { lines: Record<string, Array<number>> } | null; event_seq: string }>`
-      SELECT entity_key, state, event_seq FROM engine_entity WHERE entity_type = ${orderLinesEntity.name}`)).rows
+    const entities = (
+      await query(sql<{ entity_key: string; state: { lines: Record<string, Array<number>> } | null; event_seq: string }>`
+      SELECT entity_key, state, event_seq FROM engine_entity WHERE entity_type = ${orderLinesEntity.name}`)
+    ).rows
     const byKey = new Map(entities.map((e) => [e.entity_key, e]))
     for (const [orderId, lines] of workload.expected) {
       const row = byKey.get(orderId)
@@ -293,7 +302,13 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
       const actual = row.state?.lines ?? {}
       const ordered = workload.sequenced.has(orderId)
       const norm = (r: Readonly<Record<string, ReadonlyArray<number>>>) =>
-        JSON.stringify(Object.fromEntries(Object.entries(r).sort().map(([s, l]) => [s, ordered ? l : [...l].sort((a, b) => a - b)])))
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(r)
+              .sort()
+              .map(([s, l]) => [s, ordered ? l : [...l].sort((a, b) => a - b)])
+          )
+        )
       if (norm(actual) !== norm(lines)) problems.push(`${orderId}: state ${norm(actual)} != expected ${norm(lines)}`)
     }
     // The trail folds to the snapshot (replay), for a sample of orders.
@@ -304,13 +319,15 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
         problems.push(`${orderId}: rebuilt state differs from snapshot`)
       }
     }
-    const [counts] = (await query(sql<{ events: string; rejections: string; inbox: string; outbox: string; dup_inputs: string }>`
+    const [counts] = (
+      await query(sql<{ events: string; rejections: string; inbox: string; outbox: string; dup_inputs: string }>`
       SELECT (SELECT count(*) FROM engine_event WHERE kind = 'event') AS events,
              (SELECT count(*) FROM engine_event WHERE kind = 'rejection') AS rejections,
              (SELECT count(*) FROM engine_inbox) AS inbox,
              (SELECT count(*) FROM engine_outbox) AS outbox,
              (SELECT count(*) FROM (SELECT entity_key, payload->>'source', payload->>'line' FROM engine_event
-                GROUP BY 1, 2, 3 HAVING count(*) > 1) d) AS dup_inputs`)).rows
+                GROUP BY 1, 2, 3 HAVING count(*) > 1) d) AS dup_inputs`)
+    ).rows
     const unique = workload.unique
     if (Number(counts?.events) !== unique - workload.rejections) problems.push(`events ${counts?.events} != ${unique - workload.rejections}`)
     if (Number(counts?.rejections) !== workload.rejections) problems.push(`rejections ${counts?.rejections} != ${workload.rejections}`)
@@ -325,13 +342,15 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     if (effects.size !== published.length) problems.push(`effects published twice: ${effects.size} distinct of ${published.length}`)
     // Each message is its own outbox row: the row its msg id names has the same effect, subject and payload (the
     // relay publishes rows handed over in memory under the ids the commit drew for them).
-    const rows = (await query(sql<{ msg_id: string; row: string }>`
+    const rows = (
+      await query(sql<{ msg_id: string; row: string }>`
       SELECT ${engineRegion} || ':' || id AS msg_id,
         (headers ->> ${EngineHeaders.entityKey}) || '#' || (headers ->> ${EngineHeaders.eventSeq}) || ' ' || subject || ' ' || md5(payload) AS row
-      FROM engine_outbox`)).rows
+      FROM engine_outbox`)
+    ).rows
     const rowOf = new Map(rows.map((r) => [r.msg_id, r.row]))
-    const mismatched = published.filter((h) =>
-      rowOf.get(h["Nats-Msg-Id"] ?? "") !== `${h[EngineHeaders.entityKey]}#${h[EngineHeaders.eventSeq]} ${h["@subject"]} ${h["@md5"]}`
+    const mismatched = published.filter(
+      (h) => rowOf.get(h["Nats-Msg-Id"] ?? "") !== `${h[EngineHeaders.entityKey]}#${h[EngineHeaders.eventSeq]} ${h["@subject"]} ${h["@md5"]}`
     )
     if (mismatched.length > 0) problems.push(`${mismatched.length} messages differ from the outbox row their msg id names`)
     return problems
@@ -357,7 +376,23 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
       groupCommit: { maxBatch: options.maxBatch, window: Duration.millis(2) }
     })
 
-  return { nats, database, names, consumer, runtime, spawnEngine, inProcessEngine, publish, query, consumerInfo, readStream, streamMessages, waitSettled, verify, stop }
+  return {
+    nats,
+    database,
+    names,
+    consumer,
+    runtime,
+    spawnEngine,
+    inProcessEngine,
+    publish,
+    query,
+    consumerInfo,
+    readStream,
+    streamMessages,
+    waitSettled,
+    verify,
+    stop
+  }
 }
 
 export type EngineFixture = Awaited<ReturnType<typeof startEngineFixture>>

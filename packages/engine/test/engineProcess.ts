@@ -23,7 +23,7 @@ const settings = Config.all({
   holdTimeoutMs: Config.Number("ENGINE_TEST_HOLD_TIMEOUT_MS").pipe(Config.withDefault(120_000))
 })
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const s = yield* settings
   const engine = engineLayer({
     entity: orderLinesEntity,
@@ -33,14 +33,16 @@ const program = Effect.gen(function*() {
     holdTimeout: Duration.millis(s.holdTimeoutMs),
     retryDelay: (n) => Duration.millis(Math.min(2_000, 50 * 2 ** (n - 1)))
   }).pipe(
-    Layer.provide(engineServices({
-      region: s.region,
-      db: Db.layer.pipe(Layer.orDie),
-      nats: NatsConnection.layer.pipe(Layer.orDie),
-      faults: FaultInjector.layer.pipe(Layer.orDie)
-    }))
+    Layer.provide(
+      engineServices({
+        region: s.region,
+        db: Db.layer.pipe(Layer.orDie),
+        nats: NatsConnection.layer.pipe(Layer.orDie),
+        faults: FaultInjector.layer.pipe(Layer.orDie)
+      })
+    )
   )
-  return yield* Effect.gen(function*() {
+  return yield* Effect.gen(function* () {
     const running = yield* Engine
     yield* Effect.sync(() => process.stdout.write("ENGINE_READY\n"))
     yield* running.stats.pipe(

@@ -72,8 +72,10 @@ describe("engine retention", () => {
     expect(await count(sql`SELECT count(*) AS n FROM engine_outbox`)).toBe(workload.unique - 30 + 3)
     expect(await count(sql`SELECT count(*) AS n FROM engine_outbox WHERE sent_at IS NULL`)).toBe(3)
     expect(await count(sql`SELECT count(*) AS n FROM engine_outbox WHERE created_at < now() - interval '7 days' AND sent_at IS NOT NULL`)).toBe(10)
-    expect((await fixture.query(sql<{ dedupe_key: string }>`SELECT dedupe_key FROM engine_parked ORDER BY dedupe_key`)).rows.map((r) => r.dedupe_key))
-      .toEqual(["parked-old", "replayed-new"])
+    expect((await fixture.query(sql<{ dedupe_key: string }>`SELECT dedupe_key FROM engine_parked ORDER BY dedupe_key`)).rows.map((r) => r.dedupe_key)).toEqual([
+      "parked-old",
+      "replayed-new"
+    ])
 
     // Every input delivered again: those whose inbox row is kept are refused, the pruned ones (control) are applied.
     const redrive = await fixture.runtime.runPromise(
@@ -81,10 +83,14 @@ describe("engine retention", () => {
     )
     const again = await engineOn(redrive)
     try {
-      const outcomes = await waitFor("re-drive consumed", async () => {
-        const s = (await again.stats()).outcomes
-        return s.duplicate + s.applied >= workload.unique ? s : undefined
-      }, { timeoutMs: 30_000 })
+      const outcomes = await waitFor(
+        "re-drive consumed",
+        async () => {
+          const s = (await again.stats()).outcomes
+          return s.duplicate + s.applied >= workload.unique ? s : undefined
+        },
+        { timeoutMs: 30_000 }
+      )
       expect({ duplicate: outcomes.duplicate, applied: outcomes.applied }).toEqual({ duplicate: 40, applied: 40 })
       expect(await count(sql`SELECT count(*) AS n FROM engine_inbox`)).toBe(workload.unique)
     } finally {
@@ -99,13 +105,19 @@ describe("engine retention", () => {
     // 40,000 rows written, then marked sent (as the relay does), then 10 unsent rows for the claim to find.
     await fixture.query(sql`INSERT INTO engine_outbox (subject, payload) SELECT ${subject}, '\\x00' FROM generate_series(1, 40000)`)
     await fixture.query(sql`UPDATE engine_outbox SET sent_at = now() WHERE sent_at IS NULL`)
-    await fixture.query(sql`INSERT INTO engine_outbox (subject, payload, created_at) SELECT ${subject}, '\\x00', now() - interval '1 minute' FROM generate_series(1, 10)`)
+    await fixture.query(
+      sql`INSERT INTO engine_outbox (subject, payload, created_at) SELECT ${subject}, '\\x00', now() - interval '1 minute' FROM generate_series(1, 10)`
+    )
     // The relay's claim query (OutboxRelay.relayOnce); the pages it touched.
     const claimPages = async (): Promise<number> => {
-      const rows = (await fixture.query(sql<{ "QUERY PLAN": ReadonlyArray<{ Plan: { "Shared Hit Blocks": number; "Shared Read Blocks": number; "Actual Rows": number } }> }>`
+      const rows = (
+        await fixture.query(sql<{
+          "QUERY PLAN": ReadonlyArray<{ Plan: { "Shared Hit Blocks": number; "Shared Read Blocks": number; "Actual Rows": number } }>
+        }>`
         EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
         SELECT id, subject, payload, headers FROM engine_outbox WHERE sent_at IS NULL AND created_at < now() - make_interval(secs => 1)
-        ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`)).rows
+        ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`)
+      ).rows
       const top = rows[0]?.["QUERY PLAN"][0]?.Plan
       if (top === undefined) throw new Error("no plan")
       expect(top["Actual Rows"]).toBe(10)

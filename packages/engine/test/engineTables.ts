@@ -39,8 +39,9 @@ export const insertOutboxRow = async (
 /** `sent_at` of each outbox id (null while unsent); ids that do not exist are absent. */
 export const outboxSentAt = async (db: Queryable, ids: ReadonlyArray<string>): Promise<ReadonlyMap<string, Date | null>> =>
   new Map(
-    (await db.query<{ id: string; sent_at: Date | null }>("SELECT id::text AS id, sent_at FROM engine_outbox WHERE id = ANY($1::bigint[])", [ids])).rows
-      .map((r) => [r.id, r.sent_at])
+    (await db.query<{ id: string; sent_at: Date | null }>("SELECT id::text AS id, sent_at FROM engine_outbox WHERE id = ANY($1::bigint[])", [ids])).rows.map(
+      (r) => [r.id, r.sent_at]
+    )
   )
 
 /** Subjects of every outbox row, sorted. */
@@ -74,10 +75,15 @@ export const insertAuditRow = async (
     readonly msgId: string
   }
 ): Promise<void> => {
-  await db.query(
-    "INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, payload, msg_id) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
-    [row.entityType, row.key, row.seq, row.kind, row.type, JSON.stringify(row.payload ?? {}), row.msgId]
-  )
+  await db.query("INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, payload, msg_id) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", [
+    row.entityType,
+    row.key,
+    row.seq,
+    row.kind,
+    row.type,
+    JSON.stringify(row.payload ?? {}),
+    row.msgId
+  ])
 }
 
 export const inboxHas = async (db: Queryable, msgId: string): Promise<boolean> =>

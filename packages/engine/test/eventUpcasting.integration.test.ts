@@ -44,17 +44,23 @@ let database: TestDatabase
 let runtime: ManagedRuntime.ManagedRuntime<Db | FaultInjector, never>
 
 const insertEvent = (key: string, seq: number, version: number, payload: unknown) =>
-  runtime.runPromise(Db.use((db) =>
-    db.use("test.insertEvent", (k) =>
-      sql`INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, schema_version, payload, msg_id)
-          VALUES ('meter', ${key}, ${seq}, 'event', 'Measured', ${version}, ${JSON.stringify(payload)}::jsonb, ${`m-${key}-${seq}`})`.execute(k))
-  ))
+  runtime.runPromise(
+    Db.use((db) =>
+      db.use("test.insertEvent", (k) =>
+        sql`INSERT INTO engine_event (entity_type, entity_key, seq, kind, type, schema_version, payload, msg_id)
+          VALUES ('meter', ${key}, ${seq}, 'event', 'Measured', ${version}, ${JSON.stringify(payload)}::jsonb, ${`m-${key}-${seq}`})`.execute(k)
+      )
+    )
+  )
 
 const insertEntity = (key: string, eventSeq: number) =>
-  runtime.runPromise(Db.use((db) =>
-    db.use("test.insertEntity", (k) =>
-      sql`INSERT INTO engine_entity (entity_type, entity_key, version, event_seq) VALUES ('meter', ${key}, ${eventSeq}, ${eventSeq})`.execute(k))
-  ))
+  runtime.runPromise(
+    Db.use((db) =>
+      db.use("test.insertEntity", (k) =>
+        sql`INSERT INTO engine_entity (entity_type, entity_key, version, event_seq) VALUES ('meter', ${key}, ${eventSeq}, ${eventSeq})`.execute(k)
+      )
+    )
+  )
 
 beforeAll(async () => {
   database = await createTestDatabase("event-upcasting")
@@ -97,24 +103,39 @@ describe("event schema versions", () => {
   })
 
   it("the committer writes each event with its type's current version", async () => {
-    await runtime.runPromise(Effect.scoped(Effect.gen(function*() {
-      const committer = yield* makeGroupCommitter("meter")
-      yield* committer.commit({
-        key: "M-3",
-        expectedVersion: 0,
-        applied: { raw: { msgId: "m-3", subject: "s", payload: new Uint8Array(0), headers: {}, domain: "", stream: "S", consumer: "c", streamSeq: 1 }, position: undefined },
-        audit: [{ seq: 1, kind: "event", type: "Measured", version: withHistory.eventVersion("Measured"), payload: JSON.stringify({ _tag: "Measured", meter: "M-3", amount: "1", unit: "KG" }) }],
-        eventSeq: 1,
-        snapshot: undefined,
-        sources: "{}",
-        outbox: [],
-        hold: undefined,
-        release: undefined
-      })
-    })))
-    const rows = await runtime.runPromise(Db.use((db) =>
-      db.use("test.read", (k) => sql<{ schema_version: number }>`SELECT schema_version FROM engine_event WHERE entity_key = 'M-3'`.execute(k))
-    ))
+    await runtime.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const committer = yield* makeGroupCommitter("meter")
+          yield* committer.commit({
+            key: "M-3",
+            expectedVersion: 0,
+            applied: {
+              raw: { msgId: "m-3", subject: "s", payload: new Uint8Array(0), headers: {}, domain: "", stream: "S", consumer: "c", streamSeq: 1 },
+              position: undefined
+            },
+            audit: [
+              {
+                seq: 1,
+                kind: "event",
+                type: "Measured",
+                version: withHistory.eventVersion("Measured"),
+                payload: JSON.stringify({ _tag: "Measured", meter: "M-3", amount: "1", unit: "KG" })
+              }
+            ],
+            eventSeq: 1,
+            snapshot: undefined,
+            sources: "{}",
+            outbox: [],
+            hold: undefined,
+            release: undefined
+          })
+        })
+      )
+    )
+    const rows = await runtime.runPromise(
+      Db.use((db) => db.use("test.read", (k) => sql<{ schema_version: number }>`SELECT schema_version FROM engine_event WHERE entity_key = 'M-3'`.execute(k)))
+    )
     expect(rows.rows).toEqual([{ schema_version: 2 }])
   })
 })

@@ -43,22 +43,28 @@ describe("engine in-process", () => {
     const again = await engineOn(redrive)
     // The stream holds fewer than were published: it deduped same-id re-sends within its window.
     const stored = await fixture.streamMessages(fixture.names.stream)
-    await waitFor("re-drive consumed", async () => {
-      const s = await again.stats()
-      return s.outcomes.duplicate >= stored ? s : undefined
-    }, { timeoutMs: 30_000 })
+    await waitFor(
+      "re-drive consumed",
+      async () => {
+        const s = await again.stats()
+        return s.outcomes.duplicate >= stored ? s : undefined
+      },
+      { timeoutMs: 30_000 }
+    )
     await fixture.waitSettled(workload.unique, 10_000)
     expect(await fixture.verify(workload)).toEqual([])
     expect((await again.stats()).outcomes.applied).toBe(0)
 
     // An early arrival whose gap never fills: held, then parked by the sweeper.
     const stuck = `o-${fixture.names.token}-stuck`
-    await fixture.publish([{
-      subject: fixture.names.inputSubject,
-      payload: encodeCommand(new AppendLine({ orderId: stuck, source: "erp", line: 3, note: "" })),
-      msgId: `${stuck}:erp:3`,
-      headers: { [EngineHeaders.source]: "erp", [EngineHeaders.sourceSeq]: "3" }
-    }])
+    await fixture.publish([
+      {
+        subject: fixture.names.inputSubject,
+        payload: encodeCommand(new AppendLine({ orderId: stuck, source: "erp", line: 3, note: "" })),
+        msgId: `${stuck}:erp:3`,
+        headers: { [EngineHeaders.source]: "erp", [EngineHeaders.sourceSeq]: "3" }
+      }
+    ])
     await waitFor("held", async () => {
       const rows = (await fixture.query(sql<{ n: string }>`SELECT count(*) AS n FROM engine_held WHERE entity_key = ${stuck}`)).rows
       return Number(rows[0]?.n) === 1 ? true : undefined
@@ -76,4 +82,3 @@ describe("engine in-process", () => {
     expect(await fixture.runtime.runPromise(pruneInbox(Duration.days(7)))).toBe(0)
   })
 })
-

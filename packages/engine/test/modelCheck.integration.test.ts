@@ -13,10 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Config, Effect } from "effect"
 import { type EngineFixture, makeWorkload, startEngineFixture } from "./engineHarness.ts"
 
-const size = Effect.runSync(Config.all({
-  orders: Config.Number("ENGINE_MODEL_ORDERS").pipe(Config.withDefault(1_000)),
-  seed: Config.Number("ENGINE_MODEL_SEED").pipe(Config.withDefault(7))
-}))
+const size = Effect.runSync(
+  Config.all({
+    orders: Config.Number("ENGINE_MODEL_ORDERS").pipe(Config.withDefault(1_000)),
+    seed: Config.Number("ENGINE_MODEL_SEED").pipe(Config.withDefault(7))
+  })
+)
 
 let fixture: EngineFixture
 
@@ -45,7 +47,15 @@ describe("engine model check", () => {
     await fixture.waitSettled(workload.unique, 150_000)
     const seconds = (Date.now() - started) / 1000
     const stats = engines.map((e) => e.lastStats())
-    console.log(JSON.stringify({ delivered: workload.messages.length, unique: workload.unique, seconds, perSecond: Math.round(workload.messages.length / seconds), stats }))
+    console.log(
+      JSON.stringify({
+        delivered: workload.messages.length,
+        unique: workload.unique,
+        seconds,
+        perSecond: Math.round(workload.messages.length / seconds),
+        stats
+      })
+    )
     expect(engines.every((e) => e.alive())).toBe(true)
     expect(await fixture.verify(workload)).toEqual([])
   }, 180_000)

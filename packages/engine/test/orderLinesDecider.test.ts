@@ -28,9 +28,7 @@ describe("OrderLines decider", () => {
   })
 
   it("given anything, when the line is refused, then a rejection (data, not a throw)", () => {
-    expect(decide(line("erp", 3, "refuse"), given([]))).toEqual(
-      Result.fail(new LineRefused({ source: "erp", line: 3, why: "refused by note" }))
-    )
+    expect(decide(line("erp", 3, "refuse"), given([]))).toEqual(Result.fail(new LineRefused({ source: "erp", line: 3, why: "refused by note" })))
   })
 
   it("a poison line throws (stands for a decider bug)", () => {

@@ -17,5 +17,4 @@ export const orderLinesEntity: EntityDefinition<AppendLine, LineAppended, OrderL
   notifyRejections: true
 })
 
-export const encodeCommand = (command: AppendLine): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify(Schema.encodeSync(AppendLine)(command)))
+export const encodeCommand = (command: AppendLine): Uint8Array => new TextEncoder().encode(JSON.stringify(Schema.encodeSync(AppendLine)(command)))

@@ -33,11 +33,13 @@ beforeAll(async () => {
   fixture = await startEngineFixture({ label: "engine-handoff" })
   admin = new pg.Client({ connectionString: fixture.database.url })
   await admin.connect()
-  runtime = ManagedRuntime.make(Layer.mergeAll(
-    JetStreamPublisher.layer.pipe(Layer.provideMerge(NatsConnection.layerFrom({ url: fixture.nats.url, name: "engine-handoff" }))),
-    Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 4 }),
-    FaultInjector.none
-  ))
+  runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      JetStreamPublisher.layer.pipe(Layer.provideMerge(NatsConnection.layerFrom({ url: fixture.nats.url, name: "engine-handoff" }))),
+      Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 4 }),
+      FaultInjector.none
+    )
+  )
 })
 afterAll(async () => {
   await runtime?.dispose()
@@ -52,10 +54,13 @@ const commitRows = async (count: number, label = "row"): Promise<ReadonlyArray<C
   for (let i = 0; i < count; i++) {
     const payload = Buffer.from(JSON.stringify({ n: i }))
     const headers = { "Logimesh-Test-Row": `${label}-${i}` }
-    const { rows: [row] } = await admin.query<{ id: string }>(
-      "INSERT INTO engine_outbox (subject, payload, headers) VALUES ($1, $2, $3) RETURNING id::text AS id",
-      [subject, payload, JSON.stringify(headers)]
-    )
+    const {
+      rows: [row]
+    } = await admin.query<{ id: string }>("INSERT INTO engine_outbox (subject, payload, headers) VALUES ($1, $2, $3) RETURNING id::text AS id", [
+      subject,
+      payload,
+      JSON.stringify(headers)
+    ])
     rows.push({ id: row!.id, subject, payload: new Uint8Array(payload), headers })
   }
   return rows
@@ -111,7 +116,11 @@ describe("outbox hand-off", () => {
     expect(handoff.size()).toBe(0)
     expect(handoff.dropped()).toBe(3)
     expect(handoff.behind()).toBe(true)
-    const stats = await withRelay({ handoff, claimAfter: Duration.millis(300), idleDelay: Duration.millis(20) }, async () => (await unsent()).length === 0, "claim rounds published the dropped rows")
+    const stats = await withRelay(
+      { handoff, claimAfter: Duration.millis(300), idleDelay: Duration.millis(20) },
+      async () => (await unsent()).length === 0,
+      "claim rounds published the dropped rows"
+    )
     expect(stats.handedOff).toBe(0)
     expect(stats.published).toBe(4)
     expect(stats.duplicates).toBe(0)
@@ -151,18 +160,22 @@ describe("outbox hand-off", () => {
     // A minute between age-filtered claim rounds: only the catch-up (every unsent row, in id order) publishes these now.
     let late: ReadonlyArray<CommittedOutboxRow> = []
     let caughtUpAt: number | undefined
-    const stats = await withRelay({ handoff, claimAfter: Duration.minutes(1), idleDelay: Duration.millis(20) }, async () => {
-      if (handoff.behind() || (late.length === 0 && (await unsent()).length > 0)) return false
-      // Caught up and resumed; the one claim round that follows a resume runs at once: give it a second to end.
-      caughtUpAt ??= Date.now()
-      if (Date.now() - caughtUpAt < 1_000) return false
-      // Taking rows again: these go through the hand-off.
-      if (late.length === 0) {
-        late = await commitRows(2, "order-d")
-        handoff.offer(late)
-      }
-      return (await unsent()).length === 0
-    }, "caught up, resumed, hand-off used again")
+    const stats = await withRelay(
+      { handoff, claimAfter: Duration.minutes(1), idleDelay: Duration.millis(20) },
+      async () => {
+        if (handoff.behind() || (late.length === 0 && (await unsent()).length > 0)) return false
+        // Caught up and resumed; the one claim round that follows a resume runs at once: give it a second to end.
+        caughtUpAt ??= Date.now()
+        if (Date.now() - caughtUpAt < 1_000) return false
+        // Taking rows again: these go through the hand-off.
+        if (late.length === 0) {
+          late = await commitRows(2, "order-d")
+          handoff.offer(late)
+        }
+        return (await unsent()).length === 0
+      },
+      "caught up, resumed, hand-off used again"
+    )
     expect(stats.handedOff).toBe(2)
     expect(stats.published).toBe(11)
     expect(stats.duplicates).toBe(0)

@@ -36,7 +36,8 @@ afterAll(async () => {
 const cli = (api: string, ...args: Array<string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(process.execPath, [join(repoRoot, "scripts/parked.ts"), ...args, "--api", api], { cwd: repoRoot }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
+      resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr })
+    )
   })
 
 describe("poison message", () => {
@@ -46,32 +47,38 @@ describe("poison message", () => {
     const poisonId = `${fixture.names.token}:${target}:erp:2`
     const messages = base.messages
       .filter((m) => m.msgId !== `${poisonId}:retry`)
-      .map((m) =>
-        m.msgId === poisonId
-          ? { ...m, payload: encodeCommand(new AppendLine({ orderId: target, source: "erp", line: 2, note: "poison" })) }
-          : m
-      )
+      .map((m) => (m.msgId === poisonId ? { ...m, payload: encodeCommand(new AppendLine({ orderId: target, source: "erp", line: 2, note: "poison" })) } : m))
     const engine = fixture.spawnEngine()
     await engine.ready
     await fixture.publish(messages)
 
-    const parkedRows = await waitFor("poison parked", async () => {
-      const rows = (await fixture.query(sql<{ id: string; reason: string; entity_key: string }>`SELECT id, reason, entity_key FROM engine_parked`)).rows
-      return rows.length > 0 ? rows : undefined
-    }, { timeoutMs: 20_000 }).catch((error: unknown) => {
+    const parkedRows = await waitFor(
+      "poison parked",
+      async () => {
+        const rows = (await fixture.query(sql<{ id: string; reason: string; entity_key: string }>`SELECT id, reason, entity_key FROM engine_parked`)).rows
+        return rows.length > 0 ? rows : undefined
+      },
+      { timeoutMs: 20_000 }
+    ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${engine.output()}`)
     })
     expect(parkedRows).toHaveLength(1)
     expect(parkedRows[0]).toMatchObject({ reason: "RetriesExhausted", entity_key: target })
     await waitFor("DLQ holds it", async () => ((await fixture.streamMessages(fixture.names.dlqStream)) === 1 ? true : undefined))
-    await waitFor("others done", async () => {
-      const info = await fixture.consumerInfo()
-      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined
-    }, { timeoutMs: 30_000 })
+    await waitFor(
+      "others done",
+      async () => {
+        const info = await fixture.consumerInfo()
+        return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined
+      },
+      { timeoutMs: 30_000 }
+    )
 
     // Every other order is complete; the poisoned order stopped at erp line 1 and holds erp line 3.
-    const states = (await fixture.query(sql<{ entity_key: string; state: { lines: Record<string, Array<number>> } }>`
-      SELECT entity_key, state FROM engine_entity`)).rows
+    const states = (
+      await fixture.query(sql<{ entity_key: string; state: { lines: Record<string, Array<number>> } }>`
+      SELECT entity_key, state FROM engine_entity`)
+    ).rows
     for (const row of states) {
       const expected = base.expected.get(row.entity_key)
       if (row.entity_key === target) expect(row.state.lines["erp"]).toEqual([1])
@@ -81,12 +88,15 @@ describe("poison message", () => {
     expect(held.map((h) => Number(h.source_seq))).toEqual([3])
 
     // The operator: region process (HTTP API) + CLI.
-    const region = startRegionProcess({
-      LOGIMESH_REGION: "eu-west",
-      LOGIMESH_SITES_DIR: join(repoRoot, "sites"),
-      NATS_URL: fixture.nats.url,
-      DATABASE_URL: fixture.database.url
-    }, "poison-replay-region")
+    const region = startRegionProcess(
+      {
+        LOGIMESH_REGION: "eu-west",
+        LOGIMESH_SITES_DIR: join(repoRoot, "sites"),
+        NATS_URL: fixture.nats.url,
+        DATABASE_URL: fixture.database.url
+      },
+      "poison-replay-region"
+    )
     stops.push(() => region.kill())
     const api = await region.url(20_000)
     await waitFor("region ready", async () => ((await fetch(`${api}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200 ? true : undefined), {

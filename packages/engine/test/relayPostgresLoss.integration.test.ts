@@ -8,7 +8,7 @@
  */
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect, nanos, type NatsConnection as Nc } from "@nats-io/transport-node"
-import { Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
+import { Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { JetStreamPublisher, NatsConnection } from "@logimesh/bus"
@@ -27,17 +27,22 @@ const runtime = () => {
   const viaProxy = new URL(fixture.database.url)
   viaProxy.hostname = proxy.host
   viaProxy.port = String(proxy.port)
-  const faults = Layer.succeed(FaultInjector, FaultInjector.of({
-    crash: (point) => {
-      if (point === "after-publish" && cutAfterPublish) proxy.cut()
-    },
-    failStep: () => false
-  }))
-  return ManagedRuntime.make(Layer.mergeAll(
-    JetStreamPublisher.layer.pipe(Layer.provideMerge(NatsConnection.layerFrom({ url: fixture.nats.url, name: "relay-loss" }))),
-    Db.layerFrom({ url: Redacted.make(viaProxy.toString()), maxConnections: 2 }),
-    faults
-  ))
+  const faults = Layer.succeed(
+    FaultInjector,
+    FaultInjector.of({
+      crash: (point) => {
+        if (point === "after-publish" && cutAfterPublish) proxy.cut()
+      },
+      failStep: () => false
+    })
+  )
+  return ManagedRuntime.make(
+    Layer.mergeAll(
+      JetStreamPublisher.layer.pipe(Layer.provideMerge(NatsConnection.layerFrom({ url: fixture.nats.url, name: "relay-loss" }))),
+      Db.layerFrom({ url: Redacted.make(viaProxy.toString()), maxConnections: 2 }),
+      faults
+    )
+  )
 }
 
 const insertRows = async (subject: string, count: number): Promise<void> => {

@@ -33,17 +33,21 @@ describe("outbox relay and a full stream", () => {
     const full = `FULL_${token}`
     const fullSubject = `full.${token}.effect`
     const otherSubject = `out.${token}.effect`
-    await fixture.runtime.runPromise(applyStreams({
-      streams: [limitsStream({
-        name: full,
-        subjects: [`full.${token}.>`],
-        description: "a small stream that refuses when full",
-        maxAge: Duration.hours(1),
-        duplicateWindow: Duration.minutes(2),
-        limits: { maxMsgs: 3, maxBytes: -1, discard: "new" }
-      })],
-      consumers: []
-    }))
+    await fixture.runtime.runPromise(
+      applyStreams({
+        streams: [
+          limitsStream({
+            name: full,
+            subjects: [`full.${token}.>`],
+            description: "a small stream that refuses when full",
+            maxAge: Duration.hours(1),
+            duplicateWindow: Duration.minutes(2),
+            limits: { maxMsgs: 3, maxBytes: -1, discard: "new" }
+          })
+        ],
+        consumers: []
+      })
+    )
     await fixture.query(sql`
       INSERT INTO engine_outbox (subject, payload)
       SELECT CASE WHEN g <= 5 THEN ${fullSubject} ELSE ${otherSubject} END, convert_to('effect ' || g, 'UTF8')
@@ -56,18 +60,22 @@ describe("outbox relay and a full stream", () => {
     const relayRuntime = ManagedRuntime.make(
       Layer.effect(RelayHandle, runOutboxRelay({ region: "eu-west", idleDelay: "50 millis" })).pipe(
         Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)),
-        Layer.provide(Layer.mergeAll(
-          NatsConnection.layerFrom({ url: fixture.nats.url, name: "relay-full" }),
-          Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 2 })
-        )),
+        Layer.provide(
+          Layer.mergeAll(
+            NatsConnection.layerFrom({ url: fixture.nats.url, name: "relay-full" }),
+            Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 2 })
+          )
+        ),
         Layer.provide(Logger.layer([capture]))
       )
     )
     try {
       const stats = () => relayRuntime.runPromise(RelayHandle.use((relay) => relay.stats))
       await waitFor("two rounds refused", async () => ((await stats()).refused >= 4 ? true : undefined), { timeoutMs: 20_000 })
-      const rows = (await fixture.query(sql<{ subject: string; sent: boolean }>`
-        SELECT subject, sent_at IS NOT NULL AS sent FROM engine_outbox ORDER BY id`)).rows
+      const rows = (
+        await fixture.query(sql<{ subject: string; sent: boolean }>`
+        SELECT subject, sent_at IS NOT NULL AS sent FROM engine_outbox ORDER BY id`)
+      ).rows
       expect(rows.filter((r) => r.subject === fullSubject).map((r) => r.sent)).toEqual([true, true, true, false, false])
       expect(rows.filter((r) => r.subject === otherSubject).every((r) => r.sent)).toBe(true)
       expect(await fixture.streamMessages(full)).toBe(3)
@@ -76,14 +84,21 @@ describe("outbox relay and a full stream", () => {
       expect(refusals.every((l) => l.level === "Error")).toBe(true)
 
       // Room again (an operator raises the limit): the two waiting rows go out, each stored once.
-      await fixture.runtime.runPromise(NatsConnection.use((n) =>
-        Effect.flatMap(n.jetstreamManager(), (jsm) =>
-          Effect.promise(async () => jsm.streams.update(full, { ...(await jsm.streams.info(full)).config, max_msgs: 10 })))
-      ))
-      await waitFor("every row sent", async () => {
-        const unsent = (await fixture.query(sql<{ n: string }>`SELECT count(*) AS n FROM engine_outbox WHERE sent_at IS NULL`)).rows
-        return Number(unsent[0]?.n) === 0 ? true : undefined
-      }, { timeoutMs: 20_000 })
+      await fixture.runtime.runPromise(
+        NatsConnection.use((n) =>
+          Effect.flatMap(n.jetstreamManager(), (jsm) =>
+            Effect.promise(async () => jsm.streams.update(full, { ...(await jsm.streams.info(full)).config, max_msgs: 10 }))
+          )
+        )
+      )
+      await waitFor(
+        "every row sent",
+        async () => {
+          const unsent = (await fixture.query(sql<{ n: string }>`SELECT count(*) AS n FROM engine_outbox WHERE sent_at IS NULL`)).rows
+          return Number(unsent[0]?.n) === 0 ? true : undefined
+        },
+        { timeoutMs: 20_000 }
+      )
       const stored = await fixture.readStream(full)
       expect(stored.map((h) => h["Nats-Msg-Id"]).sort()).toEqual([1, 2, 3, 4, 5].map((id) => `eu-west:${id}`).sort())
     } finally {

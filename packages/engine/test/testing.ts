@@ -16,8 +16,7 @@ export const deciderHarness = <C, E, S, R>(entity: EntityDefinition<C, E, S, R>)
   const decodeCommand = Schema.decodeUnknownSync(entity.command)
   const encodeEvent = Schema.encodeSync(entity.event)
   const encodeRejection = Schema.encodeSync(entity.rejection)
-  const tagOf = (command: unknown) =>
-    typeof command === "object" && command !== null && "_tag" in command ? String(command._tag) : "command"
+  const tagOf = (command: unknown) => (typeof command === "object" && command !== null && "_tag" in command ? String(command._tag) : "command")
 
   const accepted = (command: C, state: S): ReadonlyArray<E> => {
     const decision = decide(command, state)

@@ -7,7 +7,7 @@
  */
 import { Option, Schema } from "effect"
 import { ConfigFileError, ConfigIssue, type MeshConfig } from "@logimesh/config"
-import { DockDoorId, RegionId, SiteId, ZoneId } from "@logimesh/model"
+import { DockDoorId, type RegionId, SiteId, ZoneId } from "@logimesh/model"
 
 export const ZoneKind = Schema.Literals(["inbound", "outbound", "storage", "staging", "hazmat", "returns", "cross_dock"])
 
@@ -35,8 +35,7 @@ export interface LocationHierarchy {
   readonly zones: ReadonlyMap<ZoneId, { readonly region: RegionId; readonly site: SiteId; readonly kind: typeof ZoneKind.Type }>
 }
 
-export const locateDock = (hierarchy: LocationHierarchy, dock: DockDoorId): Option.Option<DockLocation> =>
-  Option.fromNullishOr(hierarchy.docks.get(dock))
+export const locateDock = (hierarchy: LocationHierarchy, dock: DockDoorId): Option.Option<DockLocation> => Option.fromNullishOr(hierarchy.docks.get(dock))
 
 /** Builds the hierarchy from decoded files (in file order), failing on the first cross-file conflict. */
 export const buildLocationHierarchy = (

@@ -16,7 +16,7 @@ export const ownershipCatalog = {
 } as const
 
 export type BusinessObject = keyof typeof ownershipCatalog
-export type TransitionOf<O extends BusinessObject> = typeof ownershipCatalog[O][number]
+export type TransitionOf<O extends BusinessObject> = (typeof ownershipCatalog)[O][number]
 
 /** One (object, transition) pair, typed so a transition can only be paired with its own object. */
 export type OwnedTransition = { [O in BusinessObject]: { readonly object: O; readonly transition: TransitionOf<O> } }[BusinessObject]

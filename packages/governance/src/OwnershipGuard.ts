@@ -57,21 +57,29 @@ export interface OwnershipGuardShape {
 }
 
 const make = (policy: () => OwnershipPolicy) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const record = (violation: OwnershipViolation, messageId: string | undefined) =>
-      db.use("governance.recordOwnershipRejection", (k) =>
-        k.withTables<Tables>().insertInto("governance_ownership_rejection").values({
-          object: violation.object,
-          transition: violation.transition,
-          sender: violation.sender,
-          owners: [...violation.owners],
-          site: violation.site ?? null,
-          business_key: violation.businessKey ?? null,
-          message_id: messageId ?? null,
-          reason: violation.message
-        }).onConflict((oc) => oc.columns(["message_id", "object", "transition"]).where("message_id", "is not", null).doNothing())
-          .returning("id").execute()).pipe(Effect.map((rows) => rows.length > 0))
+      db
+        .use("governance.recordOwnershipRejection", (k) =>
+          k
+            .withTables<Tables>()
+            .insertInto("governance_ownership_rejection")
+            .values({
+              object: violation.object,
+              transition: violation.transition,
+              sender: violation.sender,
+              owners: [...violation.owners],
+              site: violation.site ?? null,
+              business_key: violation.businessKey ?? null,
+              message_id: messageId ?? null,
+              reason: violation.message
+            })
+            .onConflict((oc) => oc.columns(["message_id", "object", "transition"]).where("message_id", "is not", null).doNothing())
+            .returning("id")
+            .execute()
+        )
+        .pipe(Effect.map((rows) => rows.length > 0))
 
     const enforce: OwnershipGuardShape["enforce"] = (change, context) => {
       const checked = checkOwnership(policy(), change)
@@ -86,30 +94,42 @@ const make = (policy: () => OwnershipPolicy) =>
     }
 
     const recentRejections = (limit: number) =>
-      db.use("governance.recentRejections", (k) =>
-        k.withTables<Tables>().selectFrom("governance_ownership_rejection").selectAll().orderBy("id", "desc").limit(limit).execute()
-      ).pipe(Effect.map((rows) => rows as ReadonlyArray<RejectionRow>))
+      db
+        .use("governance.recentRejections", (k) =>
+          k.withTables<Tables>().selectFrom("governance_ownership_rejection").selectAll().orderBy("id", "desc").limit(limit).execute()
+        )
+        .pipe(Effect.map((rows) => rows as ReadonlyArray<RejectionRow>))
 
     const rejectionsAbout: OwnershipGuardShape["rejectionsAbout"] = (keys, keyPattern) =>
-      db.use("governance.rejectionsAbout", (k) =>
-        k.withTables<Tables>().selectFrom("governance_ownership_rejection").selectAll()
-          .where((eb) =>
-            eb.or([
-              ...(keys.length === 0 ? [] : [eb("business_key", "in", [...keys])]),
-              ...(keyPattern === undefined ? [] : [eb("business_key", "~", keyPattern)])
-            ])
-          )
-          .orderBy("rejected_at").orderBy("id").execute()
-      ).pipe(Effect.map((rows) => rows as ReadonlyArray<RejectionRow>))
+      db
+        .use("governance.rejectionsAbout", (k) =>
+          k
+            .withTables<Tables>()
+            .selectFrom("governance_ownership_rejection")
+            .selectAll()
+            .where((eb) =>
+              eb.or([
+                ...(keys.length === 0 ? [] : [eb("business_key", "in", [...keys])]),
+                ...(keyPattern === undefined ? [] : [eb("business_key", "~", keyPattern)])
+              ])
+            )
+            .orderBy("rejected_at")
+            .orderBy("id")
+            .execute()
+        )
+        .pipe(Effect.map((rows) => rows as ReadonlyArray<RejectionRow>))
 
     return { policy, enforce, recentRejections, rejectionsAbout } satisfies OwnershipGuardShape
   })
 
 export class OwnershipGuard extends Context.Service<OwnershipGuard, OwnershipGuardShape>()("logimesh/governance/OwnershipGuard") {
-  static readonly layerFrom = (policy: OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> => Layer.effect(OwnershipGuard, make(() => policy))
+  static readonly layerFrom = (policy: OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> =>
+    Layer.effect(
+      OwnershipGuard,
+      make(() => policy)
+    )
   /** The guard reads the policy in force at each check from `current`. */
-  static readonly layerFromCurrent = (current: () => OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> =>
-    Layer.effect(OwnershipGuard, make(current))
+  static readonly layerFromCurrent = (current: () => OwnershipPolicy): Layer.Layer<OwnershipGuard, never, Db> => Layer.effect(OwnershipGuard, make(current))
 }
 
 /** Deletes ownership rejections recorded longer ago than `horizon`; returns how many. */

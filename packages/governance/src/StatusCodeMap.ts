@@ -22,10 +22,9 @@ export const canonicalStatuses = {
   ReturnAuthorization: ReturnStatus
 } as const
 export type StatusObject = keyof typeof canonicalStatuses
-export type CanonicalStatus<O extends StatusObject> = typeof canonicalStatuses[O]["Type"]
+export type CanonicalStatus<O extends StatusObject> = (typeof canonicalStatuses)[O]["Type"]
 
-const entries = <S extends Schema.Top>(canonical: S) =>
-  Schema.Array(Schema.Struct({ external: Schema.NonEmptyString, canonical }))
+const entries = <S extends Schema.Top>(canonical: S) => Schema.Array(Schema.Struct({ external: Schema.NonEmptyString, canonical }))
 
 export const StatusCodeFile = Schema.Struct({
   system: SourceSystem,
@@ -87,10 +86,12 @@ export const validateStatusCodeFile = (decoded: StatusCodeFile): ReadonlyArray<C
       ;(list ?? []).forEach((entry, i) => {
         const first = seen.get(entry[side])
         if (first !== undefined) {
-          issues.push(new ConfigIssue({
-            path: `objects.${object}.${i}.${side}`,
-            message: `duplicate ${side} ${side === "external" ? "code" : "status"} "${entry[side]}" (also objects.${object}.${first}.${side}): mappings must be one-to-one`
-          }))
+          issues.push(
+            new ConfigIssue({
+              path: `objects.${object}.${i}.${side}`,
+              message: `duplicate ${side} ${side === "external" ? "code" : "status"} "${entry[side]}" (also objects.${object}.${first}.${side}): mappings must be one-to-one`
+            })
+          )
         } else seen.set(entry[side], i)
       })
     }

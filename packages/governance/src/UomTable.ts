@@ -14,7 +14,7 @@
  */
 import { BigDecimal, Result, Schema } from "effect"
 import { ConfigIssue } from "@logimesh/config"
-import { NonNegativeDecimal, Quantity, UnitCode } from "@logimesh/model"
+import { definedFields, NonNegativeDecimal, Quantity, UnitCode } from "@logimesh/model"
 
 export const Dimension = Schema.Literals(["count", "mass", "length"])
 export type Dimension = typeof Dimension.Type
@@ -107,8 +107,7 @@ const ratio = (n: bigint, d: bigint): Ratio => {
   const g = gcd(n, d) || 1n
   return { n: n / g, d: d / g }
 }
-const fromDecimal = (x: BigDecimal.BigDecimal): Ratio =>
-  x.scale >= 0 ? ratio(x.value, 10n ** BigInt(x.scale)) : ratio(x.value * 10n ** BigInt(-x.scale), 1n)
+const fromDecimal = (x: BigDecimal.BigDecimal): Ratio => (x.scale >= 0 ? ratio(x.value, 10n ** BigInt(x.scale)) : ratio(x.value * 10n ** BigInt(-x.scale), 1n))
 const times = (a: Ratio, b: Ratio) => ratio(a.n * b.n, a.d * b.d)
 const over = (a: Ratio, b: Ratio) => ratio(a.n * b.d, a.d * b.n)
 
@@ -139,14 +138,8 @@ export interface ConvertOptions {
   readonly roundToDecimals?: number
 }
 
-export const convert = (
-  uom: UomFile,
-  quantity: Quantity,
-  to: UnitCode,
-  options: ConvertOptions = {}
-): Result.Result<Quantity, UomError> => {
-  const fail = (reason: UomErrorReason) =>
-    Result.fail(new UomError({ from: quantity.unit, to, ...(options.item === undefined ? {} : { item: options.item }), reason }))
+export const convert = (uom: UomFile, quantity: Quantity, to: UnitCode, options: ConvertOptions = {}): Result.Result<Quantity, UomError> => {
+  const fail = (reason: UomErrorReason) => Result.fail(new UomError({ from: quantity.unit, to, ...definedFields({ item: options.item }), reason }))
   const fromUnit = uom.units[quantity.unit]
   const toUnit = uom.units[to]
   if (fromUnit === undefined) return fail(new UnknownUnit({ message: `unknown unit "${quantity.unit}"` }))
@@ -167,9 +160,11 @@ export const convert = (
   const exact = over(times(fromDecimal(quantity.amount), fromDecimal(fromFactor)), fromDecimal(toFactor))
   if (toUnit.dimension === "count") {
     if (exact.d !== 1n) {
-      return fail(new InexactConversion({
-        message: `${quantity} is not a whole number of ${to} (${BigDecimal.format(toFactor)} ${uom.baseCountUnit} per ${to})`
-      }))
+      return fail(
+        new InexactConversion({
+          message: `${quantity} is not a whole number of ${to} (${BigDecimal.format(toFactor)} ${uom.baseCountUnit} per ${to})`
+        })
+      )
     }
     return Result.succeed(new Quantity({ amount: BigDecimal.fromBigInt(exact.n), unit: to }))
   }

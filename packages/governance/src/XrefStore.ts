@@ -90,38 +90,55 @@ export interface XrefStoreShape {
   readonly externalIdsOf: (canonical: CanonicalRef) => Effect.Effect<ReadonlyArray<ExternalRef>, DbError>
 }
 
-const make = Effect.gen(function*() {
+const make = Effect.gen(function* () {
   const db = yield* Db
-  const xref = (operation: string) => <A>(run: (k: ReturnType<typeof db.kysely.withTables<Tables>>) => Promise<A>) =>
-    db.use(operation, (k) => run(k.withTables<Tables>()))
+  const xref =
+    (operation: string) =>
+    <A>(run: (k: ReturnType<typeof db.kysely.withTables<Tables>>) => Promise<A>) =>
+      db.use(operation, (k) => run(k.withTables<Tables>()))
 
   const resolve: XrefStoreShape["resolve"] = (external) =>
     xref("governance.xref.resolve")((k) =>
-      k.selectFrom("governance_xref").select(["canonical_kind", "canonical_id"])
-        .where("namespace", "=", external.namespace).where("scope", "=", external.scope).where("external_id", "=", external.externalId)
+      k
+        .selectFrom("governance_xref")
+        .select(["canonical_kind", "canonical_id"])
+        .where("namespace", "=", external.namespace)
+        .where("scope", "=", external.scope)
+        .where("external_id", "=", external.externalId)
         .executeTakeFirst()
     ).pipe(Effect.map((row) => Option.fromNullishOr(row).pipe(Option.map((r) => ({ kind: r.canonical_kind as CanonicalKind, id: r.canonical_id })))))
 
   const externalIdsOf: XrefStoreShape["externalIdsOf"] = (canonical) =>
     xref("governance.xref.externalIdsOf")((k) =>
-      k.selectFrom("governance_xref").select(["namespace", "scope", "external_id"])
-        .where("canonical_kind", "=", canonical.kind).where("canonical_id", "=", canonical.id)
-        .orderBy("namespace").orderBy("scope").orderBy("external_id").execute()
+      k
+        .selectFrom("governance_xref")
+        .select(["namespace", "scope", "external_id"])
+        .where("canonical_kind", "=", canonical.kind)
+        .where("canonical_id", "=", canonical.id)
+        .orderBy("namespace")
+        .orderBy("scope")
+        .orderBy("external_id")
+        .execute()
     ).pipe(Effect.map((rows) => rows.map((r) => ({ namespace: r.namespace as XrefNamespace, scope: r.scope, externalId: r.external_id }))))
 
   const register: XrefStoreShape["register"] = (external, canonical) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const expected = namespaceKind[external.namespace]
       if (expected !== canonical.kind) return yield* new XrefKindMismatch({ namespace: external.namespace, expected, got: canonical.kind })
       // The constraints decide; ON CONFLICT waits for a concurrent insert of the same key to commit.
       const inserted = yield* xref("governance.xref.register")((k) =>
-        k.insertInto("governance_xref").values({
-          namespace: external.namespace,
-          scope: external.scope,
-          external_id: external.externalId,
-          canonical_kind: canonical.kind,
-          canonical_id: canonical.id
-        }).onConflict((oc) => oc.doNothing()).returning("namespace").execute()
+        k
+          .insertInto("governance_xref")
+          .values({
+            namespace: external.namespace,
+            scope: external.scope,
+            external_id: external.externalId,
+            canonical_kind: canonical.kind,
+            canonical_id: canonical.id
+          })
+          .onConflict((oc) => oc.doNothing())
+          .returning("namespace")
+          .execute()
       )
       if (inserted.length > 0) return "registered" as const
       const existing = yield* resolve(external)

@@ -10,6 +10,7 @@ import type { SourceSystem } from "@logimesh/model"
 import type { OwnedTransition } from "./OwnershipCatalog.ts"
 import { type OwnershipPolicy, SITE_INVENTORY_OWNER, transitionKey } from "./OwnershipPolicy.ts"
 import { OwnershipViolation } from "./OwnershipViolation.ts"
+import { definedFields } from "@logimesh/model"
 
 export type OwnershipChange = OwnedTransition & {
   readonly sender: SourceSystem
@@ -41,9 +42,7 @@ export const checkOwnership = (policy: OwnershipPolicy, change: OwnershipChange)
       transition: change.transition,
       sender: change.sender,
       owners: resolved.owners,
-      ...(change.site === undefined ? {} : { site: change.site }),
-      ...(change.businessKey === undefined ? {} : { businessKey: change.businessKey }),
-      ...(resolved.detail === undefined ? {} : { detail: resolved.detail })
+      ...definedFields({ site: change.site, businessKey: change.businessKey, detail: resolved.detail })
     })
   )
 }

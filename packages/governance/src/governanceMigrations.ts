@@ -44,11 +44,7 @@ export const governanceMigrations: Migrations = {
         .addColumn("registered_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
         .addPrimaryKeyConstraint("governance_xref_external", ["namespace", "scope", "external_id"])
         .execute()
-      await db.schema
-        .createIndex("governance_xref_by_canonical")
-        .on("governance_xref")
-        .columns(["canonical_kind", "canonical_id"])
-        .execute()
+      await db.schema.createIndex("governance_xref_by_canonical").on("governance_xref").columns(["canonical_kind", "canonical_id"]).execute()
       await sql`CREATE UNIQUE INDEX governance_xref_one_to_one ON governance_xref (namespace, scope, canonical_kind, canonical_id)
         WHERE namespace IN ('erp_order_number', 'wes_order_id', 'dispatch_shipment_id')`.execute(db)
     }

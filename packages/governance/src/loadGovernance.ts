@@ -31,7 +31,11 @@ export interface GovernanceData {
 
 const jsonFilesIn = (dir: string) =>
   Effect.tryPromise({
-    try: async () => (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith(".json")).map((e) => e.name).sort(),
+    try: async () =>
+      (await readdir(dir, { withFileTypes: true }))
+        .filter((e) => e.isFile() && e.name.endsWith(".json"))
+        .map((e) => e.name)
+        .sort(),
     catch: (cause) => new ConfigFileError({ file: dir, issues: [new ConfigIssue({ path: "", message: `cannot list directory: ${String(cause)}` })] })
   })
 
@@ -42,7 +46,7 @@ const failIfIssues = (file: string, issues: ReadonlyArray<ConfigIssue>) =>
   issues.length === 0 ? Effect.void : Effect.fail(new ConfigFileError({ file, issues }))
 
 export const loadGovernance = (sitesDir: string, mesh: MeshConfig): Effect.Effect<GovernanceData, ConfigFileError> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const dir = join(sitesDir, GOVERNANCE_DIR)
 
     const ownershipFile = join(dir, "ownership.json")
@@ -55,7 +59,10 @@ export const loadGovernance = (sitesDir: string, mesh: MeshConfig): Effect.Effec
       const file = join(statusDir, name)
       const decoded = yield* decodeConfigFile(StatusCodeFile, file)
       if (`${decoded.system.toLowerCase()}.json` !== name) {
-        return yield* new ConfigFileError({ file, issues: [new ConfigIssue({ path: "system", message: `system "${decoded.system}" must match the file name "${name}"` })] })
+        return yield* new ConfigFileError({
+          file,
+          issues: [new ConfigIssue({ path: "system", message: `system "${decoded.system}" must match the file name "${name}"` })]
+        })
       }
       yield* failIfIssues(file, validateStatusCodeFile(decoded))
       statusFiles.push(decoded)

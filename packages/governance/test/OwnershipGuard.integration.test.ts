@@ -34,14 +34,16 @@ const auditRows = (guard: OwnershipGuard["Service"]) => guard.recentRejections(1
 
 describe("OwnershipGuard", () => {
   it("applies every owner's change and records and counts every non-owner's", async () => {
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       const guard = yield* OwnershipGuard
       let expectedRows = 0
       for (const row of ownershipTable) {
         for (const sender of allSystems) {
           const labels = { object: row.object, transition: row.transition, sender }
           const before = yield* counted(labels)
-          const exit = yield* Effect.exit(guard.enforce({ ...row, sender, businessKey: `BK-${row.object}` }, { messageId: `msg-${row.transition}-${row.site ?? "-"}-${sender}` }))
+          const exit = yield* Effect.exit(
+            guard.enforce({ ...row, sender, businessKey: `BK-${row.object}` }, { messageId: `msg-${row.transition}-${row.site ?? "-"}-${sender}` })
+          )
           const after = yield* counted(labels)
           if (row.owners.includes(sender)) {
             expect(Exit.isSuccess(exit)).toBe(true)
@@ -76,7 +78,7 @@ describe("OwnershipGuard", () => {
   it("records and counts a redelivered refusal once", async () => {
     const change = { object: "SalesOrder", transition: "cancel", sender: "WES", businessKey: "SO-redelivered" } as const
     const labels = { object: "SalesOrder", transition: "cancel", sender: "WES" }
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       const guard = yield* OwnershipGuard
       const before = yield* counted(labels)
       const first = yield* Effect.exit(guard.enforce(change, { messageId: "msg-redelivered" }))

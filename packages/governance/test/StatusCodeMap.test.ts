@@ -44,19 +44,21 @@ describe("status-code mappings", () => {
   it("accepts a generated table iff it is one-to-one, and then maps both ways (property)", () => {
     const object: StatusObject = "ShipmentPlan"
     const entry = fc.record({ external: fc.stringMatching(/^[A-Z0-9]{1,3}$/), canonical: fc.constantFrom(...statusesOf(object)) })
-    fc.assert(fc.property(fc.array(entry, { maxLength: 12 }), (entries) => {
-      const file = { system: "DISPATCH", objects: { [object]: entries } } as unknown as StatusCodeFile
-      const oneToOne = new Set(entries.map((e) => e.external)).size === entries.length &&
-        new Set(entries.map((e) => e.canonical)).size === entries.length
-      const issues = validateStatusCodeFile(file)
-      expect(issues.length === 0).toBe(oneToOne)
-      if (!oneToOne) return
-      const map = makeStatusCodeMap([file])
-      for (const e of entries) {
-        const status = Result.getOrThrow(toCanonicalStatus(map, "DISPATCH", object, e.external))
-        expect(Result.getOrThrow(toExternalStatus(map, "DISPATCH", object, status))).toBe(e.external)
-      }
-    }), { numRuns: 500 })
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 12 }), (entries) => {
+        const file = { system: "DISPATCH", objects: { [object]: entries } } as unknown as StatusCodeFile
+        const oneToOne = new Set(entries.map((e) => e.external)).size === entries.length && new Set(entries.map((e) => e.canonical)).size === entries.length
+        const issues = validateStatusCodeFile(file)
+        expect(issues.length === 0).toBe(oneToOne)
+        if (!oneToOne) return
+        const map = makeStatusCodeMap([file])
+        for (const e of entries) {
+          const status = Result.getOrThrow(toCanonicalStatus(map, "DISPATCH", object, e.external))
+          expect(Result.getOrThrow(toExternalStatus(map, "DISPATCH", object, status))).toBe(e.external)
+        }
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it("an unknown code is a typed error with a readable park reason, never a guess", () => {
@@ -65,13 +67,13 @@ describe("status-code mappings", () => {
     expect(result.failure).toBeInstanceOf(UnknownStatusCode)
     expect(result.failure.isRetryable).toBe(false)
     expect(result.failure.message).toBe(
-      "unknown CARRIER status code \"A3\" for Milestone (known: AF, X6, SD, X1, D1); add it to sites/governance/status-codes/ and replay"
+      'unknown CARRIER status code "A3" for Milestone (known: AF, X6, SD, X1, D1); add it to sites/governance/status-codes/ and replay'
     )
     expect(Result.isFailure(toCanonicalStatus(governance.statusCodes, "PORTAL", "SalesOrder", "10"))).toBe(true)
   })
 
   it("a canonical status without a code for that system is a typed error", () => {
     const result = toExternalStatus(governance.statusCodes, "WES", "SalesOrder", "delivered")
-    expect(Result.isFailure(result) && result.failure.message).toBe("SalesOrder status \"delivered\" has no WES code")
+    expect(Result.isFailure(result) && result.failure.message).toBe('SalesOrder status "delivered" has no WES code')
   })
 })

@@ -8,7 +8,7 @@ import { BigDecimal, Result, Schema } from "effect"
 import fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 import { Quantity, UnitCode } from "@logimesh/model"
-import { convert, type GovernanceData, UomError } from "../src/index.ts"
+import { convert, type GovernanceData, type UomError } from "../src/index.ts"
 import { loadRepoGovernance } from "./governanceFixture.ts"
 
 let governance: GovernanceData
@@ -33,22 +33,35 @@ const decimal = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ m
 
 describe("UoM conversions", () => {
   it("converts a unit to a finer one and back exactly (mass, length) (property)", () => {
-    const pairs: ReadonlyArray<readonly [string, string]> = [["LB", "KG"], ["LB", "G"], ["KG", "G"], ["IN", "CM"], ["M", "CM"], ["IN", "M"]]
-    fc.assert(fc.property(decimal, fc.constantFrom(...pairs), (amount, [from, to]) => {
-      const there = ok(convert(governance.uom, new Quantity({ amount, unit: unit(from) }), unit(to)))
-      const back = ok(convert(governance.uom, there, unit(from)))
-      expect(BigDecimal.equals(back.amount, amount)).toBe(true)
-      expect(back.unit).toBe(from)
-    }), { numRuns: 500 })
+    const pairs: ReadonlyArray<readonly [string, string]> = [
+      ["LB", "KG"],
+      ["LB", "G"],
+      ["KG", "G"],
+      ["IN", "CM"],
+      ["M", "CM"],
+      ["IN", "M"]
+    ]
+    fc.assert(
+      fc.property(decimal, fc.constantFrom(...pairs), (amount, [from, to]) => {
+        const there = ok(convert(governance.uom, new Quantity({ amount, unit: unit(from) }), unit(to)))
+        const back = ok(convert(governance.uom, there, unit(from)))
+        expect(BigDecimal.equals(back.amount, amount)).toBe(true)
+        expect(back.unit).toBe(from)
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it("converts pallets and cases to eaches and back exactly, per item (property)", () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.constantFrom("SKU-42", "SKU-77", "SKU-1263"), fc.constantFrom("CS", "PL"), (n, item, pack) => {
-      const packs = new Quantity({ amount: BigDecimal.fromBigInt(n), unit: unit(pack) })
-      const eaches = ok(convert(governance.uom, packs, unit("EA"), { item }))
-      expect(BigDecimal.isInteger(eaches.amount)).toBe(true)
-      expect(BigDecimal.equals(ok(convert(governance.uom, eaches, unit(pack), { item })).amount, packs.amount)).toBe(true)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.constantFrom("SKU-42", "SKU-77", "SKU-1263"), fc.constantFrom("CS", "PL"), (n, item, pack) => {
+        const packs = new Quantity({ amount: BigDecimal.fromBigInt(n), unit: unit(pack) })
+        const eaches = ok(convert(governance.uom, packs, unit("EA"), { item }))
+        expect(BigDecimal.isInteger(eaches.amount)).toBe(true)
+        expect(BigDecimal.equals(ok(convert(governance.uom, eaches, unit(pack), { item })).amount, packs.amount)).toBe(true)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it("has no floating-point drift", () => {
@@ -70,7 +83,7 @@ describe("UoM conversions", () => {
 
   it("an unknown unit and an undefined conversion are typed errors with a readable reason", () => {
     const unknown = failure(convert(governance.uom, qty("3", "BX"), unit("EA"), { item: "SKU-42" }))
-    expect([unknown.reason._tag, unknown.message]).toEqual(["UnknownUnit", "cannot convert BX to EA for item SKU-42: unknown unit \"BX\""])
+    expect([unknown.reason._tag, unknown.message]).toEqual(["UnknownUnit", 'cannot convert BX to EA for item SKU-42: unknown unit "BX"'])
     const dimension = failure(convert(governance.uom, qty("3", "KG"), unit("CM")))
     expect([dimension.reason._tag, dimension.message]).toEqual(["UndefinedConversion", "cannot convert KG to CM: KG measures mass, CM measures length"])
     const noItem = failure(convert(governance.uom, qty("3", "CS"), unit("EA"), { item: "SKU-999" }))

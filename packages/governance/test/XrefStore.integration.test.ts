@@ -56,7 +56,12 @@ describe("XrefStore", () => {
     expect(value(await run(resolve(erp("4500012345"))))).toEqual(Option.some(order("ORD-1")))
     expect(value(await run(resolve({ namespace: "wes_order_id", scope: "dc-antwerp", externalId: "W-778" })))).toEqual(Option.none())
     const ids = value(await run(XrefStore.use((s) => s.externalIdsOf(shipment("SHP-1")))))
-    expect(ids.map((i) => `${i.namespace}:${i.externalId}`)).toEqual(["carrier_bol:BOL-7", "carrier_pro:PRO-0099", "dispatch_shipment_id:TMS-55", "sscc:106141411234567897"])
+    expect(ids.map((i) => `${i.namespace}:${i.externalId}`)).toEqual([
+      "carrier_bol:BOL-7",
+      "carrier_pro:PRO-0099",
+      "dispatch_shipment_id:TMS-55",
+      "sscc:106141411234567897"
+    ])
   })
 
   it("registers the same mapping again as a no-op", async () => {

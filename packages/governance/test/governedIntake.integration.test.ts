@@ -14,7 +14,18 @@
 import { Duration, Effect, Exit, Layer, ManagedRuntime, Metric, Redacted, Schema, Scope } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { applyStreams, BusHeaders, type BusMessage, ConsumerRunner, consumerTarget, JetStreamPublisher, limitsStream, NatsConnection, Outcome, Subjects } from "@logimesh/bus"
+import {
+  applyStreams,
+  BusHeaders,
+  type BusMessage,
+  ConsumerRunner,
+  consumerTarget,
+  JetStreamPublisher,
+  limitsStream,
+  NatsConnection,
+  Outcome,
+  Subjects
+} from "@logimesh/bus"
 import { loadMeshConfig } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
 import {
@@ -27,7 +38,7 @@ import {
   ownershipRejectionsOf,
   toCanonicalStatus
 } from "../src/index.ts"
-import { messageIssuesOf, Quantity, SourceSystem, UnitCode } from "@logimesh/model"
+import { definedFields, messageIssuesOf, Quantity, SourceSystem, UnitCode } from "@logimesh/model"
 import { createTestDatabase, randomSuffix, type TestDatabase, startTestNats, type TestNats } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
 import { join } from "node:path"
@@ -57,14 +68,19 @@ class InvalidMessage extends Schema.TaggedError<InvalidMessage>()("InvalidMessag
 
 /** Decode once at the edge: JSON, then the schema, naming every failing field. */
 const decodeChange = (data: Uint8Array) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const json = yield* Effect.try({
       try: () => JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as unknown,
       catch: (cause) => new InvalidMessage({ detail: `not valid JSON: ${String(cause)}` })
     })
     return yield* Schema.decodeUnknownEffect(IntakeChange)(json, { errors: "all" }).pipe(
-      Effect.mapError((error) =>
-        new InvalidMessage({ detail: messageIssuesOf(error.issue).map((i) => `${i.path || "(message)"}: ${i.message}`).join("; ") })
+      Effect.mapError(
+        (error) =>
+          new InvalidMessage({
+            detail: messageIssuesOf(error.issue)
+              .map((i) => `${i.path || "(message)"}: ${i.message}`)
+              .join("; ")
+          })
       )
     )
   })
@@ -98,28 +114,34 @@ const definition = {
   deadLetterDomain: undefined
 }
 
-
 /** The intake handler: decode once, enforce ownership, map status, convert units, apply; any terminal error parks. */
 const intake = (message: BusMessage) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const change = yield* decodeChange(message.data)
     const guard = yield* OwnershipGuard
     yield* guard.enforce(change as OwnershipChange, message.msgId === undefined ? {} : { messageId: message.msgId })
-    const status = change.status === undefined
-      ? null
-      : yield* Effect.fromResult(toCanonicalStatus(governance.statusCodes, change.status.system, "Milestone", change.status.code))
-    const quantity = change.quantity === undefined
-      ? null
-      : yield* Effect.fromResult(convert(governance.uom, change.quantity.value, change.quantity.to, { item: change.quantity.item }))
+    const status =
+      change.status === undefined
+        ? null
+        : yield* Effect.fromResult(toCanonicalStatus(governance.statusCodes, change.status.system, "Milestone", change.status.code))
+    const quantity =
+      change.quantity === undefined
+        ? null
+        : yield* Effect.fromResult(convert(governance.uom, change.quantity.value, change.quantity.to, { item: change.quantity.item }))
     const db = yield* Db
     yield* db.use("intake.apply", (k) =>
-      k.withTables<Tables>().insertInto("intake_applied").values({
-        msg_id: message.msgId ?? `seq:${message.streamSequence}`,
-        business_key: change.businessKey,
-        sender: change.sender,
-        status: status === null ? null : String(status),
-        quantity: quantity === null ? null : quantity.toString()
-      }).execute())
+      k
+        .withTables<Tables>()
+        .insertInto("intake_applied")
+        .values({
+          msg_id: message.msgId ?? `seq:${message.streamSequence}`,
+          business_key: change.businessKey,
+          sender: change.sender,
+          status: status === null ? null : String(status),
+          quantity: quantity === null ? null : quantity.toString()
+        })
+        .execute()
+    )
     return Outcome.Ack()
   })
 
@@ -132,25 +154,25 @@ beforeAll(async () => {
     Layer.provideMerge(NatsConnection.layerFrom({ url: nats.url, name: "governed-intake" }))
   )
   runtime = ManagedRuntime.make(Layer.mergeAll(OwnershipGuard.layerFrom(governance.ownership).pipe(Layer.provideMerge(db)), bus))
-  await runtime.runPromise(Effect.gen(function*() {
-    yield* runMigrations(governanceMigrations)
-    const db = yield* Db
-    yield* db.use("intake.table", (k) =>
-      sql`CREATE TABLE intake_applied (msg_id text PRIMARY KEY, business_key text NOT NULL, sender text NOT NULL, status text, quantity text)`
-        .execute(k))
-    const limits = { description: "governed intake", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) }
-    yield* applyStreams({
-      streams: [
-        limitsStream({ ...limits, name: stream, subjects: [Subjects.siteEvents(site)] }),
-        limitsStream({ ...limits, name: dlqStream, subjects: [Subjects.deadLetters(token)] })
-      ],
-      consumers: [definition]
-    })
-  }))
-  scope = await Effect.runPromise(Scope.make())
   await runtime.runPromise(
-    ConsumerRunner.use((r) => r.run({ ...consumerTarget(definition), concurrency: 8, handler: intake })).pipe(Scope.provide(scope))
+    Effect.gen(function* () {
+      yield* runMigrations(governanceMigrations)
+      const db = yield* Db
+      yield* db.use("intake.table", (k) =>
+        sql`CREATE TABLE intake_applied (msg_id text PRIMARY KEY, business_key text NOT NULL, sender text NOT NULL, status text, quantity text)`.execute(k)
+      )
+      const limits = { description: "governed intake", maxAge: Duration.hours(1), duplicateWindow: Duration.minutes(2) }
+      yield* applyStreams({
+        streams: [
+          limitsStream({ ...limits, name: stream, subjects: [Subjects.siteEvents(site)] }),
+          limitsStream({ ...limits, name: dlqStream, subjects: [Subjects.deadLetters(token)] })
+        ],
+        consumers: [definition]
+      })
+    })
   )
+  scope = await Effect.runPromise(Scope.make())
+  await runtime.runPromise(ConsumerRunner.use((r) => r.run({ ...consumerTarget(definition), concurrency: 8, handler: intake })).pipe(Scope.provide(scope)))
 })
 
 afterAll(async () => {
@@ -167,23 +189,25 @@ interface Parked {
 }
 
 const parkedMessages = (expected: number) =>
-  runtime.runPromise(NatsConnection.use((n) =>
-    Effect.promise(async () => {
-      const ordered = await n.jetstream().consumers.get(dlqStream)
-      const iterator = await ordered.consume()
-      const all: Array<Parked> = []
-      for await (const m of iterator) {
-        all.push({
-          msgId: m.headers?.get(BusHeaders.originalMsgId) ?? "",
-          reason: m.headers?.get(BusHeaders.parkReason) ?? "",
-          detail: m.headers?.get(BusHeaders.parkDetail) ?? ""
-        })
-        if (all.length >= expected) break
-      }
-      await iterator.close()
-      return all
-    })
-  ))
+  runtime.runPromise(
+    NatsConnection.use((n) =>
+      Effect.promise(async () => {
+        const ordered = await n.jetstream().consumers.get(dlqStream)
+        const iterator = await ordered.consume()
+        const all: Array<Parked> = []
+        for await (const m of iterator) {
+          all.push({
+            msgId: m.headers?.get(BusHeaders.originalMsgId) ?? "",
+            reason: m.headers?.get(BusHeaders.parkReason) ?? "",
+            detail: m.headers?.get(BusHeaders.parkDetail) ?? ""
+          })
+          if (all.length >= expected) break
+        }
+        await iterator.close()
+        return all
+      })
+    )
+  )
 
 const count = (text: ReturnType<typeof sql<{ n: string }>>) =>
   runtime.runPromise(Db.use((db) => db.use("count", (k) => text.execute(k)))).then((r) => Number(r.rows[0]?.n ?? 0))
@@ -208,31 +232,67 @@ describe("governed intake", () => {
           transition: row.transition,
           sender,
           businessKey: `BK-${row.object}`,
-          ...(row.site === undefined ? {} : { site: row.site })
+          ...definedFields({ site: row.site })
         })
       }
     }
     // A carrier milestone with a code nobody mapped, a unit nobody declared, and malformed JSON.
-    await publish(`${token}:bad-status`, { object: "Milestone", transition: "arrive", sender: "CARRIER", businessKey: "SHP-1", status: { system: "CARRIER", code: "A3" } })
-    await publish(`${token}:bad-unit`, { object: "PickTask", transition: "confirm_pick", sender: "WES", site: "dc-rotterdam", businessKey: "SO-9", quantity: { item: "SKU-42", value: { amount: "2", unit: "BOX" }, to: "EA" } })
-    await publish(`${token}:bad-json`, "{ \"object\": \"SalesOrder\", ")
+    await publish(`${token}:bad-status`, {
+      object: "Milestone",
+      transition: "arrive",
+      sender: "CARRIER",
+      businessKey: "SHP-1",
+      status: { system: "CARRIER", code: "A3" }
+    })
+    await publish(`${token}:bad-unit`, {
+      object: "PickTask",
+      transition: "confirm_pick",
+      sender: "WES",
+      site: "dc-rotterdam",
+      businessKey: "SO-9",
+      quantity: { item: "SKU-42", value: { amount: "2", unit: "BOX" }, to: "EA" }
+    })
+    await publish(`${token}:bad-json`, '{ "object": "SalesOrder", ')
     // Two changes that pass everything, with a mapped status and an exact conversion.
-    await publish(`${token}:good-status`, { object: "Milestone", transition: "arrive", sender: "CARRIER", businessKey: "SHP-2", status: { system: "CARRIER", code: "X1" } })
-    await publish(`${token}:good-unit`, { object: "PickTask", transition: "confirm_pick", sender: "WES", site: "dc-rotterdam", businessKey: "SO-10", quantity: { item: "SKU-42", value: { amount: "2", unit: "CS" }, to: "EA" } })
+    await publish(`${token}:good-status`, {
+      object: "Milestone",
+      transition: "arrive",
+      sender: "CARRIER",
+      businessKey: "SHP-2",
+      status: { system: "CARRIER", code: "X1" }
+    })
+    await publish(`${token}:good-unit`, {
+      object: "PickTask",
+      transition: "confirm_pick",
+      sender: "WES",
+      site: "dc-rotterdam",
+      businessKey: "SO-10",
+      quantity: { item: "SKU-42", value: { amount: "2", unit: "CS" }, to: "EA" }
+    })
 
     const owners = published.filter((p) => p.owner).length
     const refused = published.length - owners
     const expectedApplied = owners + 2
     const expectedParked = refused + 3
-    await waitFor("every change applied or parked", async () => {
-      const applied = await count(sql<{ n: string }>`SELECT count(*) AS n FROM intake_applied`)
-      const info = await runtime.runPromise(NatsConnection.use((n) => n.jetstreamManager().pipe(Effect.flatMap((jsm) => Effect.promise(() => jsm.streams.info(dlqStream))))))
-      return applied === expectedApplied && info.state.messages === expectedParked ? true : undefined
-    }, { timeoutMs: 30_000, intervalMs: 100 })
+    await waitFor(
+      "every change applied or parked",
+      async () => {
+        const applied = await count(sql<{ n: string }>`SELECT count(*) AS n FROM intake_applied`)
+        const info = await runtime.runPromise(
+          NatsConnection.use((n) => n.jetstreamManager().pipe(Effect.flatMap((jsm) => Effect.promise(() => jsm.streams.info(dlqStream)))))
+        )
+        return applied === expectedApplied && info.state.messages === expectedParked ? true : undefined
+      },
+      { timeoutMs: 30_000, intervalMs: 100 }
+    )
 
     // Owners' changes applied, exactly once each.
-    const applied = await runtime.runPromise(Db.use((db) => db.use("applied", (k) => k.withTables<Tables>().selectFrom("intake_applied").selectAll().execute())))
-    expect(new Set(applied.map((a) => a.msg_id))).toEqual(new Set([...published.filter((p) => p.owner).map((p) => p.msgId), `${token}:good-status`, `${token}:good-unit`]))
+    const applied = await runtime.runPromise(
+      Db.use((db) => db.use("applied", (k) => k.withTables<Tables>().selectFrom("intake_applied").selectAll().execute()))
+    )
+    expect(new Set(applied.map((a) => a.msg_id))).toEqual(
+      new Set([...published.filter((p) => p.owner).map((p) => p.msgId), `${token}:good-status`, `${token}:good-unit`])
+    )
     expect(applied.find((a) => a.msg_id === `${token}:good-status`)?.status).toBe("arrived")
     expect(applied.find((a) => a.msg_id === `${token}:good-unit`)?.quantity).toBe("24 EA")
 

@@ -31,8 +31,7 @@ const edit = (file: string, change: (json: Json) => void) => {
   change(json)
   writeFileSync(file, JSON.stringify(json, null, 2))
 }
-const at = (json: Json, ...keys: Array<string | number>): Json =>
-  keys.reduce<Json>((node, key) => (node as Record<string | number, Json>)[key] as Json, json)
+const at = (json: Json, ...keys: Array<string | number>): Json => keys.reduce<Json>((node, key) => (node as Record<string | number, Json>)[key] as Json, json)
 
 const load = (dir: string) => Effect.runPromiseExit(loadMeshConfig(dir).pipe(Effect.flatMap((mesh) => loadGovernance(dir, mesh))))
 
@@ -84,7 +83,7 @@ describe("loadGovernance", () => {
     const dir = copyOfSites()
     const file = join(dir, "governance/status-codes/wes.json")
     edit(file, (json) => {
-      const list = at(json, "objects") ["PickTask"] as Array<Json>
+      const list = at(json, "objects")["PickTask"] as Array<Json>
       list.push({ external: "PICK", canonical: "picked" })
     })
     const error = await failure(dir)
@@ -129,7 +128,7 @@ describe("loadGovernance", () => {
     const dir = copyOfSites()
     const file = join(dir, "governance/locations/dc-rotterdam.json")
     edit(file, (json) => {
-      ;((at(json, "zones", 1)["docks"]) as Array<string>).push("ANR-D02")
+      ;(at(json, "zones", 1)["docks"] as Array<string>).push("ANR-D02")
     })
     const error = await failure(dir)
     expect(error.file).toBe(file)

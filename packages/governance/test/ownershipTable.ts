@@ -5,6 +5,7 @@
  */
 import type { SourceSystem } from "@logimesh/model"
 import type { OwnedTransition } from "../src/index.ts"
+import { definedFields } from "@logimesh/model"
 
 export type OwnershipRow = OwnedTransition & { readonly site?: string; readonly owners: ReadonlyArray<SourceSystem> }
 
@@ -15,8 +16,7 @@ const rows = <O extends OwnedTransition["object"]>(
   transitions: ReadonlyArray<Extract<OwnedTransition, { object: O }>["transition"]>,
   owners: ReadonlyArray<SourceSystem>,
   site?: string
-): ReadonlyArray<OwnershipRow> =>
-  transitions.map((transition) => ({ object, transition, owners, ...(site === undefined ? {} : { site }) }) as OwnershipRow)
+): ReadonlyArray<OwnershipRow> => transitions.map((transition) => ({ object, transition, owners, ...definedFields({ site }) }) as OwnershipRow)
 
 export const ownershipTable: ReadonlyArray<OwnershipRow> = [
   ...rows("SalesOrder", ["create", "change", "cancel", "release"], ["ERP"]),

@@ -18,15 +18,7 @@ import { BigDecimal, Result } from "effect"
 import type { Decision } from "@logimesh/engine"
 import { Quantity } from "@logimesh/model"
 import type { CountStock, InventoryCommand, IssueStock, ReleaseReservation, ReserveStock, RestockItems } from "./InventoryCommands.ts"
-import {
-  type InventoryEvent,
-  InventoryMismatch,
-  ReservationReleased,
-  StockCounted,
-  StockIssued,
-  StockReserved,
-  StockRestocked
-} from "./InventoryEvents.ts"
+import { type InventoryEvent, InventoryMismatch, ReservationReleased, StockCounted, StockIssued, StockReserved, StockRestocked } from "./InventoryEvents.ts"
 import { type InventoryRejection, InvalidState, UnitMismatch } from "./InventoryRejections.ts"
 import { availableToPromise, InventoryState, LineMovement, Reservation, Restock } from "./InventoryState.ts"
 
@@ -44,16 +36,13 @@ const invalid = (command: InventoryCommand, state: InventoryState, detail: strin
   Result.fail(new InvalidState({ command: command._tag, state: state.status, detail }))
 
 const zero = BigDecimal.fromBigInt(0n)
-const quantity = (amount: BigDecimal.BigDecimal, unit: Quantity["unit"]): Quantity =>
-  new Quantity({ amount: BigDecimal.normalize(amount), unit })
+const quantity = (amount: BigDecimal.BigDecimal, unit: Quantity["unit"]): Quantity => new Quantity({ amount: BigDecimal.normalize(amount), unit })
 const sameQuantity = (a: Quantity, b: Quantity): boolean => a.unit === b.unit && BigDecimal.equals(a.amount, b.amount)
 const show = (q: Quantity): string => `${BigDecimal.format(BigDecimal.normalize(q.amount))} ${q.unit}`
 
 /** UnitMismatch when the book has a unit and `q` is in another. */
 const unitProblem = (state: InventoryState, q: Quantity): InventoryDecision | undefined =>
-  state.onHand !== undefined && state.onHand.unit !== q.unit
-    ? Result.fail(new UnitMismatch({ expected: state.onHand.unit, got: q.unit }))
-    : undefined
+  state.onHand !== undefined && state.onHand.unit !== q.unit ? Result.fail(new UnitMismatch({ expected: state.onHand.unit, got: q.unit })) : undefined
 
 const sameLine = (order: string, lineNumber: number) => (x: { readonly order: string; readonly lineNumber: number }) =>
   x.order === order && x.lineNumber === lineNumber
@@ -66,9 +55,7 @@ const countStock = (command: CountStock, state: InventoryState): InventoryDecisi
   const booked = state.status === "counted"
   if (booked && sameQuantity(previous, counted)) return nothing // the book already says so
   const stockCounted = new StockCounted({ site: command.site, item: command.item, onHand: counted, previous })
-  return booked
-    ? emit(stockCounted, new InventoryMismatch({ site: command.site, item: command.item, book: previous, counted }))
-    : emit(stockCounted)
+  return booked ? emit(stockCounted, new InventoryMismatch({ site: command.site, item: command.item, book: previous, counted })) : emit(stockCounted)
 }
 
 const reserveStock = (command: ReserveStock, state: InventoryState): InventoryDecision => {
@@ -136,7 +123,12 @@ const restockItems = (command: RestockItems, state: InventoryState): InventoryDe
       : invalid(command, state, `restock ${command.reference} was already applied with ${show(done.quantity)}`)
   }
   return emit(
-    new StockRestocked({ site: command.site, item: command.item, reference: command.reference, quantity: quantity(command.quantity.amount, command.quantity.unit) })
+    new StockRestocked({
+      site: command.site,
+      item: command.item,
+      reference: command.reference,
+      quantity: quantity(command.quantity.amount, command.quantity.unit)
+    })
   )
 }
 

@@ -21,14 +21,22 @@ export const inventoryModule = moduleSpec({
       command: CountStock,
       tag: "CountStock",
       pathFields: { site: "site", item: "item" },
-      references: [{ kind: "site", path: "site" }, { kind: "item", path: "item" }, { kind: "count", path: "onHand", itemField: "item" }],
+      references: [
+        { kind: "site", path: "site" },
+        { kind: "item", path: "item" },
+        { kind: "count", path: "onHand", itemField: "item" }
+      ],
       ownership: { object: "InventoryAvailability", transition: "adjust" },
       ownershipSite: (c) => c.site
     })
   ],
   unroutedTransitions: [
     { object: "InventoryAvailability", transition: "reserve", how: "ReserveStock, sent by the order flow on OrderReleased (as LOGIMESH, owners not checked)" },
-    { object: "InventoryAvailability", transition: "unreserve", how: "ReleaseReservation, sent by the order flow on OrderCancelled (as LOGIMESH, owners not checked)" }
+    {
+      object: "InventoryAvailability",
+      transition: "unreserve",
+      how: "ReleaseReservation, sent by the order flow on OrderCancelled (as LOGIMESH, owners not checked)"
+    }
   ],
   systemMessages: inventorySystemMessages
 })

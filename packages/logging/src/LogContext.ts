@@ -15,5 +15,7 @@ export interface LogContext {
 /** The field names, in the order they appear on each line. */
 export const logContextKeys = ["correlationId", "orderId", "site", "region"] as const
 
-export const withLogContext = (context: LogContext) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.annotateLogs(self, Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)))
+export const withLogContext =
+  (context: LogContext) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.annotateLogs(self, Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)))

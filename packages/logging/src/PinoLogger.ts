@@ -3,7 +3,7 @@
  * `correlationId`, `orderId`, `site` and `region` always present (null when
  * unknown) so operators can filter on them, plus any other annotations.
  */
-import { Cause, Layer, Logger, References } from "effect"
+import { Cause, type Layer, Logger, References } from "effect"
 import type { LogLevel } from "effect"
 import pino from "pino"
 import { logContextKeys } from "./LogContext.ts"
@@ -36,8 +36,7 @@ const pinoLevel = (level: LogLevel.LogLevel): pino.Level => {
   }
 }
 
-const partText = (part: unknown): string =>
-  typeof part === "string" ? part : part instanceof Error ? `${part.name}: ${part.message}` : JSON.stringify(part)
+const partText = (part: unknown): string => (typeof part === "string" ? part : part instanceof Error ? `${part.name}: ${part.message}` : JSON.stringify(part))
 
 const messageParts = (message: unknown): ReadonlyArray<unknown> => (Array.isArray(message) ? message : [message])
 
@@ -64,5 +63,4 @@ export const makePinoLogger = (options: PinoLoggerOptions): Logger.Logger<unknow
 }
 
 /** Replaces the default loggers with pino. */
-export const PinoLoggerLayer = (options: PinoLoggerOptions): Layer.Layer<never> =>
-  Logger.layer([makePinoLogger(options)])
+export const PinoLoggerLayer = (options: PinoLoggerOptions): Layer.Layer<never> => Logger.layer([makePinoLogger(options)])

@@ -11,7 +11,10 @@ const capture = () => {
   const lines: Array<Record<string, unknown>> = []
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter((l) => l.length > 0)) {
+      for (const line of chunk
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.length > 0)) {
         lines.push(JSON.parse(line) as Record<string, unknown>)
       }
       done()
@@ -23,7 +26,7 @@ const capture = () => {
 describe("PinoLogger", () => {
   it("writes the correlation fields on every line", async () => {
     const { lines, destination } = capture()
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       yield* Effect.logInfo("order released")
       yield* Effect.logWarning("pick short").pipe(Effect.annotateLogs({ sku: "SKU-9" }))
     }).pipe(
@@ -53,9 +56,7 @@ describe("PinoLogger", () => {
 
   it("logs the cause of a failure", async () => {
     const { lines, destination } = capture()
-    await Effect.runPromise(
-      Effect.logError("relay failed", new Error("broken pipe")).pipe(Effect.provide(PinoLoggerLayer({ service: "region", destination })))
-    )
+    await Effect.runPromise(Effect.logError("relay failed", new Error("broken pipe")).pipe(Effect.provide(PinoLoggerLayer({ service: "region", destination }))))
     expect(lines[0]?.["level"]).toBe(50)
     expect(JSON.stringify(lines[0])).toContain("broken pipe")
   })

@@ -13,9 +13,7 @@ const CountryCode = Schema.String.pipe(
 
 const isIanaTimeZone = (zone: string): boolean => Intl.supportedValuesOf("timeZone").includes(zone) || zone === "UTC"
 
-const IanaTimeZone = Schema.String.pipe(
-  Schema.check(Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" }))
-)
+const IanaTimeZone = Schema.String.pipe(Schema.check(Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" })))
 
 export class Address extends Schema.Class<Address>("logimesh/model/Address")({
   name: Schema.NonEmptyString,

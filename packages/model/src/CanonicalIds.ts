@@ -30,9 +30,7 @@ export type ShipmentId = typeof ShipmentId.Type
 export const PickTaskId = token("PickTaskId", idPattern, idExpected).pipe(Schema.brand("PickTaskId"))
 export type PickTaskId = typeof PickTaskId.Type
 
-export const ReturnAuthorizationId = token("ReturnAuthorizationId", idPattern, idExpected).pipe(
-  Schema.brand("ReturnAuthorizationId")
-)
+export const ReturnAuthorizationId = token("ReturnAuthorizationId", idPattern, idExpected).pipe(Schema.brand("ReturnAuthorizationId"))
 export type ReturnAuthorizationId = typeof ReturnAuthorizationId.Type
 
 /** A physical location code inside a site (bin, staging lane). */
@@ -40,15 +38,11 @@ export const LocationCode = token("LocationCode", idPattern, idExpected).pipe(Sc
 export type LocationCode = typeof LocationCode.Type
 
 /** A zone of a site (inbound, outbound, hazmat cage…). Unique across the mesh. */
-export const ZoneId = token("ZoneId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(
-  Schema.brand("ZoneId")
-)
+export const ZoneId = token("ZoneId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(Schema.brand("ZoneId"))
 export type ZoneId = typeof ZoneId.Type
 
 /** A dock door. Unique across the mesh: a dock belongs to exactly one site and zone. */
-export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(
-  Schema.brand("DockDoorId")
-)
+export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(Schema.brand("DockDoorId"))
 export type DockDoorId = typeof DockDoorId.Type
 
 /** Standard Carrier Alpha Code (NMFTA): 2-4 upper-case letters. */
@@ -75,5 +69,4 @@ export const gs1CheckDigit = (payload: string): number => {
   return (10 - (sum % 10)) % 10
 }
 
-export const gs1CheckDigitOk = (digits: string): boolean =>
-  gs1CheckDigit(digits.slice(0, -1)) === digits.charCodeAt(digits.length - 1) - 48
+export const gs1CheckDigitOk = (digits: string): boolean => gs1CheckDigit(digits.slice(0, -1)) === digits.charCodeAt(digits.length - 1) - 48

@@ -13,7 +13,7 @@ const decimalPattern = /^-?(0|[1-9]\d{0,17})(\.\d{1,12})?$/
 
 /** A decimal written as a plain string ("12.500"); no exponent, no float. */
 export const Decimal = Schema.String.pipe(
-  Schema.check(Schema.isPattern(decimalPattern, { expected: "a decimal string such as \"12\" or \"0.453\"" })),
+  Schema.check(Schema.isPattern(decimalPattern, { expected: 'a decimal string such as "12" or "0.453"' })),
   Schema.decodeTo(Schema.BigDecimal, {
     decode: SchemaGetter.transform((s: string) => BigDecimal.fromStringUnsafe(s)),
     encode: SchemaGetter.transform((n: BigDecimal.BigDecimal) => BigDecimal.format(BigDecimal.normalize(n)))
@@ -40,6 +40,4 @@ export class Quantity extends Schema.Class<Quantity>("logimesh/model/Quantity")(
   }
 }
 
-export const quantity = (amount: string, unit: string): Quantity =>
-  Schema.decodeUnknownSync(Quantity)({ amount, unit })
-
+export const quantity = (amount: string, unit: string): Quantity => Schema.decodeUnknownSync(Quantity)({ amount, unit })

@@ -12,7 +12,18 @@ export type OrderStatus = typeof OrderStatus.Type
 export const PickTaskStatus = Schema.Literals(["open", "in_progress", "picked", "short_picked", "packed", "cancelled"])
 export type PickTaskStatus = typeof PickTaskStatus.Type
 
-export const ShipmentStatus = Schema.Literals(["planned", "tendered", "carrier_assigned", "loading", "departed", "in_transit", "delayed", "arrived", "delivered", "cancelled"])
+export const ShipmentStatus = Schema.Literals([
+  "planned",
+  "tendered",
+  "carrier_assigned",
+  "loading",
+  "departed",
+  "in_transit",
+  "delayed",
+  "arrived",
+  "delivered",
+  "cancelled"
+])
 export type ShipmentStatus = typeof ShipmentStatus.Type
 
 /** A shipment milestone: depart, in transit, delay, arrive, deliver. */

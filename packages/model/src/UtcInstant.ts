@@ -13,14 +13,7 @@ const isoWithOffset = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{
 const parseIsoWithOffset = (text: string): { readonly epochMillis: number; readonly offsetMinutes: number } | undefined => {
   const m = isoWithOffset.exec(text)
   if (m === null) return undefined
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number
-  ]
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [number, number, number, number, number, number]
   const fraction = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000)
   const zone = m[8] ?? "Z"
   const offsetMinutes = zone === "Z" ? 0 : (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))

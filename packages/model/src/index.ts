@@ -39,3 +39,4 @@ export { MilestoneType, OrderStatus, PickTaskStatus, ReturnStatus, ShipmentStatu
 export { systemMessageName, type SystemMessageType, systemMessageType, type SystemOfRecord } from "./SystemMessageType.ts"
 export { TimeWindow } from "./TimeWindow.ts"
 export { IsoWithOffset } from "./UtcInstant.ts"
+export { definedFields } from "./definedFields.ts"

@@ -48,13 +48,15 @@ describe("SSCC", () => {
   })
 
   it("catches every single-digit substitution (property)", () => {
-    fc.assert(fc.property(fc.stringMatching(/^\d{17}$/), fc.integer({ min: 0, max: 17 }), fc.integer({ min: 1, max: 9 }), (payload, at, delta) => {
-      const sscc = ssccFromPayload(payload)
-      expect(sscc.endsWith(String(gs1CheckDigit(payload)))).toBe(true)
-      const digit = (Number(sscc[at]) + delta) % 10
-      const typo = `${sscc.slice(0, at)}${digit}${sscc.slice(at + 1)}`
-      expect(Schema.is(Sscc)(typo)).toBe(false)
-    }))
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{17}$/), fc.integer({ min: 0, max: 17 }), fc.integer({ min: 1, max: 9 }), (payload, at, delta) => {
+        const sscc = ssccFromPayload(payload)
+        expect(sscc.endsWith(String(gs1CheckDigit(payload)))).toBe(true)
+        const digit = (Number(sscc[at]) + delta) % 10
+        const typo = `${sscc.slice(0, at)}${digit}${sscc.slice(at + 1)}`
+        expect(Schema.is(Sscc)(typo)).toBe(false)
+      })
+    )
   })
 })
 
@@ -72,14 +74,16 @@ describe("timestamps and dates", () => {
   })
 
   it("decodes a time window to UTC instants, any offset (property)", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 4102444800000 }), fc.integer({ min: -14 * 4, max: 14 * 4 }), (millis, quarter) => {
-      const offset = quarter * 15
-      const local = new Date(millis + offset * 60_000).toISOString().slice(0, -1)
-      const sign = offset < 0 ? "-" : "+"
-      const text = `${local}${sign}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`
-      const window = Schema.decodeUnknownSync(TimeWindow)({ from: text, to: "2100-01-02T00:00:00Z" })
-      expect(DateTime.toEpochMillis(window.from)).toBe(millis)
-    }))
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4102444800000 }), fc.integer({ min: -14 * 4, max: 14 * 4 }), (millis, quarter) => {
+        const offset = quarter * 15
+        const local = new Date(millis + offset * 60_000).toISOString().slice(0, -1)
+        const sign = offset < 0 ? "-" : "+"
+        const text = `${local}${sign}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`
+        const window = Schema.decodeUnknownSync(TimeWindow)({ from: text, to: "2100-01-02T00:00:00Z" })
+        expect(DateTime.toEpochMillis(window.from)).toBe(millis)
+      })
+    )
   })
 
   it("refuses a time window that does not end after it starts", () => {
@@ -97,7 +101,11 @@ describe("exact quantities and money", () => {
   it("keeps decimals exact and refuses floats, negatives and bad units", () => {
     expect(BigDecimal.format(quantity("0.453", "KG").amount)).toBe("0.453")
     expect(quantity("24", "EA").toString()).toBe("24 EA")
-    expect(issuesOf(Quantity, { amount: 24.5, unit: "each" }).map((i) => i.path).sort()).toEqual(["amount", "unit"])
+    expect(
+      issuesOf(Quantity, { amount: 24.5, unit: "each" })
+        .map((i) => i.path)
+        .sort()
+    ).toEqual(["amount", "unit"])
     expect(issuesOf(Quantity, { amount: "-1", unit: "EA" })[0]?.message).toMatch(/>= 0/)
     expect(issuesOf(Quantity, { amount: "1e3", unit: "EA" })[0]?.path).toBe("amount")
   })

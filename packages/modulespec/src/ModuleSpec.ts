@@ -14,6 +14,7 @@ import { Exit, Schema } from "effect"
 import type { EntityDefinition } from "@logimesh/engine"
 import type { OwnedTransition } from "@logimesh/governance"
 import type { SystemMessageType } from "@logimesh/model"
+import { definedFields } from "@logimesh/model"
 
 /** What the region checks in a body before decoding (`ReferenceChecks.ts`); paths may use `*` for array elements. */
 export type ReferenceCheck =
@@ -130,7 +131,7 @@ const buildRoute = <Cmd, C extends Cmd & { readonly _tag: string }>(
         return {
           key,
           order: module.orderOf(command),
-          ownership: { ...("of" in ownership ? ownership.of(command) : ownership), ...(site === undefined ? {} : { site }), businessKey: key },
+          ownership: { ...("of" in ownership ? ownership.of(command) : ownership), ...definedFields({ site }), businessKey: key },
           encode: () => encode(command)
         }
       })

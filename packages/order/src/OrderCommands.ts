@@ -113,16 +113,13 @@ export class RecordPick extends Schema.TaggedClass<RecordPick>("logimesh/order/R
 export const ShipmentStage = Schema.Literals(["packed", "loaded", "shipped", "delivered", "delivery_failed"])
 export type ShipmentStage = typeof ShipmentStage.Type
 
-export class RecordShipmentProgress extends Schema.TaggedClass<RecordShipmentProgress>("logimesh/order/RecordShipmentProgress")(
-  "RecordShipmentProgress",
-  {
-    by: SourceSystem,
-    order: OrderId,
-    shipment: ShipmentId,
-    stage: ShipmentStage,
-    detail: Schema.optionalKey(Schema.String)
-  }
-) {}
+export class RecordShipmentProgress extends Schema.TaggedClass<RecordShipmentProgress>("logimesh/order/RecordShipmentProgress")("RecordShipmentProgress", {
+  by: SourceSystem,
+  order: OrderId,
+  shipment: ShipmentId,
+  stage: ShipmentStage,
+  detail: Schema.optionalKey(Schema.String)
+}) {}
 
 export class AuthorizeReturn extends Schema.TaggedClass<AuthorizeReturn>("logimesh/order/AuthorizeReturn")("AuthorizeReturn", {
   by: SourceSystem,

@@ -17,7 +17,17 @@
  */
 import { BigDecimal, Result } from "effect"
 import type { Decision } from "@logimesh/engine"
-import { type Address, type OrderId, type Quantity, type ServiceLevel, ShipmentId, shipmentIdOf, type SiteId, type TimeWindow } from "@logimesh/model"
+import {
+  type Address,
+  definedFields,
+  type OrderId,
+  type Quantity,
+  type ServiceLevel,
+  ShipmentId,
+  shipmentIdOf,
+  type SiteId,
+  type TimeWindow
+} from "@logimesh/model"
 import {
   type AuthorizeReturn,
   type CancelOrder,
@@ -100,14 +110,12 @@ const headerOf = (state: OrderState): Header | undefined => {
   if (state.status === "none" || order === undefined || shipFrom === undefined || serviceLevel === undefined || shipTo === undefined) {
     return undefined
   }
-  return { order, shipFrom, serviceLevel, shipTo, ...(deliveryWindow === undefined ? {} : { deliveryWindow }) }
+  return { order, shipFrom, serviceLevel, shipTo, ...definedFields({ deliveryWindow }) }
 }
 
-const notFound = (command: OrderCommand, state: OrderState): OrderDecision =>
-  invalid(command, state, `order ${command.order} does not exist`)
+const notFound = (command: OrderCommand, state: OrderState): OrderDecision => invalid(command, state, `order ${command.order} does not exist`)
 
-const lineOf = (state: OrderState, lineNumber: number): OrderLineState | undefined =>
-  state.lines.find((line) => line.lineNumber === lineNumber)
+const lineOf = (state: OrderState, lineNumber: number): OrderLineState | undefined => state.lines.find((line) => line.lineNumber === lineNumber)
 
 /** UnknownLine / UnitMismatch of the first line that names no line of the order or uses another unit. */
 const lineProblem = (state: OrderState, lines: ReadonlyArray<{ readonly lineNumber: number; readonly quantity: Quantity }>): OrderRejection | undefined => {
@@ -131,8 +139,7 @@ const toOrderLine = (line: OrderLineState): OrderLine =>
 
 /** The same lines with the same quantities, in any order. */
 const sameLines = (applied: ReadonlyArray<LineItemQuantity>, asked: ReadonlyArray<LineQuantity>): boolean =>
-  applied.length === asked.length &&
-  asked.every((a) => applied.some((l) => l.lineNumber === a.lineNumber && sameQuantity(l.quantity, a.quantity)))
+  applied.length === asked.length && asked.every((a) => applied.some((l) => l.lineNumber === a.lineNumber && sameQuantity(l.quantity, a.quantity)))
 
 const createOrder = (command: CreateOrder, state: OrderState): OrderDecision => {
   if (state.status !== "none") return invalid(command, state, `order ${command.order} already exists`)
@@ -142,7 +149,7 @@ const createOrder = (command: CreateOrder, state: OrderState): OrderDecision => 
       shipFrom: command.shipFrom,
       serviceLevel: command.serviceLevel,
       shipTo: command.shipTo,
-      ...(command.deliveryWindow === undefined ? {} : { deliveryWindow: command.deliveryWindow }),
+      ...definedFields({ deliveryWindow: command.deliveryWindow }),
       lines: command.lines
     })
   )
@@ -213,10 +220,8 @@ const recordPick = (command: RecordPick, state: OrderState): OrderDecision => {
   const line = lineOf(state, command.lineNumber)
   if (line === undefined) return Result.fail(new UnknownLine({ lineNumber: command.lineNumber }))
   if (line.picked !== undefined) {
-    const same = line.task === command.task &&
-      line.pickedItem === command.item &&
-      sameQuantity(line.picked, command.picked) &&
-      line.substitute === command.substitute
+    const same =
+      line.task === command.task && line.pickedItem === command.item && sameQuantity(line.picked, command.picked) && line.substitute === command.substitute
     return same
       ? nothing
       : invalid(command, state, `line ${line.lineNumber} is already picked: ${show(line.picked)} of ${line.pickedItem ?? line.item} by ${line.task ?? "?"}`)
@@ -235,7 +240,16 @@ const recordPick = (command: RecordPick, state: OrderState): OrderDecision => {
   const pickedLines = after.lines.flatMap((l) =>
     l.picked === undefined
       ? []
-      : [new PickedLine({ lineNumber: l.lineNumber, item: l.pickedItem ?? l.item, ordered: l.ordered, picked: l.picked, short: l.short, substitute: l.substitute })]
+      : [
+          new PickedLine({
+            lineNumber: l.lineNumber,
+            item: l.pickedItem ?? l.item,
+            ordered: l.ordered,
+            picked: l.picked,
+            short: l.short,
+            substitute: l.substitute
+          })
+        ]
   )
   if (pickedLines.length < after.lines.length) return emit(linePicked)
   return emit(
@@ -253,16 +267,15 @@ const recordShipmentProgress = (command: RecordShipmentProgress, state: OrderSta
   if (command.shipment !== shipment) {
     return invalid(command, state, `shipment ${command.shipment} is not this order's shipment ${shipment}`)
   }
-  const forward = command.stage === "delivered"
-    ? state.status === "delivery_failed" || rank[state.status] < rank.delivered
-    : rank[command.stage] > rank[state.status]
+  const forward =
+    command.stage === "delivered" ? state.status === "delivery_failed" || rank[state.status] < rank.delivered : rank[command.stage] > rank[state.status]
   if (!forward) return nothing // stage already reached (or passed)
   return emit(
     new OrderProgressed({
       order: header.order,
       shipment,
       stage: command.stage,
-      ...(command.detail === undefined ? {} : { detail: command.detail })
+      ...definedFields({ detail: command.detail })
     })
   )
 }
@@ -278,9 +291,7 @@ const authorizeReturn = (command: AuthorizeReturn, state: OrderState): OrderDeci
   if (header === undefined) return notFound(command, state)
   const existing = state.returns.find((r) => r.rma === command.rma)
   if (existing !== undefined) {
-    return sameLines(existing.lines, command.lines)
-      ? nothing
-      : invalid(command, state, `return ${command.rma} is already authorized with other lines`)
+    return sameLines(existing.lines, command.lines) ? nothing : invalid(command, state, `return ${command.rma} is already authorized with other lines`)
   }
   if (!returnable.includes(state.status)) return invalid(command, state, `the order is ${state.status}: returns are authorized once delivered`)
   const problem = lineProblem(state, command.lines)
@@ -308,9 +319,7 @@ const receiveReturn = (command: ReceiveReturn, state: OrderState): OrderDecision
   const authorized = state.returns.find((r) => r.rma === command.rma)
   if (authorized === undefined) return invalid(command, state, `return ${command.rma} is not authorized`)
   if (authorized.received !== undefined) {
-    return sameLines(authorized.received, command.lines)
-      ? nothing
-      : invalid(command, state, `return ${command.rma} was already received with other lines`)
+    return sameLines(authorized.received, command.lines) ? nothing : invalid(command, state, `return ${command.rma} was already received with other lines`)
   }
   const problem = lineProblem(state, command.lines)
   if (problem !== undefined) return Result.fail(problem)
@@ -361,9 +370,7 @@ const lineFields = (line: OrderLineState) => {
   const { task, pickedItem, picked, ...rest } = line
   return {
     ...rest,
-    ...(task === undefined ? {} : { task }),
-    ...(pickedItem === undefined ? {} : { pickedItem }),
-    ...(picked === undefined ? {} : { picked })
+    ...definedFields({ task, pickedItem, picked })
   }
 }
 
@@ -376,7 +383,7 @@ export const evolve = (state: OrderState, event: OrderEvent): OrderState => {
         shipFrom: event.shipFrom,
         serviceLevel: event.serviceLevel,
         shipTo: event.shipTo,
-        ...(event.deliveryWindow === undefined ? {} : { deliveryWindow: event.deliveryWindow }),
+        ...definedFields({ deliveryWindow: event.deliveryWindow }),
         lines: event.lines.map(
           (line) =>
             new OrderLineState({
@@ -407,20 +414,24 @@ export const evolve = (state: OrderState, event: OrderEvent): OrderState => {
     case "OrderLinePicked":
       return next(state, {
         status: state.status === "released" ? "picking" : state.status,
-        lines: mapLine(state, event.lineNumber, (line) =>
-          new OrderLineState({
-            ...lineFields(line),
-            task: event.task,
-            pickedItem: event.item,
-            picked: event.picked,
-            short: event.short,
-            substitute: event.substitute
-          }))
+        lines: mapLine(
+          state,
+          event.lineNumber,
+          (line) =>
+            new OrderLineState({
+              ...lineFields(line),
+              task: event.task,
+              pickedItem: event.item,
+              picked: event.picked,
+              short: event.short,
+              substitute: event.substitute
+            })
+        )
       })
     case "OrderPicked":
       return next(state, { status: rank[state.status] < rank.picked ? "picked" : state.status })
     case "OrderProgressed":
-      return next(state, { status: event.stage, ...(event.detail === undefined ? {} : { progressDetail: event.detail }) })
+      return next(state, { status: event.stage, ...definedFields({ progressDetail: event.detail }) })
     case "ReturnAuthorized":
       return next(state, {
         status: "return_authorized",

@@ -4,18 +4,7 @@
  * system messages (docs/order-to-delivery.md, "Flows").
  */
 import { Schema } from "effect"
-import {
-  Address,
-  ItemId,
-  OrderId,
-  PickTaskId,
-  Quantity,
-  ReturnAuthorizationId,
-  ServiceLevel,
-  ShipmentId,
-  SiteId,
-  TimeWindow
-} from "@logimesh/model"
+import { Address, ItemId, OrderId, PickTaskId, Quantity, ReturnAuthorizationId, ServiceLevel, ShipmentId, SiteId, TimeWindow } from "@logimesh/model"
 import { LineNumber, OrderLine, ShipmentStage } from "./OrderCommands.ts"
 
 /** One changed line: its quantity before and after. */

@@ -17,31 +17,29 @@ import {
   LineChange,
   LineItemQuantity,
   OrderCancelled,
-  OrderChanged,
+  type OrderChanged,
   OrderCommand,
   OrderCreated,
   orderEntity,
   OrderEvent,
   OrderLinePicked,
-  OrderPicked,
+  type OrderPicked,
   OrderProgressed,
   OrderRejection,
-  OrderReleased,
+  type OrderReleased,
   OrderState,
   type OrderStatus,
   PickedLine,
-  ReturnAuthorized,
+  type ReturnAuthorized,
   ReturnReceived,
   shipmentOf,
   UnitMismatch,
   UnknownLine
 } from "../src/index.ts"
-import { OrderId, quantity } from "@logimesh/model"
+import { definedFields, OrderId, quantity } from "@logimesh/model"
 
 // Decimals compare by value (1.5 == 1.50), not by their internal representation.
-expect.addEqualityTesters([
-  (a: unknown, b: unknown) => (BigDecimal.isBigDecimal(a) && BigDecimal.isBigDecimal(b) ? BigDecimal.equals(a, b) : undefined)
-])
+expect.addEqualityTesters([(a: unknown, b: unknown) => (BigDecimal.isBigDecimal(a) && BigDecimal.isBigDecimal(b) ? BigDecimal.equals(a, b) : undefined)])
 
 // ---------------------------------------------------------------- fixtures
 
@@ -73,7 +71,12 @@ const createInput = {
 const create = Schema.decodeUnknownSync(CreateOrder)(createInput)
 const release = cmd({ _tag: "ReleaseOrder", by: "ERP", order: ORDER })
 const change = (...lines: ReadonlyArray<readonly [number, string, string?]>) =>
-  cmd({ _tag: "ChangeOrder", by: "ERP", order: ORDER, lines: lines.map(([lineNumber, amount, unit]) => ({ lineNumber, quantity: { amount, unit: unit ?? "EA" } })) })
+  cmd({
+    _tag: "ChangeOrder",
+    by: "ERP",
+    order: ORDER,
+    lines: lines.map(([lineNumber, amount, unit]) => ({ lineNumber, quantity: { amount, unit: unit ?? "EA" } }))
+  })
 const cancel = (reason = "customer request") => cmd({ _tag: "CancelOrder", by: "ERP", order: ORDER, reason })
 const pick = (
   lineNumber: number,
@@ -93,7 +96,7 @@ const pick = (
     substitute: options.substitute ?? false
   })
 const progress = (stage: string, detail?: string, shipment = SHIPMENT) =>
-  cmd({ _tag: "RecordShipmentProgress", by: "LOGIMESH", order: ORDER, shipment, stage, ...(detail === undefined ? {} : { detail }) })
+  cmd({ _tag: "RecordShipmentProgress", by: "LOGIMESH", order: ORDER, shipment, stage, ...definedFields({ detail }) })
 const returnLines = (lines: ReadonlyArray<readonly [number, string, string?]>) =>
   lines.map(([lineNumber, amount, unit]) => ({ lineNumber, quantity: { amount, unit: unit ?? "EA" } }))
 const authorize = (rma: string, ...lines: ReadonlyArray<readonly [number, string, string?]>) =>
@@ -106,7 +109,16 @@ const { accepted, apply, rejected, givenCommands: given } = deciderHarness(order
 const tags = (events: ReadonlyArray<OrderEvent>) => events.map((e) => e._tag)
 
 const delivered = () =>
-  given(create, release, pick(1, "SKU-42", "10"), pick(2, "SKU-99", "3", { short: true, substitute: true }), progress("packed"), progress("loaded"), progress("shipped"), progress("delivered"))
+  given(
+    create,
+    release,
+    pick(1, "SKU-42", "10"),
+    pick(2, "SKU-99", "3", { short: true, substitute: true }),
+    progress("packed"),
+    progress("loaded"),
+    progress("shipped"),
+    progress("delivered")
+  )
 
 // ---------------------------------------------------------------- CreateOrder
 
@@ -119,7 +131,7 @@ describe("CreateOrder", () => {
         shipFrom: create.shipFrom,
         serviceLevel: "EXPRESS",
         shipTo: create.shipTo,
-        ...(create.deliveryWindow === undefined ? {} : { deliveryWindow: create.deliveryWindow }),
+        ...definedFields({ deliveryWindow: create.deliveryWindow }),
         lines: create.lines
       })
     ])
@@ -137,9 +149,7 @@ describe("CreateOrder", () => {
   })
 
   it("given the order exists, is InvalidState (even once cancelled)", () => {
-    expect(rejected(create, given(create))).toEqual(
-      new InvalidState({ command: "CreateOrder", state: "created", detail: `order ${ORDER} already exists` })
-    )
+    expect(rejected(create, given(create))).toEqual(new InvalidState({ command: "CreateOrder", state: "created", detail: `order ${ORDER} already exists` }))
     expect(rejected(create, given(create, cancel()))).toMatchObject({ _tag: "InvalidState", state: "cancelled" })
   })
 
@@ -178,9 +188,7 @@ describe("ReleaseOrder", () => {
   })
 
   it("given no order, or a cancelled one, is InvalidState", () => {
-    expect(rejected(release, initialState)).toEqual(
-      new InvalidState({ command: "ReleaseOrder", state: "none", detail: `order ${ORDER} does not exist` })
-    )
+    expect(rejected(release, initialState)).toEqual(new InvalidState({ command: "ReleaseOrder", state: "none", detail: `order ${ORDER} does not exist` }))
     expect(rejected(release, given(create, cancel()))).toMatchObject({ _tag: "InvalidState", state: "cancelled" })
   })
 
@@ -272,7 +280,7 @@ describe("CancelOrder", () => {
     const state = given(create, release, pick(2, "SKU-310", "4", { substitute: true }))
     const cancelled = accepted(cancel(), state)[0] as OrderCancelled
     expect(cancelled.afterPick).toBe(true)
-    expect(cancelled.picked).toEqual([new LineItemQuantity({ lineNumber: 2, item: (cancelled.picked[0]?.item)!, quantity: ea("4") })])
+    expect(cancelled.picked).toEqual([new LineItemQuantity({ lineNumber: 2, item: cancelled.picked[0]!.item, quantity: ea("4") })])
     expect(cancelled.picked[0]?.item).toBe("SKU-310")
   })
 
@@ -291,9 +299,7 @@ describe("CancelOrder", () => {
     const packed = given(create, release, pick(1, "SKU-42", "10"), pick(2, "SKU-77", "4"), progress("packed"))
     expect(tags(accepted(cancel(), packed))).toEqual(["OrderCancelled"])
     const loaded = apply(packed, progress("loaded"))
-    expect(rejected(cancel(), loaded)).toEqual(
-      new InvalidState({ command: "CancelOrder", state: "loaded", detail: "the order is loaded: too late to cancel" })
-    )
+    expect(rejected(cancel(), loaded)).toEqual(new InvalidState({ command: "CancelOrder", state: "loaded", detail: "the order is loaded: too late to cancel" }))
     expect(rejected(cancel(), apply(loaded, progress("shipped")))).toMatchObject({ state: "shipped" })
     expect(rejected(cancel(), delivered())).toMatchObject({ state: "delivered" })
     expect(rejected(cancel(), initialState)).toMatchObject({ state: "none" })

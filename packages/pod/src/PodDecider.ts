@@ -16,6 +16,7 @@ import type { CapturePod, PodCommand } from "./PodCommands.ts"
 import { DeliveryAttemptFailed, PodCaptured, type PodEvent } from "./PodEvents.ts"
 import { InvalidState, type PodRejection } from "./PodRejections.ts"
 import { FailedAttempt, PodState } from "./PodState.ts"
+import { definedFields } from "@logimesh/model"
 
 export type PodDecision = Decision<PodEvent, PodRejection>
 
@@ -52,7 +53,7 @@ const capturePod = (command: CapturePod, state: PodState): PodDecision => {
         order: command.order,
         pod: podReference(command.shipment, attempt),
         receivedBy,
-        ...(command.signatureRef === undefined ? {} : { signatureRef: command.signatureRef }),
+        ...definedFields({ signatureRef: command.signatureRef }),
         at: command.at
       })
     )
@@ -86,7 +87,7 @@ export const evolve = (state: PodState, event: PodEvent): PodState => {
         order: event.order,
         pod: event.pod,
         receivedBy: event.receivedBy,
-        ...(event.signatureRef === undefined ? {} : { signatureRef: event.signatureRef }),
+        ...definedFields({ signatureRef: event.signatureRef }),
         at: event.at
       })
     case "DeliveryAttemptFailed":

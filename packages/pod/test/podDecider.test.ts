@@ -9,6 +9,7 @@ import { Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { deciderHarness } from "@logimesh/engine/testing"
 import { decide, evolve, initialState, PodCommand, podEntity, PodEvent, podReference, PodState } from "../src/index.ts"
+import { definedFields } from "@logimesh/model"
 
 const decodeCommand = Schema.decodeUnknownSync(PodCommand)
 const encodeEvent = Schema.encodeSync(PodEvent)
@@ -37,7 +38,7 @@ const failed = (at: string, reason?: string, extra: Json = {}): Json => ({
   by: "CARRIER",
   ...ids,
   outcome: "failed",
-  ...(reason === undefined ? {} : { reason }),
+  ...definedFields({ reason }),
   at,
   ...extra
 })
@@ -50,14 +51,16 @@ const invalidState = (state: string) => ({ rejection: { _tag: "InvalidState", co
 describe("CapturePod delivered", () => {
   it("first attempt: PodCaptured with reference POD-<shipment>-1", () => {
     expect(decided(delivered("2025-06-03T14:05:00+02:00"), initialState)).toEqual({
-      events: [{
-        _tag: "PodCaptured",
-        ...ids,
-        pod: "POD-S-O-1001-1",
-        receivedBy: "J. Jansen",
-        signatureRef: "sig-778",
-        at: "2025-06-03T14:05:00+02:00"
-      }]
+      events: [
+        {
+          _tag: "PodCaptured",
+          ...ids,
+          pod: "POD-S-O-1001-1",
+          receivedBy: "J. Jansen",
+          signatureRef: "sig-778",
+          at: "2025-06-03T14:05:00+02:00"
+        }
+      ]
     })
     const state = given(delivered("2025-06-03T14:05:00+02:00"))
     expect([state.status, state.pod, state.receivedBy, state.signatureRef]).toEqual(["delivered", "POD-S-O-1001-1", "J. Jansen", "sig-778"])
@@ -127,7 +130,10 @@ describe("a delivery after failed attempts", () => {
     expect(events.map((e) => e._tag)).toEqual(["DeliveryAttemptFailed", "DeliveryAttemptFailed", "PodCaptured"])
     expect(state.pod).toBe("POD-S-O-1001-3")
     expect(state.pod).toBe(podReference(SHIPMENT, 3))
-    expect(state.attempts.map((a) => [a.attempt, a.reason])).toEqual([[1, "recipient absent"], [2, "dock closed"]])
+    expect(state.attempts.map((a) => [a.attempt, a.reason])).toEqual([
+      [1, "recipient absent"],
+      [2, "dock closed"]
+    ])
     expect(state.status).toBe("delivered")
   })
 })

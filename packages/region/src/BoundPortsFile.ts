@@ -12,14 +12,16 @@ import { NetAddress } from "effect/net"
 import { renameSync, writeFileSync } from "node:fs"
 import { ProcessSettings } from "@logimesh/config"
 
-export const BoundPortsFile = Layer.effectDiscard(Effect.gen(function*() {
-  const file = yield* ProcessSettings.portsFile
-  if (Option.isNone(file)) return
-  const { address } = yield* HttpServer.HttpServer
-  if (!NetAddress.isInetAddress(address)) return yield* Effect.die(new Error(`${file.value}: the HTTP server listens on ${address._tag}, not a port`))
-  yield* Effect.sync(() => {
-    writeFileSync(`${file.value}.tmp`, `${JSON.stringify({ http: address.port })}\n`)
-    renameSync(`${file.value}.tmp`, file.value)
+export const BoundPortsFile = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const file = yield* ProcessSettings.portsFile
+    if (Option.isNone(file)) return
+    const { address } = yield* HttpServer.HttpServer
+    if (!NetAddress.isInetAddress(address)) return yield* Effect.die(new Error(`${file.value}: the HTTP server listens on ${address._tag}, not a port`))
+    yield* Effect.sync(() => {
+      writeFileSync(`${file.value}.tmp`, `${JSON.stringify({ http: address.port })}\n`)
+      renameSync(`${file.value}.tmp`, file.value)
+    })
+    yield* Effect.logInfo(`HTTP port ${address.port} written to ${file.value}`)
   })
-  yield* Effect.logInfo(`HTTP port ${address.port} written to ${file.value}`)
-}))
+)

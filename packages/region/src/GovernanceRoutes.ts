@@ -13,23 +13,28 @@ const limitOf = (url: string): number => {
   return Number.isInteger(limit) && limit > 0 ? Math.min(limit, 500) : 50
 }
 
-export const GovernanceRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const guard = yield* OwnershipGuard
-  yield* router.add(
-    "GET",
-    "/v1/governance/ownership-rejections",
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const rows = yield* guard.recentRejections(limitOf(request.url))
-      return HttpServerResponse.jsonUnsafe({ rejections: rows })
-    }).pipe(
-      Effect.catchTag("DbError", (error) =>
-        Effect.succeed(ProblemDetails.toResponse({
-          type: ProblemDetails.blankType,
-          status: 503,
-          title: "database unavailable",
-          detail: error.message
-        })))
+export const GovernanceRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const guard = yield* OwnershipGuard
+    yield* router.add(
+      "GET",
+      "/v1/governance/ownership-rejections",
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const rows = yield* guard.recentRejections(limitOf(request.url))
+        return HttpServerResponse.jsonUnsafe({ rejections: rows })
+      }).pipe(
+        Effect.catchTag("DbError", (error) =>
+          Effect.succeed(
+            ProblemDetails.toResponse({
+              type: ProblemDetails.blankType,
+              status: 503,
+              title: "database unavailable",
+              detail: error.message
+            })
+          )
+        )
+      )
     )
-  )
-}))
+  })
+)

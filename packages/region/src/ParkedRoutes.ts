@@ -23,60 +23,60 @@ const problem = (status: number, title: string, extra: Readonly<Record<string, u
 const failed = (error: { readonly _tag: string; readonly message: string }) =>
   Effect.succeed(problem(503, error._tag === "BusError" ? "NATS unavailable" : "database unavailable", { detail: error.message }))
 
-export const ParkedRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const parked = yield* ParkedMessages
+export const ParkedRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const parked = yield* ParkedMessages
 
-  yield* router.add(
-    "GET",
-    "/v1/parked",
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const url = new URL(request.url, "http://localhost")
-      const status = url.searchParams.get("status")
-      const limit = Number(url.searchParams.get("limit") ?? "100")
-      const entries = yield* parked.list({
-        ...(status === "parked" || status === "replayed" ? { status } : {}),
-        limit: Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, 500) : 100
-      })
-      return HttpServerResponse.jsonUnsafe({ parked: entries })
-    }).pipe(Effect.catch(failed))
-  )
+    yield* router.add(
+      "GET",
+      "/v1/parked",
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const url = new URL(request.url, "http://localhost")
+        const status = url.searchParams.get("status")
+        const limit = Number(url.searchParams.get("limit") ?? "100")
+        const entries = yield* parked.list({
+          ...(status === "parked" || status === "replayed" ? { status } : {}),
+          limit: Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, 500) : 100
+        })
+        return HttpServerResponse.jsonUnsafe({ parked: entries })
+      }).pipe(Effect.catch(failed))
+    )
 
-  yield* router.add(
-    "GET",
-    "/v1/parked/:id",
-    Effect.gen(function*() {
-      const id = yield* idParam
-      const entry = id === undefined ? undefined : yield* parked.get(id)
-      return entry === undefined
-        ? problem(404, "no parked message with this id")
-        : HttpServerResponse.jsonUnsafe(entry)
-    }).pipe(Effect.catch(failed))
-  )
+    yield* router.add(
+      "GET",
+      "/v1/parked/:id",
+      Effect.gen(function* () {
+        const id = yield* idParam
+        const entry = id === undefined ? undefined : yield* parked.get(id)
+        return entry === undefined ? problem(404, "no parked message with this id") : HttpServerResponse.jsonUnsafe(entry)
+      }).pipe(Effect.catch(failed))
+    )
 
-  yield* router.add(
-    "POST",
-    "/v1/parked/:id/replay",
-    Effect.gen(function*() {
-      const id = yield* idParam
-      if (id === undefined) return problem(404, "no parked message with this id")
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-      if (body.trim() !== "") {
-        const valid = yield* Effect.try({ try: () => JSON.parse(body) as unknown, catch: () => "invalid" as const }).pipe(
-          Effect.orElseSucceed(() => "invalid" as const)
-        )
-        if (valid === "invalid") return problem(400, "the corrected payload must be JSON")
-      }
-      const result = yield* parked.replay(id, body.trim() === "" ? undefined : new TextEncoder().encode(body))
-      switch (result._tag) {
-        case "NotFound":
-          return problem(404, "no parked message with this id")
-        case "AlreadyReplayed":
-          return problem(409, "already replayed", { detail: "a parked message is replayed at most once", msgId: result.msgId })
-        case "Replayed":
-          return HttpServerResponse.jsonUnsafe({ status: "replayed", msgId: result.msgId })
-      }
-    }).pipe(Effect.catch(failed))
-  )
-}))
+    yield* router.add(
+      "POST",
+      "/v1/parked/:id/replay",
+      Effect.gen(function* () {
+        const id = yield* idParam
+        if (id === undefined) return problem(404, "no parked message with this id")
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+        if (body.trim() !== "") {
+          const valid = yield* Effect.try({ try: () => JSON.parse(body) as unknown, catch: () => "invalid" as const }).pipe(
+            Effect.orElseSucceed(() => "invalid" as const)
+          )
+          if (valid === "invalid") return problem(400, "the corrected payload must be JSON")
+        }
+        const result = yield* parked.replay(id, body.trim() === "" ? undefined : new TextEncoder().encode(body))
+        switch (result._tag) {
+          case "NotFound":
+            return problem(404, "no parked message with this id")
+          case "AlreadyReplayed":
+            return problem(409, "already replayed", { detail: "a parked message is replayed at most once", msgId: result.msgId })
+          case "Replayed":
+            return HttpServerResponse.jsonUnsafe({ status: "replayed", msgId: result.msgId })
+        }
+      }).pipe(Effect.catch(failed))
+    )
+  })
+)

@@ -27,21 +27,17 @@ const bounded = (probe: Effect.Effect<ProbeResult>): Effect.Effect<ProbeResult> 
     })
   )
 
-export class Readiness extends Context.Service<Readiness, { readonly check: Effect.Effect<ReadinessReport> }>()(
-  "logimesh/region/Readiness"
-) {
+export class Readiness extends Context.Service<Readiness, { readonly check: Effect.Effect<ReadinessReport> }>()("logimesh/region/Readiness") {
   static readonly layer = Layer.effect(
     Readiness,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const db = yield* Db
       const nats = yield* NatsConnection
       const postgres = db.ping.pipe(
         Effect.as<ProbeResult>({ ok: true, detail: "ok" }),
         Effect.catch((error) => Effect.succeed<ProbeResult>({ ok: false, detail: error.message }))
       )
-      const bus = nats.status.pipe(
-        Effect.map((status): ProbeResult => ({ ok: status === "connected", detail: status }))
-      )
+      const bus = nats.status.pipe(Effect.map((status): ProbeResult => ({ ok: status === "connected", detail: status })))
       const check = Effect.all({ nats: bounded(bus), postgres: bounded(postgres) }, { concurrency: "unbounded" }).pipe(
         Effect.map((checks): ReadinessReport => ({ ready: Object.values(checks).every((c) => c.ok), checks }))
       )

@@ -25,15 +25,16 @@ export interface RegionContextShape {
 
 export class RegionContext extends Context.Service<RegionContext, RegionContextShape>()("logimesh/region/RegionContext") {
   static readonly load = (sitesDir: string, regionId: string) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const dir = resolve(sitesDir)
       const mesh = yield* loadMeshConfig(dir)
       const id = yield* Schema.decodeUnknownEffect(RegionId)(regionId).pipe(
-        Effect.mapError(() =>
-          new ConfigFileError({
-            file: "LOGIMESH_REGION",
-            issues: [new ConfigIssue({ path: "", message: `"${regionId}" is not a valid region id` })]
-          })
+        Effect.mapError(
+          () =>
+            new ConfigFileError({
+              file: "LOGIMESH_REGION",
+              issues: [new ConfigIssue({ path: "", message: `"${regionId}" is not a valid region id` })]
+            })
         )
       )
       const entry = findRegion(mesh, id)
@@ -49,7 +50,7 @@ export class RegionContext extends Context.Service<RegionContext, RegionContextS
   /** Reads `LOGIMESH_SITES_DIR` and `LOGIMESH_REGION` through `ProcessSettings`. */
   static readonly layer = Layer.effect(
     RegionContext,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const sitesDir = yield* ProcessSettings.sitesDir
       const regionId = yield* ProcessSettings.regionId
       return yield* RegionContext.load(sitesDir, regionId)

@@ -13,8 +13,6 @@ import { SiteDirectory } from "./sites/SiteDirectory.ts"
 
 const GovernanceLive = Layer.unwrap(SiteDirectory.useSync((directory) => Governance.layerValue(directory.current().governance)))
 
-const GuardLive = Layer.unwrap(
-  SiteDirectory.useSync((directory) => OwnershipGuard.layerFromCurrent(() => directory.current().governance.ownership))
-)
+const GuardLive = Layer.unwrap(SiteDirectory.useSync((directory) => OwnershipGuard.layerFromCurrent(() => directory.current().governance.ownership)))
 
 export const RegionGovernance = Layer.mergeAll(GuardLive, XrefStore.layer, GovernanceLive)

@@ -29,14 +29,17 @@ export interface RetentionRound {
 
 /** One round over every table the region prunes; never fails (a failed step is reported in `failed`). */
 export const runRetentionRound = (retention: RetentionSettings): Effect.Effect<RetentionRound, never, Db> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const hours = (n: number) => Duration.hours(n)
     const steps: ReadonlyArray<readonly [string, Effect.Effect<Readonly<Record<string, number>>, DbError, Db>]> = [
-      ["engine", pruneEngineTables({
-        inbox: hours(retention.inboxHours),
-        outboxSent: hours(retention.outboxSentHours),
-        replayedParked: hours(retention.replayedParkedHours)
-      })],
+      [
+        "engine",
+        pruneEngineTables({
+          inbox: hours(retention.inboxHours),
+          outboxSent: hours(retention.outboxSentHours),
+          replayedParked: hours(retention.replayedParkedHours)
+        })
+      ],
       ["api", Effect.map(pruneIdempotencyKeys(hours(retention.apiIdempotencyHours)), (n) => ({ api_idempotency: n }))],
       ["governance", Effect.map(pruneOwnershipRejections(hours(retention.ownershipRejectionHours)), (n) => ({ governance_ownership_rejection: n }))]
     ]
@@ -53,24 +56,18 @@ export const runRetentionRound = (retention: RetentionSettings): Effect.Effect<R
 export const RetentionJob = {
   /** Runs a round at boot and then every `pruneEveryMinutes`, until the scope closes. */
   layer: Layer.effectDiscard(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { mesh } = yield* RegionContext
       const retention = mesh.settings.retention
-      const round = Effect.gen(function*() {
+      const round = Effect.gen(function* () {
         const started = Date.now()
         const result = yield* runRetentionRound(retention)
-        yield* Effect.logInfo("retention round").pipe(
-          Effect.annotateLogs({ ...result.deleted, ms: Date.now() - started })
-        )
+        yield* Effect.logInfo("retention round").pipe(Effect.annotateLogs({ ...result.deleted, ms: Date.now() - started }))
         for (const [step, error] of Object.entries(result.failed)) {
           yield* Effect.logWarning("retention step failed; retried next round").pipe(Effect.annotateLogs({ step, error }))
         }
       })
-      yield* round.pipe(
-        Effect.andThen(Effect.sleep(Duration.minutes(retention.pruneEveryMinutes))),
-        Effect.forever,
-        Effect.forkScoped
-      )
+      yield* round.pipe(Effect.andThen(Effect.sleep(Duration.minutes(retention.pruneEveryMinutes))), Effect.forever, Effect.forkScoped)
     })
   )
 }

@@ -55,7 +55,8 @@ const LoggerLive = Layer.unwrap(
     Layer.merge(
       PinoLoggerLayer(region._tag === "Some" ? { service: "region", region: region.value } : { service: "region" }),
       Layer.succeed(References.MinimumLogLevel, level)
-    ))
+    )
+  )
 )
 
 const MigrationsLive = Layer.effectDiscard(runMigrations(regionMigrations))
@@ -75,7 +76,8 @@ const EngineLive = Layer.unwrap(
       ParkedMessages.layer(context.region.id),
       EngineQueries.layer,
       Layer.effectDiscard(OutboxHandoff.use((handoff) => runOutboxRelay({ region: context.region.id, handoff })))
-    ))
+    )
+  )
 ).pipe(Layer.provideMerge(OutboxHandoff.layer), Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, FaultInjector.layer)))
 
 /** The dependency gate's Postgres probe has its own connection: a busy pool must not look like an outage. */
@@ -87,20 +89,22 @@ const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, Id
 )
 
 /** One command gateway per site served (its SITE_EVENTS, sourced at the hub), following site reloads. */
-const SiteGatewaysLive = Layer.merge(SiteGateways.layer, MasterDataLive).pipe(
-  Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer))
-)
+const SiteGatewaysLive = Layer.merge(SiteGateways.layer, MasterDataLive).pipe(Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer)))
 
 /** Reconciliation (`/v1/reconciliation`) and the per-site source lag monitor, following the live site list. */
 const ReconciliationLive = Layer.mergeAll(
   Reconciliation.layer,
-  Layer.unwrap(Effect.gen(function*() {
-    const directory = yield* SiteDirectory
-    return SiteLagMonitor.layerWith({ sites: Effect.sync(() => directory.current().sites) })
-  }))
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const directory = yield* SiteDirectory
+      return SiteLagMonitor.layerWith({ sites: Effect.sync(() => directory.current().sites) })
+    })
+  )
 )
 
-export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes)).pipe(
+export const RegionLive = HttpRouter.serve(
+  Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes)
+).pipe(
   Layer.provide(ReconciliationLive),
   Layer.provide(SiteGatewaysLive),
   Layer.provide(Admission.layer),
@@ -115,14 +119,8 @@ export const RegionLive = HttpRouter.serve(Layer.mergeAll(HealthRoutes, ParkedRo
 
 Layer.launch(BoundPortsFile.pipe(Layer.provide(RegionLive))).pipe(
   // A bad config file is an operator's mistake, not a bug: say which file and field, without a stack.
-  Effect.tapError((error) =>
-    error._tag === "ConfigFileError" ? Effect.logError(`region cannot start: ${error.message}`) : Effect.void
-  ),
-  Effect.tapCause((cause) =>
-    Cause.hasFails(cause) && Cause.squash(cause) instanceof ConfigFileError
-      ? Effect.void
-      : Effect.logError("region failed", cause)
-  ),
+  Effect.tapError((error) => (error._tag === "ConfigFileError" ? Effect.logError(`region cannot start: ${error.message}`) : Effect.void)),
+  Effect.tapCause((cause) => (Cause.hasFails(cause) && Cause.squash(cause) instanceof ConfigFileError ? Effect.void : Effect.logError("region failed", cause))),
   Effect.provide(LoggerLive),
   (program) => NodeRuntime.runMain(program, { disableErrorReporting: true })
 )

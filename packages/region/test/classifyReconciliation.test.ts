@@ -7,7 +7,14 @@
  */
 import { describe, expect, it } from "vitest"
 import type { OutboxRecord } from "@logimesh/engine"
-import { classify, type HubMessage, type Observations, type SiteObservation, strangerOutboxIds, wesSitesToRead } from "../src/reconciliation/classifyReconciliation.ts"
+import {
+  classify,
+  type HubMessage,
+  type Observations,
+  type SiteObservation,
+  strangerOutboxIds,
+  wesSitesToRead
+} from "../src/reconciliation/classifyReconciliation.ts"
 import type { Counts } from "../src/reconciliation/ReconciliationReport.ts"
 import type { ScanResult } from "../src/reconciliation/StreamScan.ts"
 
@@ -78,7 +85,12 @@ const observe = (o: {
   sites: new Map(o.sites ?? [])
 })
 
-const siteRead = (ids: ReadonlyArray<readonly [string, number]>, scan: ScanResult = complete): SiteObservation => ({ status: "read", endSeq: 10, ids: new Map(ids), scan })
+const siteRead = (ids: ReadonlyArray<readonly [string, number]>, scan: ScanResult = complete): SiteObservation => ({
+  status: "read",
+  endSeq: 10,
+  ids: new Map(ids),
+  scan
+})
 
 interface Case {
   readonly name: string
@@ -101,7 +113,12 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "an unsent row inside the grace is pending, past it unsent",
-    observations: observe({ rows: [{ id: "1", ageMs: 30 * S }, { id: "2", ageMs: 2 * MIN }] }),
+    observations: observe({
+      rows: [
+        { id: "1", ageMs: 30 * S },
+        { id: "2", ageMs: 2 * MIN }
+      ]
+    }),
     totals: { rows: 2, sent: 0, pending: 1, unsent: 1 },
     differences: ["unsent 2"],
     clean: false
@@ -124,7 +141,10 @@ const cases: ReadonlyArray<Case> = [
   {
     name: "a sent row after a truncated scan's last message is unverified, and the report incomplete",
     observations: observe({
-      rows: [{ id: "1", sentAgoMs: MIN }, { id: "2", sentAgoMs: 50 * MIN, ageMs: 50 * MIN }],
+      rows: [
+        { id: "1", sentAgoMs: MIN },
+        { id: "2", sentAgoMs: 50 * MIN, ageMs: 50 * MIN }
+      ],
       scan: { ...complete, complete: false, truncated: "max_messages", lastTimestampMs: NOW - 40 * MIN }
     }),
     totals: { unverified: 1, gap: 1 },
@@ -168,7 +188,11 @@ const cases: ReadonlyArray<Case> = [
         { id: "2", subject: "sys.wes.dc-a.order-release", sentAgoMs: 9 * MIN },
         { id: "3", subject: "sys.wes.dc-a.order-release", sentAgoMs: 20 * S }
       ],
-      hub: hub([["eu-west:1", { seqs: [1] }], ["eu-west:2", { seqs: [2] }], ["eu-west:3", { seqs: [3], timestampMs: NOW - 20 * S }]]),
+      hub: hub([
+        ["eu-west:1", { seqs: [1] }],
+        ["eu-west:2", { seqs: [2] }],
+        ["eu-west:3", { seqs: [3], timestampMs: NOW - 20 * S }]
+      ]),
       sites: [["dc-a", siteRead([["eu-west:1", 1]])]]
     }),
     totals: { stored: 3, at_site: 1, not_at_site: 1, site_pending: 1 },
@@ -207,7 +231,10 @@ const cases: ReadonlyArray<Case> = [
         { id: "2", subject: "sys.wes.dc-a.order-release", sentAgoMs: 9 * MIN },
         { id: "3", subject: "sys.wes.dc-b.order-release", sentAgoMs: 9 * MIN }
       ],
-      sites: [["dc-a", siteRead([["eu-west:1", 1]])], ["dc-b", siteRead([], { ...complete, complete: false, truncated: "deadline" })]]
+      sites: [
+        ["dc-a", siteRead([["eu-west:1", 1]])],
+        ["dc-b", siteRead([], { ...complete, complete: false, truncated: "deadline" })]
+      ]
     }),
     totals: { gap: 3 },
     differences: ["gap 1", "gap 2", "gap 3"],
@@ -230,7 +257,11 @@ const cases: ReadonlyArray<Case> = [
     name: "one order asked for: strangers of other orders are not counted",
     observations: observe({
       rows: [{ id: "1", sentAgoMs: 9 * MIN, order: "SO-9" }],
-      hub: hub([["eu-west:1", { seqs: [1] }], ["eu-west:50", { seqs: [2], payloadOrder: "SO-1" }], ["eu-west:51", { seqs: [3], payloadOrder: "SO-9" }]]),
+      hub: hub([
+        ["eu-west:1", { seqs: [1] }],
+        ["eu-west:50", { seqs: [2], payloadOrder: "SO-1" }],
+        ["eu-west:51", { seqs: [3], payloadOrder: "SO-9" }]
+      ]),
       order: "SO-9"
     }),
     totals: { stored: 1, unexpected: 1 },
@@ -239,7 +270,18 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "more rows than maxRows: the read is truncated and says so",
-    observations: observe({ rows: [{ id: "1", sentAgoMs: 9 * MIN }, { id: "2", sentAgoMs: 9 * MIN }], hub: hub([["eu-west:1", { seqs: [1] }], ["eu-west:2", { seqs: [2] }]]), present: ["2"], maxRows: 1 }),
+    observations: observe({
+      rows: [
+        { id: "1", sentAgoMs: 9 * MIN },
+        { id: "2", sentAgoMs: 9 * MIN }
+      ],
+      hub: hub([
+        ["eu-west:1", { seqs: [1] }],
+        ["eu-west:2", { seqs: [2] }]
+      ]),
+      present: ["2"],
+      maxRows: 1
+    }),
     totals: { rows: 1, stored: 1 },
     differences: [],
     clean: true,
@@ -248,7 +290,7 @@ const cases: ReadonlyArray<Case> = [
 ]
 
 const differenceLabel = (d: { readonly kind: string; readonly outbox_id: string | null; readonly msg_id: string | null }) =>
-  `${d.kind} ${d.kind === "unexpected" ? d.msg_id ?? "-" : d.outbox_id}`
+  `${d.kind} ${d.kind === "unexpected" ? (d.msg_id ?? "-") : d.outbox_id}`
 
 describe("classify", () => {
   it.each(cases)("$name", (c) => {
@@ -262,7 +304,16 @@ describe("classify", () => {
   })
 
   it("lists at most maxListed differences and says the list was cut; the counts stay complete", () => {
-    const { report } = classify(observe({ rows: [{ id: "1", ageMs: 2 * MIN }, { id: "2", ageMs: 2 * MIN }, { id: "3", ageMs: 2 * MIN }], maxListed: 2 }))
+    const { report } = classify(
+      observe({
+        rows: [
+          { id: "1", ageMs: 2 * MIN },
+          { id: "2", ageMs: 2 * MIN },
+          { id: "3", ageMs: 2 * MIN }
+        ],
+        maxListed: 2
+      })
+    )
     expect(report.totals.unsent).toBe(3)
     expect(report.differences).toHaveLength(2)
     expect(report.differences_truncated).toBe(true)
@@ -287,7 +338,11 @@ describe("classify", () => {
         { id: "2", subject: "sys.wes.dc-a.order-release", sentAgoMs: 9 * MIN },
         { id: "3", subject: "sys.wes.dc-c.order-release", ageMs: 10 * S }
       ],
-      hub: hub([["eu-west:1", { seqs: [1] }], ["eu-west:77", { seqs: [2] }], ["eu-west:outcome:1", { seqs: [3] }]])
+      hub: hub([
+        ["eu-west:1", { seqs: [1] }],
+        ["eu-west:77", { seqs: [2] }],
+        ["eu-west:outcome:1", { seqs: [3] }]
+      ])
     })
     expect(strangerOutboxIds(o)).toEqual(["77"])
     // dc-a: a gap (missing at the hub); dc-b: stored; dc-c: only a pending row.

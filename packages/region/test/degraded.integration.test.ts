@@ -43,8 +43,7 @@ let nc: NatsConnection
 let regionProcess: RegionProcess | undefined
 let api = ""
 
-const logged = (): ReadonlyArray<Logged> =>
-  (regionProcess?.logLines() ?? []) as ReadonlyArray<Logged>
+const logged = (): ReadonlyArray<Logged> => (regionProcess?.logLines() ?? []) as ReadonlyArray<Logged>
 
 const getJson = async (path: string): Promise<{ status: number; body: any }> => {
   const response = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })
@@ -56,8 +55,7 @@ const getText = async (path: string): Promise<{ status: number; type: string; bo
   return { status: response.status, type: response.headers.get("content-type") ?? "", body: await response.text() }
 }
 
-const consumerOf = (body: any, module: string) =>
-  (body.consumers as Array<any>).find((c) => c.consumer === `${region}_${module}`)
+const consumerOf = (body: any, module: string) => (body.consumers as Array<any>).find((c) => c.consumer === `${region}_${module}`)
 
 beforeAll(async () => {
   ;[nats, database] = await Promise.all([startTestNats("region-degraded"), createTestDatabase("region-degraded")])
@@ -68,12 +66,15 @@ beforeAll(async () => {
   const viaProxy = new URL(database.url)
   viaProxy.hostname = proxy.host
   viaProxy.port = String(proxy.port)
-  regionProcess = startRegionProcess({
-    LOGIMESH_REGION: region,
-    LOGIMESH_SITES_DIR: join(dir.path, "sites"),
-    NATS_URL: nats.url,
-    DATABASE_URL: viaProxy.toString()
-  }, "region-degraded")
+  regionProcess = startRegionProcess(
+    {
+      LOGIMESH_REGION: region,
+      LOGIMESH_SITES_DIR: join(dir.path, "sites"),
+      NATS_URL: nats.url,
+      DATABASE_URL: viaProxy.toString()
+    },
+    "region-degraded"
+  )
   api = await regionProcess.url()
   nc = await connect({ servers: nats.url, name: "degraded-test" })
   await waitFor("region /readyz 200", async () => ((await getJson("/readyz")).status === 200 ? true : undefined), { timeoutMs: 40_000 })
@@ -90,13 +91,22 @@ afterAll(async () => {
 
 describe("region degraded mode", () => {
   it("/v1/backlog and /metrics answer with every module consumer and every served site's consumers", async () => {
-    const backlog = await waitFor("every module consumer read", async () => {
-      const r = await getJson("/v1/backlog")
-      return r.status === 200 && modules.every((m) => consumerOf(r.body, m)?.backlog !== null) ? r.body : undefined
-    }, { timeoutMs: 10_000 })
+    const backlog = await waitFor(
+      "every module consumer read",
+      async () => {
+        const r = await getJson("/v1/backlog")
+        return r.status === 200 && modules.every((m) => consumerOf(r.body, m)?.backlog !== null) ? r.body : undefined
+      },
+      { timeoutMs: 10_000 }
+    )
     expect(backlog.region).toBe(region)
     const consumers = backlog.consumers as Array<any>
-    expect(consumers.filter((c) => c.stream === `COMMANDS_${region}`).map((c) => c.consumer).sort()).toEqual(modules.map((m) => `${region}_${m}`).sort())
+    expect(
+      consumers
+        .filter((c) => c.stream === `COMMANDS_${region}`)
+        .map((c) => c.consumer)
+        .sort()
+    ).toEqual(modules.map((m) => `${region}_${m}`).sort())
     for (const m of modules) {
       expect(consumerOf(backlog, m)).toMatchObject({ stream: `COMMANDS_${region}`, backlog: 0, eta_s: 0, error: null })
     }
@@ -119,8 +129,8 @@ describe("region degraded mode", () => {
       expect(metrics.body).toContain(`logimesh_catchup_eta_seconds{stream="COMMANDS_${region}",consumer="${region}_${m}"} 0`)
       expect(metrics.body).toContain(`logimesh_drain_rate_per_second{stream="COMMANDS_${region}",consumer="${region}_${m}"} `)
     }
-    expect(metrics.body).toContain("logimesh_dependency_up{dependency=\"postgres\"} 1")
-    expect(metrics.body).toContain("logimesh_dependency_up{dependency=\"nats\"} 1")
+    expect(metrics.body).toContain('logimesh_dependency_up{dependency="postgres"} 1')
+    expect(metrics.body).toContain('logimesh_dependency_up{dependency="nats"} 1')
     expect(metrics.body).toContain("logimesh_dependency_gate_open 1")
   })
 
@@ -130,13 +140,17 @@ describe("region degraded mode", () => {
     const before = await jsm.consumers.info(`COMMANDS_${region}`, consumer)
 
     proxy.cut()
-    const closed = await waitFor("gate closed", async () => {
-      const r = await getJson("/v1/backlog")
-      return r.body.gate.open === false ? r.body : undefined
-    }, { timeoutMs: 10_000 })
+    const closed = await waitFor(
+      "gate closed",
+      async () => {
+        const r = await getJson("/v1/backlog")
+        return r.body.gate.open === false ? r.body : undefined
+      },
+      { timeoutMs: 10_000 }
+    )
     expect(closed.dependencies.postgres.up).toBe(false)
     expect(typeof closed.gate.outage_started_at).toBe("string")
-    expect((await getText("/metrics")).body).toContain("logimesh_dependency_up{dependency=\"postgres\"} 0")
+    expect((await getText("/metrics")).body).toContain('logimesh_dependency_up{dependency="postgres"} 0')
 
     // Admission control: the HTTP command API refuses new work at once, with Retry-After, instead of waiting on it.
     const refused = await fetch(`${api}/v1/inventory/dc-rotterdam/SKU-42/count`, {
@@ -158,25 +172,31 @@ describe("region degraded mode", () => {
     expect(during.num_pending + during.num_ack_pending).toBe(1)
     expect(during.delivered.consumer_seq - before.delivered.consumer_seq).toBeLessThanOrEqual(1)
     expect(during.num_redelivered).toBe(0)
-    const waiting = await waitFor("backlog shows the command", async () => {
-      const r = await getJson("/v1/backlog")
-      const c = consumerOf(r.body, "inventory")
-      return c?.backlog === 1 ? r.body : undefined
-    }, { timeoutMs: 5_000 })
+    const waiting = await waitFor(
+      "backlog shows the command",
+      async () => {
+        const r = await getJson("/v1/backlog")
+        const c = consumerOf(r.body, "inventory")
+        return c?.backlog === 1 ? r.body : undefined
+      },
+      { timeoutMs: 5_000 }
+    )
     expect(consumerOf(waiting, "inventory").eta_s).toBeNull()
     expect(waiting.totals.eta_s).toBeNull()
-    expect((await getText("/metrics")).body).toContain(
-      `logimesh_catchup_eta_seconds{stream="COMMANDS_${region}",consumer="${consumer}"} +Inf`
-    )
+    expect((await getText("/metrics")).body).toContain(`logimesh_catchup_eta_seconds{stream="COMMANDS_${region}",consumer="${consumer}"} +Inf`)
 
     proxy.restore()
     await waitFor("gate open again", async () => ((await getJson("/v1/backlog")).body.gate.open === true ? true : undefined), {
       timeoutMs: 15_000
     })
-    const stock = await waitFor("the count applied", async () => {
-      const r = await getJson("/v1/inventory/dc-rotterdam/SKU-42")
-      return r.status === 200 ? r.body : undefined
-    }, { timeoutMs: 15_000 })
+    const stock = await waitFor(
+      "the count applied",
+      async () => {
+        const r = await getJson("/v1/inventory/dc-rotterdam/SKU-42")
+        return r.status === 200 ? r.body : undefined
+      },
+      { timeoutMs: 15_000 }
+    )
     expect(JSON.stringify(stock)).toContain("100")
     const after = await waitFor("consumer settled", async () => {
       const info = await jsm.consumers.info(`COMMANDS_${region}`, consumer)

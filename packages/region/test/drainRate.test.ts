@@ -16,8 +16,23 @@ describe("drain rate", () => {
   it("is the settled advance per second across the window, 0 until it spans a second", () => {
     expect(drainRate(emptyWindow)).toBe(0)
     expect(drainRate(fill([[0, 10]]))).toBe(0)
-    expect(drainRate(fill([[0, 10], [500, 60]]))).toBe(0)
-    expect(drainRate(fill([[0, 10], [2_000, 30], [4_000, 110]]))).toBe(25)
+    expect(
+      drainRate(
+        fill([
+          [0, 10],
+          [500, 60]
+        ])
+      )
+    ).toBe(0)
+    expect(
+      drainRate(
+        fill([
+          [0, 10],
+          [2_000, 30],
+          [4_000, 110]
+        ])
+      )
+    ).toBe(25)
   })
 
   it("keeps only the samples of the last window", () => {
@@ -26,11 +41,24 @@ describe("drain rate", () => {
     expect(window.samples.length).toBe(16)
     expect(window.samples[0]?.at).toBe(198_000 - 30_000)
     // A burst long ago does not count: only the last 30 s.
-    expect(drainRate(fill([[0, 0], [2_000, 10_000], [40_000, 10_000], [42_000, 10_000]]))).toBe(0)
+    expect(
+      drainRate(
+        fill([
+          [0, 0],
+          [2_000, 10_000],
+          [40_000, 10_000],
+          [42_000, 10_000]
+        ])
+      )
+    ).toBe(0)
   })
 
   it("starts again when the consumer was re-created (its count went back)", () => {
-    const window = fill([[0, 500], [2_000, 600], [4_000, 3]])
+    const window = fill([
+      [0, 500],
+      [2_000, 600],
+      [4_000, 3]
+    ])
     expect(window.samples).toEqual([{ at: 4_000, settled: 3 }])
   })
 })
@@ -96,12 +124,12 @@ describe("backlog report", () => {
   it("renders Prometheus gauges: +Inf for an ETA that does not come, nothing for a consumer never read", () => {
     const text = backlogMetrics(report, 25_000)
     expect(text).toContain("# TYPE logimesh_backlog_messages gauge")
-    expect(text).toContain("logimesh_backlog_messages{stream=\"COMMANDS_eu-west\",consumer=\"eu-west_order\"} 120")
-    expect(text).toContain("logimesh_drain_rate_per_second{stream=\"COMMANDS_eu-west\",consumer=\"eu-west_order\"} 0")
-    expect(text).toContain("logimesh_catchup_eta_seconds{stream=\"COMMANDS_eu-west\",consumer=\"eu-west_order\"} +Inf")
+    expect(text).toContain('logimesh_backlog_messages{stream="COMMANDS_eu-west",consumer="eu-west_order"} 120')
+    expect(text).toContain('logimesh_drain_rate_per_second{stream="COMMANDS_eu-west",consumer="eu-west_order"} 0')
+    expect(text).toContain('logimesh_catchup_eta_seconds{stream="COMMANDS_eu-west",consumer="eu-west_order"} +Inf')
     expect(text).not.toContain("eu-west_pod")
-    expect(text).toContain("logimesh_dependency_up{dependency=\"postgres\"} 0")
-    expect(text).toContain("logimesh_dependency_up{dependency=\"nats\"} 1")
+    expect(text).toContain('logimesh_dependency_up{dependency="postgres"} 0')
+    expect(text).toContain('logimesh_dependency_up{dependency="nats"} 1')
     expect(text).toContain("logimesh_dependency_gate_open 0")
     expect(text).toContain("logimesh_dependency_outage_seconds 15")
     expect(text.endsWith("\n")).toBe(true)

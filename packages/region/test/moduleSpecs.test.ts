@@ -32,12 +32,14 @@ const routeProblems = (specs: ReadonlyArray<ModuleSurface>, table: ReadonlyArray
     if (served.length !== 1 || served[0]?.module !== spec) problems.push(`route table: POST ${route.path} (${spec}) served ${served.length} times`)
     const operation = doc.paths[openApiPath(route.path)]?.["post"]
     if (operation === undefined) problems.push(`OpenAPI: no POST ${openApiPath(route.path)}`)
-    else if (operation.operationId !== route.tag || operation.tags?.[0] !== spec) problems.push(`OpenAPI: POST ${openApiPath(route.path)} documents ${operation.operationId} of ${operation.tags?.[0]}`)
+    else if (operation.operationId !== route.tag || operation.tags?.[0] !== spec)
+      problems.push(`OpenAPI: POST ${openApiPath(route.path)} documents ${operation.operationId} of ${operation.tags?.[0]}`)
   }
   const paths = new Set(declared.map(({ route }) => route.path))
   for (const route of table) if (!paths.has(route.path)) problems.push(`route table: POST ${route.path} is in no spec`)
   for (const [path, operations] of Object.entries(doc.paths)) {
-    if (operations["post"] !== undefined && !declared.some(({ route }) => openApiPath(route.path) === path)) problems.push(`OpenAPI: POST ${path} is in no spec`)
+    if (operations["post"] !== undefined && !declared.some(({ route }) => openApiPath(route.path) === path))
+      problems.push(`OpenAPI: POST ${path} is in no spec`)
   }
   if (table.length !== declared.length) problems.push(`route table: ${table.length} routes, the specs declare ${declared.length}`)
   return problems
@@ -65,7 +67,13 @@ describe("module specs", () => {
       "OpenAPI: no POST /v1/orders/{order}/hold",
       `route table: ${declared} routes, the specs declare ${declared + 1}`
     ])
-    expect(routeProblems(moduleSpecs.filter((spec) => spec.name !== "pod"), commandTable, doc)).toEqual([
+    expect(
+      routeProblems(
+        moduleSpecs.filter((spec) => spec.name !== "pod"),
+        commandTable,
+        doc
+      )
+    ).toEqual([
       "route table: POST /v1/shipments/:shipment/pod is in no spec",
       "OpenAPI: POST /v1/shipments/{shipment}/pod is in no spec",
       `route table: ${declared} routes, the specs declare ${declared - podModule.routes.length}`
@@ -80,7 +88,10 @@ describe("module specs", () => {
   })
 
   it("control: a catalogue pair no spec uses, and a used pair the catalogue lacks, are each named", () => {
-    const catalogue = [...allTransitions.filter((t) => pairName(t) !== "Milestone.delay"), { object: "SalesOrder", transition: "rename" } as unknown as OwnedTransition]
+    const catalogue = [
+      ...allTransitions.filter((t) => pairName(t) !== "Milestone.delay"),
+      { object: "SalesOrder", transition: "rename" } as unknown as OwnedTransition
+    ]
     expect(ownershipProblems(moduleSpecs, catalogue)).toEqual(["catalogue lacks Milestone.delay", "no spec uses SalesOrder.rename"])
   })
 
@@ -111,16 +122,24 @@ describe("a route's decoded command", () => {
 
   it("takes its key from the entity, its order from the module, its ownership from the route", () => {
     expect(decoded("/v1/orders/:order/release", { order: "SO-1" })).toEqual({
-      key: "SO-1", order: "SO-1", ownership: { object: "SalesOrder", transition: "release", businessKey: "SO-1" }
+      key: "SO-1",
+      order: "SO-1",
+      ownership: { object: "SalesOrder", transition: "release", businessKey: "SO-1" }
     })
     expect(decoded("/v1/tasks/:task/confirm-pick", { task: "SO-1-L2", picked: { amount: "3", unit: "EA" }, location: "A-1" })).toEqual({
-      key: "SO-1-L2", order: "SO-1", ownership: { object: "PickTask", transition: "confirm_pick", businessKey: "SO-1-L2" }
+      key: "SO-1-L2",
+      order: "SO-1",
+      ownership: { object: "PickTask", transition: "confirm_pick", businessKey: "SO-1-L2" }
     })
     expect(decoded("/v1/shipments/:shipment/milestones", { shipment: "S-SO-1", milestone: "delayed", at: "2026-01-01T10:00:00Z" })).toEqual({
-      key: "S-SO-1", order: "SO-1", ownership: { object: "Milestone", transition: "delay", businessKey: "S-SO-1" }
+      key: "S-SO-1",
+      order: "SO-1",
+      ownership: { object: "Milestone", transition: "delay", businessKey: "S-SO-1" }
     })
     expect(decoded("/v1/inventory/:site/:item/count", { site: "dc-rotterdam", item: "SKU-42", onHand: { amount: "7", unit: "EA" } })).toEqual({
-      key: "dc-rotterdam/SKU-42", order: undefined, ownership: { object: "InventoryAvailability", transition: "adjust", site: "dc-rotterdam", businessKey: "dc-rotterdam/SKU-42" }
+      key: "dc-rotterdam/SKU-42",
+      order: undefined,
+      ownership: { object: "InventoryAvailability", transition: "adjust", site: "dc-rotterdam", businessKey: "dc-rotterdam/SKU-42" }
     })
   })
 

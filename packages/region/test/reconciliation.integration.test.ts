@@ -74,10 +74,7 @@ const stopRelay = async () => {
 }
 
 beforeAll(async () => {
-  ;[mesh, database] = await Promise.all([
-    startTestMesh({ sites: SITES, label: "reconcile" }),
-    createTestDatabase("reconcile")
-  ])
+  ;[mesh, database] = await Promise.all([startTestMesh({ sites: SITES, label: "reconcile" }), createTestDatabase("reconcile")])
   dir = makeTestRunDir("reconcile-sites")
   sitesDir = join(dir.path, "sites")
   cpSync(join(repoRoot, "sites"), sitesDir, { recursive: true })
@@ -106,11 +103,7 @@ beforeAll(async () => {
     HttpRouter.serve(ReconciliationRoutes, { disableLogger: true }).pipe(
       Layer.provide(Reconciliation.layer),
       Layer.provide(EngineQueries.layer),
-      Layer.provide(Layer.mergeAll(
-        dbLayer(),
-        natsLayer("reconcile-test-region"),
-        Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION))
-      )),
+      Layer.provide(Layer.mergeAll(dbLayer(), natsLayer("reconcile-test-region"), Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION)))),
       Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
     )
   )
@@ -136,10 +129,14 @@ const insertRow = (subject: string, payload: Record<string, unknown>, options: {
   insertOutboxRow(client, { subject, payload, headers: typeof payload["type"] === "string" ? { "Logimesh-Message-Type": payload["type"] } : {}, ...options })
 
 const waitForSent = (ids: ReadonlyArray<string>) =>
-  waitFor(`outbox rows ${ids.join(",")} sent`, async () => {
-    const sent = await outboxSentAt(client, ids)
-    return ids.every((id) => sent.get(id) != null) ? true : undefined
-  }, { timeoutMs: 15_000 })
+  waitFor(
+    `outbox rows ${ids.join(",")} sent`,
+    async () => {
+      const sent = await outboxSentAt(client, ids)
+      return ids.every((id) => sent.get(id) != null) ? true : undefined
+    },
+    { timeoutMs: 15_000 }
+  )
 
 const sentAt = async (id: string): Promise<number> => (await outboxSentAt(client, [id])).get(id)!.getTime()
 
@@ -190,10 +187,14 @@ const postRepair = async (query: Record<string, string>): Promise<RepairResult> 
 
 const waitForReport = (query: Record<string, string>, predicate: (report: ReconciliationReport) => boolean, what: string, timeoutMs = 20_000) => {
   let last: ReconciliationReport | undefined
-  return waitFor(what, async () => {
-    last = await getReport(query)
-    return predicate(last) ? last : undefined
-  }, { timeoutMs }).catch((error: unknown) => {
+  return waitFor(
+    what,
+    async () => {
+      last = await getReport(query)
+      return predicate(last) ? last : undefined
+    },
+    { timeoutMs }
+  ).catch((error: unknown) => {
     throw new Error(`${String(error)}; last report: ${JSON.stringify(last)}`)
   })
 }
@@ -276,9 +277,11 @@ describe("reconciliation", () => {
     const broken = await getReport({ since })
     expect(broken.clean).toBe(false)
     expect(brief(broken).sort(byOutboxId)).toEqual(expected)
-    expect(broken.groups.map((g) => [g.order, g.system, g.gap, g.unsent])).toEqual(
-      [[R1, "dispatch", 1, 0], [R2, "erp", 1, 0], [R3, "erp", 0, 1]]
-    )
+    expect(broken.groups.map((g) => [g.order, g.system, g.gap, g.unsent])).toEqual([
+      [R1, "dispatch", 1, 0],
+      [R2, "erp", 1, 0],
+      [R3, "erp", 0, 1]
+    ])
     expect(broken.totals).toMatchObject({ rows: 8, sent: 7, stored: 5, gap: 2, unsent: 1 })
 
     // The CLI prints the same, with a table, and ends with one JSON line; exit 3 = differences found.
@@ -318,7 +321,10 @@ describe("reconciliation", () => {
     const query = { since, order: R4, grace_s: "0" }
     const clean = await waitForReport(query, (r) => r.totals.at_site === 1, "R4's WES message at the site")
     expect(clean.clean).toBe(true)
-    expect(clean.groups.map((g) => [g.order, g.system, g.rows, g.stored])).toEqual([[R4, "erp", 1, 1], [R4, "wes:dc-rotterdam", 1, 1]])
+    expect(clean.groups.map((g) => [g.order, g.system, g.rows, g.stored])).toEqual([
+      [R4, "erp", 1, 1],
+      [R4, "wes:dc-rotterdam", 1, 1]
+    ])
 
     // The site loses its copy; someone publishes without an outbox row (an outbox-like id, and no id at all);
     // the region answers a site command directly (not a difference).
@@ -337,12 +343,14 @@ describe("reconciliation", () => {
 
     const report = await getReport(query)
     expect(report.clean).toBe(false)
-    expect(brief(report).sort((a, b) => `${a.kind}${a.msg_id}`.localeCompare(`${b.kind}${b.msg_id}`))).toEqual([
-      { kind: "duplicate", order: R4, system: "erp", outbox_id: erp, msg_id: `${REGION}:${erp}` },
-      { kind: "not_at_site", order: R4, system: "wes:dc-rotterdam", outbox_id: wes, msg_id: `${REGION}:${wes}` },
-      { kind: "unexpected", order: R4, system: "erp", outbox_id: "987654321", msg_id: `${REGION}:987654321` },
-      { kind: "unexpected", order: R4, system: "erp", outbox_id: null, msg_id: null }
-    ].sort((a, b) => `${a.kind}${a.msg_id}`.localeCompare(`${b.kind}${b.msg_id}`)))
+    expect(brief(report).sort((a, b) => `${a.kind}${a.msg_id}`.localeCompare(`${b.kind}${b.msg_id}`))).toEqual(
+      [
+        { kind: "duplicate", order: R4, system: "erp", outbox_id: erp, msg_id: `${REGION}:${erp}` },
+        { kind: "not_at_site", order: R4, system: "wes:dc-rotterdam", outbox_id: wes, msg_id: `${REGION}:${wes}` },
+        { kind: "unexpected", order: R4, system: "erp", outbox_id: "987654321", msg_id: `${REGION}:987654321` },
+        { kind: "unexpected", order: R4, system: "erp", outbox_id: null, msg_id: null }
+      ].sort((a, b) => `${a.kind}${a.msg_id}`.localeCompare(`${b.kind}${b.msg_id}`))
+    )
     expect(report.differences.find((d) => d.kind === "duplicate")?.stream_seqs).toHaveLength(2)
     expect(report.systems_stream.direct).toBe(1)
     expect(report.totals).toMatchObject({ rows: 2, stored: 2, gap: 0, unexpected: 2, duplicate: 1, not_at_site: 1, at_site: 0 })

@@ -28,8 +28,8 @@ describe("orderOf", () => {
   it("reads the payload's order, else the order entity's key, else none", () => {
     expect(orderOf(JSON.stringify({ type: "tender", order: "SO-1", shipment: "S-SO-1" }), {})).toBe("SO-1")
     expect(orderOf(new TextEncoder().encode(JSON.stringify({ order: "SO-2" })), {})).toBe("SO-2")
-    expect(orderOf("{\"type\":\"x\"}", { "Logimesh-Entity-Type": "order", "Logimesh-Entity-Key": "SO-3" })).toBe("SO-3")
-    expect(orderOf("{\"site\":\"dc-antwerp\",\"item\":\"SKU-1\"}", { "Logimesh-Entity-Type": "inventory", "Logimesh-Entity-Key": "dc-antwerp/SKU-1" })).toBeNull()
+    expect(orderOf('{"type":"x"}', { "Logimesh-Entity-Type": "order", "Logimesh-Entity-Key": "SO-3" })).toBe("SO-3")
+    expect(orderOf('{"site":"dc-antwerp","item":"SKU-1"}', { "Logimesh-Entity-Type": "inventory", "Logimesh-Entity-Key": "dc-antwerp/SKU-1" })).toBeNull()
     expect(orderOf("not json", {})).toBeNull()
   })
 })
@@ -105,14 +105,14 @@ describe("siteLagPrometheus", () => {
     }
     const lines = siteLagPrometheus(snapshot).trimEnd().split("\n")
     expect(lines.filter((l) => !l.startsWith("#"))).toEqual([
-      "logimesh_site_source_lag{site=\"dc-antwerp\"} NaN",
-      "logimesh_site_source_lag{site=\"dc-rotterdam\"} 0",
-      "logimesh_site_source_stalled{site=\"dc-antwerp\"} 1",
-      "logimesh_site_source_stalled{site=\"dc-rotterdam\"} 0",
-      "logimesh_site_source_active_seconds{site=\"dc-antwerp\"} 40",
-      "logimesh_site_source_active_seconds{site=\"dc-rotterdam\"} 0.5",
-      "logimesh_site_reachable{site=\"dc-antwerp\"} 0",
-      "logimesh_site_reachable{site=\"dc-rotterdam\"} 1"
+      'logimesh_site_source_lag{site="dc-antwerp"} NaN',
+      'logimesh_site_source_lag{site="dc-rotterdam"} 0',
+      'logimesh_site_source_stalled{site="dc-antwerp"} 1',
+      'logimesh_site_source_stalled{site="dc-rotterdam"} 0',
+      'logimesh_site_source_active_seconds{site="dc-antwerp"} 40',
+      'logimesh_site_source_active_seconds{site="dc-rotterdam"} 0.5',
+      'logimesh_site_reachable{site="dc-antwerp"} 0',
+      'logimesh_site_reachable{site="dc-rotterdam"} 1'
     ])
     expect(lines.filter((l) => l.startsWith("# TYPE")).every((l) => l.endsWith(" gauge"))).toBe(true)
   })

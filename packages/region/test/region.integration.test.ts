@@ -60,10 +60,14 @@ describe("region process", () => {
       DATABASE_URL: database.url
     })
     const url = await region.url()
-    const ready = await waitFor("region /readyz 200", async () => {
-      const r = await readyz(url)
-      return r.status === 200 ? r : undefined
-    }, { timeoutMs: 30_000 })
+    const ready = await waitFor(
+      "region /readyz 200",
+      async () => {
+        const r = await readyz(url)
+        return r.status === 200 ? r : undefined
+      },
+      { timeoutMs: 30_000 }
+    )
     expect(ready.body.region).toBe("eu-west")
     expect(ready.body.sites.sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
     expect(ready.body.checks["nats"]?.ok).toBe(true)
@@ -78,7 +82,10 @@ describe("region process", () => {
     expect(await rejections.json()).toEqual({ rejections: [] })
 
     // Every log line is pino JSON carrying the region.
-    const firstLine = region.output().split("\n").find((line) => line.startsWith("{"))
+    const firstLine = region
+      .output()
+      .split("\n")
+      .find((line) => line.startsWith("{"))
     expect(JSON.parse(firstLine ?? "{}")).toMatchObject({ service: "region", region: "eu-west" })
 
     await nats.server.process.kill()
@@ -99,14 +106,17 @@ describe("region process", () => {
     const sites = join(dir.path, "bad-sites")
     cpSync(join(repoRoot, "sites"), sites, { recursive: true })
     const bad = join(sites, "eu-west/dc-antwerp.json")
-    writeFileSync(bad, JSON.stringify({
-      id: "dc-antwerp",
-      name: "Antwerp cross-dock",
-      region: "eu-west",
-      timezone: "Europe/Brussels",
-      enabled: true,
-      inventoryOwner: "SAP"
-    }))
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        id: "dc-antwerp",
+        name: "Antwerp cross-dock",
+        region: "eu-west",
+        timezone: "Europe/Brussels",
+        enabled: true,
+        inventoryOwner: "SAP"
+      })
+    )
     const region = startRegion({
       LOGIMESH_REGION: "eu-west",
       LOGIMESH_SITES_DIR: sites,

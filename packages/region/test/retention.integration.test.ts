@@ -68,15 +68,28 @@ const seed = async (label: string): Promise<void> => {
   await insertInboxRow(client, `${label}-old`, retention.inboxHours + 1)
   await insertInboxRow(client, `${label}-kept`, retention.inboxHours - 1)
   const outbox = retention.outboxSentHours
-  await insertOutboxRow(client, { subject: `sys.erp.${label}.sent-old`, payload: new Uint8Array([0]), ageS: (outbox + 1) * 3600, sentAgeS: (outbox + 1) * 3600 })
-  await insertOutboxRow(client, { subject: `sys.erp.${label}.sent-kept`, payload: new Uint8Array([0]), ageS: (outbox + 1) * 3600, sentAgeS: (outbox - 1) * 3600 })
+  await insertOutboxRow(client, {
+    subject: `sys.erp.${label}.sent-old`,
+    payload: new Uint8Array([0]),
+    ageS: (outbox + 1) * 3600,
+    sentAgeS: (outbox + 1) * 3600
+  })
+  await insertOutboxRow(client, {
+    subject: `sys.erp.${label}.sent-kept`,
+    payload: new Uint8Array([0]),
+    ageS: (outbox + 1) * 3600,
+    sentAgeS: (outbox - 1) * 3600
+  })
   await insertOutboxRow(client, { subject: `sys.erp.${label}.unsent-old`, payload: new Uint8Array([0]), ageS: 1000 * 3600 })
   const parked = retention.replayedParkedHours
   await insertParkedRow(client, { dedupeKey: `${label}-replayed-old`, parkedAgeHours: parked + 11, replayedAgeHours: parked + 1 })
   await insertParkedRow(client, { dedupeKey: `${label}-replayed-kept`, parkedAgeHours: parked + 11, replayedAgeHours: parked - 1 })
   await insertParkedRow(client, { dedupeKey: `${label}-parked-old`, parkedAgeHours: parked * 2 + 1 })
   const rejections = retention.ownershipRejectionHours
-  for (const [kind, at] of [["old", past(rejections)], ["kept", inside(rejections)]] as const) {
+  for (const [kind, at] of [
+    ["old", past(rejections)],
+    ["kept", inside(rejections)]
+  ] as const) {
     await client.query(
       `INSERT INTO governance_ownership_rejection (rejected_at, object, transition, sender, owners, reason, message_id)
        VALUES (${at}, 'order', 'release', 'WES', '{ERP}', 'test', $1)`,
@@ -104,14 +117,8 @@ describe("region retention", () => {
       failed: {}
     })
     expect(await inboxHas(client, "round-kept")).toBe(true)
-    expect(await outboxSubjects(client)).toEqual([
-      "sys.erp.round.sent-kept",
-      "sys.erp.round.unsent-old"
-    ])
-    expect(await parkedDedupeKeys(client)).toEqual([
-      "round-parked-old",
-      "round-replayed-kept"
-    ])
+    expect(await outboxSubjects(client)).toEqual(["sys.erp.round.sent-kept", "sys.erp.round.unsent-old"])
+    expect(await parkedDedupeKeys(client)).toEqual(["round-parked-old", "round-replayed-kept"])
     expect((await client.query("SELECT message_id FROM governance_ownership_rejection")).rows.map((r) => r.message_id)).toEqual(["round-kept"])
 
     // A retry inside the horizon answers the stored response; past it, the key is a new request (control).
@@ -128,16 +135,19 @@ describe("region retention", () => {
 
   it("runs a round as soon as the job's Layer starts", async () => {
     await seed("job")
-    const job = ManagedRuntime.make(RetentionJob.layer.pipe(
-      Layer.provide(Layer.mergeAll(dbLayer(), Layer.effect(RegionContext, RegionContext.load(sitesCopy(), "eu-west"))))
-    ))
+    const job = ManagedRuntime.make(
+      RetentionJob.layer.pipe(Layer.provide(Layer.mergeAll(dbLayer(), Layer.effect(RegionContext, RegionContext.load(sitesCopy(), "eu-west")))))
+    )
     try {
       await job.runPromise(Effect.void)
-      await waitFor("the job's first round", async () =>
-        !(await inboxHas(client, "job-old")) &&
-          (await count("SELECT count(*) AS n FROM governance_ownership_rejection WHERE message_id = 'job-old'")) === 0
-          ? true
-          : undefined, { timeoutMs: 10_000 })
+      await waitFor(
+        "the job's first round",
+        async () =>
+          !(await inboxHas(client, "job-old")) && (await count("SELECT count(*) AS n FROM governance_ownership_rejection WHERE message_id = 'job-old'")) === 0
+            ? true
+            : undefined,
+        { timeoutMs: 10_000 }
+      )
       expect(await inboxHas(client, "job-kept")).toBe(true)
       expect(await outboxSubjects(client)).toContain("sys.erp.job.unsent-old")
     } finally {
@@ -147,10 +157,12 @@ describe("region retention", () => {
 
   it("refuses to boot with an Idempotency-Key horizon below 72 h, naming the field", async () => {
     const sites = sitesCopy({ maxOutageHours: 72, duplicateWindowSeconds: 120, retention: { apiIdempotencyHours: 48 } })
-    const exit = await Effect.runPromiseExit(Layer.build(RegionContext.layer).pipe(
-      Effect.scoped,
-      Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ LOGIMESH_SITES_DIR: sites, LOGIMESH_REGION: "eu-west" })))
-    ))
+    const exit = await Effect.runPromiseExit(
+      Layer.build(RegionContext.layer).pipe(
+        Effect.scoped,
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ LOGIMESH_SITES_DIR: sites, LOGIMESH_REGION: "eu-west" })))
+      )
+    )
     const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
     const error = failure?._tag === "Fail" ? failure.error : undefined
     expect(error).toBeInstanceOf(ConfigFileError)

@@ -15,7 +15,7 @@
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { jetstream, jetstreamManager, type JetStreamManager, AckPolicy } from "@nats-io/jetstream"
+import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream"
 import { connect, nanos, type NatsConnection as NatsClient } from "@nats-io/transport-node"
 import { cpSync } from "node:fs"
 import { join } from "node:path"
@@ -76,10 +76,12 @@ beforeAll(async () => {
   const runtime = ManagedRuntime.make(
     HttpRouter.serve(SiteLagRoutes, { disableLogger: true }).pipe(
       Layer.provideMerge(SiteLagMonitor.layerWith({ interval: "250 millis", stalledAfter: `${STALLED_AFTER_MS} millis`, callTimeout: "1 second" })),
-      Layer.provide(Layer.mergeAll(
-        NatsConnection.layerFrom({ url: mesh.hubUrl, name: "site-lag-region" }),
-        Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION))
-      )),
+      Layer.provide(
+        Layer.mergeAll(
+          NatsConnection.layerFrom({ url: mesh.hubUrl, name: "site-lag-region" }),
+          Layer.effect(RegionContext, RegionContext.load(sitesDir, REGION))
+        )
+      ),
       Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
       Layer.provide(Logger.layer([capture]))
     )
@@ -110,10 +112,14 @@ const siteOf = (snapshot: SiteLagSnapshot, site: string): SiteLag => {
 
 const waitForLag = (what: string, predicate: (snapshot: SiteLagSnapshot) => boolean, timeoutMs = 30_000) => {
   let last: SiteLagSnapshot | undefined
-  return waitFor(what, async () => {
-    last = await lagNow()
-    return predicate(last) ? last : undefined
-  }, { timeoutMs }).catch((error: unknown) => {
+  return waitFor(
+    what,
+    async () => {
+      last = await lagNow()
+      return predicate(last) ? last : undefined
+    },
+    { timeoutMs }
+  ).catch((error: unknown) => {
     throw new Error(`${String(error)}; last sample: ${JSON.stringify(last)}`)
   })
 }
@@ -130,9 +136,19 @@ describe("per-site source lag monitor", () => {
   it("reports the cut site stalled and the other at lag 0, then the cut site back to lag 0", async () => {
     await publishAt(CUT, 3, 0)
     await publishAt(OTHER, 3, 0)
-    const flowing = await waitForLag("both sites sourced", (s) => [CUT, OTHER].every((site) => siteOf(s, site).lag === 0 && siteOf(s, site).hub_sourced_seq === 3))
+    const flowing = await waitForLag("both sites sourced", (s) =>
+      [CUT, OTHER].every((site) => siteOf(s, site).lag === 0 && siteOf(s, site).hub_sourced_seq === 3)
+    )
     for (const site of [CUT, OTHER]) {
-      expect(siteOf(flowing, site)).toMatchObject({ reachable: true, site_last_seq: 3, hub_sourced_seq: 3, lag: 0, hub_source_lag: 0, stalled: false, reasons: [] })
+      expect(siteOf(flowing, site)).toMatchObject({
+        reachable: true,
+        site_last_seq: 3,
+        hub_sourced_seq: 3,
+        lag: 0,
+        hub_source_lag: 0,
+        stalled: false,
+        reasons: []
+      })
     }
     expect(siteOf(flowing, OTHER).consumer).toMatchObject({ name: `region_${REGION}_${OTHER}`, pending: 3, ack_pending: 0 })
     expect(siteOf(flowing, CUT).consumer).toBeNull()
@@ -147,7 +163,11 @@ describe("per-site source lag monitor", () => {
     expect(siteOf(cut, CUT).active_ms).toBeGreaterThan(STALLED_AFTER_MS)
     expect(siteOf(cut, CUT).reasons.join(" ")).toContain("source inactive")
     expect(siteOf(cut, OTHER)).toMatchObject({ reachable: true, site_last_seq: 5, lag: 0, stalled: false, reasons: [] })
-    const metrics = await app!.runPromise(Effect.gen(function*() { return yield* (yield* SiteLagMonitor).prometheus }))
+    const metrics = await app!.runPromise(
+      Effect.gen(function* () {
+        return yield* (yield* SiteLagMonitor).prometheus
+      })
+    )
     expect(metrics).toContain(`logimesh_site_source_stalled{site="${CUT}"} 1`)
     expect(metrics).toContain(`logimesh_site_source_stalled{site="${OTHER}"} 0`)
     expect(metrics).toContain(`logimesh_site_source_lag{site="${OTHER}"} 0`)

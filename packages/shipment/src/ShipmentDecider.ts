@@ -20,7 +20,7 @@
  */
 import { BigDecimal, Result } from "effect"
 import type { Decision } from "@logimesh/engine"
-import { type Address, type Dimensions, type Money, type OrderId, Quantity, type ShipmentId, type SiteId } from "@logimesh/model"
+import { type Address, definedFields, type Dimensions, type Money, type OrderId, Quantity, type ShipmentId, type SiteId } from "@logimesh/model"
 import type {
   CancelShipment,
   CartonContent,
@@ -53,16 +53,7 @@ import {
   TenderRejected
 } from "./ShipmentEvents.ts"
 import { CartonsMissing, InvalidState, NoCartons, NotTendered, type ShipmentRejection, UnitMismatch } from "./ShipmentRejections.ts"
-import {
-  Load,
-  PackedCarton,
-  RecordedMilestone,
-  RejectedTender,
-  Revision,
-  ShipmentState,
-  type ShipmentStatus,
-  Tender
-} from "./ShipmentState.ts"
+import { Load, PackedCarton, RecordedMilestone, RejectedTender, Revision, ShipmentState, type ShipmentStatus, Tender } from "./ShipmentState.ts"
 
 export type ShipmentDecision = Decision<ShipmentEvent, ShipmentRejection>
 
@@ -120,14 +111,12 @@ const headerOf = (state: ShipmentState): Header | undefined => {
   return { shipment, order, site, shipTo, weightEstimate }
 }
 
-const notFound = (command: ShipmentCommand, state: ShipmentState): ShipmentDecision =>
-  invalid(command, state, `shipment ${command.shipment} was not requested`)
+const notFound = (command: ShipmentCommand, state: ShipmentState): ShipmentDecision => invalid(command, state, `shipment ${command.shipment} was not requested`)
 
 const hasDeparted = (state: ShipmentState): boolean => state.milestones.some((m) => m.milestone === "departed")
 
 /** The status a shipment has without a carrier: where packing stands. */
-const packingStatus = (state: ShipmentState): ShipmentStatus =>
-  state.packingComplete ? "ready_to_ship" : state.cartons.length > 0 ? "packing" : "requested"
+const packingStatus = (state: ShipmentState): ShipmentStatus => (state.packingComplete ? "ready_to_ship" : state.cartons.length > 0 ? "packing" : "requested")
 
 // ---------------------------------------------------------------- commands
 
@@ -141,20 +130,19 @@ const requestShipment = (command: RequestShipment, state: ShipmentState): Shipme
         site: command.site,
         shipTo: command.shipTo,
         serviceLevel: command.serviceLevel,
-        ...(command.deliveryWindow === undefined ? {} : { deliveryWindow: command.deliveryWindow }),
+        ...definedFields({ deliveryWindow: command.deliveryWindow }),
         weightEstimate: command.weightEstimate,
         hazmat: command.hazmat
       })
     )
   }
-  const same = header.order === command.order &&
+  const same =
+    header.order === command.order &&
     header.site === command.site &&
     state.serviceLevel === command.serviceLevel &&
     state.hazmat === command.hazmat &&
     sameQuantity(header.weightEstimate, command.weightEstimate)
-  return same
-    ? nothing
-    : invalid(command, state, `shipment ${header.shipment} was already requested for order ${header.order} from ${header.site}`)
+  return same ? nothing : invalid(command, state, `shipment ${header.shipment} was already requested for order ${header.order} from ${header.site}`)
 }
 
 /** UnitMismatch of a carton whose weight is not in the shipment's weight unit or whose dimensions mix units. */
@@ -172,7 +160,8 @@ const packCarton = (command: PackCarton, state: ShipmentState): ShipmentDecision
   if (header === undefined) return notFound(command, state)
   const existing = state.cartons.find((c) => c.sscc === command.sscc)
   if (existing !== undefined) {
-    const same = sameQuantity(existing.weight, command.weight) &&
+    const same =
+      sameQuantity(existing.weight, command.weight) &&
       sameDimensions(existing.dimensions, command.dimensions) &&
       sameContents(existing.contents, command.contents)
     return same ? nothing : invalid(command, state, `carton ${command.sscc} is already packed with other weight, dimensions or contents`)
@@ -253,11 +242,9 @@ const respondToTender = (command: RespondToTender, state: ShipmentState): Shipme
     return command.accepted ? nothing : invalid(command, state, `carrier ${command.carrier} already accepted the shipment`)
   }
   if (state.rejectedTenders.some((r) => r.carrier === command.carrier)) {
-    return command.accepted
-      ? invalid(command, state, `carrier ${command.carrier} rejected the tender: it must be tendered again`)
-      : nothing
+    return command.accepted ? invalid(command, state, `carrier ${command.carrier} rejected the tender: it must be tendered again`) : nothing
   }
-  return reject(new NotTendered({ carrier: command.carrier, ...(open === undefined ? {} : { tendered: open.carrier }) }))
+  return reject(new NotTendered({ carrier: command.carrier, ...definedFields({ tendered: open?.carrier }) }))
 }
 
 const reviseShipment = (command: ReviseShipment, state: ShipmentState): ShipmentDecision => {
@@ -267,7 +254,8 @@ const reviseShipment = (command: ReviseShipment, state: ShipmentState): Shipment
   const assigned = assignedOf(state)
   if (assigned === undefined) return invalid(command, state, "no carrier has accepted the shipment: revise after a tender is accepted")
   const revision = state.revision
-  const same = sameTender(command, assigned) &&
+  const same =
+    sameTender(command, assigned) &&
     revision !== undefined &&
     revision.deliveryCommitment === command.deliveryCommitment &&
     revision.stagingLane === command.stagingLane &&
@@ -327,7 +315,7 @@ const recordMilestone = (command: RecordMilestone, state: ShipmentState): Shipme
       carrier: state.carrier,
       milestone: command.milestone,
       at: command.at,
-      ...(command.detail === undefined ? {} : { detail: command.detail })
+      ...definedFields({ detail: command.detail })
     })
   )
 }
@@ -454,10 +442,7 @@ export const evolve = (state: ShipmentState, event: ShipmentEvent): ShipmentStat
     case "MilestoneRecorded":
       return next(state, {
         status: event.milestone,
-        milestones: [
-          ...state.milestones,
-          new RecordedMilestone({ milestone: event.milestone, at: event.at, ...(event.detail === undefined ? {} : { detail: event.detail }) })
-        ]
+        milestones: [...state.milestones, new RecordedMilestone({ milestone: event.milestone, at: event.at, ...definedFields({ detail: event.detail }) })]
       })
     case "ShipmentCancelled":
       return next(state, { status: "cancelled" })

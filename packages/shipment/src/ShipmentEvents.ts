@@ -134,13 +134,10 @@ export class ShipmentDelivered extends Schema.TaggedClass<ShipmentDelivered>("lo
   order: OrderId
 }) {}
 
-export class ShipmentDeliveryFailed extends Schema.TaggedClass<ShipmentDeliveryFailed>("logimesh/shipment/ShipmentDeliveryFailed")(
-  "ShipmentDeliveryFailed",
-  {
-    shipment: ShipmentId,
-    order: OrderId
-  }
-) {}
+export class ShipmentDeliveryFailed extends Schema.TaggedClass<ShipmentDeliveryFailed>("logimesh/shipment/ShipmentDeliveryFailed")("ShipmentDeliveryFailed", {
+  shipment: ShipmentId,
+  order: OrderId
+}) {}
 
 export const ShipmentEvent = Schema.Union([
   ShipmentRequested,

@@ -9,15 +9,7 @@
  */
 import { Schema } from "effect"
 import { IsoWithOffset, Money, OrderId, Scac, ShipmentId, systemMessageType } from "@logimesh/model"
-import {
-  CarrierTendered,
-  CartonLabel,
-  MilestoneRecorded,
-  ShipmentLoaded,
-  ShipmentReadyToShip,
-  TenderAccepted,
-  TenderRejected
-} from "./ShipmentEvents.ts"
+import { CarrierTendered, CartonLabel, MilestoneRecorded, ShipmentLoaded, ShipmentReadyToShip, TenderAccepted, TenderRejected } from "./ShipmentEvents.ts"
 
 export const ReadyToShipToDispatch = systemMessageType("dispatch", "ready-to-ship", 1, ShipmentReadyToShip.fields)
 

@@ -8,15 +8,7 @@
 import type { OwnedTransition } from "@logimesh/governance"
 import { orderOfShipment, shipmentIdOf } from "@logimesh/model"
 import { moduleSpec } from "@logimesh/modulespec"
-import {
-  CompletePacking,
-  ConfirmLoad,
-  PackCarton,
-  RecordMilestone,
-  RespondToTender,
-  ReviseShipment,
-  TenderCarrier
-} from "./ShipmentCommands.ts"
+import { CompletePacking, ConfirmLoad, PackCarton, RecordMilestone, RespondToTender, ReviseShipment, TenderCarrier } from "./ShipmentCommands.ts"
 import { shipmentEntity } from "./shipmentEntity.ts"
 import { shipmentSystemMessages } from "./ShipmentSystemMessages.ts"
 

@@ -7,18 +7,10 @@
  * encoded (wire) form, so decimals are compared exactly as strings.
  */
 import { BigDecimal, Result, Schema } from "effect"
-import { ssccFromPayload } from "@logimesh/model"
+import { definedFields, ssccFromPayload } from "@logimesh/model"
 import { describe, expect, it } from "vitest"
 import { deciderHarness } from "@logimesh/engine/testing"
-import {
-  decide,
-  evolve,
-  initialState,
-  ShipmentCommand,
-  shipmentEntity,
-  ShipmentEvent,
-  ShipmentState
-} from "../src/index.ts"
+import { decide, evolve, initialState, ShipmentCommand, shipmentEntity, ShipmentEvent, ShipmentState } from "../src/index.ts"
 
 const decodeCommand = Schema.decodeUnknownSync(ShipmentCommand)
 const encodeEvent = Schema.encodeSync(ShipmentEvent)
@@ -77,7 +69,7 @@ const respond = (carrier: string, accepted: boolean, reason?: string): Json => (
   shipment: SHIPMENT,
   carrier,
   accepted,
-  ...(reason === undefined ? {} : { reason })
+  ...definedFields({ reason })
 })
 const revise = (carrier: string, extra: Json = {}): Json => ({
   _tag: "ReviseShipment",
@@ -104,7 +96,7 @@ const milestone = (name: string, at: string, detail?: string): Json => ({
   shipment: SHIPMENT,
   milestone: name,
   at,
-  ...(detail === undefined ? {} : { detail })
+  ...definedFields({ detail })
 })
 const cancel: Json = { _tag: "CancelShipment", by: "LOGIMESH", shipment: SHIPMENT, reason: "customer cancelled" }
 const delivery = (outcome: "delivered" | "failed"): Json => ({ _tag: "RecordDelivery", by: "LOGIMESH", shipment: SHIPMENT, outcome })
@@ -125,16 +117,18 @@ const departed = () => run([milestone("departed", "2025-06-03T08:00:00Z")], load
 describe("RequestShipment", () => {
   it("given nothing, when requested, then ShipmentRequested with the request's fields", () => {
     expect(decided(request, initialState)).toEqual({
-      events: [{
-        _tag: "ShipmentRequested",
-        shipment: SHIPMENT,
-        order: ORDER,
-        site: SITE,
-        shipTo,
-        serviceLevel: "STANDARD",
-        weightEstimate: kg("12.5"),
-        hazmat: false
-      }]
+      events: [
+        {
+          _tag: "ShipmentRequested",
+          shipment: SHIPMENT,
+          order: ORDER,
+          site: SITE,
+          shipTo,
+          serviceLevel: "STANDARD",
+          weightEstimate: kg("12.5"),
+          hazmat: false
+        }
+      ]
     })
     expect(requested().status).toBe("requested")
   })
@@ -157,16 +151,18 @@ describe("RequestShipment", () => {
 describe("PackCarton", () => {
   it("given a requested shipment, when a carton is packed, then CartonPacked and the shipment is packing", () => {
     expect(decided(pack(SSCC_1, "4.5"), requested())).toEqual({
-      events: [{
-        _tag: "CartonPacked",
-        shipment: SHIPMENT,
-        order: ORDER,
-        site: SITE,
-        sscc: SSCC_1,
-        weight: kg("4.5"),
-        dimensions: box,
-        contents: [{ lineNumber: 1, item: "SKU-42", quantity: { amount: "6", unit: "EA" } }]
-      }]
+      events: [
+        {
+          _tag: "CartonPacked",
+          shipment: SHIPMENT,
+          order: ORDER,
+          site: SITE,
+          sscc: SSCC_1,
+          weight: kg("4.5"),
+          dimensions: box,
+          contents: [{ lineNumber: 1, item: "SKU-42", quantity: { amount: "6", unit: "EA" } }]
+        }
+      ]
     })
     const state = given(request, pack(SSCC_1, "4.5"))
     expect(state.status).toBe("packing")
@@ -206,17 +202,19 @@ describe("CompletePacking", () => {
   it("given cartons, then ShipmentReadyToShip with the cartons and their exact total weight", () => {
     const state = given(request, pack(SSCC_1, "4.5"), pack(SSCC_2, "8.25"))
     expect(decided(completePacking, state)).toEqual({
-      events: [{
-        _tag: "ShipmentReadyToShip",
-        shipment: SHIPMENT,
-        order: ORDER,
-        site: SITE,
-        cartons: [
-          { sscc: SSCC_1, weight: kg("4.5"), dimensions: box },
-          { sscc: SSCC_2, weight: kg("8.25"), dimensions: box }
-        ],
-        totalWeight: kg("12.75")
-      }]
+      events: [
+        {
+          _tag: "ShipmentReadyToShip",
+          shipment: SHIPMENT,
+          order: ORDER,
+          site: SITE,
+          cartons: [
+            { sscc: SSCC_1, weight: kg("4.5"), dimensions: box },
+            { sscc: SSCC_2, weight: kg("8.25"), dimensions: box }
+          ],
+          totalWeight: kg("12.75")
+        }
+      ]
     })
     const ready = readyToShip()
     expect(ready.status).toBe("ready_to_ship")
@@ -243,16 +241,18 @@ describe("CompletePacking", () => {
 describe("TenderCarrier and RespondToTender", () => {
   it("given a shipment ready to ship, when tendered, then CarrierTendered and the shipment is tendered", () => {
     expect(decided(tender("DHLF"), readyToShip())).toEqual({
-      events: [{
-        _tag: "CarrierTendered",
-        shipment: SHIPMENT,
-        order: ORDER,
-        site: SITE,
-        shipTo,
-        carrier: "DHLF",
-        route: "RTM-AMS-1",
-        freight: eur("120.5")
-      }]
+      events: [
+        {
+          _tag: "CarrierTendered",
+          shipment: SHIPMENT,
+          order: ORDER,
+          site: SITE,
+          shipTo,
+          carrier: "DHLF",
+          route: "RTM-AMS-1",
+          freight: eur("120.5")
+        }
+      ]
     })
     const state = run([tender("DHLF")], readyToShip()).state
     expect(state.status).toBe("tendered")
@@ -343,19 +343,24 @@ describe("ReviseShipment", () => {
 
   it("after acceptance: ShipmentRevised with a label per carton for the new carrier", () => {
     expect(decided(revise("UPSN"), assigned())).toEqual({
-      events: [{
-        _tag: "ShipmentRevised",
-        shipment: SHIPMENT,
-        order: ORDER,
-        site: SITE,
-        carrier: "UPSN",
-        route: "RTM-AMS-2",
-        freight: eur("135"),
-        deliveryCommitment: "2025-06-04T17:00:00+02:00",
-        stagingLane: "RTM-STG-3",
-        loadingPriority: 2,
-        labels: [{ sscc: SSCC_1, carrier: "UPSN" }, { sscc: SSCC_2, carrier: "UPSN" }]
-      }]
+      events: [
+        {
+          _tag: "ShipmentRevised",
+          shipment: SHIPMENT,
+          order: ORDER,
+          site: SITE,
+          carrier: "UPSN",
+          route: "RTM-AMS-2",
+          freight: eur("135"),
+          deliveryCommitment: "2025-06-04T17:00:00+02:00",
+          stagingLane: "RTM-STG-3",
+          loadingPriority: 2,
+          labels: [
+            { sscc: SSCC_1, carrier: "UPSN" },
+            { sscc: SSCC_2, carrier: "UPSN" }
+          ]
+        }
+      ]
     })
     const state = run([revise("UPSN")], assigned()).state
     expect(state.status).toBe("carrier_assigned")
@@ -415,16 +420,18 @@ describe("RecordMilestone", () => {
 
   it("after loading: departed is MilestoneRecorded with the carrier", () => {
     expect(decided(milestone("departed", "2025-06-03T10:00:00+02:00", "gate out"), loaded())).toEqual({
-      events: [{
-        _tag: "MilestoneRecorded",
-        shipment: SHIPMENT,
-        order: ORDER,
-        site: SITE,
-        carrier: "DHLF",
-        milestone: "departed",
-        at: "2025-06-03T10:00:00+02:00",
-        detail: "gate out"
-      }]
+      events: [
+        {
+          _tag: "MilestoneRecorded",
+          shipment: SHIPMENT,
+          order: ORDER,
+          site: SITE,
+          carrier: "DHLF",
+          milestone: "departed",
+          at: "2025-06-03T10:00:00+02:00",
+          detail: "gate out"
+        }
+      ]
     })
     expect(departed().status).toBe("departed")
   })

@@ -135,7 +135,14 @@ const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof 
 /** JSON with object keys sorted, so two equal bodies compare equal whatever their key order. */
 export const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)
+    isRecord(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]])
+        )
+      : v
+  )
 
 /** The searchable text of a problem+json answer (title, detail, type, tags), for matching a rejection by name. */
 export const problemText = (body: unknown): string => {
@@ -251,7 +258,7 @@ export class ApiClient {
     if (call.correlationId !== undefined) headers["x-correlation-id"] = call.correlationId
     let last = "no attempt"
     let lastStatus = 0
-    let lastBody: unknown = undefined
+    let lastBody: unknown
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) {
         this.stats.retries++
@@ -363,7 +370,7 @@ export class ApiClient {
         await this.maybeDuplicate(call, key, answer)
         return answer
       }
-      if (call.awaitPrecondition !== undefined && call.awaitPrecondition(answer) && Date.now() < deadline && wait < 40) {
+      if (call.awaitPrecondition?.(answer) && Date.now() < deadline && wait < 40) {
         this.stats.preconditionWaits++
         await sleep(Math.min(this.backoff(wait, `${key}:pre`), Math.max(0, deadline - Date.now())))
         key = `${call.idempotencyKey}~w${wait}`

@@ -17,13 +17,12 @@
  * `persistMs` (default 10 min), like a carrier's integration that queues its
  * updates.
  */
-import type { NatsConnection } from "@nats-io/transport-node"
-import { shipmentIdOf } from "@logimesh/model"
+import { definedFields, shipmentIdOf } from "@logimesh/model"
 import type { ApiAnswer, ApiClient, Rejection } from "./ApiClient.ts"
 import { JobTracker, sleep } from "./Concurrency.ts"
 import { hash32 } from "./Prng.ts"
 import { type ConsumerRef, makeClient, nowIso, type Payload, type SimulatorCommon, str, SystemLink } from "./SimulatorSupport.ts"
-import type { SystemConsumer, SystemMessage } from "./SystemConsumer.ts"
+import type { SystemMessage } from "./SystemConsumer.ts"
 
 export interface CarrierShipmentView {
   readonly shipment: string
@@ -67,7 +66,14 @@ export class CarrierSimulator {
     this.options = options
     this.scac = options.scac
     this.client = makeClient(options, "CARRIER", options.scac)
-    this.link = new SystemLink({ common: options, connectionName: `sim-carrier-${options.scac}`, system: `CARRIER ${options.scac}`, durableParts: ["carrier", options.scac], filterSubject: `sys.carrier.${options.scac}.>`, handle: (m) => this.handle(m) })
+    this.link = new SystemLink({
+      common: options,
+      connectionName: `sim-carrier-${options.scac}`,
+      system: `CARRIER ${options.scac}`,
+      durableParts: ["carrier", options.scac],
+      filterSubject: `sys.carrier.${options.scac}.>`,
+      handle: (m) => this.handle(m)
+    })
     this.jobs = new JobTracker((error) => options.onError?.(`CARRIER ${options.scac}`, error))
   }
 
@@ -117,13 +123,13 @@ export class CarrierSimulator {
     const view = this.viewOf(shipment, order)
     if (view.tender !== undefined) return
     const plan = this.options.plans?.(order)
-    const reject = plan !== undefined && plan.exceptions.includes("tender_rejection") && plan.carriers[0] === this.scac
+    const reject = plan?.exceptions.includes("tender_rejection") && plan.carriers[0] === this.scac
     const reason = reject ? "no capacity on this lane today" : undefined
     const answer = this.keep(
       view,
       await this.client.post({
         path: `/v1/shipments/${encodeURIComponent(shipment)}/tender-response`,
-        body: { carrier: this.scac, accepted: !reject, ...(reason === undefined ? {} : { reason }) },
+        body: { carrier: this.scac, accepted: !reject, ...definedFields({ reason }) },
         idempotencyKey: `carrier:${this.scac}:tender-response:${shipment}`,
         correlationId: order,
         action: "tender-response"
@@ -159,27 +165,28 @@ export class CarrierSimulator {
   private async pod(view: CarrierShipmentView, outcome: "delivered" | "failed", attempt: number): Promise<boolean> {
     const at = nowIso()
     const h = hash32(`${view.shipment}:${attempt}`)
-    const reason = outcome === "failed" ? FAILURE_REASONS[h % FAILURE_REASONS.length] as string : undefined
+    const reason = outcome === "failed" ? (FAILURE_REASONS[h % FAILURE_REASONS.length] as string) : undefined
     const answer = this.keep(
       view,
       await this.client.post({
         path: `/v1/shipments/${encodeURIComponent(view.shipment)}/pod`,
-        body: outcome === "delivered"
-          ? {
-            order: view.order,
-            outcome,
-            receivedBy: RECEIVERS[h % RECEIVERS.length] as string,
-            signatureRef: `SIG-${this.scac}-${(h % 1_000_000).toString().padStart(6, "0")}`,
-            at
-          }
-          : { order: view.order, outcome, reason, at },
+        body:
+          outcome === "delivered"
+            ? {
+                order: view.order,
+                outcome,
+                receivedBy: RECEIVERS[h % RECEIVERS.length] as string,
+                signatureRef: `SIG-${this.scac}-${(h % 1_000_000).toString().padStart(6, "0")}`,
+                at
+              }
+            : { order: view.order, outcome, reason, at },
         idempotencyKey: `carrier:${this.scac}:pod:${view.shipment}:${attempt}`,
         correlationId: view.order,
         action: outcome === "delivered" ? "pod-delivered" : "pod-failed",
         persistMs: this.persistMs
       })
     )
-    view.attempts.push({ outcome, at, ok: answer.ok, ...(reason === undefined ? {} : { reason }) })
+    view.attempts.push({ outcome, at, ok: answer.ok, ...definedFields({ reason }) })
     return answer.ok
   }
 
@@ -201,7 +208,10 @@ export class CarrierSimulator {
   }
 
   totals(): { readonly tenders: number; readonly rejected: number; readonly delivered: number; readonly failedAttempts: number } {
-    let tenders = 0, rejected = 0, delivered = 0, failedAttempts = 0
+    let tenders = 0,
+      rejected = 0,
+      delivered = 0,
+      failedAttempts = 0
     for (const v of this.views.values()) {
       if (v.tender !== undefined) tenders++
       if (v.tender?.accepted === false) rejected++

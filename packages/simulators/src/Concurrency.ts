@@ -5,8 +5,7 @@
  * (bounded) instead of leaving promises behind.
  */
 
-export const sleep = (ms: number): Promise<void> =>
-  ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))
+export const sleep = (ms: number): Promise<void> => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms)))
 
 export class Semaphore {
   private available: number
@@ -110,10 +109,12 @@ export class JobTracker {
 
   /** Runs `work` in the background; its failure is counted and reported, never unhandled. */
   run(work: () => Promise<unknown>): void {
-    const job: Promise<unknown> = work().catch((error: unknown) => {
-      this.failures++
-      this.onError(error)
-    }).finally(() => this.running.delete(job))
+    const job: Promise<unknown> = work()
+      .catch((error: unknown) => {
+        this.failures++
+        this.onError(error)
+      })
+      .finally(() => this.running.delete(job))
     this.running.add(job)
   }
 

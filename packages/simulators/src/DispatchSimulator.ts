@@ -12,7 +12,6 @@
  *   shipment to the carrier (`onDeparted`).
  * - `delivery-failed`, `shipment-cancelled`: recorded.
  */
-import type { NatsConnection } from "@nats-io/transport-node"
 import { shipmentIdOf } from "@logimesh/model"
 import { type ApiAnswer, type ApiClient, type Rejection, stableIndex } from "./ApiClient.ts"
 import { centsToAmount, kgToGrams } from "./Decimals.ts"
@@ -31,7 +30,7 @@ import {
   str,
   type WireQuantity
 } from "./SimulatorSupport.ts"
-import type { SystemConsumer, SystemMessage } from "./SystemConsumer.ts"
+import type { SystemMessage } from "./SystemConsumer.ts"
 
 export interface DispatchTender {
   readonly carrier: string
@@ -52,7 +51,9 @@ export interface DispatchShipmentView {
   cartons: ReadonlyArray<{ readonly sscc: string | undefined; readonly weight: WireQuantity | undefined; readonly dimensions: Payload | undefined }>
   totalWeight: WireQuantity | undefined
   readonly tenders: Array<DispatchTender>
-  revised: { readonly carrier: string; readonly deliveryCommitment: string; readonly stagingLane: string; readonly loadingPriority: number; readonly ok: boolean } | undefined
+  revised:
+    | { readonly carrier: string; readonly deliveryCommitment: string; readonly stagingLane: string; readonly loadingPriority: number; readonly ok: boolean }
+    | undefined
   loaded: { readonly dockDoor: string | undefined; readonly ssccs: number } | undefined
   departedAt: string | undefined
   deliveryFailures: number
@@ -89,7 +90,14 @@ export class DispatchSimulator extends LinkedSystem {
     this.options = options
     this.carriers = options.carriers ?? DEFAULT_CARRIERS
     this.client = makeClient(options, "DISPATCH")
-    this.link = new SystemLink({ common: options, connectionName: "sim-dispatch", system: "DISPATCH", durableParts: ["dispatch"], filterSubject: "sys.dispatch.>", handle: (m) => this.handle(m) })
+    this.link = new SystemLink({
+      common: options,
+      connectionName: "sim-dispatch",
+      system: "DISPATCH",
+      durableParts: ["dispatch"],
+      filterSubject: "sys.dispatch.>",
+      handle: (m) => this.handle(m)
+    })
   }
 
   private viewOf(shipment: string, order: string): DispatchShipmentView {
@@ -228,8 +236,15 @@ export class DispatchSimulator extends LinkedSystem {
   }
 
   private route(view: DispatchShipmentView): string {
-    const country = view.shipTo !== undefined ? str(view.shipTo, "country") ?? "XX" : "XX"
-    const city = view.shipTo !== undefined ? (str(view.shipTo, "city") ?? "").normalize("NFD").replace(/[^A-Za-z]/g, "").slice(0, 3).toUpperCase() : ""
+    const country = view.shipTo !== undefined ? (str(view.shipTo, "country") ?? "XX") : "XX"
+    const city =
+      view.shipTo !== undefined
+        ? (str(view.shipTo, "city") ?? "")
+            .normalize("NFD")
+            .replace(/[^A-Za-z]/g, "")
+            .slice(0, 3)
+            .toUpperCase()
+        : ""
     return `${this.site(view).code}-${country}-${city === "" ? "ZZZ" : city}`
   }
 
@@ -258,12 +273,12 @@ export class DispatchSimulator extends LinkedSystem {
 
   private async revise(view: DispatchShipmentView, carrier: string, accepted: Payload): Promise<void> {
     const tender = view.tenders.findLast((t) => t.carrier === carrier)
-    const freight = isRecord(accepted["freight"]) ? accepted["freight"] : tender?.freight ?? { amount: "0.00", currency: "EUR" }
+    const freight = isRecord(accepted["freight"]) ? accepted["freight"] : (tender?.freight ?? { amount: "0.00", currency: "EUR" })
     const route = str(accepted, "route") ?? tender?.route ?? this.route(view)
     const plan = this.options.plans?.(view.order)
     const level = view.serviceLevel ?? plan?.serviceLevel ?? "STANDARD"
-    const deliveryCommitment = plan?.deliveryWindow?.to ??
-      new Date(Date.now() + (TRANSIT_DAYS[level] ?? 2) * 86_400_000 + 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z")
+    const deliveryCommitment =
+      plan?.deliveryWindow?.to ?? new Date(Date.now() + (TRANSIT_DAYS[level] ?? 2) * 86_400_000 + 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z")
     const stagingLane = `${this.site(view).code}-LANE-${String(1 + stableIndex(`${carrier}:${route}`, 8)).padStart(2, "0")}`
     const loadingPriority = PRIORITY[level] ?? 5
     const answer = this.keep(
@@ -281,7 +296,10 @@ export class DispatchSimulator extends LinkedSystem {
   }
 
   totals(): { readonly tendered: number; readonly rejectedTenders: number; readonly revised: number; readonly departed: number } {
-    let tendered = 0, rejectedTenders = 0, revised = 0, departed = 0
+    let tendered = 0,
+      rejectedTenders = 0,
+      revised = 0,
+      departed = 0
     for (const v of this.views.values()) {
       if (v.tenders.length > 0) tendered++
       rejectedTenders += v.tenders.filter((t) => t.outcome === "rejected").length

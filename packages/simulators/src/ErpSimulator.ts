@@ -9,7 +9,6 @@
  * mismatches it was told about. An order is final for the ERP when it is
  * delivered (POD attached), cancelled, or returned (credit triggered).
  */
-import type { NatsConnection } from "@nats-io/transport-node"
 import { type ApiAnswer, type ApiClient, problemText, type Rejection } from "./ApiClient.ts"
 import { errorText } from "./Concurrency.ts"
 import type { ExceptionKind } from "./Knobs.ts"
@@ -29,7 +28,8 @@ import {
   str,
   type WireQuantity
 } from "./SimulatorSupport.ts"
-import type { SystemConsumer, SystemMessage } from "./SystemConsumer.ts"
+import type { SystemMessage } from "./SystemConsumer.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface ErpPickedLine {
   readonly lineNumber: number
@@ -46,7 +46,19 @@ export interface ErpOrderView {
   readonly exceptions: ReadonlyArray<ExceptionKind>
   readonly expectedFinal: FinalState
   createdAtMs: number
-  status: "creating" | "created" | "released" | "picked" | "packed" | "shipped" | "delivered" | "delivery_failed" | "cancelled" | "return_authorized" | "returned" | "failed"
+  status:
+    | "creating"
+    | "created"
+    | "released"
+    | "picked"
+    | "packed"
+    | "shipped"
+    | "delivered"
+    | "delivery_failed"
+    | "cancelled"
+    | "return_authorized"
+    | "returned"
+    | "failed"
   created: boolean
   released: boolean
   confirmation: Payload | undefined
@@ -104,28 +116,45 @@ export interface ErpSimulatorOptions extends SimulatorCommon {}
  */
 const ERP_PERSIST_MS = 600_000
 
-const stateLags = (states: ReadonlyArray<string>) => (answer: ApiAnswer): boolean =>
-  answer.status === 409 && new RegExp(`state[":\\s]*(${states.join("|")})\\b`, "i").test(problemText(answer.body))
+const stateLags =
+  (states: ReadonlyArray<string>) =>
+  (answer: ApiAnswer): boolean =>
+    answer.status === 409 && new RegExp(`state[":\\s]*(${states.join("|")})\\b`, "i").test(problemText(answer.body))
 
-const orderPath = (order: string, action?: string): string =>
-  `/v1/orders/${encodeURIComponent(order)}${action === undefined ? "" : `/${action}`}`
+const orderPath = (order: string, action?: string): string => `/v1/orders/${encodeURIComponent(order)}${action === undefined ? "" : `/${action}`}`
 
 export class ErpSimulator extends LinkedSystem {
   readonly views = new Map<string, ErpOrderView>()
   readonly mismatches: Array<ErpMismatch> = []
   /** Messages about orders this ERP never created (another run's). */
   foreign = 0
-  readonly progress: ErpProgress = { created: 0, released: 0, picked: 0, packed: 0, shipped: 0, delivered: 0, cancelled: 0, returned: 0, deliveryFailures: 0, finished: 0 }
+  readonly progress: ErpProgress = {
+    created: 0,
+    released: 0,
+    picked: 0,
+    packed: 0,
+    shipped: 0,
+    delivered: 0,
+    cancelled: 0,
+    returned: 0,
+    deliveryFailures: 0,
+    finished: 0
+  }
   readonly client: ApiClient
-  private readonly options: ErpSimulatorOptions
   private readonly plans = new Map<string, OrderPlan>()
   protected readonly link: SystemLink
 
   constructor(options: ErpSimulatorOptions) {
     super()
-    this.options = options
     this.client = makeClient(options, "ERP")
-    this.link = new SystemLink({ common: options, connectionName: "sim-erp", system: "ERP", durableParts: ["erp"], filterSubject: "sys.erp.>", handle: (m) => this.handle(m) })
+    this.link = new SystemLink({
+      common: options,
+      connectionName: "sim-erp",
+      system: "ERP",
+      durableParts: ["erp"],
+      filterSubject: "sys.erp.>",
+      handle: (m) => this.handle(m)
+    })
   }
 
   private note(view: ErpOrderView, answer: ApiAnswer, what: string): void {
@@ -184,8 +213,15 @@ export class ErpSimulator extends LinkedSystem {
           order,
           shipFrom: plan.site,
           serviceLevel: plan.serviceLevel,
-          shipTo: { name: plan.shipTo.name, lines: plan.shipTo.lines, city: plan.shipTo.city, postalCode: plan.shipTo.postalCode, country: plan.shipTo.country, timeZone: plan.shipTo.timeZone },
-          ...(plan.deliveryWindow === undefined ? {} : { deliveryWindow: plan.deliveryWindow }),
+          shipTo: {
+            name: plan.shipTo.name,
+            lines: plan.shipTo.lines,
+            city: plan.shipTo.city,
+            postalCode: plan.shipTo.postalCode,
+            country: plan.shipTo.country,
+            timeZone: plan.shipTo.timeZone
+          },
+          ...definedFields({ deliveryWindow: plan.deliveryWindow }),
           lines: plan.lines.map((l) => ({
             lineNumber: l.lineNumber,
             item: l.item,

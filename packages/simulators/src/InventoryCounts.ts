@@ -24,8 +24,7 @@ export interface PostedCount {
   readonly status: number
 }
 
-export const countPath = (site: string, item: string): string =>
-  `/v1/inventory/${encodeURIComponent(site)}/${encodeURIComponent(item)}/count`
+export const countPath = (site: string, item: string): string => `/v1/inventory/${encodeURIComponent(site)}/${encodeURIComponent(item)}/count`
 
 export const postCount = (client: ApiClient, site: string, item: string, onHandEa: number, key: string, correlationId?: string): Promise<ApiAnswer> =>
   client.post({

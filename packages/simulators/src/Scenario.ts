@@ -11,14 +11,7 @@ import { pickTaskIdOf, shipmentIdOf } from "@logimesh/model"
 import { EXCEPTION_KINDS, type ExceptionKind, type ExceptionRates } from "./Knobs.ts"
 import { gramsToKg, kgToGrams } from "./Decimals.ts"
 import { Prng } from "./Prng.ts"
-import {
-  type CarrierInfo,
-  DEFAULT_ADDRESSES,
-  DEFAULT_CARRIERS,
-  DEFAULT_ITEMS,
-  type ItemMaster,
-  type ShipToAddress
-} from "./ReferenceData.ts"
+import { type CarrierInfo, DEFAULT_ADDRESSES, DEFAULT_CARRIERS, DEFAULT_ITEMS, type ItemMaster, type ShipToAddress } from "./ReferenceData.ts"
 
 export type ServiceLevel = "STANDARD" | "EXPRESS" | "NEXT_DAY" | "SAME_DAY" | "ECONOMY"
 export type FinalState = "delivered" | "cancelled" | "returned"
@@ -92,7 +85,12 @@ const SERVICE_LEVELS: ReadonlyArray<readonly [ServiceLevel, number]> = [
   ["ECONOMY", 0.08],
   ["SAME_DAY", 0.02]
 ]
-const LINE_COUNTS: ReadonlyArray<readonly [number, number]> = [[1, 0.4], [2, 0.3], [3, 0.2], [4, 0.1]]
+const LINE_COUNTS: ReadonlyArray<readonly [number, number]> = [
+  [1, 0.4],
+  [2, 0.3],
+  [3, 0.2],
+  [4, 0.1]
+]
 
 const weighted = <A>(prng: Prng, choices: ReadonlyArray<readonly [A, number]>): A => {
   let roll = prng.next()
@@ -171,7 +169,9 @@ export const planScenario = (input: PlanInput): ScenarioPlan => {
   for (const kind of ASSIGNMENT_ORDER) {
     const wanted = Math.round(input.rates[kind] * count)
     if (wanted === 0) continue
-    const candidates = Prng.from(seed, `assign:${kind}`).shuffle(sets.map((_, i) => i)).filter((i) => eligible(kind, sets[i] as Set<ExceptionKind>))
+    const candidates = Prng.from(seed, `assign:${kind}`)
+      .shuffle(sets.map((_, i) => i))
+      .filter((i) => eligible(kind, sets[i] as Set<ExceptionKind>))
     for (const i of candidates.slice(0, wanted)) {
       ;(sets[i] as Set<ExceptionKind>).add(kind)
       exceptionCounts[kind]++
@@ -190,7 +190,7 @@ export const planScenario = (input: PlanInput): ScenarioPlan => {
     const serviceLevel = weighted(prng, SERVICE_LEVELS)
     const shipTo = prng.pick(addresses)
 
-    let deliveryWindow: OrderPlan["deliveryWindow"] = undefined
+    let deliveryWindow: OrderPlan["deliveryWindow"]
     if (prng.chance(0.8)) {
       if (serviceLevel === "SAME_DAY") {
         const from = Math.ceil(nowMs / HOUR) * HOUR + 2 * HOUR
@@ -232,17 +232,17 @@ export const planScenario = (input: PlanInput): ScenarioPlan => {
     }
     const multi = lines.filter((l) => l.quantityEa >= 2)
 
-    let shortPick: OrderPlan["shortPick"] = undefined
+    let shortPick: OrderPlan["shortPick"]
     if (has.has("short_pick")) {
       const line = prng.pick(multi)
       shortPick = { lineNumber: line.lineNumber, pickedEa: prng.int(1, line.quantityEa - 1) }
     }
-    let change: OrderPlan["change"] = undefined
+    let change: OrderPlan["change"]
     if (has.has("change_after_release")) {
       const line = prng.pick(multi)
       change = { lineNumber: line.lineNumber, quantityEa: prng.int(1, line.quantityEa - 1) }
     }
-    let substitution: OrderPlan["substitution"] = undefined
+    let substitution: OrderPlan["substitution"]
     if (has.has("substitution")) {
       const line = prng.pick(lines)
       substitution = { lineNumber: line.lineNumber, substituteItem: prng.pick(items.filter((m) => m.item !== line.item)).item }

@@ -12,6 +12,7 @@ import type { OrderPlan } from "./Scenario.ts"
 import type { JsMsg } from "@nats-io/jetstream"
 import { MessageDedup } from "./MessageDedup.ts"
 import { SystemConsumer, type SystemMessage } from "./SystemConsumer.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface SimulatorCommon {
   /** Region HTTP base URL, e.g. http://127.0.0.1:8080 (the simulators add /v1/...). */
@@ -41,8 +42,7 @@ export interface SimulatorCommon {
 export const systemsStreamName = (region: string): string => `SYSTEMS_${region}`
 
 /** Durable names: letters, digits, - and _ only. */
-export const durableName = (prefix: string, ...parts: ReadonlyArray<string>): string =>
-  [prefix, ...parts].join("_").replace(/[^A-Za-z0-9_-]/g, "_")
+export const durableName = (prefix: string, ...parts: ReadonlyArray<string>): string => [prefix, ...parts].join("_").replace(/[^A-Za-z0-9_-]/g, "_")
 
 export const connectNats = (url: string, name: string): Promise<NatsConnection> =>
   connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 })
@@ -50,14 +50,16 @@ export const connectNats = (url: string, name: string): Promise<NatsConnection> 
 export const makeClient = (common: SimulatorCommon, system: SystemName, instance?: string, commandTransport?: ApiTransport): ApiClient =>
   new ApiClient({
     baseUrl: common.apiUrl,
-    ...(commandTransport === undefined ? {} : { commandTransport }),
+    ...definedFields({ commandTransport }),
     system,
     seed: common.seed,
-    ...(instance === undefined ? {} : { instance }),
-    ...(common.latencyMs === undefined ? {} : { latencyMs: common.latencyMs }),
-    ...(common.duplicateRate === undefined ? {} : { duplicateRate: common.duplicateRate }),
-    ...(common.failureRate === undefined ? {} : { failureRate: common.failureRate }),
-    ...(common.httpConcurrency === undefined ? {} : { concurrency: common.httpConcurrency })
+    ...definedFields({
+      instance,
+      latencyMs: common.latencyMs,
+      duplicateRate: common.duplicateRate,
+      failureRate: common.failureRate,
+      concurrency: common.httpConcurrency
+    })
   })
 
 export const makeConsumer = (
@@ -77,10 +79,7 @@ export const makeConsumer = (
     durable: durableName(common.consumerPrefix ?? "sim", ...durableParts),
     filterSubject,
     handle,
-    ...(common.concurrency === undefined ? {} : { concurrency: common.concurrency }),
-    ...(common.deliverPolicy === undefined ? {} : { deliverPolicy: common.deliverPolicy }),
-    ...(common.streamWaitMs === undefined ? {} : { streamWaitMs: common.streamWaitMs }),
-    ...(dedup === undefined ? {} : { dedup }),
+    ...definedFields({ concurrency: common.concurrency, deliverPolicy: common.deliverPolicy, streamWaitMs: common.streamWaitMs, dedup }),
     onError: (error) => common.onError?.(system, error)
   })
 
@@ -172,11 +171,7 @@ export abstract class LinkedSystem {
 }
 
 /** Records a refused call on a system's view (its rejections and a readable note). */
-export const keepRejection = (
-  view: { readonly rejections: Array<Rejection>; readonly notes?: Array<string> },
-  answer: ApiAnswer,
-  what: string
-): ApiAnswer => {
+export const keepRejection = (view: { readonly rejections: Array<Rejection>; readonly notes?: Array<string> }, answer: ApiAnswer, what: string): ApiAnswer => {
   if (answer.rejection !== undefined) {
     view.rejections.push(answer.rejection)
     view.notes?.push(`${what} rejected: ${answer.status} ${answer.rejection.title}`)

@@ -25,6 +25,7 @@ import type { ApiTransport, SystemName } from "./ApiClient.ts"
 import { MessageDedup } from "./MessageDedup.ts"
 import { connectNats, durableName } from "./SimulatorSupport.ts"
 import { SystemConsumer, type SystemMessage } from "./SystemConsumer.ts"
+import { definedFields } from "@logimesh/model"
 
 export const SITE_COMMANDS_STREAM = "SITE_COMMANDS"
 
@@ -76,7 +77,7 @@ export class SiteCommandChannel implements ApiTransport {
       filterSubject: `sys.wes.${site}.outcome`,
       concurrency: 64,
       dedup: this.dedup,
-      ...(this.options.streamWaitMs === undefined ? {} : { streamWaitMs: this.options.streamWaitMs }),
+      ...definedFields({ streamWaitMs: this.options.streamWaitMs }),
       handle: (message) => Promise.resolve(this.received(message)),
       onError: (error) => this.options.onError?.(error)
     })

@@ -109,9 +109,7 @@ const keepAlive = (msg: JsMsg): void => {
  * The durable's configuration. `max_deliver` is unlimited unless asked: the
  * server counts deliveries this consumer never received (see the header).
  */
-export const systemConsumerConfig = (
-  options: Pick<SystemConsumerOptions, "durable" | "filterSubject" | "deliverPolicy" | "ackWaitMs" | "maxDeliver">
-) => ({
+export const systemConsumerConfig = (options: Pick<SystemConsumerOptions, "durable" | "filterSubject" | "deliverPolicy" | "ackWaitMs" | "maxDeliver">) => ({
   durable_name: options.durable,
   filter_subject: options.filterSubject,
   ack_policy: AckPolicy.Explicit,
@@ -207,7 +205,8 @@ export class SystemConsumer {
         if (this.stopping) break
         failures++
         // One failed poll is routine (a missed heartbeat, a reconnect); report it when it keeps failing.
-        if (failures >= 3) this.options.onError?.(new Error(`fetch from ${stream}/${durable} failed ${failures} times in a row: ${errorText(error)}`), undefined)
+        if (failures >= 3)
+          this.options.onError?.(new Error(`fetch from ${stream}/${durable} failed ${failures} times in a row: ${errorText(error)}`), undefined)
         await sleep(Math.min(5_000, 250 * 2 ** Math.min(failures, 5)))
       }
     }
@@ -256,7 +255,7 @@ export class SystemConsumer {
       case "new":
         break
     }
-    let failure: { readonly error: unknown } | undefined = undefined
+    let failure: { readonly error: unknown } | undefined
     try {
       await this.options.handle(message)
     } catch (error) {

@@ -20,7 +20,6 @@
  * - `return-expected`: receives the return.
  * Keeps a per-site "WES view".
  */
-import type { NatsConnection } from "@nats-io/transport-node"
 import { type ApiAnswer, type ApiClient, problemText, type Rejection, stableIndex } from "./ApiClient.ts"
 import { errorText, SignalMap } from "./Concurrency.ts"
 import { gramsToKg, kgToGrams } from "./Decimals.ts"
@@ -43,7 +42,8 @@ import {
 } from "./SimulatorSupport.ts"
 import { SITE_COMMANDS_STREAM, SiteCommandChannel } from "./SiteCommandChannel.ts"
 import { cartonSscc } from "./SsccFactory.ts"
-import type { SystemConsumer, SystemMessage } from "./SystemConsumer.ts"
+import type { SystemMessage } from "./SystemConsumer.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface WesPick {
   readonly lineNumber: number
@@ -101,7 +101,9 @@ export interface WesSimulatorOptions extends SimulatorCommon {
 const notYet = (answer: ApiAnswer): boolean => {
   if (answer.status === 404) return true
   if (answer.status !== 409 && answer.status !== 422) return false
-  return /unknown ?task|unknown ?shipment|not ?found|does not exist|no such|state[":\s]*(none|initial|empty|new)\b|NoShipment|NotRequested|not (yet )?requested/i.test(problemText(answer.body))
+  return /unknown ?task|unknown ?shipment|not ?found|does not exist|no such|state[":\s]*(none|initial|empty|new)\b|NoShipment|NotRequested|not (yet )?requested/i.test(
+    problemText(answer.body)
+  )
 }
 
 /**
@@ -154,8 +156,7 @@ export class WesSimulator extends LinkedSystem {
       natsUrl: options.natsUrl,
       site,
       system: "WES",
-      ...(options.consumerPrefix === undefined ? {} : { consumerPrefix: options.consumerPrefix }),
-      ...(options.streamWaitMs === undefined ? {} : { streamWaitMs: options.streamWaitMs }),
+      ...definedFields({ consumerPrefix: options.consumerPrefix, streamWaitMs: options.streamWaitMs }),
       onError: (error) => options.onError?.(`WES ${site}`, error)
     })
     this.client = makeClient(options, "WES", site, this.channel)
@@ -287,28 +288,36 @@ export class WesSimulator extends LinkedSystem {
       const location = `${this.site.code}-A${String(1 + stableIndex(`${line.item}`, 20)).padStart(2, "0")}-${1 + stableIndex(task, 6)}`
       const answer = this.keep(
         view,
-        caughtUp(await this.client.post({
-          path: `/v1/tasks/${encodeURIComponent(task)}/confirm-pick`,
-          body: { picked: eaches(pickedEa), location, ...(substitute === undefined ? {} : { substituteItem: substitute }) },
-          idempotencyKey: `wes:${this.site.site}:pick:${task}`,
-          correlationId: order,
-          action: "confirm-pick",
-          awaitPrecondition: notYet,
-          preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
-        }), `pick ${task}`, this.cancelled.get(order).isSet),
+        caughtUp(
+          await this.client.post({
+            path: `/v1/tasks/${encodeURIComponent(task)}/confirm-pick`,
+            body: { picked: eaches(pickedEa), location, ...definedFields({ substituteItem: substitute }) },
+            idempotencyKey: `wes:${this.site.site}:pick:${task}`,
+            correlationId: order,
+            action: "confirm-pick",
+            awaitPrecondition: notYet,
+            preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
+          }),
+          `pick ${task}`,
+          this.cancelled.get(order).isSet
+        ),
         `pick ${task}`
       )
-      upsert(view.picks, {
-        lineNumber: line.lineNumber,
-        task,
-        item: substitute ?? line.item,
-        requestedEa: line.quantityEa,
-        pickedEa,
-        short: pickedEa < line.quantityEa,
-        substitute: substitute !== undefined,
-        location,
-        ok: answer.ok
-      }, (x) => x.task === task)
+      upsert(
+        view.picks,
+        {
+          lineNumber: line.lineNumber,
+          task,
+          item: substitute ?? line.item,
+          requestedEa: line.quantityEa,
+          pickedEa,
+          short: pickedEa < line.quantityEa,
+          substitute: substitute !== undefined,
+          location,
+          ok: answer.ok
+        },
+        (x) => x.task === task
+      )
       if (this.cancelled.get(order).isSet) return
     }
 
@@ -360,24 +369,28 @@ export class WesSimulator extends LinkedSystem {
       const weightKg = gramsToKg(grams)
       const answer = this.keep(
         view,
-        caughtUp(await this.client.post({
-          path: `/v1/shipments/${encodeURIComponent(shipment)}/cartons`,
-          body: {
-            sscc,
-            weight: { amount: weightKg, unit: "KG" },
-            dimensions: {
-              length: { amount: String(dimensionsCm[0]), unit: "CM" },
-              width: { amount: String(dimensionsCm[1]), unit: "CM" },
-              height: { amount: String(dimensionsCm[2]), unit: "CM" }
+        caughtUp(
+          await this.client.post({
+            path: `/v1/shipments/${encodeURIComponent(shipment)}/cartons`,
+            body: {
+              sscc,
+              weight: { amount: weightKg, unit: "KG" },
+              dimensions: {
+                length: { amount: String(dimensionsCm[0]), unit: "CM" },
+                width: { amount: String(dimensionsCm[1]), unit: "CM" },
+                height: { amount: String(dimensionsCm[2]), unit: "CM" }
+              },
+              contents: inCarton.map((e) => ({ lineNumber: e.lineNumber, item: e.item, quantity: eaches(e.quantityEa) }))
             },
-            contents: inCarton.map((e) => ({ lineNumber: e.lineNumber, item: e.item, quantity: eaches(e.quantityEa) }))
-          },
-          idempotencyKey: `wes:${this.site.site}:carton:${sscc}`,
-          correlationId: order,
-          action: "pack-carton",
-          awaitPrecondition: notYet,
-          preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
-        }), `carton ${sscc}`, this.cancelled.get(order).isSet),
+            idempotencyKey: `wes:${this.site.site}:carton:${sscc}`,
+            correlationId: order,
+            action: "pack-carton",
+            awaitPrecondition: notYet,
+            preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
+          }),
+          `carton ${sscc}`,
+          this.cancelled.get(order).isSet
+        ),
         `carton ${sscc}`
       )
       if (answer.ok) upsert(view.cartons, { sscc, weightKg, dimensionsCm, contents: inCarton }, (x) => x.sscc === sscc)
@@ -386,15 +399,19 @@ export class WesSimulator extends LinkedSystem {
     if (view.cartons.length === 0) return
     const done = this.keep(
       view,
-      caughtUp(await this.client.post({
-        path: `/v1/shipments/${encodeURIComponent(shipment)}/complete-packing`,
-        body: {},
-        idempotencyKey: `wes:${this.site.site}:complete-packing:${shipment}`,
-        correlationId: order,
-        action: "complete-packing",
-        awaitPrecondition: notYet,
-        preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
-      }), "complete packing", this.cancelled.get(order).isSet),
+      caughtUp(
+        await this.client.post({
+          path: `/v1/shipments/${encodeURIComponent(shipment)}/complete-packing`,
+          body: {},
+          idempotencyKey: `wes:${this.site.site}:complete-packing:${shipment}`,
+          correlationId: order,
+          action: "complete-packing",
+          awaitPrecondition: notYet,
+          preconditionTimeoutMs: this.options.preconditionTimeoutMs ?? 20_000
+        }),
+        "complete packing",
+        this.cancelled.get(order).isSet
+      ),
       "complete packing"
     )
     view.packingComplete = done.ok
@@ -451,8 +468,20 @@ export class WesSimulator extends LinkedSystem {
   }
 
   /** Totals of this site's view (for progress lines and the summary). */
-  totals(): { readonly released: number; readonly picked: number; readonly packed: number; readonly loaded: number; readonly putAway: number; readonly returns: number } {
-    let released = 0, picked = 0, packed = 0, loaded = 0, putAway = 0, returns = 0
+  totals(): {
+    readonly released: number
+    readonly picked: number
+    readonly packed: number
+    readonly loaded: number
+    readonly putAway: number
+    readonly returns: number
+  } {
+    let released = 0,
+      picked = 0,
+      packed = 0,
+      loaded = 0,
+      putAway = 0,
+      returns = 0
     for (const v of this.views.values()) {
       if (v.releasedAtMs > 0) released++
       if (v.picks.length > 0 && v.picks.every((x) => x.ok)) picked++

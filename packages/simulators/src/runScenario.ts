@@ -30,6 +30,7 @@ import type { SentCommand } from "./SentLedger.ts"
 import { type ConsumerRef, isRecord, type SimulatorCommon } from "./SimulatorSupport.ts"
 import type { ConsumerStats } from "./SystemConsumer.ts"
 import { type WesOrderView, WesSimulator } from "./WesSimulator.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface RunScenarioOptions extends KnobsInput {
   /** Region HTTP base URL (http://127.0.0.1:<port>). */
@@ -157,7 +158,19 @@ export interface ScenarioSummary {
   readonly api: Readonly<Record<string, ApiSummary>>
   readonly consumers: Readonly<Record<string, ConsumerStats | undefined>>
   /** Per site: commands its WES sent into its own leaf, answers it got back from the region, waits that ran out. */
-  readonly site_channels: Readonly<Record<string, { readonly sent: number; readonly answers: number; readonly timeouts: number; readonly repeats: number; readonly answerMsTotal: number; readonly answerMsMax: number }>>
+  readonly site_channels: Readonly<
+    Record<
+      string,
+      {
+        readonly sent: number
+        readonly answers: number
+        readonly timeouts: number
+        readonly repeats: number
+        readonly answerMsTotal: number
+        readonly answerMsMax: number
+      }
+    >
+  >
   /** Every command the simulated systems sent, once per sender and Idempotency-Key (see `SentLedger`). */
   readonly sent: ReadonlyArray<SentCommand>
   readonly duplicate_mismatches: ReadonlyArray<DuplicateMismatch>
@@ -290,11 +303,15 @@ const evidenceOf = (plan: OrderPlan, systems: Systems): OrderEvidence => {
   const erp = systems.erp.views.get(plan.order)
   const wes = systems.wes.get(plan.site)?.views.get(plan.order)
   const dispatch = systems.dispatch.views.get(plan.shipment)
-  const mismatchSeen = plan.mismatchItem === undefined
-    ? false
-    : systems.counter.posted.some((c) =>
-      c.order === plan.order && c.ok &&
-      systems.erp.mismatches.some((m) => m.site === c.site && m.item === c.item && m.counted !== undefined && Number(m.counted.amount) === c.countedEa))
+  const mismatchSeen =
+    plan.mismatchItem === undefined
+      ? false
+      : systems.counter.posted.some(
+          (c) =>
+            c.order === plan.order &&
+            c.ok &&
+            systems.erp.mismatches.some((m) => m.site === c.site && m.item === c.item && m.counted !== undefined && Number(m.counted.amount) === c.countedEa)
+        )
   const rejectedActions = new Set<string>([
     ...(erp?.rejections ?? []).map((r) => r.action),
     ...(wes?.rejections ?? []).map((r) => r.action),
@@ -323,7 +340,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
     nowMs: options.nowMs ?? Date.now(),
     items,
     carriers,
-    ...(options.runTag === undefined ? {} : { runTag: options.runTag })
+    ...definedFields({ runTag: options.runTag })
   })
   const plans = new Map(plan.orders.map((o) => [o.order, o]))
   const errors: Array<string> = []
@@ -336,7 +353,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
     apiUrl: options.apiUrl,
     natsUrl: options.hubNatsUrl,
     region: options.region,
-    ...(options.domain === undefined ? {} : { domain: options.domain }),
+    ...definedFields({ domain: options.domain }),
     seed: knobs.seed,
     latencyMs: knobs.latencyMs,
     duplicateRate: knobs.duplicateRate,
@@ -364,13 +381,11 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
         items,
         counter,
         ssccSeed: plan.runTag === String(knobs.seed) ? knobs.seed : hash32(plan.runTag),
-        ...(options.holdMs === undefined ? {} : { holdMs: options.holdMs })
+        ...definedFields({ holdMs: options.holdMs })
       })
     )
   }
-  const carrierSims = new Map(
-    carriers.map((c) => [c.scac, new CarrierSimulator({ ...common, scac: c.scac, ...(options.legMs === undefined ? {} : { legMs: options.legMs }) })])
-  )
+  const carrierSims = new Map(carriers.map((c) => [c.scac, new CarrierSimulator({ ...common, scac: c.scac, ...definedFields({ legMs: options.legMs }) })]))
   const dispatch = new DispatchSimulator({
     ...common,
     carriers,
@@ -416,9 +431,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
       rate: elapsedMs > 0 ? Math.round((p.finished / elapsedMs) * 10_000) / 10 : 0
     }
   }
-  const ticker = options.onProgress === undefined
-    ? undefined
-    : setInterval(() => options.onProgress?.(progressOf()), options.progressIntervalMs ?? 2_000)
+  const ticker = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(progressOf()), options.progressIntervalMs ?? 2_000)
 
   const submits = new JobTracker((error) => onError("ERP", error))
   const timeoutMs = options.timeoutMs ?? 120_000 + 300 * plan.orders.length
@@ -426,10 +439,12 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
   let startedSystems: typeof all = []
   try {
     // 1. every system up (consumers created before the first order, so deliver policy `new` misses nothing)
-    const results = await Promise.allSettled(all.map(async (s) => {
-      await s.start()
-      return s
-    }))
+    const results = await Promise.allSettled(
+      all.map(async (s) => {
+        await s.start()
+        return s
+      })
+    )
     startedSystems = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))
     const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${all[i]?.name}: ${errorText(r.reason)}`] : []))
     if (failed.length > 0) throw new Error(`simulators failed to start: ${failed.join("; ")}`)
@@ -458,7 +473,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
     await submits.drain(Math.max(0, deadline - Date.now()))
 
     // 4. wait (bounded) for every order to be done; a short grace for late signals once all are final
-    let allFinalSince: number | undefined = undefined
+    let allFinalSince: number | undefined
     while (Date.now() < deadline) {
       const results = plan.orders.map((o) => classifyOrder(evidenceOf(o, systems)))
       if (results.every((r) => r.outcome === "completed")) break

@@ -36,7 +36,14 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     void read(req).then((body) => {
       const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : undefined)
-      seen.push({ method: req.method ?? "", path: req.url ?? "", key: header("idempotency-key"), source: header("x-source-system"), correlation: header("x-correlation-id"), body })
+      seen.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        key: header("idempotency-key"),
+        source: header("x-source-system"),
+        correlation: header("x-correlation-id"),
+        body
+      })
       const answer = script.shift() ?? fallback
       res.writeHead(answer.status, { "content-type": answer.status >= 400 ? "application/problem+json" : "application/json" })
       res.end(JSON.stringify(answer.body))
@@ -65,11 +72,15 @@ describe("ApiClient", () => {
   it("sends the caller, the key and the correlation id", async () => {
     const answer = await client().post({ path: "/v1/tasks/T-1/confirm-pick", body: { a: 1 }, idempotencyKey: "k1", correlationId: "SO-1", action: "pick" })
     expect(answer.ok).toBe(true)
-    expect(seen).toEqual([{ method: "POST", path: "/v1/tasks/T-1/confirm-pick", key: "k1", source: "WES", correlation: "SO-1", body: "{\"a\":1}" }])
+    expect(seen).toEqual([{ method: "POST", path: "/v1/tasks/T-1/confirm-pick", key: "k1", source: "WES", correlation: "SO-1", body: '{"a":1}' }])
   })
 
   it("retries 5xx and 202 with the same key until an answer", async () => {
-    script = [{ status: 503, body: {} }, { status: 202, body: { status: "accepted" } }, { status: 200, body: { status: "applied", n: 1 } }]
+    script = [
+      { status: 503, body: {} },
+      { status: 202, body: { status: "accepted" } },
+      { status: 200, body: { status: "applied", n: 1 } }
+    ]
     const c = client()
     const answer = await c.post({ path: "/x", idempotencyKey: "k2", action: "x" })
     expect(answer).toMatchObject({ status: 200, ok: true, attempts: 3, body: { status: "applied", n: 1 } })
@@ -86,7 +97,12 @@ describe("ApiClient", () => {
 
   it("follows a command still 202 after every attempt up with the same key until its outcome", async () => {
     // region-kill drill: a carton stayed 202 (queued) through the outage; taken as packed, packing completed without it.
-    script = [{ status: 202, body: { status: "accepted" } }, { status: 202, body: { status: "accepted" } }, { status: 202, body: { status: "accepted" } }, { status: 200, body: { status: "applied" } }]
+    script = [
+      { status: 202, body: { status: "accepted" } },
+      { status: 202, body: { status: "accepted" } },
+      { status: 202, body: { status: "accepted" } },
+      { status: 200, body: { status: "applied" } }
+    ]
     const answer = await client({ maxAttempts: 3 }).post({ path: "/x", idempotencyKey: "k3b", action: "x", commitWaitMs: 5_000 })
     expect(answer).toMatchObject({ status: 200, ok: true, pending: false })
     expect(seen.map((s) => s.key)).toEqual(["k3b", "k3b", "k3b", "k3b"])
@@ -107,11 +123,18 @@ describe("ApiClient", () => {
   })
 
   it("records a 4xx as a rejection and does not retry it", async () => {
-    script = [{ status: 409, body: { type: "about:blank", status: 409, title: "not allowed in state \"loaded\"", detail: "too late" } }]
+    script = [{ status: 409, body: { type: "about:blank", status: 409, title: 'not allowed in state "loaded"', detail: "too late" } }]
     const c = client({ system: "ERP" })
     const answer = await c.post({ path: "/v1/orders/SO-1/cancel", body: { reason: "r" }, idempotencyKey: "k5", correlationId: "SO-1", action: "cancel-order" })
     expect(answer.ok).toBe(false)
-    expect(answer.rejection).toMatchObject({ system: "ERP", action: "cancel-order", status: 409, title: "not allowed in state \"loaded\"", detail: "too late", correlationId: "SO-1" })
+    expect(answer.rejection).toMatchObject({
+      system: "ERP",
+      action: "cancel-order",
+      status: 409,
+      title: 'not allowed in state "loaded"',
+      detail: "too late",
+      correlationId: "SO-1"
+    })
     expect(seen).toHaveLength(1)
     expect(c.stats.rejections).toHaveLength(1)
   })
@@ -136,11 +159,17 @@ describe("ApiClient", () => {
 
   it("re-sends duplicates with the same key and compares the answers", async () => {
     const c = client({ duplicateRate: 1 })
-    script = [{ status: 200, body: { b: 1, a: 2 } }, { status: 200, body: { a: 2, b: 1 } }]
+    script = [
+      { status: 200, body: { b: 1, a: 2 } },
+      { status: 200, body: { a: 2, b: 1 } }
+    ]
     await c.post({ path: "/x", idempotencyKey: "k7", action: "x" })
     expect(seen.map((s) => s.key)).toEqual(["k7", "k7"])
     expect(c.stats).toMatchObject({ duplicatesSent: 1, duplicatesMatched: 1 })
-    script = [{ status: 200, body: { events: [1] } }, { status: 200, body: { events: [] } }]
+    script = [
+      { status: 200, body: { events: [1] } },
+      { status: 200, body: { events: [] } }
+    ]
     await c.post({ path: "/x", idempotencyKey: "k8", action: "x" })
     expect(c.stats.duplicateMismatches).toHaveLength(1)
     expect(c.stats.duplicateMismatches[0]).toMatchObject({ key: "k8", first: { status: 200 }, second: { status: 200 } })
@@ -164,7 +193,13 @@ describe("ApiClient", () => {
       { status: 200, body: { status: "applied", msgId: "api:abc" } }
     ]
     const c = client({ instance: "dc-rotterdam", duplicateRate: 1 })
-    await c.post({ path: "/x", idempotencyKey: "k10", correlationId: "SO-10", action: "pick", awaitPrecondition: (a) => /UnknownTask/.test(problemText(a.body)) })
+    await c.post({
+      path: "/x",
+      idempotencyKey: "k10",
+      correlationId: "SO-10",
+      action: "pick",
+      awaitPrecondition: (a) => /UnknownTask/.test(problemText(a.body))
+    })
     expect(seen.map((s) => s.key)).toEqual(["k10", "k10", "k10~w1", "k10~w1"])
     expect(c.sent.commands()).toMatchObject([
       { sender: "WES", instance: "dc-rotterdam", key: "k10", action: "pick", correlationId: "SO-10", transport: "http", sends: 2, answer: { status: 422 } },

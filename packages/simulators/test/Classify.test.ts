@@ -50,7 +50,15 @@ const evidence = (plan: OrderPlan, erp: ErpOrderView | undefined, rejectedAction
 })
 
 const rejection = (action: string): Rejection => ({
-  system: "ERP", action, path: "/p", status: 409, title: "not allowed in state \"loaded\"", detail: "", correlationId: base.order, idempotencyKey: "k", at: ""
+  system: "ERP",
+  action,
+  path: "/p",
+  status: 409,
+  title: 'not allowed in state "loaded"',
+  detail: "",
+  correlationId: base.order,
+  idempotencyKey: "k",
+  at: ""
 })
 
 describe("classifyOrder", () => {

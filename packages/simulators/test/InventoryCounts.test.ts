@@ -7,8 +7,15 @@ import { bookOf } from "../src/InventoryCounts.ts"
 
 describe("bookOf", () => {
   it("reads on hand first", () => {
-    expect(bookOf({ site: "dc-rotterdam", item: "SKU-42", onHand: { amount: "99958", unit: "EA" }, reserved: { amount: "12", unit: "EA" }, availableToPromise: { amount: "99946", unit: "EA" } }))
-      .toBe(99958)
+    expect(
+      bookOf({
+        site: "dc-rotterdam",
+        item: "SKU-42",
+        onHand: { amount: "99958", unit: "EA" },
+        reserved: { amount: "12", unit: "EA" },
+        availableToPromise: { amount: "99946", unit: "EA" }
+      })
+    ).toBe(99958)
   })
 
   it("falls back to available to promise, and to nothing", () => {

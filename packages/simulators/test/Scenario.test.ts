@@ -119,9 +119,7 @@ describe("planScenario", () => {
       expect(o.returnLine !== undefined).toBe(o.exceptions.includes("return"))
       if (o.returnLine !== undefined) expect(o.returnLine.rma).toBe(`RMA-${o.order}`)
       expect(o.mismatchItem !== undefined).toBe(o.exceptions.includes("inventory_mismatch"))
-      expect(o.expectedFinal).toBe(
-        o.exceptions.some((k) => k.startsWith("cancel_")) ? "cancelled" : o.exceptions.includes("return") ? "returned" : "delivered"
-      )
+      expect(o.expectedFinal).toBe(o.exceptions.some((k) => k.startsWith("cancel_")) ? "cancelled" : o.exceptions.includes("return") ? "returned" : "delivered")
     }
   })
 })

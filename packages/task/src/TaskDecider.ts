@@ -17,6 +17,7 @@ import type { CancelTask, ChangeTask, ConfirmPick, CreateTask, TaskCommand } fro
 import { TaskCancelled, TaskChanged, TaskCreated, type TaskEvent, TaskPicked } from "./TaskEvents.ts"
 import { InvalidState, OverPick, type TaskRejection, UnitMismatch, UnknownTask } from "./TaskRejections.ts"
 import { TaskState } from "./TaskState.ts"
+import { definedFields } from "@logimesh/model"
 
 export type TaskDecision = Decision<TaskEvent, TaskRejection>
 
@@ -43,8 +44,15 @@ interface Created {
 /** The task as created, once it exists. */
 const createdOf = (state: TaskState): Created | undefined => {
   const { task, order, lineNumber, site, item, requested } = state
-  if (state.status === "none" || task === undefined || order === undefined || lineNumber === undefined || site === undefined ||
-    item === undefined || requested === undefined) {
+  if (
+    state.status === "none" ||
+    task === undefined ||
+    order === undefined ||
+    lineNumber === undefined ||
+    site === undefined ||
+    item === undefined ||
+    requested === undefined
+  ) {
     return undefined
   }
   return { task, order, lineNumber, site, item, requested }
@@ -64,15 +72,19 @@ const createTask = (command: CreateTask, state: TaskState): TaskDecision => {
       })
     )
   }
-  const same = created.order === command.order && created.lineNumber === command.lineNumber && created.site === command.site &&
-    created.item === command.item && sameQuantity(created.requested, command.quantity)
+  const same =
+    created.order === command.order &&
+    created.lineNumber === command.lineNumber &&
+    created.site === command.site &&
+    created.item === command.item &&
+    sameQuantity(created.requested, command.quantity)
   return same
     ? nothing
     : invalid(
-      command,
-      state,
-      `task ${created.task} already exists for order ${created.order} line ${created.lineNumber}: ${show(created.requested)} of ${created.item} at ${created.site}`
-    )
+        command,
+        state,
+        `task ${created.task} already exists for order ${created.order} line ${created.lineNumber}: ${show(created.requested)} of ${created.item} at ${created.site}`
+      )
 }
 
 const confirmPick = (command: ConfirmPick, state: TaskState): TaskDecision => {
@@ -81,15 +93,14 @@ const confirmPick = (command: ConfirmPick, state: TaskState): TaskDecision => {
   if (state.status === "cancelled") return invalid(command, state, `task ${created.task} is cancelled`)
   const item = command.substituteItem ?? created.item
   if (state.status === "picked") {
-    const same = state.picked !== undefined && sameQuantity(state.picked, command.picked) && state.location === command.location &&
-      state.pickedItem === item
+    const same = state.picked !== undefined && sameQuantity(state.picked, command.picked) && state.location === command.location && state.pickedItem === item
     return same
       ? nothing
       : invalid(
-        command,
-        state,
-        `task ${created.task} is already picked: ${state.picked === undefined ? "?" : show(state.picked)} of ${state.pickedItem ?? created.item} from ${state.location ?? "?"}`
-      )
+          command,
+          state,
+          `task ${created.task} is already picked: ${state.picked === undefined ? "?" : show(state.picked)} of ${state.pickedItem ?? created.item} from ${state.location ?? "?"}`
+        )
   }
   if (command.picked.unit !== created.requested.unit) {
     return Result.fail(new UnitMismatch({ expected: created.requested.unit, got: command.picked.unit }))
@@ -123,8 +134,8 @@ const cancelTask = (command: CancelTask, state: TaskState): TaskDecision => {
       order: created.order,
       lineNumber: created.lineNumber,
       site: created.site,
-      item: state.picked === undefined ? created.item : state.pickedItem ?? created.item,
-      ...(state.picked === undefined ? {} : { picked: state.picked })
+      item: state.picked === undefined ? created.item : (state.pickedItem ?? created.item),
+      ...definedFields({ picked: state.picked })
     })
   )
 }
@@ -191,4 +202,3 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       return next(state, { requested: event.quantity })
   }
 }
-

@@ -26,7 +26,10 @@ export const taskModule = moduleSpec({
       command: ConfirmPick,
       tag: "ConfirmPick",
       pathFields: { task: "task" },
-      references: [{ kind: "count", path: "picked" }, { kind: "item", path: "substituteItem" }],
+      references: [
+        { kind: "count", path: "picked" },
+        { kind: "item", path: "substituteItem" }
+      ],
       ownership: { object: "PickTask", transition: "confirm_pick" }
     })
   ],

@@ -7,7 +7,7 @@
 import { BigDecimal, Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { deciderHarness } from "@logimesh/engine/testing"
-import { quantity } from "@logimesh/model"
+import { definedFields, quantity } from "@logimesh/model"
 import {
   CreateTask,
   decide,
@@ -29,9 +29,7 @@ import {
 } from "../src/index.ts"
 
 // Decimals compare by value (1.5 == 1.50), not by their internal representation.
-expect.addEqualityTesters([
-  (a: unknown, b: unknown) => (BigDecimal.isBigDecimal(a) && BigDecimal.isBigDecimal(b) ? BigDecimal.equals(a, b) : undefined)
-])
+expect.addEqualityTesters([(a: unknown, b: unknown) => (BigDecimal.isBigDecimal(a) && BigDecimal.isBigDecimal(b) ? BigDecimal.equals(a, b) : undefined)])
 
 const TASK = "O-1001-L2"
 const ea = (amount: string) => quantity(amount, "EA")
@@ -55,12 +53,12 @@ const confirm = (amount: string, options: { readonly unit?: string; readonly loc
     task: TASK,
     picked: { amount, unit: options.unit ?? "EA" },
     location: options.location ?? "RTM-A-01-02",
-    ...(options.substituteItem === undefined ? {} : { substituteItem: options.substituteItem })
+    ...definedFields({ substituteItem: options.substituteItem })
   })
 const cancel = (reason = "order cancelled") => cmd({ _tag: "CancelTask", by: "LOGIMESH", task: TASK, reason })
 
 /** accepted / rejected fail the test when the decision went the other way (`@logimesh/engine/testing`). */
-const { accepted, apply, rejected, givenCommands: given } = deciderHarness(taskEntity)
+const { accepted, rejected, givenCommands: given } = deciderHarness(taskEntity)
 
 describe("CreateTask", () => {
   it("given nothing, creates the task (the command's fields without `by`)", () => {
@@ -205,7 +203,13 @@ describe("JSON codecs", () => {
     expect(run([create, cancel()]).status).toBe("cancelled")
     expect([...seen].sort()).toEqual(["TaskCancelled", "TaskCreated", "TaskPicked"])
     const json = JSON.parse(JSON.stringify(Schema.encodeSync(TaskState)(given(create, confirm("2.5")))))
-    expect(json).toMatchObject({ _tag: "TaskState", status: "picked", requested: { amount: "10", unit: "EA" }, picked: { amount: "2.5", unit: "EA" }, short: true })
+    expect(json).toMatchObject({
+      _tag: "TaskState",
+      status: "picked",
+      requested: { amount: "10", unit: "EA" },
+      picked: { amount: "2.5", unit: "EA" },
+      short: true
+    })
   })
 
   it("rejections survive a JSON round trip", () => {

@@ -21,7 +21,11 @@ export interface TestDatabase {
 
 /** Postgres identifiers: lower case letters, digits, underscores; at most 63 bytes. */
 export const testDatabaseName = (label: string): string => {
-  const safe = label.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 30)
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 30)
   return `lm_${safe.length > 0 ? safe : "test"}_${process.pid}_${randomSuffix()}`
 }
 
@@ -35,7 +39,7 @@ const withAdmin = async <A>(adminUrl: string, use: (client: pg.Client) => Promis
   }
 }
 
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, "\"\"")}"`
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
 
 let sharedContainer: Promise<ContainerPostgres> | undefined
 

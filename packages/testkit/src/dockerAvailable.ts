@@ -10,9 +10,7 @@
 
 export const NO_DOCKER_REASON = "no Docker engine: testcontainers backend skipped; process backend is used"
 
-export type DockerProbe =
-  | { readonly available: true }
-  | { readonly available: false; readonly reason: string }
+export type DockerProbe = { readonly available: true } | { readonly available: false; readonly reason: string }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 

@@ -11,9 +11,7 @@ interface Leafz {
 
 /** `ip:port` this leaf's one leafnode link goes to, or undefined when it has none (or is down). */
 export const leafLinkAddress = async (leaf: { readonly host: string; readonly monitorPort: number }): Promise<string | undefined> => {
-  const response = await fetch(`http://${leaf.host}:${leaf.monitorPort}/leafz`, { signal: AbortSignal.timeout(1_000) }).catch(
-    () => undefined
-  )
+  const response = await fetch(`http://${leaf.host}:${leaf.monitorPort}/leafz`, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined)
   if (response === undefined || !response.ok) return undefined
   const link = ((await response.json()) as Leafz).leafs?.[0]
   return link === undefined ? undefined : `${link.ip}:${link.port}`

@@ -11,10 +11,7 @@ import { type TestBackend, testBackendSetting } from "./testBackendSettings.ts"
 export const NO_DOCKER_FOR_CONTAINERS = "LOGIMESH_TEST_BACKEND=containers but no Docker engine answers"
 
 /** `setting` and `probe` default to the environment and the real Docker probe; tests inject them. */
-export const selectTestBackend = async (
-  setting: TestBackend = testBackendSetting(),
-  probe: () => Promise<DockerProbe> = probeDocker
-): Promise<TestBackend> => {
+export const selectTestBackend = async (setting: TestBackend = testBackendSetting(), probe: () => Promise<DockerProbe> = probeDocker): Promise<TestBackend> => {
   if (setting === "process") return "process"
   const answer = await probe()
   if (!answer.available) throw new Error(`${NO_DOCKER_FOR_CONTAINERS}: ${answer.reason}`)

@@ -48,7 +48,11 @@ export const startRegionProcess = (env: Readonly<Record<string, string>>, label 
   })
   // Complete lines only: the last one may still be arriving in chunks.
   const logLines = () =>
-    output.split("\n").slice(0, -1).filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>)
+    output
+      .split("\n")
+      .slice(0, -1)
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
   const exitedEarly = exited.then((code): never => {
     throw new Error(`${label} exited with ${code} before it served; output:\n${output}`)
   })

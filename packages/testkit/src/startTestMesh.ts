@@ -12,15 +12,7 @@
  * nats-server 2.9 leaves add the hub's advertised leafnode URL to their
  * reconnect list, so otherwise a cut leaf reconnects around its proxy.
  */
-import {
-  hubLeafAdvertise,
-  type NatsServer,
-  type NatsServerConfig,
-  startNatsServer,
-  startTcpFaultProxy,
-  type TcpFaultProxy,
-  waitFor
-} from "@logimesh/topology"
+import { hubLeafAdvertise, type NatsServer, type NatsServerConfig, startNatsServer, startTcpFaultProxy, type TcpFaultProxy, waitFor } from "@logimesh/topology"
 import { join } from "node:path"
 import { hubLinkedDomains, leafLinkAddress } from "./leafnodeLinks.ts"
 import { reapOnExit } from "./reapOnExit.ts"
@@ -89,10 +81,12 @@ export const startTestMesh = async (options: TestMeshOptions): Promise<TestMesh>
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       await Promise.all(proxies.map((proxy) => proxy.close()))
-      await Promise.all([...leaves.values()].map(async (leaf) => {
-        await leaf.server?.process.kill()
-        leaf.unregister()
-      }))
+      await Promise.all(
+        [...leaves.values()].map(async (leaf) => {
+          await leaf.server?.process.kill()
+          leaf.unregister()
+        })
+      )
       await hub?.process.kill()
       unregisterHub()
       runDir.remove()
@@ -108,17 +102,20 @@ export const startTestMesh = async (options: TestMeshOptions): Promise<TestMesh>
 
   try {
     // The hub first: its leafnode port is picked by the server, and every proxy and leaf needs it.
-    const hubServer = await startNatsServer({
-      role: "hub",
-      serverName: `${label}-hub`,
-      host: HOST,
-      port: 0,
-      monitorPort: 0,
-      storeDir: join(runDir.path, "hub"),
-      maxFileStore: "1GB",
-      leafPort: 0,
-      leafAdvertise: hubLeafAdvertise({ host: HOST, viaProxy })
-    }, { workDir: join(runDir.path, "hub") })
+    const hubServer = await startNatsServer(
+      {
+        role: "hub",
+        serverName: `${label}-hub`,
+        host: HOST,
+        port: 0,
+        monitorPort: 0,
+        storeDir: join(runDir.path, "hub"),
+        maxFileStore: "1GB",
+        leafPort: 0,
+        leafAdvertise: hubLeafAdvertise({ host: HOST, viaProxy })
+      },
+      { workDir: join(runDir.path, "hub") }
+    )
     hub = hubServer
     unregisterHub = reapOnExit(hubServer.process.pid)
     if (hubServer.config.role !== "hub") throw new Error("the hub started without a leafnode listener")
@@ -161,12 +158,16 @@ export const startTestMesh = async (options: TestMeshOptions): Promise<TestMesh>
 
     const waitForLeafLink = async (site: string, connected: boolean, timeoutMs = linkTimeoutMs): Promise<void> => {
       const state = leafState(site)
-      await waitFor(`leaf "${site}" ${connected ? "linked to" : "unlinked from"} the hub`, async () => {
-        const onHub = (await hubLinkedDomains(hubServer.config)).has(site)
-        if (!connected) return onHub ? undefined : true
-        if (!onHub || state.server === undefined) return undefined
-        return (await leafLinkAddress(state.config)) === expectedLinkAddress(state) ? true : undefined
-      }, { timeoutMs })
+      await waitFor(
+        `leaf "${site}" ${connected ? "linked to" : "unlinked from"} the hub`,
+        async () => {
+          const onHub = (await hubLinkedDomains(hubServer.config)).has(site)
+          if (!connected) return onHub ? undefined : true
+          if (!onHub || state.server === undefined) return undefined
+          return (await leafLinkAddress(state.config)) === expectedLinkAddress(state) ? true : undefined
+        },
+        { timeoutMs }
+      )
     }
 
     await Promise.all(options.sites.map((site) => waitForLeafLink(site, true)))

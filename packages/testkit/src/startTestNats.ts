@@ -32,8 +32,7 @@ export const startTestNats = async (label = "nats"): Promise<TestNats> =>
 
 const startContainerTestNats = async (label: string): Promise<TestNats> => {
   const container = await startContainerNats()
-  const noProcess = (what: string) =>
-    new Error(`${label}: ${what} needs a local nats-server process; LOGIMESH_TEST_BACKEND=containers runs it in a container`)
+  const noProcess = (what: string) => new Error(`${label}: ${what} needs a local nats-server process; LOGIMESH_TEST_BACKEND=containers runs it in a container`)
   let stopped: Promise<void> | undefined
   return {
     url: container.url,
@@ -50,15 +49,18 @@ const startContainerTestNats = async (label: string): Promise<TestNats> => {
 
 const startProcessTestNats = async (label: string): Promise<TestNats> => {
   const dir = makeTestRunDir(label)
-  const first = await startNatsServer({
-    role: "standalone",
-    serverName: `${label}-${process.pid}`,
-    host: "127.0.0.1",
-    port: 0,
-    monitorPort: 0,
-    storeDir: join(dir.path, "js"),
-    maxFileStore: "1GB"
-  }, { workDir: dir.path }).catch((error: unknown) => {
+  const first = await startNatsServer(
+    {
+      role: "standalone",
+      serverName: `${label}-${process.pid}`,
+      host: "127.0.0.1",
+      port: 0,
+      monitorPort: 0,
+      storeDir: join(dir.path, "js"),
+      maxFileStore: "1GB"
+    },
+    { workDir: dir.path }
+  ).catch((error: unknown) => {
     dir.remove()
     throw error
   })

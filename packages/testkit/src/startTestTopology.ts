@@ -8,17 +8,10 @@
  */
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import {
-  clientUrl,
-  isProcessAlive,
-  readTopologyState,
-  regionUrl,
-  repoRoot,
-  type Topology,
-  upTopology
-} from "@logimesh/topology"
+import { clientUrl, isProcessAlive, readTopologyState, regionUrl, repoRoot, type Topology, upTopology } from "@logimesh/topology"
 import { createTestDatabase, type TestDatabase } from "./createTestDatabase.ts"
 import { makeTestRunDir } from "./testRunDir.ts"
+import { definedFields } from "@logimesh/model"
 
 export interface TestTopology {
   readonly topology: Topology
@@ -45,10 +38,7 @@ const useDatabase = (sitesDir: string, database: string) => {
   }
 }
 
-export const startTestTopology = async (
-  label: string,
-  options: { readonly onProgress?: (line: string) => void } = {}
-): Promise<TestTopology> => {
+export const startTestTopology = async (label: string, options: { readonly onProgress?: (line: string) => void } = {}): Promise<TestTopology> => {
   const runDir = makeTestRunDir(label)
   const sitesDir = join(runDir.path, "sites")
   const stateDir = join(runDir.path, "state")
@@ -66,7 +56,7 @@ export const startTestTopology = async (
     sitesDir,
     fresh: true,
     databaseUrl: database.url,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+    ...definedFields({ onProgress: options.onProgress })
   })
   const leafUrls: Record<string, string> = {}
   let hubUrl = ""
@@ -84,10 +74,13 @@ export const startTestTopology = async (
     leafUrls,
     database,
     stop: async () => {
-      await topology.down().catch((error: unknown) => {
-        killAll()
-        throw error
-      }).finally(() => process.removeListener("exit", killAll))
+      await topology
+        .down()
+        .catch((error: unknown) => {
+          killAll()
+          throw error
+        })
+        .finally(() => process.removeListener("exit", killAll))
       await database.drop()
       runDir.remove()
     }

@@ -18,7 +18,7 @@ export const testPostgresUrlConfig = Config.String("LOGIMESH_TEST_PG_URL").pipe(
 export const testPostgresUrl = (): string => Effect.runSync(testPostgresUrlConfig)
 
 export const TEST_BACKENDS = ["process", "containers"] as const
-export type TestBackend = typeof TEST_BACKENDS[number]
+export type TestBackend = (typeof TEST_BACKENDS)[number]
 
 export const testBackendConfig = Config.Literals(TEST_BACKENDS, "LOGIMESH_TEST_BACKEND").pipe(Config.withDefault("process" as const))
 

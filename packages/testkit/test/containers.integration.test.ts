@@ -78,29 +78,37 @@ describe("test backend selection", () => {
 })
 
 describe("testcontainers backend", () => {
-  it.skipIf(!docker)("runs a JetStream nats-server in a container", async () => {
-    const nats = await startContainerNats()
-    try {
-      const health = await fetch(`${nats.monitorUrl}/healthz?js-enabled-only=true`)
-      expect(health.status).toBe(200)
-      expect(nats.url).toMatch(/^nats:\/\/.+:\d+$/)
-    } finally {
-      await nats.stop()
-    }
-  }, 120_000)
+  it.skipIf(!docker)(
+    "runs a JetStream nats-server in a container",
+    async () => {
+      const nats = await startContainerNats()
+      try {
+        const health = await fetch(`${nats.monitorUrl}/healthz?js-enabled-only=true`)
+        expect(health.status).toBe(200)
+        expect(nats.url).toMatch(/^nats:\/\/.+:\d+$/)
+      } finally {
+        await nats.stop()
+      }
+    },
+    120_000
+  )
 
-  it.skipIf(!docker)("runs Postgres in a container and creates a test database on it", async () => {
-    const postgres = await startContainerPostgres()
-    try {
-      const database = await createTestDatabase("container", postgres.adminUrl)
-      const client = new pg.Client({ connectionString: database.url })
-      await client.connect()
-      const result = await client.query<{ one: number }>("SELECT 1 AS one")
-      expect(result.rows[0]?.one).toBe(1)
-      await client.end()
-      await database.drop()
-    } finally {
-      await postgres.stop()
-    }
-  }, 120_000)
+  it.skipIf(!docker)(
+    "runs Postgres in a container and creates a test database on it",
+    async () => {
+      const postgres = await startContainerPostgres()
+      try {
+        const database = await createTestDatabase("container", postgres.adminUrl)
+        const client = new pg.Client({ connectionString: database.url })
+        await client.connect()
+        const result = await client.query<{ one: number }>("SELECT 1 AS one")
+        expect(result.rows[0]?.one).toBe(1)
+        await client.end()
+        await database.drop()
+      } finally {
+        await postgres.stop()
+      }
+    },
+    120_000
+  )
 })

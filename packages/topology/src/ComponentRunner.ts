@@ -188,10 +188,10 @@ const startWanLink = async (component: WanLinkComponent, context: RunnerContext)
       logFile: component.logFile,
       env: context.env,
       portsFile,
-      ready: (ports) =>
-        wanLinkStatus(controlUrl({ host: component.host, controlPort: boundPort(ports, "control", portsFile) })).then(() => true as const),
+      ready: (ports) => wanLinkStatus(controlUrl({ host: component.host, controlPort: boundPort(ports, "control", portsFile) })).then(() => true as const),
       timeoutMs: 10_000
-    }))
+    })
+  )
   return {
     running: started.running,
     component: {
@@ -204,9 +204,10 @@ const startWanLink = async (component: WanLinkComponent, context: RunnerContext)
 
 const startPostgres = async (component: PostgresComponent): Promise<StartedComponent> => {
   await initPostgresCluster(component)
-  const { postmaster, port } = component.port === 0
-    ? await startPostgresClusterOnFreePort(component)
-    : { postmaster: await retryWhileAddressInUse(component.name, [component.port], () => startPostgresCluster(component)), port: component.port }
+  const { postmaster, port } =
+    component.port === 0
+      ? await startPostgresClusterOnFreePort(component)
+      : { postmaster: await retryWhileAddressInUse(component.name, [component.port], () => startPostgresCluster(component)), port: component.port }
   const bound = { ...component, port }
   await waitFor(`${component.name} to answer`, () => postgresAnswers(clusterAdminUrl(bound)), { timeoutMs: 15_000 })
   return { running: postmaster, component: bound }
@@ -237,7 +238,8 @@ const startRegion = async (component: RegionComponent, context: RunnerContext): 
       portsFile,
       ready: (ports) => regionReady(withPort(ports))(),
       timeoutMs: context.regionReadyTimeoutMs ?? 60_000
-    }))
+    })
+  )
   return { running: started.running, component: withPort(started.ports) }
 }
 
@@ -305,9 +307,7 @@ export const healthOf = async (component: Component): Promise<Health> => {
         return { ok: true, detail: status.cut ? "CUT" : "open" }
       }
       case "postgres":
-        return (await postgresAnswers(clusterAdminUrl(component))) === true
-          ? { ok: true, detail: "accepting connections" }
-          : { ok: false, detail: "no answer" }
+        return (await postgresAnswers(clusterAdminUrl(component))) === true ? { ok: true, detail: "accepting connections" } : { ok: false, detail: "no answer" }
       case "region": {
         const response = await fetch(`${regionUrl(component)}/readyz`, { signal: AbortSignal.timeout(3_000) })
         const body = (await response.json().catch(() => ({}))) as {

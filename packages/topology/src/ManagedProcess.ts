@@ -56,12 +56,7 @@ export const spawnManaged = (options: SpawnOptions): ManagedProcess => {
   }
 }
 
-const signalAndWait = async (
-  pid: number,
-  exited: Promise<unknown>,
-  signal: NodeJS.Signals,
-  graceMs: number
-): Promise<void> => {
+const signalAndWait = async (pid: number, exited: Promise<unknown>, signal: NodeJS.Signals, graceMs: number): Promise<void> => {
   if (!signalGroup(pid, signal)) return
   const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref())
   if ((await Promise.race([exited, timeout])) === "timeout") {

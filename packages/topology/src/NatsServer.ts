@@ -22,6 +22,7 @@ import { isAlive, type ManagedProcess, spawnManaged } from "./ManagedProcess.ts"
 import { clientUrl, fixedPorts, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
 import { AddressInUseError, mentionsAddressInUse, retryWhileAddressInUse } from "./retryWhileAddressInUse.ts"
 import { waitFor } from "./waitFor.ts"
+import { definedFields } from "@logimesh/model"
 
 export const NATS_SERVER_BIN = "nats-server"
 
@@ -46,7 +47,7 @@ export interface StartNatsOptions {
 
 export const startNatsServer = (config: NatsServerConfig, options: StartNatsOptions): Promise<NatsServer> =>
   retryWhileAddressInUse(config.serverName, fixedPorts(config), () => startOnce(config, options), {
-    ...(options.addressInUseTimeoutMs === undefined ? {} : { timeoutMs: options.addressInUseTimeoutMs })
+    ...definedFields({ timeoutMs: options.addressInUseTimeoutMs })
   })
 
 const startOnce = async (config: NatsServerConfig, options: StartNatsOptions): Promise<NatsServer> => {
@@ -110,11 +111,15 @@ const portOf = (url: string | undefined, what: string): number => {
 
 /** `config` with the ports the server `pid` really bound. */
 const boundConfig = async (config: NatsServerConfig, dir: string, pid: number, timeoutMs: number): Promise<NatsServerConfig> => {
-  const ports = await waitFor(`${config.serverName} to write its ports file in ${dir}`, async () => {
-    const name = readdirSync(dir).find((file) => file.endsWith(`_${pid}.ports`))
-    // Written in one go but not atomically: a half-written file fails to parse and is read again.
-    return name === undefined ? undefined : (JSON.parse(readFileSync(join(dir, name), "utf8")) as NatsPortsFile)
-  }, { timeoutMs, intervalMs: 25 })
+  const ports = await waitFor(
+    `${config.serverName} to write its ports file in ${dir}`,
+    async () => {
+      const name = readdirSync(dir).find((file) => file.endsWith(`_${pid}.ports`))
+      // Written in one go but not atomically: a half-written file fails to parse and is read again.
+      return name === undefined ? undefined : (JSON.parse(readFileSync(join(dir, name), "utf8")) as NatsPortsFile)
+    },
+    { timeoutMs, intervalMs: 25 }
+  )
   const port = portOf(ports.nats?.[0], "client")
   const monitorPort = portOf(ports.monitoring?.[0], "monitoring")
   if (config.role !== "hub") return { ...config, port, monitorPort }

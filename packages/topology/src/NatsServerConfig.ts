@@ -29,22 +29,22 @@ interface Common {
 export type NatsServerConfig =
   | (Common & { readonly role: "standalone" })
   | (Common & {
-    readonly role: "hub"
-    /** Leafnode port; 0 = picked by the server at start. */
-    readonly leafPort: number
-    /**
-     * host:port the leaves' links really go through (a dead address when they go through WAN proxies,
-     * `hubLeafAdvertise`). Absent: the server advertises its own leaf listener.
-     */
-    readonly leafAdvertise?: string | undefined
-  })
+      readonly role: "hub"
+      /** Leafnode port; 0 = picked by the server at start. */
+      readonly leafPort: number
+      /**
+       * host:port the leaves' links really go through (a dead address when they go through WAN proxies,
+       * `hubLeafAdvertise`). Absent: the server advertises its own leaf listener.
+       */
+      readonly leafAdvertise?: string | undefined
+    })
   | (Common & {
-    readonly role: "leaf"
-    /** JetStream domain of the leaf: the site id. */
-    readonly domain: string
-    /** host:port of the hub's leafnode listener as this leaf reaches it (possibly through a proxy). */
-    readonly hubLeafAddress: string
-  })
+      readonly role: "leaf"
+      /** JetStream domain of the leaf: the site id. */
+      readonly domain: string
+      /** host:port of the hub's leafnode listener as this leaf reaches it (possibly through a proxy). */
+      readonly hubLeafAddress: string
+    })
 
 export interface RenderNatsOptions {
   /** Where the server writes `<exe>_<pid>.ports` with the ports it bound (`ports_file_dir`). */
@@ -55,16 +55,16 @@ export interface RenderNatsOptions {
 const listenPort = (port: number): number => (port === 0 ? -1 : port)
 
 export const renderNatsConfig = (config: NatsServerConfig, options: RenderNatsOptions = {}): string => {
-  const roleValues: Readonly<Record<string, string | number>> = config.role === "hub"
-    ? {
-      leafPort: listenPort(config.leafPort),
-      leafAdvertise: config.leafAdvertise === undefined
-        ? "# advertise: not set, the hub advertises its own leaf listener"
-        : `advertise: "${config.leafAdvertise}"`
-    }
-    : config.role === "leaf"
-    ? { domain: config.domain, hubLeafAddress: config.hubLeafAddress }
-    : {}
+  const roleValues: Readonly<Record<string, string | number>> =
+    config.role === "hub"
+      ? {
+          leafPort: listenPort(config.leafPort),
+          leafAdvertise:
+            config.leafAdvertise === undefined ? "# advertise: not set, the hub advertises its own leaf listener" : `advertise: "${config.leafAdvertise}"`
+        }
+      : config.role === "leaf"
+        ? { domain: config.domain, hubLeafAddress: config.hubLeafAddress }
+        : {}
   return renderInfraTemplate(`nats/${config.role}.conf.tmpl`, {
     serverName: config.serverName,
     host: config.host,
@@ -72,9 +72,7 @@ export const renderNatsConfig = (config: NatsServerConfig, options: RenderNatsOp
     ...roleValues,
     port: listenPort(config.port),
     monitorPort: listenPort(config.monitorPort),
-    portsFileDir: options.portsFileDir === undefined
-      ? "# ports_file_dir: not set (fixed ports)"
-      : `ports_file_dir: "${options.portsFileDir}"`,
+    portsFileDir: options.portsFileDir === undefined ? "# ports_file_dir: not set (fixed ports)" : `ports_file_dir: "${options.portsFileDir}"`,
     maxFileStore: config.maxFileStore ?? "4GB",
     jetstreamTuning: config.syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)"
   })

@@ -65,13 +65,7 @@ export const waitForExit = (what: string, pid: number, startTime: string | undef
  * Sends `signal` to the process (to its group when it leads one), waits up
  * to `graceMs`, then SIGKILLs whatever is left. No-op when it has gone.
  */
-export const terminateProcess = async (
-  what: string,
-  pid: number,
-  startTime: string | undefined,
-  signal: NodeJS.Signals,
-  graceMs = 5_000
-): Promise<void> => {
+export const terminateProcess = async (what: string, pid: number, startTime: string | undefined, signal: NodeJS.Signals, graceMs = 5_000): Promise<void> => {
   if (!isProcessAlive(pid, startTime)) return
   const leadsGroup = readStat(pid)?.pgrp === pid
   const send = (sig: NodeJS.Signals): void => {
@@ -79,7 +73,10 @@ export const terminateProcess = async (
     else sendSignal(pid, sig)
   }
   send(signal)
-  const gone = await waitForExit(what, pid, startTime, graceMs).then(() => true, () => false)
+  const gone = await waitForExit(what, pid, startTime, graceMs).then(
+    () => true,
+    () => false
+  )
   if (gone) return
   send("SIGKILL")
   await waitForExit(what, pid, startTime, 5_000)

@@ -36,6 +36,7 @@ import { resolveAddresses } from "./resolveAddresses.ts"
 import { leafName, planSite, planTopology, wanLinkName } from "./TopologyPlan.ts"
 import { type Component, type ComponentKind, readTopologyState, type TopologyState, writeTopologyState } from "./TopologyState.ts"
 import { cutWanLink, restoreWanLink, type WanLinkStatus } from "./WanLinkControl.ts"
+import { definedFields } from "@logimesh/model"
 
 /** Where `npm run up` keeps its state unless told otherwise (git-ignored). */
 export const DEFAULT_STATE_DIR = join(repoRoot, ".logimesh", "topology")
@@ -132,7 +133,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
   const newLog = (): ((line: string) => void) => sharedLog ?? progressClock(options.onProgress)
   const context = {
     env: options.env ?? DEFAULT_ENV,
-    ...(options.regionReadyTimeoutMs === undefined ? {} : { regionReadyTimeoutMs: options.regionReadyTimeoutMs })
+    ...definedFields({ regionReadyTimeoutMs: options.regionReadyTimeoutMs })
   }
 
   const component = (name: string): Component => {
@@ -191,14 +192,18 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
       const body = (await response.json()) as { readonly sites?: ReadonlyArray<{ readonly id: string }>; readonly detail?: string }
       if (!response.ok) throw new Error(`${c.name} refused the reload (${response.status}): ${body.detail ?? JSON.stringify(body)}`)
       // Serving = its command gateway for the site is consuming (or, for a disable, the site is gone).
-      served = await waitFor(`${c.name} ${expectServing ? "serving" : "no longer serving"} ${site}`, async () => {
-        const now = (await (await fetch(`${url}/v1/sites`, { signal: AbortSignal.timeout(5_000) })).json()) as {
-          readonly sites: ReadonlyArray<{ readonly id: string; readonly gateway: string }>
-        }
-        const entry = now.sites.find((s) => s.id === site)
-        const done = expectServing ? entry?.gateway === "running" : entry === undefined
-        return done ? now.sites.map((s) => s.id) : undefined
-      }, { timeoutMs: 30_000, intervalMs: 200 })
+      served = await waitFor(
+        `${c.name} ${expectServing ? "serving" : "no longer serving"} ${site}`,
+        async () => {
+          const now = (await (await fetch(`${url}/v1/sites`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+            readonly sites: ReadonlyArray<{ readonly id: string; readonly gateway: string }>
+          }
+          const entry = now.sites.find((s) => s.id === site)
+          const done = expectServing ? entry?.gateway === "running" : entry === undefined
+          return done ? now.sites.map((s) => s.id) : undefined
+        },
+        { timeoutMs: 30_000, intervalMs: 200 }
+      )
       log(`${c.name.padEnd(24)} reloaded sites: ${served.join(", ")}`)
     }
     return served
@@ -264,15 +269,19 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     },
     component,
     status: () =>
-      Promise.all(refresh().components.map(async (c): Promise<ComponentStatus> => ({
-        name: c.name,
-        kind: c.kind,
-        pid: c.pid,
-        alive: isComponentAlive(c),
-        health: await healthOf(c),
-        address: addressOf(c),
-        logFile: logFileOf(c)
-      }))),
+      Promise.all(
+        refresh().components.map(
+          async (c): Promise<ComponentStatus> => ({
+            name: c.name,
+            kind: c.kind,
+            pid: c.pid,
+            alive: isComponentAlive(c),
+            health: await healthOf(c),
+            address: addressOf(c),
+            logFile: logFileOf(c)
+          })
+        )
+      ),
     start: (name) => start(name),
     stop: (name) => stop(name, "stop"),
     kill: (name) => stop(name, "kill"),
@@ -295,7 +304,9 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
       const log = newLog()
       const failures: Array<string> = []
       for (const kind of DOWN_ORDER) {
-        for (const c of refresh().components.filter((x) => x.kind === kind).reverse()) {
+        for (const c of refresh()
+          .components.filter((x) => x.kind === kind)
+          .reverse()) {
           await stop(c.name, "stop", log).catch((error: unknown) => failures.push(`${c.name}: ${String(error)}`))
         }
       }

@@ -52,33 +52,36 @@ const stopped = { pid: null, startTime: null }
 export const planSite = (site: string, options: { readonly stateDir: string; readonly host: string }): ReadonlyArray<Component> => {
   const { host } = options
   const leafDir = join(options.stateDir, "nats", `leaf-${site}`)
-  return [{
-    kind: "wan-link",
-    name: wanLinkName(site),
-    site,
-    host,
-    listenPort: UNBOUND_PORT,
-    targetPort: UNBOUND_PORT,
-    controlPort: UNBOUND_PORT,
-    logFile: join(options.stateDir, "wan", `${site}.log`),
-    ...stopped
-  }, {
-    kind: "nats-leaf",
-    name: leafName(site),
-    site,
-    workDir: leafDir,
-    nats: {
-      role: "leaf",
-      serverName: `logimesh-leaf-${site}`,
+  return [
+    {
+      kind: "wan-link",
+      name: wanLinkName(site),
+      site,
       host,
-      port: UNBOUND_PORT,
-      monitorPort: UNBOUND_PORT,
-      storeDir: join(leafDir, "jetstream"),
-      domain: site,
-      hubLeafAddress: `${host}:${UNBOUND_PORT}`
+      listenPort: UNBOUND_PORT,
+      targetPort: UNBOUND_PORT,
+      controlPort: UNBOUND_PORT,
+      logFile: join(options.stateDir, "wan", `${site}.log`),
+      ...stopped
     },
-    ...stopped
-  }]
+    {
+      kind: "nats-leaf",
+      name: leafName(site),
+      site,
+      workDir: leafDir,
+      nats: {
+        role: "leaf",
+        serverName: `logimesh-leaf-${site}`,
+        host,
+        port: UNBOUND_PORT,
+        monitorPort: UNBOUND_PORT,
+        storeDir: join(leafDir, "jetstream"),
+        domain: site,
+        hubLeafAddress: `${host}:${UNBOUND_PORT}`
+      },
+      ...stopped
+    }
+  ]
 }
 
 export const planTopology = (mesh: MeshConfig, options: PlanOptions): TopologyState => {

@@ -19,11 +19,10 @@
 import { loadMeshConfig, ProcessSettings } from "@logimesh/config"
 import { Effect, Option, Redacted } from "effect"
 import { relative } from "node:path"
+import { definedFields } from "@logimesh/model"
 
 const existingDatabaseUrl = (): Promise<string | undefined> =>
-  Effect.runPromise(
-    Effect.map(ProcessSettings.existingDatabaseUrl, (url) => Option.getOrUndefined(Option.map(url, Redacted.value)))
-  )
+  Effect.runPromise(Effect.map(ProcessSettings.existingDatabaseUrl, (url) => Option.getOrUndefined(Option.map(url, Redacted.value))))
 import { parseArgs } from "node:util"
 import { checkComposeFiles, writeComposeFiles } from "./composeFile.ts"
 import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, type TopologyOptions, upTopology } from "./Topology.ts"
@@ -53,7 +52,11 @@ const shortPath = (path: string): string => {
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
+  const line = (cells: ReadonlyArray<string>): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd()
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
 }
 
@@ -89,7 +92,7 @@ const requireArgument = (what: string): string => {
 
 const run = async (): Promise<number> => {
   const options: TopologyOptions = {
-    ...(values["state-dir"] === undefined ? {} : { stateDir: values["state-dir"] }),
+    ...definedFields({ stateDir: values["state-dir"] }),
     env: process.env,
     onProgress: say
   }
@@ -97,7 +100,7 @@ const run = async (): Promise<number> => {
     case "up": {
       const topology = await upTopology({
         ...options,
-        ...(values.sites === undefined ? {} : { sitesDir: values.sites }),
+        ...definedFields({ sitesDir: values.sites }),
         databaseUrl: await existingDatabaseUrl(),
         fresh: values.fresh,
         ...(values["no-regions"] ? { withRegions: false } : {})

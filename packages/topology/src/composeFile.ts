@@ -200,7 +200,9 @@ export const composeFiles = (mesh: MeshConfig): ReadonlyArray<RenderedFile> => {
 const leftoverNatsConfigs = (files: ReadonlyArray<RenderedFile>): ReadonlyArray<string> => {
   if (!existsSync(COMPOSE_NATS_DIR)) return []
   const wanted = new Set(files.map((f) => f.path))
-  return readdirSync(COMPOSE_NATS_DIR).map((name) => join(COMPOSE_NATS_DIR, name)).filter((path) => path.endsWith(".conf") && !wanted.has(path))
+  return readdirSync(COMPOSE_NATS_DIR)
+    .map((name) => join(COMPOSE_NATS_DIR, name))
+    .filter((path) => path.endsWith(".conf") && !wanted.has(path))
 }
 
 export const writeComposeFiles = (mesh: MeshConfig): ReadonlyArray<string> => {

@@ -14,7 +14,7 @@ const psql = (url: string, sql: string, timeoutS = 5) =>
   })
 
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`
-const identifier = (value: string): string => `"${value.replace(/"/g, "\"\"")}"`
+const identifier = (value: string): string => `"${value.replace(/"/g, '""')}"`
 
 export const ensureDatabase = async (adminUrl: string, database: string): Promise<"created" | "exists"> => {
   const found = await psql(adminUrl, `SELECT 1 FROM pg_database WHERE datname = ${literal(database)}`)
@@ -40,5 +40,4 @@ export const redact = (url: string): string => {
 }
 
 /** True when the server answers `SELECT 1` within a second. */
-export const postgresAnswers = async (url: string): Promise<true | undefined> =>
-  (await psql(url, "SELECT 1", 1)).code === 0 ? true : undefined
+export const postgresAnswers = async (url: string): Promise<true | undefined> => ((await psql(url, "SELECT 1", 1)).code === 0 ? true : undefined)

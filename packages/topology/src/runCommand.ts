@@ -3,6 +3,7 @@
  * combined output (for `initdb`, `pg_ctl`), never throwing on a non-zero exit.
  */
 import { spawn } from "node:child_process"
+import { definedFields } from "@logimesh/model"
 
 export interface CommandResult {
   readonly code: number
@@ -19,7 +20,7 @@ export const runCommand = (
     const child = spawn(command, [...args], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: options.detached ?? false,
-      ...(options.env === undefined ? {} : { env: options.env })
+      ...definedFields({ env: options.env })
     })
     const chunks: Array<Buffer> = []
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk))

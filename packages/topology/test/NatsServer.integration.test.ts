@@ -13,6 +13,7 @@ import { natsHealthy, type NatsServer, startNatsServer } from "../src/NatsServer
 import { repoRoot } from "../src/renderTemplate.ts"
 import { holdPort } from "./portHolder.ts"
 import { waitFor } from "../src/waitFor.ts"
+import { definedFields } from "@logimesh/model"
 
 const HOST = "127.0.0.1"
 const dir = join(repoRoot, ".test-runs", `nats-server-${process.pid}-${Math.random().toString(16).slice(2, 10)}`)
@@ -26,7 +27,7 @@ afterAll(async () => {
 const start = async (name: string, ports: { port: number; monitorPort: number }, addressInUseTimeoutMs?: number): Promise<NatsServer> => {
   const server = await startNatsServer(
     { role: "standalone", serverName: name, host: HOST, ...ports, storeDir: join(dir, name, "js"), maxFileStore: "256MB" },
-    { workDir: join(dir, name), ...(addressInUseTimeoutMs === undefined ? {} : { addressInUseTimeoutMs }) }
+    { workDir: join(dir, name), ...definedFields({ addressInUseTimeoutMs }) }
   )
   servers.push(server)
   return server
@@ -34,16 +35,19 @@ const start = async (name: string, ports: { port: number; monitorPort: number },
 
 describe("startNatsServer ports", () => {
   it("a hub asked for port 0 reports the client, monitoring and leafnode ports it bound", async () => {
-    const hub = await startNatsServer({
-      role: "hub",
-      serverName: "ports-hub",
-      host: HOST,
-      port: 0,
-      monitorPort: 0,
-      leafPort: 0,
-      storeDir: join(dir, "hub", "js"),
-      maxFileStore: "256MB"
-    }, { workDir: join(dir, "hub") })
+    const hub = await startNatsServer(
+      {
+        role: "hub",
+        serverName: "ports-hub",
+        host: HOST,
+        port: 0,
+        monitorPort: 0,
+        leafPort: 0,
+        storeDir: join(dir, "hub", "js"),
+        maxFileStore: "256MB"
+      },
+      { workDir: join(dir, "hub") }
+    )
     servers.push(hub)
     if (hub.config.role !== "hub") throw new Error("not a hub")
     const { port, monitorPort, leafPort } = hub.config

@@ -76,7 +76,10 @@ describe("Postgres cluster ports", () => {
     const spec = started
     await stopPostgresCluster(spec, undefined)
     const holder = await holdPort(spec.port)
-    const refused = await startPostgresCluster(spec).then(() => undefined, (error: unknown) => error)
+    const refused = await startPostgresCluster(spec).then(
+      () => undefined,
+      (error: unknown) => error
+    )
     await holder.release()
     expect(refused).toBeInstanceOf(AddressInUseError)
     await startPostgresCluster(spec)

@@ -44,8 +44,7 @@ const dial = (port: number): Promise<Socket | "closed"> =>
     socket.once("error", () => resolve("closed"))
   })
 
-const closed = (socket: Socket): Promise<true> =>
-  new Promise((resolve) => (socket.destroyed ? resolve(true) : socket.once("close", () => resolve(true))))
+const closed = (socket: Socket): Promise<true> => new Promise((resolve) => (socket.destroyed ? resolve(true) : socket.once("close", () => resolve(true))))
 
 describe("TcpFaultProxy over TCP", () => {
   let echo: Server
@@ -136,17 +135,20 @@ const startProxiedMesh = async (label: string, leafCount: number, leafAdvertise:
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    const hub = await startNatsServer({
-      role: "hub",
-      serverName: `${label}-hub`,
-      host: HOST,
-      port: 0,
-      monitorPort: 0,
-      storeDir: join(dir, "hub"),
-      maxFileStore: "256MB",
-      leafPort: 0,
-      leafAdvertise
-    }, { workDir: dir })
+    const hub = await startNatsServer(
+      {
+        role: "hub",
+        serverName: `${label}-hub`,
+        host: HOST,
+        port: 0,
+        monitorPort: 0,
+        storeDir: join(dir, "hub"),
+        maxFileStore: "256MB",
+        leafPort: 0,
+        leafAdvertise
+      },
+      { workDir: dir }
+    )
     servers.push(hub)
     if (hub.config.role !== "hub") throw new Error("not a hub")
     const hubLeafPort = hub.config.leafPort
@@ -154,17 +156,20 @@ const startProxiedMesh = async (label: string, leafCount: number, leafAdvertise:
     for (let i = 0; i < leafCount; i++) {
       const proxy = await startTcpFaultProxy({ targetHost: HOST, targetPort: hubLeafPort })
       proxies.push(proxy)
-      const leaf = await startNatsServer({
-        role: "leaf",
-        serverName: `${label}-leaf-${i}`,
-        host: HOST,
-        port: 0,
-        monitorPort: 0,
-        storeDir: join(dir, `leaf-${i}`),
-        maxFileStore: "256MB",
-        domain: `site-${i}`,
-        hubLeafAddress: `${HOST}:${proxy.port}`
-      }, { workDir: dir })
+      const leaf = await startNatsServer(
+        {
+          role: "leaf",
+          serverName: `${label}-leaf-${i}`,
+          host: HOST,
+          port: 0,
+          monitorPort: 0,
+          storeDir: join(dir, `leaf-${i}`),
+          maxFileStore: "256MB",
+          domain: `site-${i}`,
+          hubLeafAddress: `${HOST}:${proxy.port}`
+        },
+        { workDir: dir }
+      )
       servers.push(leaf)
       leaves.push({ leaf, proxy })
     }

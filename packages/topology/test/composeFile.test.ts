@@ -21,14 +21,17 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 const variantMesh = async (): Promise<MeshConfig> => {
   const dir = join(scratch, "sites")
   cpSync(join(repoRoot, "sites"), dir, { recursive: true })
-  writeFileSync(join(dir, "eu-west", "dc-lille.json"), JSON.stringify({
-    id: "dc-lille",
-    name: "Lille DC",
-    region: "eu-west",
-    timezone: "Europe/Paris",
-    enabled: true,
-    inventoryOwner: "WES"
-  }))
+  writeFileSync(
+    join(dir, "eu-west", "dc-lille.json"),
+    JSON.stringify({
+      id: "dc-lille",
+      name: "Lille DC",
+      region: "eu-west",
+      timezone: "Europe/Paris",
+      enabled: true,
+      inventoryOwner: "WES"
+    })
+  )
   const antwerp = join(dir, "eu-west", "dc-antwerp.json")
   const site = JSON.parse(readFileSync(antwerp, "utf8")) as Record<string, unknown>
   writeFileSync(antwerp, JSON.stringify({ ...site, enabled: false }))
@@ -39,7 +42,9 @@ describe("docker compose rendering", () => {
   it("has one leaf per enabled site, with its domain and a remote to the hub", async () => {
     const mesh = await variantMesh()
     const { model, natsConfigs } = renderCompose(mesh)
-    const leaves = Object.keys(model.services).filter((name) => name.startsWith("nats-leaf-")).sort()
+    const leaves = Object.keys(model.services)
+      .filter((name) => name.startsWith("nats-leaf-"))
+      .sort()
     expect(leaves).toEqual(["nats-leaf-dc-lille", "nats-leaf-dc-rotterdam"])
     for (const site of ["dc-lille", "dc-rotterdam"]) {
       const config = natsConfigs.find((f) => f.path.endsWith(`/leaf-${site}.conf`))?.content ?? ""
@@ -53,7 +58,9 @@ describe("docker compose rendering", () => {
     expect(hub).toContain(`domain: "hub"`)
     expect(hub).toContain(`listen: "0.0.0.0:7422"`)
     // Host ports must not collide.
-    const ports = Object.values(model.services).flatMap((s) => s.ports ?? []).map((p) => p.split(":").slice(0, 2).join(":"))
+    const ports = Object.values(model.services)
+      .flatMap((s) => s.ports ?? [])
+      .map((p) => p.split(":").slice(0, 2).join(":"))
     expect(new Set(ports).size).toBe(ports.length)
   })
 
@@ -73,9 +80,7 @@ describe("docker compose rendering", () => {
   })
 
   it("writes YAML whose scalars are JSON-quoted and nesting is by indentation", () => {
-    expect(toYaml({ a: { b: ["x", 1], c: {} }, "d:e": true }).trimStart()).toBe(
-      ["a:", "  b:", "    - \"x\"", "    - 1", "  c: {}", "\"d:e\": true"].join("\n")
-    )
+    expect(toYaml({ a: { b: ["x", 1], c: {} }, "d:e": true }).trimStart()).toBe(["a:", "  b:", '    - "x"', "    - 1", "  c: {}", '"d:e": true'].join("\n"))
   })
 
   it("the committed infra/docker-compose.yml and infra/docker/nats/*.conf equal a fresh render", async () => {

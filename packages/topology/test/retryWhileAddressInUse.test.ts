@@ -25,11 +25,16 @@ describe("retryWhileAddressInUse", () => {
 
   it("retries a start refused for its address until it succeeds", async () => {
     let attempts = 0
-    const started = await retryWhileAddressInUse("server", [38505], async () => {
-      attempts += 1
-      if (attempts < 3) throw new AddressInUseError("server", NATS_LOG)
-      return "up"
-    }, { intervalMs: 1 })
+    const started = await retryWhileAddressInUse(
+      "server",
+      [38505],
+      async () => {
+        attempts += 1
+        if (attempts < 3) throw new AddressInUseError("server", NATS_LOG)
+        return "up"
+      },
+      { intervalMs: 1 }
+    )
     expect({ started, attempts }).toEqual({ started: "up", attempts: 3 })
   })
 

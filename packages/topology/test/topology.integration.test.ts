@@ -138,7 +138,8 @@ describe("local topology", () => {
   it("the CLI reads the same state", async () => {
     const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
       execFile(process.execPath, [join(repoRoot, "packages/topology/src/cli.ts"), "status", "--state-dir", stateDir], (error, stdout) =>
-        resolve({ code: error === null ? 0 : Number(error.code), stdout }))
+        resolve({ code: error === null ? 0 : Number(error.code), stdout })
+      )
     })
     expect(out.code).toBe(0)
     for (const c of get().state.components) expect(out.stdout).toContain(`${c.name} `)

@@ -8,7 +8,7 @@
  */
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import { type BusError, JetStreamPublisher, Subjects } from "@logimesh/bus"
-import { type DbError } from "@logimesh/db"
+import type { DbError } from "@logimesh/db"
 import { EngineQueries } from "@logimesh/engine"
 import { RegionContext } from "../RegionContext.ts"
 
@@ -38,7 +38,10 @@ export interface SendCommand {
 
 export interface CommandGatewayShape {
   /** `repeat`: the same message id may have been published before (a pending Idempotency-Key): answer from the record if it committed. */
-  readonly send: (command: SendCommand, options?: { readonly wait?: Duration.Input; readonly repeat?: boolean }) => Effect.Effect<CommandResult, BusError | DbError>
+  readonly send: (
+    command: SendCommand,
+    options?: { readonly wait?: Duration.Input; readonly repeat?: boolean }
+  ) => Effect.Effect<CommandResult, BusError | DbError>
   /** The outcome of an already published command (idempotent re-asks). */
   readonly await: (command: Pick<SendCommand, "entityType" | "key" | "msgId">, wait?: Duration.Input) => Effect.Effect<CommandResult, DbError>
 }
@@ -49,7 +52,7 @@ const defaultWait = Duration.seconds(10)
 export class CommandGateway extends Context.Service<CommandGateway, CommandGatewayShape>()("logimesh/region/CommandGateway") {
   static readonly layer = Layer.effect(
     CommandGateway,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const engine = yield* EngineQueries
       const publisher = yield* JetStreamPublisher
       const { region } = yield* RegionContext
@@ -71,22 +74,27 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
             while: (e) => e === "pending",
             schedule: Schedule.spaced(Duration.millis(15)).pipe(Schedule.upTo({ duration: Duration.fromInputUnsafe(wait) }))
           }),
-          Effect.catchIf((e): e is "pending" => e === "pending", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))
+          Effect.catchIf(
+            (e): e is "pending" => e === "pending",
+            () => Effect.succeed<CommandResult>({ _tag: "Pending" })
+          )
         )
 
       const publishAndAwait = (command: SendCommand, wait: Duration.Input | undefined) =>
-        publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
-          msgId: command.msgId,
-          headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
-        }).pipe(
-          // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
-          Effect.andThen(awaitOutcome(command, wait).pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))))
-        )
+        publisher
+          .publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
+            msgId: command.msgId,
+            headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
+          })
+          .pipe(
+            // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
+            Effect.andThen(awaitOutcome(command, wait).pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))))
+          )
 
       const send: CommandGatewayShape["send"] = (command, options = {}) =>
         options.repeat === true
-          // Already committed? Answer from the record and publish nothing.
-          ? outcomeOf(command).pipe(Effect.flatMap((known) => (known !== undefined ? Effect.succeed(known) : publishAndAwait(command, options.wait))))
+          ? // Already committed? Answer from the record and publish nothing.
+            outcomeOf(command).pipe(Effect.flatMap((known) => (known !== undefined ? Effect.succeed(known) : publishAndAwait(command, options.wait))))
           : publishAndAwait(command, options.wait)
 
       return CommandGateway.of({ send, await: awaitOutcome })

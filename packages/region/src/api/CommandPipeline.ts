@@ -62,20 +62,30 @@ const outcomeAnswer = (route: CommandRoute, key: string, msgId: string, result: 
       const invalidState = result.rejection.type === "InvalidState"
       return {
         status: invalidState ? 409 : 422,
-        body: problemBody(invalidState ? 409 : 422, invalidState ? `not allowed in state "${String(payload["state"])}"` : `rejected: ${result.rejection.type}`, {
-          detail: typeof payload["detail"] === "string" ? payload["detail"] : `${route.tag} was rejected by ${route.module} ${key}`,
-          rejection: { type: result.rejection.type, ...payload },
-          ...(invalidState ? { state: payload["state"] } : {}),
-          module: route.module,
-          key,
-          msgId
-        })
+        body: problemBody(
+          invalidState ? 409 : 422,
+          invalidState ? `not allowed in state "${String(payload["state"])}"` : `rejected: ${result.rejection.type}`,
+          {
+            detail: typeof payload["detail"] === "string" ? payload["detail"] : `${route.tag} was rejected by ${route.module} ${key}`,
+            rejection: { type: result.rejection.type, ...payload },
+            ...(invalidState ? { state: payload["state"] } : {}),
+            module: route.module,
+            key,
+            msgId
+          }
+        )
       }
     }
     case "Pending":
       return {
         status: 202,
-        body: { status: "accepted", module: route.module, key, msgId, detail: "not committed yet; send the same request with the same Idempotency-Key to learn the outcome" }
+        body: {
+          status: "accepted",
+          module: route.module,
+          key,
+          msgId,
+          detail: "not committed yet; send the same request with the same Idempotency-Key to learn the outcome"
+        }
       }
   }
 }
@@ -90,7 +100,7 @@ export const executeCommand = (
   route: CommandRoute,
   request: CommandRequest
 ): Effect.Effect<CommandAnswer, BusError | DbError, CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const gateway = yield* CommandGateway
     const idempotency = yield* IdempotencyStore
     const guard = yield* OwnershipGuard
@@ -116,9 +126,10 @@ export const executeCommand = (
     const decoded = route.decode(input)
     if (decoded._tag === "Failure") {
       const failure = decoded.cause.reasons.find((r) => r._tag === "Fail")
-      const issues = failure !== undefined && "error" in failure && Schema.isSchemaError(failure.error)
-        ? messageIssuesOf(failure.error.issue).map((i) => ({ path: i.path, message: i.message }))
-        : [{ path: "", message: String(decoded.cause) }]
+      const issues =
+        failure !== undefined && "error" in failure && Schema.isSchemaError(failure.error)
+          ? messageIssuesOf(failure.error.issue).map((i) => ({ path: i.path, message: i.message }))
+          : [{ path: "", message: String(decoded.cause) }]
       return problem(422, "invalid command", { errors: issues })
     }
     const command = decoded.value
@@ -159,20 +170,21 @@ export const executeCommand = (
     }
 
     const encoded = command.encode()
-    const result = yield* gateway.send({
-      module: route.module,
-      entityType: route.module,
-      key,
-      command: encoded,
-      msgId,
-      correlationId,
-      sourceSystem: sender
-    }, { repeat })
+    const result = yield* gateway.send(
+      {
+        module: route.module,
+        entityType: route.module,
+        key,
+        command: encoded,
+        msgId,
+        correlationId,
+        sourceSystem: sender
+      },
+      { repeat }
+    )
     const outcome = outcomeAnswer(route, key, msgId, result)
     if (scopedKey !== undefined && outcome.status !== 202) yield* idempotency.complete(scopedKey, outcome.status, outcome.body)
-    yield* Effect.logInfo("command").pipe(
-      Effect.annotateLogs({ correlationId, route: route.path, sender, key, status: outcome.status, msgId })
-    )
+    yield* Effect.logInfo("command").pipe(Effect.annotateLogs({ correlationId, route: route.path, sender, key, status: outcome.status, msgId }))
     return { ...outcome, correlationId }
   })
 
@@ -181,11 +193,14 @@ export const routeMatcher = (route: CommandRoute) => {
   const names: Array<string> = []
   const pattern = new RegExp(
     "^" +
-      route.path.split("/").map((part) => {
-        if (!part.startsWith(":")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-        names.push(part.slice(1))
-        return "([^/]+)"
-      }).join("/") +
+      route.path
+        .split("/")
+        .map((part) => {
+          if (!part.startsWith(":")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+          names.push(part.slice(1))
+          return "([^/]+)"
+        })
+        .join("/") +
       "$"
   )
   return (path: string): Readonly<Record<string, string>> | undefined => {

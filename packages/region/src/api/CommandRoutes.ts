@@ -19,12 +19,10 @@ import { problemResponse, unavailable, withCorrelation } from "./problems.ts"
 const decodeSource = Schema.decodeUnknownResult(SourceSystem)
 
 const respond = (status: number, body: unknown) =>
-  status >= 400
-    ? HttpServerResponse.jsonUnsafe(body, { status, contentType: "application/problem+json" })
-    : HttpServerResponse.jsonUnsafe(body, { status })
+  status >= 400 ? HttpServerResponse.jsonUnsafe(body, { status, contentType: "application/problem+json" }) : HttpServerResponse.jsonUnsafe(body, { status })
 
 const handle = (route: CommandRoute) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const params = yield* HttpRouter.params
     const headers = request.headers
@@ -54,6 +52,8 @@ const handle = (route: CommandRoute) =>
     return answer.correlationId === undefined ? response : withCorrelation(response, answer.correlationId)
   }).pipe(Effect.catchTags({ DbError: (e) => Effect.succeed(unavailable(e)), BusError: (e) => Effect.succeed(unavailable(e)) }))
 
-export const CommandRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  for (const route of commandTable) yield* router.add(route.method, route.path as HttpRouter.PathInput, handle(route))
-}))
+export const CommandRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    for (const route of commandTable) yield* router.add(route.method, route.path as HttpRouter.PathInput, handle(route))
+  })
+)

@@ -6,7 +6,7 @@
  * Reads only: every write goes through an actor.
  */
 import { Context, Effect, Layer } from "effect"
-import { type DbError } from "@logimesh/db"
+import type { DbError } from "@logimesh/db"
 import { EngineQueries, type EntitySnapshot } from "@logimesh/engine"
 import { OwnershipGuard } from "@logimesh/governance"
 import { shipmentModule } from "@logimesh/shipment"
@@ -50,11 +50,11 @@ const mergeByTime = (first: ReadonlyArray<TimelineEntry>, second: ReadonlyArray<
 export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesShape>()("logimesh/region/EntityQueries") {
   static readonly layer = Layer.effect(
     EntityQueries,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const engine = yield* EngineQueries
       const guard = yield* OwnershipGuard
       const orderTimeline: EntityQueriesShape["orderTimeline"] = (order) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const keys = orderEntityKeys(order)
           const audit = yield* engine.auditTrail([
             { entityTypes: ["order"], key: keys.order },
@@ -62,24 +62,28 @@ export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesS
             { entityTypes: ["task"], keyPattern: keys.tasks }
           ])
           const rejections = yield* guard.rejectionsAbout([keys.order, keys.shipment], keys.tasks)
-          const fromAudit = audit.map((r): TimelineEntry => ({
-            at: r.at.toISOString(),
-            entity: r.entityType,
-            key: r.key,
-            seq: r.seq,
-            kind: r.kind,
-            type: r.type,
-            data: r.payload
-          }))
-          const fromRejections = rejections.map((r): TimelineEntry => ({
-            at: r.rejected_at.toISOString(),
-            entity: r.object,
-            key: r.business_key ?? "",
-            seq: null,
-            kind: "ownership_rejection",
-            type: `${r.object}.${r.transition}`,
-            data: { sender: r.sender, owners: r.owners, reason: r.reason, site: r.site }
-          }))
+          const fromAudit = audit.map(
+            (r): TimelineEntry => ({
+              at: r.at.toISOString(),
+              entity: r.entityType,
+              key: r.key,
+              seq: r.seq,
+              kind: r.kind,
+              type: r.type,
+              data: r.payload
+            })
+          )
+          const fromRejections = rejections.map(
+            (r): TimelineEntry => ({
+              at: r.rejected_at.toISOString(),
+              entity: r.object,
+              key: r.business_key ?? "",
+              seq: null,
+              kind: "ownership_rejection",
+              type: `${r.object}.${r.transition}`,
+              data: { sender: r.sender, owners: r.owners, reason: r.reason, site: r.site }
+            })
+          )
           return mergeByTime(fromAudit, fromRejections)
         })
       return EntityQueries.of({ snapshot: engine.snapshot, orderTimeline })

@@ -53,7 +53,7 @@ export interface IdempotencyStoreShape {
 export class IdempotencyStore extends Context.Service<IdempotencyStore, IdempotencyStoreShape>()("logimesh/region/IdempotencyStore") {
   static readonly layer = Layer.effect(
     IdempotencyStore,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const db = yield* Db
       const claim: IdempotencyStoreShape["claim"] = (scopedKey, requestHash, msgId) =>
         db.use("api.idempotency.claim", async (k) => {
@@ -70,9 +70,12 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
           return { _tag: "Pending", msgId: row.msg_id } as const
         })
       const complete: IdempotencyStoreShape["complete"] = (scopedKey, status, response) =>
-        db.use("api.idempotency.complete", (k) =>
-          sql`UPDATE api_idempotency SET status = ${status}, response = ${JSON.stringify(response)}::jsonb
-              WHERE scoped_key = ${scopedKey} AND status IS NULL`.execute(k)).pipe(Effect.asVoid)
+        db
+          .use("api.idempotency.complete", (k) =>
+            sql`UPDATE api_idempotency SET status = ${status}, response = ${JSON.stringify(response)}::jsonb
+              WHERE scoped_key = ${scopedKey} AND status IS NULL`.execute(k)
+          )
+          .pipe(Effect.asVoid)
       return IdempotencyStore.of({ claim, complete })
     })
   )

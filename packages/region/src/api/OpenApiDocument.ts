@@ -6,6 +6,7 @@
  */
 import { Schema } from "effect"
 import { commandTable } from "./commandTable.ts"
+import { definedFields } from "@logimesh/model"
 
 type JsonObject = Record<string, unknown>
 
@@ -21,24 +22,22 @@ const pointerName = (ref: string) => (ref.split("/").pop() ?? "").replace(/~1/g,
 const rewriteRefs = (node: unknown): unknown => {
   if (Array.isArray(node)) return node.map(rewriteRefs)
   if (typeof node !== "object" || node === null) return node
-  return Object.fromEntries(Object.entries(node).map(([k, v]) =>
-    k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")
-      ? [k, `#/components/schemas/${componentName(pointerName(v))}`]
-      : [k, rewriteRefs(v)]
-  ))
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) =>
+      k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/") ? [k, `#/components/schemas/${componentName(pointerName(v))}`] : [k, rewriteRefs(v)]
+    )
+  )
 }
 
 const bodySchema = (schema: Schema.Top, omit: ReadonlyArray<string>): { schema: JsonObject; defs: JsonObject } => {
   const document = Schema.toJsonSchemaDocument(schema) as unknown as { schema: JsonObject; definitions?: JsonObject }
-  const defs: JsonObject = Object.fromEntries(
-    Object.entries(document.definitions ?? {}).map(([name, def]) => [componentName(name), rewriteRefs(def)])
-  )
+  const defs: JsonObject = Object.fromEntries(Object.entries(document.definitions ?? {}).map(([name, def]) => [componentName(name), rewriteRefs(def)]))
   const strip = (node: JsonObject): JsonObject => {
     const properties = node["properties"] as JsonObject | undefined
     if (properties === undefined) return node
     const kept = Object.fromEntries(Object.entries(properties).filter(([k]) => !omit.includes(k)))
     const required = (node["required"] as ReadonlyArray<string> | undefined)?.filter((k) => !omit.includes(k))
-    return { ...node, properties: kept, ...(required === undefined ? {} : { required }) }
+    return { ...node, properties: kept, ...definedFields({ required }) }
   }
   let root = rewriteRefs(document.schema) as JsonObject
   const ref = document.schema["$ref"]

@@ -19,50 +19,52 @@ import { problemResponse, unavailable } from "./problems.ts"
 
 const param = (name: string) => Effect.map(HttpRouter.params, (params) => params[name] ?? "")
 
-export const QueryRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const queries = yield* EntityQueries
-  const document = openApiDocument()
+export const QueryRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const queries = yield* EntityQueries
+    const document = openApiDocument()
 
-  const snapshotRoute = (path: string, entity: string, paramName: string, what: string) =>
-    router.add(
+    const snapshotRoute = (path: string, entity: string, paramName: string, what: string) =>
+      router.add(
+        "GET",
+        path as HttpRouter.PathInput,
+        Effect.gen(function* () {
+          const key = yield* param(paramName)
+          const found = yield* queries.snapshot(entity, key)
+          return found === undefined
+            ? problemResponse(404, `no ${what} "${key}"`)
+            : HttpServerResponse.jsonUnsafe({ [paramName]: key, version: found.version, updatedAt: found.updatedAt, ...(found.state as object) })
+        }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+      )
+
+    yield* snapshotRoute("/v1/orders/:order", "order", "order", "order")
+    yield* snapshotRoute("/v1/shipments/:shipment", "shipment", "shipment", "shipment")
+    yield* snapshotRoute("/v1/tasks/:task", "task", "task", "pick task")
+
+    yield* router.add(
       "GET",
-      path as HttpRouter.PathInput,
-      Effect.gen(function*() {
-        const key = yield* param(paramName)
-        const found = yield* queries.snapshot(entity, key)
-        return found === undefined
-          ? problemResponse(404, `no ${what} "${key}"`)
-          : HttpServerResponse.jsonUnsafe({ [paramName]: key, version: found.version, updatedAt: found.updatedAt, ...(found.state as object) })
+      "/v1/orders/:order/timeline",
+      Effect.gen(function* () {
+        const order = yield* param("order")
+        const timeline = yield* queries.orderTimeline(order)
+        return timeline.length === 0 ? problemResponse(404, `no order "${order}"`) : HttpServerResponse.jsonUnsafe({ order, timeline })
       }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
     )
 
-  yield* snapshotRoute("/v1/orders/:order", "order", "order", "order")
-  yield* snapshotRoute("/v1/shipments/:shipment", "shipment", "shipment", "shipment")
-  yield* snapshotRoute("/v1/tasks/:task", "task", "task", "pick task")
+    yield* router.add(
+      "GET",
+      "/v1/inventory/:site/:item",
+      Effect.gen(function* () {
+        const site = yield* param("site")
+        const item = yield* param("item")
+        const found = yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
+        if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
+        return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
+      }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+    )
 
-  yield* router.add(
-    "GET",
-    "/v1/orders/:order/timeline",
-    Effect.gen(function*() {
-      const order = yield* param("order")
-      const timeline = yield* queries.orderTimeline(order)
-      return timeline.length === 0 ? problemResponse(404, `no order "${order}"`) : HttpServerResponse.jsonUnsafe({ order, timeline })
-    }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
-  )
-
-  yield* router.add(
-    "GET",
-    "/v1/inventory/:site/:item",
-    Effect.gen(function*() {
-      const site = yield* param("site")
-      const item = yield* param("item")
-      const found = yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
-      if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
-      return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
-    }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
-  )
-
-  yield* router.add("GET", "/v1/openapi.json", Effect.succeed(HttpServerResponse.jsonUnsafe(document)))
-  const systemMessages = systemMessageJsonSchemas()
-  yield* router.add("GET", "/v1/system-messages.json", Effect.succeed(HttpServerResponse.jsonUnsafe(systemMessages)))
-}))
+    yield* router.add("GET", "/v1/openapi.json", Effect.succeed(HttpServerResponse.jsonUnsafe(document)))
+    const systemMessages = systemMessageJsonSchemas()
+    yield* router.add("GET", "/v1/system-messages.json", Effect.succeed(HttpServerResponse.jsonUnsafe(systemMessages)))
+  })
+)

@@ -33,7 +33,9 @@ const baseUnit = (uom: UomFile) => Schema.decodeUnknownSync(UnitCode)(uom.baseCo
 
 /** The unit of a dimension whose factor to the base is 1 (KG for mass, CM for length in sites/governance/uom.json). */
 const baseUnitOf = (uom: UomFile, dimension: "mass" | "length"): UnitCode | undefined => {
-  const entry = Object.entries(uom.units).find(([, unit]) => unit.dimension === dimension && unit.toBase !== undefined && BigDecimal.equals(unit.toBase, BigDecimal.fromBigInt(1n)))
+  const entry = Object.entries(uom.units).find(
+    ([, unit]) => unit.dimension === dimension && unit.toBase !== undefined && BigDecimal.equals(unit.toBase, BigDecimal.fromBigInt(1n))
+  )
   return entry === undefined ? undefined : Schema.decodeUnknownSync(UnitCode)(entry[0])
 }
 

@@ -7,9 +7,7 @@ import { Context, Layer } from "effect"
 import { SiteDirectory } from "../sites/SiteDirectory.ts"
 import type { ReferenceData } from "./ReferenceChecks.ts"
 
-export class ReferenceDataService extends Context.Service<ReferenceDataService, { readonly current: () => ReferenceData }>()(
-  "logimesh/region/ReferenceData"
-) {
+export class ReferenceDataService extends Context.Service<ReferenceDataService, { readonly current: () => ReferenceData }>()("logimesh/region/ReferenceData") {
   static readonly layer = Layer.effect(
     ReferenceDataService,
     SiteDirectory.useSync((directory) => ReferenceDataService.of({ current: () => directory.current().references }))

@@ -12,8 +12,7 @@ export interface Visit {
   readonly key: string
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** Every value at `pattern` (dot-separated, `*` = each array element) that exists in `root`. */
 export const visit = (root: unknown, pattern: string): ReadonlyArray<Visit> => {

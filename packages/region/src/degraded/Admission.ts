@@ -31,10 +31,10 @@ export class Admission extends Context.Service<Admission, AdmissionShape>()("log
   static readonly layerWith = (maxBacklog = defaultMaxBacklog): Layer.Layer<Admission, never, Backlog | DependencyMonitor> =>
     Layer.effect(
       Admission,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const backlog = yield* Backlog
         const monitor = yield* DependencyMonitor
-        const check = Effect.gen(function*() {
+        const check = Effect.gen(function* () {
           const dependencies = yield* monitor.snapshot
           if (!dependencies.gateOpen) {
             return {

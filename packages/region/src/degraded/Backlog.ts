@@ -118,7 +118,7 @@ const view = (t: Tracked): ConsumerBacklog => {
 }
 
 const make = (options: BacklogOptions) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const context = yield* RegionContext
     const directory = yield* SiteDirectory
     const nats = yield* NatsConnection
@@ -129,7 +129,12 @@ const make = (options: BacklogOptions) =>
     // The same plan ModuleEngines applies (one consumer per module, the region's streams in its hub's domain),
     // plus each served site's consumers at the hub (its own commands, central commands for it): read again every
     // round, so a site added or disabled by a reload is followed.
-    const modules = regionStreamPlan(context.region.id, moduleCatalog.map((m) => m.name), context.mesh.settings, undefined).consumers
+    const modules = regionStreamPlan(
+      context.region.id,
+      moduleCatalog.map((m) => m.name),
+      context.mesh.settings,
+      undefined
+    ).consumers
     const targets = (): ReadonlyArray<{ readonly stream: string; readonly consumer: string; readonly domain: string | undefined }> => [
       ...modules.map((c) => ({ stream: c.stream, consumer: c.name, domain: c.domain })),
       ...directory.current().sites.flatMap((site) => [
@@ -150,7 +155,7 @@ const make = (options: BacklogOptions) =>
       targets().map((t) => all.find((x) => x.consumer === t.consumer && x.stream === t.stream) ?? fresh(t))
 
     const read = (t: Tracked): Effect.Effect<Tracked> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const jsm = yield* nats.jetstreamManager(t.domain)
         return yield* Effect.tryPromise({
           try: () => jsm.consumers.info(t.stream, t.consumer),
@@ -182,7 +187,7 @@ const make = (options: BacklogOptions) =>
       Effect.forkScoped
     )
 
-    const report = Effect.gen(function*() {
+    const report = Effect.gen(function* () {
       const consumers = (yield* Ref.get(tracked)).map(view)
       const known = consumers.filter((c) => c.backlog !== null)
       return {
@@ -201,9 +206,8 @@ const make = (options: BacklogOptions) =>
   })
 
 export class Backlog extends Context.Service<Backlog, BacklogShape>()("logimesh/region/Backlog") {
-  static readonly layerWith = (
-    options: BacklogOptions = {}
-  ): Layer.Layer<Backlog, never, RegionContext | SiteDirectory | NatsConnection | DependencyMonitor> => Layer.effect(Backlog, make(options))
+  static readonly layerWith = (options: BacklogOptions = {}): Layer.Layer<Backlog, never, RegionContext | SiteDirectory | NatsConnection | DependencyMonitor> =>
+    Layer.effect(Backlog, make(options))
 
   static readonly layer: Layer.Layer<Backlog, never, RegionContext | SiteDirectory | NatsConnection | DependencyMonitor> = Backlog.layerWith()
 }

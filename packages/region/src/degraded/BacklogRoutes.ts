@@ -50,7 +50,7 @@ export const backlogJson = (region: string, report: BacklogReport, now = Date.no
   }
 }
 
-const label = (value: string): string => value.replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n")
+const label = (value: string): string => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
 const number = (n: number | null): string => (n === null ? "+Inf" : Number.isFinite(n) ? String(round(n)) : "+Inf")
 
 /** Prometheus text exposition (0.0.4) of the report. */
@@ -62,8 +62,7 @@ export const backlogMetrics = (report: BacklogReport, now = Date.now()): string 
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`)
   }
   const read = report.consumers.filter((c) => c.backlog !== null)
-  const labelsOf = (c: { readonly stream: string; readonly consumer: string }) =>
-    `{stream="${label(c.stream)}",consumer="${label(c.consumer)}"}`
+  const labelsOf = (c: { readonly stream: string; readonly consumer: string }) => `{stream="${label(c.stream)}",consumer="${label(c.consumer)}"}`
   gauge(
     "logimesh_backlog_messages",
     "Messages a durable consumer has still to settle (num_pending + num_ack_pending) at the last read.",
@@ -81,32 +80,33 @@ export const backlogMetrics = (report: BacklogReport, now = Date.now()): string 
   )
   const deps = report.dependencies
   gauge("logimesh_dependency_up", "1 while the dependency answers its probe, else 0.", [
-    ["{dependency=\"postgres\"}", deps.postgres.up ? "1" : "0"],
-    ["{dependency=\"nats\"}", deps.nats.up ? "1" : "0"]
+    ['{dependency="postgres"}', deps.postgres.up ? "1" : "0"],
+    ['{dependency="nats"}', deps.nats.up ? "1" : "0"]
   ])
-  gauge("logimesh_dependency_gate_open", "1 while the module consumers may pull (Postgres answers), else 0.", [
-    ["", deps.gateOpen ? "1" : "0"]
-  ])
+  gauge("logimesh_dependency_gate_open", "1 while the module consumers may pull (Postgres answers), else 0.", [["", deps.gateOpen ? "1" : "0"]])
   gauge("logimesh_dependency_outage_seconds", "Seconds since the dependency gate closed; 0 while it is open.", [
     ["", deps.outageStartedAt === null ? "0" : number((now - deps.outageStartedAt) / 1_000)]
   ])
   return `${lines.join("\n")}\n`
 }
 
-export const BacklogRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const backlog = yield* Backlog
-  const context = yield* RegionContext
-  // Per-site source lag lines (logimesh_site_source_*), when the region runs the monitor.
-  const siteLag = Option.match(yield* Effect.serviceOption(SiteLagMonitor), { onNone: () => Effect.succeed(""), onSome: (m) => m.prometheus })
-  yield* router.add(
-    "GET",
-    "/v1/backlog",
-    Effect.map(backlog.report, (report) => HttpServerResponse.jsonUnsafe(backlogJson(context.region.id, report)))
-  )
-  yield* router.add(
-    "GET",
-    "/metrics",
-    Effect.map(Effect.all([backlog.report, siteLag]), ([report, sites]) =>
-      HttpServerResponse.text(backlogMetrics(report) + sites, { contentType: "text/plain; version=0.0.4; charset=utf-8" }))
-  )
-}))
+export const BacklogRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const backlog = yield* Backlog
+    const context = yield* RegionContext
+    // Per-site source lag lines (logimesh_site_source_*), when the region runs the monitor.
+    const siteLag = Option.match(yield* Effect.serviceOption(SiteLagMonitor), { onNone: () => Effect.succeed(""), onSome: (m) => m.prometheus })
+    yield* router.add(
+      "GET",
+      "/v1/backlog",
+      Effect.map(backlog.report, (report) => HttpServerResponse.jsonUnsafe(backlogJson(context.region.id, report)))
+    )
+    yield* router.add(
+      "GET",
+      "/metrics",
+      Effect.map(Effect.all([backlog.report, siteLag]), ([report, sites]) =>
+        HttpServerResponse.text(backlogMetrics(report) + sites, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+      )
+    )
+  })
+)

@@ -50,7 +50,7 @@ interface Probe {
 }
 
 const make = (options: DependencyMonitorOptions) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* Db
     const nats = yield* NatsConnection
     const interval = Duration.fromInputUnsafe(options.interval ?? Duration.seconds(1))
@@ -75,7 +75,7 @@ const make = (options: DependencyMonitorOptions) =>
     )
     const probeNats: Effect.Effect<Probe> = Effect.map(nats.status, (status) => ({ ok: status === "connected", detail: status }))
 
-    const round = Effect.gen(function*() {
+    const round = Effect.gen(function* () {
       const [postgres, bus] = yield* Effect.all([probePostgres, probeNats], { concurrency: "unbounded" })
       const now = Date.now()
       const before = yield* Ref.get(state)
@@ -102,17 +102,11 @@ const make = (options: DependencyMonitorOptions) =>
       if (before.nats.up && !bus.ok) {
         yield* Effect.logWarning("nats connection lost").pipe(Effect.annotateLogs({ dependency: "nats", status: bus.detail }))
       } else if (!before.nats.up && bus.ok) {
-        yield* Effect.logInfo("nats connection back").pipe(
-          Effect.annotateLogs({ dependency: "nats", outageMs: now - before.nats.since })
-        )
+        yield* Effect.logInfo("nats connection back").pipe(Effect.annotateLogs({ dependency: "nats", outageMs: now - before.nats.since }))
       }
     })
 
-    yield* round.pipe(
-      Effect.andThen(Effect.sleep(interval)),
-      Effect.forever,
-      Effect.forkScoped
-    )
+    yield* round.pipe(Effect.andThen(Effect.sleep(interval)), Effect.forever, Effect.forkScoped)
 
     return DependencyMonitor.of({ gate: DependencyGate.fromLatch(latch), snapshot: Ref.get(state) })
   })

@@ -39,8 +39,10 @@ const toSystem = <A extends { readonly type: string }>(subject: string, message:
 })
 
 /** To the ERP, dispatch or the customer side. */
-export const toCentral = <A extends { readonly type: string }>(message: MessageType<"erp" | "dispatch" | "customer", A>, data: Omit<A, "type">): EffectMessage =>
-  toSystem(Subjects.centralSystem(message.system, message.type), message, data)
+export const toCentral = <A extends { readonly type: string }>(
+  message: MessageType<"erp" | "dispatch" | "customer", A>,
+  data: Omit<A, "type">
+): EffectMessage => toSystem(Subjects.centralSystem(message.system, message.type), message, data)
 
 /** To one site's WES. */
 export const toWes = <A extends { readonly type: string }>(site: string, message: MessageType<"wes", A>, data: Omit<A, "type">): EffectMessage =>

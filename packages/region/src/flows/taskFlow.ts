@@ -15,52 +15,84 @@ import { PutAwayToWes, type TaskEvent, type TaskState } from "@logimesh/task"
 import type { Flow } from "../modules/RegionModule.ts"
 import { LOGIMESH, toModule, toWes } from "./flowMessages.ts"
 
-export const taskFlow: Flow<TaskEvent, TaskState> = ({ region }) => (_key, event, state) => {
-  const out: Array<EffectMessage> = []
-  if (event._tag === "TaskPicked") {
-    out.push(toModule(region, "order", OrderCommand, new RecordPick({
-      by: LOGIMESH,
-      order: event.order,
-      lineNumber: event.lineNumber,
-      task: event.task,
-      item: event.item,
-      picked: event.picked,
-      short: event.short,
-      substitute: event.substitute
-    })))
-    out.push(toModule(region, "inventory", InventoryCommand, new IssueStock({
-      by: LOGIMESH,
-      site: event.site,
-      item: event.item,
-      order: event.order,
-      lineNumber: event.lineNumber,
-      quantity: event.picked
-    })))
-    if (event.substitute && state.item !== undefined) {
-      out.push(toModule(region, "inventory", InventoryCommand, new ReleaseReservation({
-        by: LOGIMESH,
-        site: event.site,
-        item: state.item,
-        order: event.order,
-        lineNumber: event.lineNumber
-      })))
+export const taskFlow: Flow<TaskEvent, TaskState> =
+  ({ region }) =>
+  (_key, event, state) => {
+    const out: Array<EffectMessage> = []
+    if (event._tag === "TaskPicked") {
+      out.push(
+        toModule(
+          region,
+          "order",
+          OrderCommand,
+          new RecordPick({
+            by: LOGIMESH,
+            order: event.order,
+            lineNumber: event.lineNumber,
+            task: event.task,
+            item: event.item,
+            picked: event.picked,
+            short: event.short,
+            substitute: event.substitute
+          })
+        )
+      )
+      out.push(
+        toModule(
+          region,
+          "inventory",
+          InventoryCommand,
+          new IssueStock({
+            by: LOGIMESH,
+            site: event.site,
+            item: event.item,
+            order: event.order,
+            lineNumber: event.lineNumber,
+            quantity: event.picked
+          })
+        )
+      )
+      if (event.substitute && state.item !== undefined) {
+        out.push(
+          toModule(
+            region,
+            "inventory",
+            InventoryCommand,
+            new ReleaseReservation({
+              by: LOGIMESH,
+              site: event.site,
+              item: state.item,
+              order: event.order,
+              lineNumber: event.lineNumber
+            })
+          )
+        )
+      }
     }
+    if (event._tag === "TaskCancelled" && event.picked !== undefined) {
+      out.push(
+        toModule(
+          region,
+          "inventory",
+          InventoryCommand,
+          new RestockItems({
+            by: LOGIMESH,
+            site: event.site,
+            item: event.item,
+            reference: `cancel:${event.order}/${event.lineNumber}`,
+            quantity: event.picked
+          })
+        )
+      )
+      out.push(
+        toWes(event.site, PutAwayToWes, {
+          order: event.order,
+          task: event.task,
+          lineNumber: event.lineNumber,
+          item: event.item,
+          quantity: event.picked
+        })
+      )
+    }
+    return out
   }
-  if (event._tag === "TaskCancelled" && event.picked !== undefined) {
-    out.push(toModule(region, "inventory", InventoryCommand, new RestockItems({
-      by: LOGIMESH,
-      site: event.site,
-      item: event.item,
-      reference: `cancel:${event.order}/${event.lineNumber}`,
-      quantity: event.picked
-    })))
-    out.push(toWes(event.site, PutAwayToWes, {
-      order: event.order,
-      task: event.task,
-      lineNumber: event.lineNumber,
-      item: event.item,
-      quantity: event.picked
-    }))
-  }
-  return out
-}

@@ -16,13 +16,18 @@ import { moduleConsumerName, regionStreamPlan } from "./regionStreamPlan.ts"
 export class ModuleEngines extends Context.Service<ModuleEngines, ReadonlyMap<string, EngineShape>>()("logimesh/region/ModuleEngines") {
   static readonly layer = Layer.effect(
     ModuleEngines,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const context = yield* RegionContext
       const region = context.region.id
       // Degraded mode: every module consumer pauses (keeps its in-flight messages) while Postgres is down.
       const { gate } = yield* DependencyMonitor
       // The region connects to its hub: its streams live in the domain of the server it reaches.
-      const plan = regionStreamPlan(region, moduleCatalog.map((m) => m.name), context.mesh.settings, undefined)
+      const plan = regionStreamPlan(
+        region,
+        moduleCatalog.map((m) => m.name),
+        context.mesh.settings,
+        undefined
+      )
       yield* applyStreams(plan)
       const engines = new Map<string, EngineShape>()
       for (const module of moduleCatalog) {

@@ -46,12 +46,7 @@ export const regionStreamNames = (region: string) => ({
 
 export const moduleConsumerName = (region: string, module: string): string => `${region}_${module}`
 
-export const regionStreamPlan = (
-  region: string,
-  modules: ReadonlyArray<string>,
-  settings: MeshSettings,
-  domain: string | undefined
-): StreamPlan => {
+export const regionStreamPlan = (region: string, modules: ReadonlyArray<string>, settings: MeshSettings, domain: string | undefined): StreamPlan => {
   const names = regionStreamNames(region)
   const stream = (kind: StreamKind, name: string, description: string, subjects: ReadonlyArray<string>) =>
     limitsStream({

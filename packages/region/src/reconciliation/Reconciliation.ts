@@ -31,7 +31,7 @@
  */
 import { Context, Duration, Effect, Layer, Semaphore } from "effect"
 import { type BusError, classifyBusError, NatsConnection, StreamNames } from "@logimesh/bus"
-import { type DbError } from "@logimesh/db"
+import type { DbError } from "@logimesh/db"
 import { EngineQueries, outboxMsgId } from "@logimesh/engine"
 import { RegionContext } from "../RegionContext.ts"
 import { regionStreamNames } from "../modules/regionStreamPlan.ts"
@@ -47,6 +47,7 @@ import {
 } from "./ReconciliationReport.ts"
 import { scanStream } from "./StreamScan.ts"
 import { orderOf } from "./systemOfRecord.ts"
+import { definedFields } from "@logimesh/model"
 
 const nanosToMs = (nanos: number | undefined): number => (nanos === undefined ? 0 : Math.round(nanos / 1_000_000))
 
@@ -56,7 +57,7 @@ export interface ReconciliationShape {
 }
 
 const make = (settings: ReconciliationSettings) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const engine = yield* EngineQueries
     const nats = yield* NatsConnection
     const context = yield* RegionContext
@@ -77,32 +78,40 @@ const make = (settings: ReconciliationSettings) =>
 
     /** One WES site's SITE_COMMANDS: every msg id stored since `startTime` (with its count), or why it could not be read. */
     const readSite = (site: string, startTime: Date, maxMessages: number): Effect.Effect<SiteObservation> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const info = yield* Effect.flatMap(nats.jetstreamManager(site), (jsm) =>
-          bounded(`info ${site}/${StreamNames.siteCommands}`, () => jsm.streams.info(StreamNames.siteCommands))).pipe(Effect.result)
+          bounded(`info ${site}/${StreamNames.siteCommands}`, () => jsm.streams.info(StreamNames.siteCommands))
+        ).pipe(Effect.result)
         if (info._tag === "Failure") {
           const absent = info.failure.reason._tag === "StreamNotFound"
           return absent
-            ? { status: "absent", detail: "no SITE_COMMANDS stream in the site's domain: not sourced to site (unknown)", endSeq: 0 } as const
-            : { status: "unreachable", detail: info.failure.message, endSeq: 0 } as const
+            ? ({ status: "absent", detail: "no SITE_COMMANDS stream in the site's domain: not sourced to site (unknown)", endSeq: 0 } as const)
+            : ({ status: "unreachable", detail: info.failure.message, endSeq: 0 } as const)
         }
         const endSeq = info.success.state.last_seq
         const ids = new Map<string, number>()
-        const scan = yield* provide(scanStream({
-          domain: site,
-          stream: StreamNames.siteCommands,
-          startTime,
-          endSeq,
-          maxMessages,
-          deadline: settings.scanDeadline
-        }, (m) => ids.set(m.msgId, (ids.get(m.msgId) ?? 0) + 1))).pipe(Effect.result)
+        const scan = yield* provide(
+          scanStream(
+            {
+              domain: site,
+              stream: StreamNames.siteCommands,
+              startTime,
+              endSeq,
+              maxMessages,
+              deadline: settings.scanDeadline
+            },
+            (m) => ids.set(m.msgId, (ids.get(m.msgId) ?? 0) + 1)
+          )
+        ).pipe(Effect.result)
         return scan._tag === "Failure"
-          ? { status: "unreachable", detail: scan.failure.message, endSeq } as const
-          : { status: "read", endSeq, ids, scan: scan.success } as const
+          ? ({ status: "unreachable", detail: scan.failure.message, endSeq } as const)
+          : ({ status: "read", endSeq, ids, scan: scan.success } as const)
       })
 
-    const analyse = (params: ReconciliationParams): Effect.Effect<Analysis & { readonly systemsEndSeq: number; readonly duplicateWindowMs: number }, DbError | BusError | WindowPruned> =>
-      Effect.gen(function*() {
+    const analyse = (
+      params: ReconciliationParams
+    ): Effect.Effect<Analysis & { readonly systemsEndSeq: number; readonly duplicateWindowMs: number }, DbError | BusError | WindowPruned> =>
+      Effect.gen(function* () {
         const now = Date.now()
         const prunedBeforeMs = now - outboxSentHours * 3_600_000
         const pruned = prunedWindow(params.since, prunedBeforeMs, outboxSentHours)
@@ -115,7 +124,7 @@ const make = (settings: ReconciliationSettings) =>
           subjectPrefix: "sys.",
           since: params.since,
           until: params.until,
-          about: { entityType: "order", ...(params.order === undefined ? {} : { key: params.order }) },
+          about: { entityType: "order", ...definedFields({ key: params.order }) },
           limit: settings.maxRows + 1
         })
         const loaded = new Set(outbox.slice(0, settings.maxRows).map((row) => outboxMsgId(region, row.id)))
@@ -126,26 +135,31 @@ const make = (settings: ReconciliationSettings) =>
         const stopAfterMs = Math.max(params.until.getTime(), lastSentMs) + settings.skewMs
         const startTime = new Date(params.since.getTime() - settings.skewMs)
         const messages = new Map<string, { seqs: Array<number>; subject: string; timestampMs: number; payloadOrder: string | null }>()
-        const scan = yield* provide(scanStream({
-          domain: undefined,
-          stream: systemsStream,
-          startTime,
-          endSeq: info.state.last_seq,
-          stopAfter: stopAfterMs < now ? new Date(stopAfterMs) : undefined,
-          maxMessages,
-          deadline: settings.scanDeadline
-        }, (m) => {
-          const entry = messages.get(m.msgId)
-          if (entry !== undefined) {
-            entry.seqs.push(m.seq)
-            return
-          }
-          // The order of a message without a loaded row is read from its payload (rows carry their own).
-          const payloadOrder = loaded.has(m.msgId)
-            ? null
-            : orderOf(m.payload(), { "Logimesh-Entity-Type": m.header("Logimesh-Entity-Type"), "Logimesh-Entity-Key": m.header("Logimesh-Entity-Key") })
-          messages.set(m.msgId, { seqs: [m.seq], subject: m.subject, timestampMs: m.timestampMs, payloadOrder })
-        }))
+        const scan = yield* provide(
+          scanStream(
+            {
+              domain: undefined,
+              stream: systemsStream,
+              startTime,
+              endSeq: info.state.last_seq,
+              stopAfter: stopAfterMs < now ? new Date(stopAfterMs) : undefined,
+              maxMessages,
+              deadline: settings.scanDeadline
+            },
+            (m) => {
+              const entry = messages.get(m.msgId)
+              if (entry !== undefined) {
+                entry.seqs.push(m.seq)
+                return
+              }
+              // The order of a message without a loaded row is read from its payload (rows carry their own).
+              const payloadOrder = loaded.has(m.msgId)
+                ? null
+                : orderOf(m.payload(), { "Logimesh-Entity-Type": m.header("Logimesh-Entity-Type"), "Logimesh-Entity-Key": m.header("Logimesh-Entity-Key") })
+              messages.set(m.msgId, { seqs: [m.seq], subject: m.subject, timestampMs: m.timestampMs, payloadOrder })
+            }
+          )
+        )
         const observed = {
           region,
           otherRegions,
@@ -176,52 +190,64 @@ const make = (settings: ReconciliationSettings) =>
         const outboxIdsPresent = yield* engine.outboxIdsPresent(strangerOutboxIds(observed))
 
         // 4. WES messages at the hub (or missing there): are they in the site's own SITE_COMMANDS (when it exists)?
-        const sites = new Map(yield* Effect.forEach(wesSitesToRead(observed), (site) =>
-          Effect.map(readSite(site, startTime, maxMessages), (o) => [site, o] as const), { concurrency: 4 }))
+        const sites = new Map(
+          yield* Effect.forEach(wesSitesToRead(observed), (site) => Effect.map(readSite(site, startTime, maxMessages), (o) => [site, o] as const), {
+            concurrency: 4
+          })
+        )
 
         return { ...classify({ ...observed, outboxIdsPresent, sites }), systemsEndSeq: info.state.last_seq, duplicateWindowMs: observed.hub.duplicateWindowMs }
       })
 
     /** Re-checks gaps, one subject-filtered scan per subject: which ids are really absent (and covered). */
     const recheck = (gaps: ReadonlyArray<RowView>, endSeq: number, maxMessages: number) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const bySubject = new Map<string, Array<RowView>>()
         for (const gap of gaps) bySubject.set(gap.subject, [...(bySubject.get(gap.subject) ?? []), gap])
         const absent: Array<RowView> = []
         const present: Array<string> = []
         const uncovered: Array<string> = []
-        yield* Effect.forEach([...bySubject], ([subject, candidates]) =>
-          Effect.gen(function*() {
-            const from = Math.min(...candidates.map((c) => c.createdAt.getTime())) - settings.skewMs
-            const to = Math.max(...candidates.map((c) => c.sentAt!.getTime())) + settings.skewMs
-            const wanted = new Set(candidates.map((c) => c.msgId))
-            const found = new Set<string>()
-            const scan = yield* provide(scanStream({
-              domain: undefined,
-              stream: systemsStream,
-              startTime: new Date(from),
-              endSeq,
-              stopAfter: new Date(to),
-              filterSubject: subject,
-              maxMessages,
-              deadline: settings.scanDeadline
-            }, (m) => {
-              if (wanted.has(m.msgId)) found.add(m.msgId)
-            }))
-            const coveredUntil = scan.complete ? Number.POSITIVE_INFINITY : (scan.lastTimestampMs ?? Number.NEGATIVE_INFINITY) - settings.skewMs
-            for (const candidate of candidates) {
-              if (found.has(candidate.msgId)) present.push(candidate.id)
-              else if (candidate.sentAt!.getTime() <= coveredUntil) absent.push(candidate)
-              else uncovered.push(candidate.id)
-            }
-          }), { concurrency: 2, discard: true })
+        yield* Effect.forEach(
+          [...bySubject],
+          ([subject, candidates]) =>
+            Effect.gen(function* () {
+              const from = Math.min(...candidates.map((c) => c.createdAt.getTime())) - settings.skewMs
+              const to = Math.max(...candidates.map((c) => c.sentAt!.getTime())) + settings.skewMs
+              const wanted = new Set(candidates.map((c) => c.msgId))
+              const found = new Set<string>()
+              const scan = yield* provide(
+                scanStream(
+                  {
+                    domain: undefined,
+                    stream: systemsStream,
+                    startTime: new Date(from),
+                    endSeq,
+                    stopAfter: new Date(to),
+                    filterSubject: subject,
+                    maxMessages,
+                    deadline: settings.scanDeadline
+                  },
+                  (m) => {
+                    if (wanted.has(m.msgId)) found.add(m.msgId)
+                  }
+                )
+              )
+              const coveredUntil = scan.complete ? Number.POSITIVE_INFINITY : (scan.lastTimestampMs ?? Number.NEGATIVE_INFINITY) - settings.skewMs
+              for (const candidate of candidates) {
+                if (found.has(candidate.msgId)) present.push(candidate.id)
+                else if (candidate.sentAt!.getTime() <= coveredUntil) absent.push(candidate)
+                else uncovered.push(candidate.id)
+              }
+            }),
+          { concurrency: 2, discard: true }
+        )
         return { absent, present, uncovered }
       })
 
     const report = (params: ReconciliationParams) => Effect.map(analyse(params), (analysis) => analysis.report)
 
     const repair = (params: ReconciliationParams): Effect.Effect<RepairResult, DbError | BusError | WindowPruned> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const analysis = yield* analyse(params)
         const checked = yield* recheck(analysis.gaps, analysis.systemsEndSeq, analysis.report.max_messages)
         const now = Date.now()

@@ -17,10 +17,11 @@ export class WindowPruned extends Schema.TaggedError<WindowPruned>()("WindowPrun
 export const prunedWindow = (since: Date, prunedBeforeMs: number, outboxSentHours: number): WindowPruned | undefined =>
   since.getTime() < prunedBeforeMs
     ? new WindowPruned({
-      message: `since ${since.toISOString()} is before ${new Date(prunedBeforeMs).toISOString()}: sent outbox rows are pruned ` +
-        `${outboxSentHours} h after they were written (retention.outboxSentHours), so that window cannot be reconciled`,
-      prunedBefore: new Date(prunedBeforeMs).toISOString()
-    })
+        message:
+          `since ${since.toISOString()} is before ${new Date(prunedBeforeMs).toISOString()}: sent outbox rows are pruned ` +
+          `${outboxSentHours} h after they were written (retention.outboxSentHours), so that window cannot be reconciled`,
+        prunedBefore: new Date(prunedBeforeMs).toISOString()
+      })
     : undefined
 
 export interface ReconciliationParams {

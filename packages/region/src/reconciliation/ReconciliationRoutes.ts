@@ -14,6 +14,7 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { Reconciliation } from "./Reconciliation.ts"
 import type { ReconciliationParams, WindowPruned } from "./ReconciliationReport.ts"
+import { definedFields } from "@logimesh/model"
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -61,9 +62,9 @@ export const reconciliationParams = (
     params: {
       since,
       until,
-      ...(order === undefined ? {} : { order }),
+      ...definedFields({ order }),
       ...(graceS === undefined ? {} : { graceMs: graceS * 1000 }),
-      ...(maxMessages === undefined ? {} : { maxMessages })
+      ...definedFields({ maxMessages })
     }
   }
 }
@@ -74,26 +75,31 @@ const problem = (status: number, title: string, extra: Readonly<Record<string, u
 const unavailable = (error: { readonly _tag: string; readonly message: string }) =>
   Effect.succeed(problem(503, error._tag === "BusError" ? "NATS unavailable" : "database unavailable", { detail: error.message }))
 
-export const ReconciliationRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const reconciliation = yield* Reconciliation
+export const ReconciliationRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const reconciliation = yield* Reconciliation
 
-  const withParams = <A>(
-    run: (params: ReconciliationParams) => Effect.Effect<A, WindowPruned | { readonly _tag: "DbError" | "BusError"; readonly message: string }>
-  ) =>
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const parsed = reconciliationParams(new URL(request.url, "http://region").searchParams)
-      if ("issues" in parsed) return problem(400, "invalid reconciliation parameters", { errors: parsed.issues })
-      return HttpServerResponse.jsonUnsafe(yield* run(parsed.params))
-    }).pipe(
-      Effect.catchTag("WindowPruned", (pruned) =>
-        Effect.succeed(problem(422, "window older than the outbox retention", {
-          errors: [{ path: "since", message: pruned.message }],
-          pruned_before: pruned.prunedBefore
-        }))),
-      Effect.catch(unavailable)
-    )
+    const withParams = <A>(
+      run: (params: ReconciliationParams) => Effect.Effect<A, WindowPruned | { readonly _tag: "DbError" | "BusError"; readonly message: string }>
+    ) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const parsed = reconciliationParams(new URL(request.url, "http://region").searchParams)
+        if ("issues" in parsed) return problem(400, "invalid reconciliation parameters", { errors: parsed.issues })
+        return HttpServerResponse.jsonUnsafe(yield* run(parsed.params))
+      }).pipe(
+        Effect.catchTag("WindowPruned", (pruned) =>
+          Effect.succeed(
+            problem(422, "window older than the outbox retention", {
+              errors: [{ path: "since", message: pruned.message }],
+              pruned_before: pruned.prunedBefore
+            })
+          )
+        ),
+        Effect.catch(unavailable)
+      )
 
-  yield* router.add("GET", "/v1/reconciliation", withParams(reconciliation.report))
-  yield* router.add("POST", "/v1/reconciliation/repair", withParams(reconciliation.repair))
-}))
+    yield* router.add("GET", "/v1/reconciliation", withParams(reconciliation.report))
+    yield* router.add("POST", "/v1/reconciliation/repair", withParams(reconciliation.repair))
+  })
+)

@@ -20,7 +20,7 @@
  * The sites come from an Effect (`sites`), read at every sample: today the
  * region's enabled sites, later a live registry.
  */
-import { type JetStreamManager } from "@nats-io/jetstream"
+import type { JetStreamManager } from "@nats-io/jetstream"
 import { Context, Duration, Effect, Layer, Ref, Semaphore } from "effect"
 import { type BusError, classifyBusError, NatsConnection, siteConsumerName, StreamNames, Subjects } from "@logimesh/bus"
 import type { SiteConfig } from "@logimesh/config"
@@ -97,7 +97,7 @@ interface SiteTrack {
   lastProgressMs: number
 }
 
-const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n")
+const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
 const gauge = (value: number | null) => (value === null ? "NaN" : String(value))
 
 /**
@@ -112,27 +112,26 @@ export const siteLagPrometheus = (snapshot: SiteLagSnapshot): string => {
     `# TYPE ${name} gauge`,
     ...snapshot.sites.map((site) => `${name}{site="${escapeLabel(site.site)}"} ${gauge(value(site))}`)
   ]
-  return [
-    ...metric(
-      "logimesh_site_source_lag",
-      "Site events not yet in HUB_SITE_EVENTS (site last seq - last sourced seq; NaN while the site is unreachable).",
-      (site) => site.lag
-    ),
-    ...metric("logimesh_site_source_stalled", "1 when the site's source into HUB_SITE_EVENTS is stalled.", (site) => (site.stalled ? 1 : 0)),
-    ...metric(
-      "logimesh_site_source_active_seconds",
-      "Seconds since HUB_SITE_EVENTS last heard from the site's source.",
-      (site) => (site.active_ms === null ? null : site.active_ms / 1000)
-    ),
-    ...metric("logimesh_site_reachable", "1 when the site's JetStream domain answered the last sample.", (site) => (site.reachable ? 1 : 0))
-  ].join("\n") + "\n"
+  return (
+    [
+      ...metric(
+        "logimesh_site_source_lag",
+        "Site events not yet in HUB_SITE_EVENTS (site last seq - last sourced seq; NaN while the site is unreachable).",
+        (site) => site.lag
+      ),
+      ...metric("logimesh_site_source_stalled", "1 when the site's source into HUB_SITE_EVENTS is stalled.", (site) => (site.stalled ? 1 : 0)),
+      ...metric("logimesh_site_source_active_seconds", "Seconds since HUB_SITE_EVENTS last heard from the site's source.", (site) =>
+        site.active_ms === null ? null : site.active_ms / 1000
+      ),
+      ...metric("logimesh_site_reachable", "1 when the site's JetStream domain answered the last sample.", (site) => (site.reachable ? 1 : 0))
+    ].join("\n") + "\n"
+  )
 }
-
 
 const nanosToMs = (nanos: number) => Math.round(nanos / 1_000_000)
 
 const make = (options: SiteLagOptions) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const nats = yield* NatsConnection
     const context = yield* RegionContext
     const region = context.region.id
@@ -166,23 +165,26 @@ const make = (options: SiteLagOptions) =>
     const hubJsm = nats.jetstreamManager()
 
     const sampleSite = (site: string, hubSources: ReadonlyArray<Record<string, unknown>> | undefined, hubProblem: string | undefined) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const problems: Array<string> = []
         if (hubProblem !== undefined) problems.push(hubProblem)
-        const [siteInfo, lastSourced, consumerInfo] = yield* Effect.all([
-          call(`info ${site}/${StreamNames.siteEvents}`, nats.jetstreamManager(site), (jsm) => jsm.streams.info(StreamNames.siteEvents)),
-          call(`last ${StreamNames.hubSiteEvents} ${site}`, hubJsm, (jsm) =>
-            jsm.streams.getMessage(StreamNames.hubSiteEvents, { last_by_subj: Subjects.siteEvents(site) })),
-          call(`consumer ${siteConsumerName(region, site)}`, hubJsm, (jsm) =>
-            jsm.consumers.info(StreamNames.hubSiteEvents, siteConsumerName(region, site)))
-        ], { concurrency: "unbounded" })
+        const [siteInfo, lastSourced, consumerInfo] = yield* Effect.all(
+          [
+            call(`info ${site}/${StreamNames.siteEvents}`, nats.jetstreamManager(site), (jsm) => jsm.streams.info(StreamNames.siteEvents)),
+            call(`last ${StreamNames.hubSiteEvents} ${site}`, hubJsm, (jsm) =>
+              jsm.streams.getMessage(StreamNames.hubSiteEvents, { last_by_subj: Subjects.siteEvents(site) })
+            ),
+            call(`consumer ${siteConsumerName(region, site)}`, hubJsm, (jsm) => jsm.consumers.info(StreamNames.hubSiteEvents, siteConsumerName(region, site)))
+          ],
+          { concurrency: "unbounded" }
+        )
 
         const siteLastSeq = siteInfo._tag === "Success" ? siteInfo.success.state.last_seq : null
         if (siteInfo._tag === "Failure") problems.push(`site domain unreachable: ${siteInfo.failure.message}`)
 
         let hubSourcedSeq: number | null = null
         if (lastSourced._tag === "Success") {
-          hubSourcedSeq = lastSourced.success === null ? 0 : sourcedSequenceOf(lastSourced.success.header.get("Nats-Stream-Source")) ?? null
+          hubSourcedSeq = lastSourced.success === null ? 0 : (sourcedSequenceOf(lastSourced.success.header.get("Nats-Stream-Source")) ?? null)
           if (hubSourcedSeq === null) problems.push("last sourced message has no readable Nats-Stream-Source header")
         } else if (/no message found/i.test(lastSourced.failure.message)) {
           hubSourcedSeq = 0
@@ -190,14 +192,15 @@ const make = (options: SiteLagOptions) =>
           problems.push(`last sourced message unreadable: ${lastSourced.failure.message}`)
         }
 
-        const consumer: SiteConsumerProgress | null = consumerInfo._tag === "Success"
-          ? {
-            name: consumerInfo.success.name,
-            pending: consumerInfo.success.num_pending,
-            ack_pending: consumerInfo.success.num_ack_pending,
-            delivered_stream_seq: consumerInfo.success.delivered.stream_seq
-          }
-          : null
+        const consumer: SiteConsumerProgress | null =
+          consumerInfo._tag === "Success"
+            ? {
+                name: consumerInfo.success.name,
+                pending: consumerInfo.success.num_pending,
+                ack_pending: consumerInfo.success.num_ack_pending,
+                delivered_stream_seq: consumerInfo.success.delivered.stream_seq
+              }
+            : null
 
         const source = hubSources?.find((s) => {
           const external = s["external"] as { api?: unknown } | undefined
@@ -228,7 +231,13 @@ const make = (options: SiteLagOptions) =>
           const lastedMs = now - track.sinceMs
           track.stalled = stalled
           track.sinceMs = now
-          const annotations = { site, lag: lag ?? "unknown", activeMs: activeMs ?? "unknown", siteLastSeq: siteLastSeq ?? "unknown", hubSourcedSeq: hubSourcedSeq ?? "unknown" }
+          const annotations = {
+            site,
+            lag: lag ?? "unknown",
+            activeMs: activeMs ?? "unknown",
+            siteLastSeq: siteLastSeq ?? "unknown",
+            hubSourcedSeq: hubSourcedSeq ?? "unknown"
+          }
           yield* stalled
             ? Effect.logWarning(`site source stalled: ${reasons.join("; ")}`).pipe(Effect.annotateLogs(annotations))
             : Effect.logInfo(`site source recovered after ${Math.round(lastedMs / 1000)} s`).pipe(Effect.annotateLogs(annotations))
@@ -250,7 +259,7 @@ const make = (options: SiteLagOptions) =>
         } satisfies SiteLag
       })
 
-    const sample: Effect.Effect<SiteLagSnapshot> = Effect.gen(function*() {
+    const sample: Effect.Effect<SiteLagSnapshot> = Effect.gen(function* () {
       const ids = (yield* sites).map((site) => site.id as string)
       const hub = yield* call(`info ${StreamNames.hubSiteEvents}`, hubJsm, (jsm) => jsm.streams.info(StreamNames.hubSiteEvents))
       const hubSources = hub._tag === "Success" ? ((hub.success.sources ?? []) as unknown as ReadonlyArray<Record<string, unknown>>) : undefined
@@ -279,8 +288,7 @@ const make = (options: SiteLagOptions) =>
 
 export class SiteLagMonitor extends Context.Service<SiteLagMonitor, SiteLagMonitorShape>()("logimesh/region/SiteLagMonitor") {
   /** Starts the sampler in the Layer's scope. */
-  static readonly layerWith = (options: SiteLagOptions = {}) =>
-    Layer.effect(SiteLagMonitor, make(options))
+  static readonly layerWith = (options: SiteLagOptions = {}) => Layer.effect(SiteLagMonitor, make(options))
 
   static readonly layer = SiteLagMonitor.layerWith()
 }

@@ -8,16 +8,18 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SiteLagMonitor } from "./SiteLagMonitor.ts"
 
-export const SiteLagRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const monitor = yield* SiteLagMonitor
-  yield* router.add(
-    "GET",
-    "/v1/sites/lag",
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const fresh = new URL(request.url, "http://region").searchParams.get("fresh")
-      const snapshot = fresh === "1" || fresh === "true" ? yield* monitor.sampleNow : yield* monitor.latest
-      return HttpServerResponse.jsonUnsafe(snapshot)
-    })
-  )
-}))
+export const SiteLagRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const monitor = yield* SiteLagMonitor
+    yield* router.add(
+      "GET",
+      "/v1/sites/lag",
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const fresh = new URL(request.url, "http://region").searchParams.get("fresh")
+        const snapshot = fresh === "1" || fresh === "true" ? yield* monitor.sampleNow : yield* monitor.latest
+        return HttpServerResponse.jsonUnsafe(snapshot)
+      })
+    )
+  })
+)

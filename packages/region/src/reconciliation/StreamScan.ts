@@ -14,6 +14,7 @@
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream"
 import { Duration, Effect } from "effect"
 import { type BusError, classifyBusError, NatsConnection } from "@logimesh/bus"
+import { definedFields } from "@logimesh/model"
 
 export interface ScannedMessage {
   readonly seq: number
@@ -57,17 +58,16 @@ export interface ScanResult {
 
 const emptyScan: ScanResult = { scanned: 0, firstSeq: null, lastSeq: null, lastTimestampMs: null, complete: true, truncated: null }
 
-const headerReader = (m: JsMsg) => (name: string): string | undefined => {
-  const value = m.headers?.get(name)
-  return value === undefined || value === "" ? undefined : value
-}
+const headerReader =
+  (m: JsMsg) =>
+  (name: string): string | undefined => {
+    const value = m.headers?.get(name)
+    return value === undefined || value === "" ? undefined : value
+  }
 
 /** Reads `options.stream` as described in the file comment, calling `visit` for every message in range. */
-export const scanStream = (
-  options: ScanOptions,
-  visit: (message: ScannedMessage) => void
-): Effect.Effect<ScanResult, BusError, NatsConnection> =>
-  Effect.gen(function*() {
+export const scanStream = (options: ScanOptions, visit: (message: ScannedMessage) => void): Effect.Effect<ScanResult, BusError, NatsConnection> =>
+  Effect.gen(function* () {
     if (options.endSeq <= 0) return emptyScan
     const nats = yield* NatsConnection
     const js = nats.jetstream(options.domain)
@@ -79,7 +79,7 @@ export const scanStream = (
         const consumer = await js.consumers.get(options.stream, {
           deliver_policy: DeliverPolicy.StartTime,
           opt_start_time: options.startTime.toISOString(),
-          ...(options.filterSubject === undefined ? {} : { filter_subjects: options.filterSubject })
+          ...definedFields({ filter_subjects: options.filterSubject })
         })
         let scanned = 0
         let firstSeq: number | null = null

@@ -110,7 +110,7 @@ type HubInput = Pick<Observations, "region" | "now" | "graceMs" | "skewMs" | "ma
 type StrangerInput = HubInput & Pick<Observations, "otherRegions" | "since" | "until" | "order">
 
 const rowOrderOf = (row: OutboxRecord): string | null =>
-  row.payloadKey ?? (row.headers["Logimesh-Entity-Type"] === "order" ? row.headers["Logimesh-Entity-Key"] ?? null : null)
+  row.payloadKey ?? (row.headers["Logimesh-Entity-Type"] === "order" ? (row.headers["Logimesh-Entity-Key"] ?? null) : null)
 
 /** The window's rows with their hub status: stored, pending, unsent, gap, expired or unverified. */
 export const hubRows = (o: HubInput): ReadonlyArray<RowView> => {
@@ -122,15 +122,18 @@ export const hubRows = (o: HubInput): ReadonlyArray<RowView> => {
     const msgId = outboxMsgId(o.region, row.id)
     const stored = o.hub.messages.get(msgId)
     const sentMs = row.sentAt?.getTime()
-    const status: RowStatus = sentMs === undefined
-      ? (o.now - row.createdAt.getTime() > o.graceMs ? "unsent" : "pending")
-      : stored !== undefined
-      ? "stored"
-      : sentMs < expiredBeforeMs
-      ? "expired"
-      : sentMs <= coveredUntilMs
-      ? "gap"
-      : "unverified"
+    const status: RowStatus =
+      sentMs === undefined
+        ? o.now - row.createdAt.getTime() > o.graceMs
+          ? "unsent"
+          : "pending"
+        : stored !== undefined
+          ? "stored"
+          : sentMs < expiredBeforeMs
+            ? "expired"
+            : sentMs <= coveredUntilMs
+              ? "gap"
+              : "unverified"
     return {
       id: row.id,
       msgId,
@@ -175,12 +178,28 @@ export const strangerOutboxIds = (o: StrangerInput): ReadonlyArray<string> => st
 
 /** Sites whose SITE_COMMANDS to read: those of WES rows stored at the hub or missing there. */
 export const wesSitesToRead = (o: HubInput): ReadonlyArray<string> =>
-  [...new Set(hubRows(o).filter((row) => row.status === "stored" || row.status === "gap").flatMap((row) => wesSiteOf(row.system) ?? []))].sort()
+  [
+    ...new Set(
+      hubRows(o)
+        .filter((row) => row.status === "stored" || row.status === "gap")
+        .flatMap((row) => wesSiteOf(row.system) ?? [])
+    )
+  ].sort()
 
 const siteCoverageOf = (site: string, startTime: Date, observed: SiteObservation): StreamCoverage => {
   const base = { stream: StreamNames.siteCommands, domain: site, start_time: startTime.toISOString(), end_seq: observed.endSeq }
   if (observed.status !== "read") {
-    return { ...base, status: observed.status, detail: observed.detail, scanned: 0, first_seq: null, last_seq: null, last_stored_at: null, complete: false, truncated: null }
+    return {
+      ...base,
+      status: observed.status,
+      detail: observed.detail,
+      scanned: 0,
+      first_seq: null,
+      last_seq: null,
+      last_stored_at: null,
+      complete: false,
+      truncated: null
+    }
   }
   const s = observed.scan
   return {
@@ -206,7 +225,10 @@ export const classify = (o: Observations): Analysis => {
   // 1. Each row against the hub; 2. stream messages without a loaded row.
   const hubClassified = hubRows(o)
   const found = strangers(o, hubClassified)
-  const unexpected: Array<{ readonly msgId: string; readonly outboxId: string | null; readonly detail: string }> = found.unknown.map((u) => ({ ...u, outboxId: null }))
+  const unexpected: Array<{ readonly msgId: string; readonly outboxId: string | null; readonly detail: string }> = found.unknown.map((u) => ({
+    ...u,
+    outboxId: null
+  }))
   let prunedRows = 0
   for (const { msgId, outboxId } of found.ofThisOutbox) {
     if (o.outboxIdsPresent.has(outboxId)) continue
@@ -230,13 +252,14 @@ export const classify = (o: Observations): Analysis => {
       return { ...row, gapAtSite: ids?.has(row.msgId) === true ? "at_site" : ids === undefined || !complete ? "unknown" : "absent" }
     }
     if (row.status !== "stored") return row
-    const status: SiteStatus = ids?.has(row.msgId) === true
-      ? "at_site"
-      : ids === undefined || !complete
-      ? "site_unknown"
-      : o.now - (row.hubStoredAtMs ?? o.now) > o.graceMs
-      ? "not_at_site"
-      : "site_pending"
+    const status: SiteStatus =
+      ids?.has(row.msgId) === true
+        ? "at_site"
+        : ids === undefined || !complete
+          ? "site_unknown"
+          : o.now - (row.hubStoredAtMs ?? o.now) > o.graceMs
+            ? "not_at_site"
+            : "site_pending"
     return { ...row, site: status }
   })
 
@@ -276,18 +299,27 @@ export const classify = (o: Observations): Analysis => {
     if (row.sentAt !== null) group.sent += 1
     group[row.status] += 1
     if (row.site !== null) group[row.site] += 1
-    if (row.status === "unsent") list(rowDifference(row, "unsent", `not sent ${Math.round((o.now - row.createdAt.getTime()) / 1000)} s after it was written`, "engine_outbox", []))
+    if (row.status === "unsent")
+      list(rowDifference(row, "unsent", `not sent ${Math.round((o.now - row.createdAt.getTime()) / 1000)} s after it was written`, "engine_outbox", []))
     if (row.status === "gap") list(rowDifference(row, "gap", `marked sent but not in ${systemsStream}`, systemsStream, []))
     const site = wesSiteOf(row.system)
     if (row.site === "not_at_site") {
-      list(rowDifference(row, "not_at_site", `in ${systemsStream} but not in ${site}/${StreamNames.siteCommands}`, `${site}/${StreamNames.siteCommands}`, row.hubSeq === null ? [] : [row.hubSeq]))
+      list(
+        rowDifference(
+          row,
+          "not_at_site",
+          `in ${systemsStream} but not in ${site}/${StreamNames.siteCommands}`,
+          `${site}/${StreamNames.siteCommands}`,
+          row.hubSeq === null ? [] : [row.hubSeq]
+        )
+      )
     }
     const stored = o.hub.messages.get(row.msgId)
     if (stored !== undefined && stored.seqs.length > 1) {
       group.duplicate += 1
       list(rowDifference(row, "duplicate", `stored ${stored.seqs.length} times in ${systemsStream}`, systemsStream, stored.seqs))
     }
-    const siteCount = site === undefined ? 0 : siteIds(site)?.get(row.msgId) ?? 0
+    const siteCount = site === undefined ? 0 : (siteIds(site)?.get(row.msgId) ?? 0)
     if (siteCount > 1) {
       group.duplicate += 1
       list(rowDifference(row, "duplicate", `stored ${siteCount} times in ${site}/${StreamNames.siteCommands}`, `${site}/${StreamNames.siteCommands}`, []))

@@ -40,7 +40,7 @@ export const orderOf = (payload: string | Uint8Array, headers: Readonly<Record<s
   } catch {
     // not JSON: fall back to the headers
   }
-  return headers["Logimesh-Entity-Type"] === "order" ? headers["Logimesh-Entity-Key"] ?? null : null
+  return headers["Logimesh-Entity-Type"] === "order" ? (headers["Logimesh-Entity-Key"] ?? null) : null
 }
 
 /** The outbox id of `<region>:<id>`, else undefined (another region's id, a replay id, no id). */

@@ -33,7 +33,7 @@ import { Data, Duration, Effect, Result, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
 import { EngineHeaders, EngineQueries, ParkedMessages, rawInputOf } from "@logimesh/engine"
-import { SourceSystem } from "@logimesh/model"
+import { definedFields, SourceSystem } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
 import { commandTable } from "../api/commandTable.ts"
 
@@ -108,8 +108,7 @@ const msgIdOf = (body: unknown): string | undefined =>
 /** The module's parked record for a command message id, if its engine parked it. */
 const parkedCommand = (msgId: string) => EngineQueries.use((engine) => engine.parked(msgId)).pipe(Effect.map((rows) => rows[0]))
 
-const isTerminal = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false
+const isTerminal = (error: unknown): boolean => typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === false
 
 const describe = (error: unknown): { readonly tag: string; readonly text: string } => {
   const tag = typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string" ? error._tag : "Error"
@@ -118,7 +117,7 @@ const describe = (error: unknown): { readonly tag: string; readonly text: string
 }
 
 export const commandMessageHandler = (source: CommandMessageSource) => (message: BusMessage) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const publisher = yield* JetStreamPublisher
     const { region, from } = source
     const park = parkMessage
@@ -153,7 +152,11 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
       const commandId = msgIdOf(answer.body)
       const parkedAs = commandId === undefined ? undefined : yield* parkedCommand(commandId)
       if (parkedAs !== undefined) {
-        return yield* park(message, "CommandParked", `the command ${commandId} was parked by its module (engine_parked ${parkedAs.id}: ${parkedAs.reason}); fix and replay that one`)
+        return yield* park(
+          message,
+          "CommandParked",
+          `the command ${commandId} was parked by its module (engine_parked ${parkedAs.id}: ${parkedAs.reason}); fix and replay that one`
+        )
       }
       if (Date.now() > deadline) {
         return yield* Effect.fail(new CommitTimeout({ message: `${path}: not committed within ${Duration.format(commitPatience)} (${from})` }))
@@ -166,7 +169,7 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
       msgId: `${region}:outcome:${createHash("sha256").update(origin).digest("hex").slice(0, 32)}`,
       headers: {
         [CommandHeaders.idempotencyKey]: key,
-        ...(answer.correlationId === undefined ? {} : { [CommandHeaders.correlationId]: answer.correlationId })
+        ...definedFields({ [CommandHeaders.correlationId]: answer.correlationId })
       }
     })
     return Outcome.Ack()

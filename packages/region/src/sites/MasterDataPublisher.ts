@@ -24,10 +24,12 @@ export interface MasterDataRecord {
 
 /** The records of a view, in a stable order and form (key order fixed by construction). */
 export const masterDataOf = (view: SiteView): ReadonlyArray<MasterDataRecord> => {
-  const items = Object.entries(view.governance.uom.items).sort(([a], [b]) => a.localeCompare(b)).map(([item, factors]) => ({
-    subject: Subjects.masterData("item", item),
-    body: { item, baseUnit: view.governance.uom.baseCountUnit, packaging: factors }
-  }))
+  const items = Object.entries(view.governance.uom.items)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([item, factors]) => ({
+      subject: Subjects.masterData("item", item),
+      body: { item, baseUnit: view.governance.uom.baseCountUnit, packaging: factors }
+    }))
   const sites = view.sites.flatMap((site) => {
     const docks = [...view.governance.locations.docks.values()].filter((d) => d.site === site.id)
     const zones = [...view.governance.locations.zones.entries()].filter(([, z]) => z.site === site.id)
@@ -40,7 +42,15 @@ export const masterDataOf = (view: SiteView): ReadonlyArray<MasterDataRecord> =>
         subject: Subjects.masterData("location", site.id),
         body: {
           site: site.id,
-          zones: zones.map(([zone, z]) => ({ zone, kind: z.kind, docks: docks.filter((d) => d.zone === zone).map((d) => d.dock).sort() }))
+          zones: zones
+            .map(([zone, z]) => ({
+              zone,
+              kind: z.kind,
+              docks: docks
+                .filter((d) => d.zone === zone)
+                .map((d) => d.dock)
+                .sort()
+            }))
             .sort((a, b) => a.zone.localeCompare(b.zone))
         }
       }
@@ -53,7 +63,7 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 export const publishMasterData = (view: SiteView) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const nats = yield* NatsConnection
     const publisher = yield* JetStreamPublisher
     const jsm = yield* nats.jetstreamManager(HUB_DOMAIN)
@@ -78,7 +88,7 @@ export const publishMasterData = (view: SiteView) =>
 
 /** Publishes at boot (in the background) and after every site reload. */
 export const MasterDataLive = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const directory = yield* SiteDirectory
     const services = yield* Effect.context<NatsConnection | JetStreamPublisher>()
     const publish = (view: SiteView) => publishMasterData(view).pipe(Effect.provideContext(services))

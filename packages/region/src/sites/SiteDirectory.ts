@@ -65,7 +65,7 @@ const viewOf = (mesh: MeshConfig, region: RegionConfig, sites: ReadonlyArray<Sit
 export class SiteDirectory extends Context.Service<SiteDirectory, SiteDirectoryShape>()("logimesh/region/SiteDirectory") {
   static readonly layer = Layer.effect(
     SiteDirectory,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const boot = yield* RegionContext
       let view = viewOf(boot.mesh, boot.region, boot.sites, yield* loadGovernance(boot.mesh.dir, boot.mesh))
       const listeners: Array<SiteListener> = []
@@ -73,7 +73,7 @@ export class SiteDirectory extends Context.Service<SiteDirectory, SiteDirectoryS
       const lock = yield* Semaphore.make(1)
       const ids = (sites: ReadonlyArray<SiteConfig>) => sites.map((s) => s.id as string)
 
-      const reload = Effect.gen(function*() {
+      const reload = Effect.gen(function* () {
         const loaded = yield* RegionContext.load(boot.mesh.dir, boot.region.id)
         const governance = yield* loadGovernance(loaded.mesh.dir, loaded.mesh)
         const before = new Set(ids(view.sites))

@@ -23,7 +23,7 @@ import {
   ConsumerRunner,
   consumerTarget,
   exhaustedLaneName,
-  JetStreamPublisher,
+  type JetStreamPublisher,
   meshStreamPlan,
   NatsConnection,
   type Outcome,
@@ -35,13 +35,13 @@ import {
   UNROUTED_CONSUMER
 } from "@logimesh/bus"
 import { HUB_DOMAIN } from "@logimesh/config"
-import { EngineQueries, ParkedMessages } from "@logimesh/engine"
-import { OwnershipGuard } from "@logimesh/governance"
+import type { EngineQueries, ParkedMessages } from "@logimesh/engine"
+import type { OwnershipGuard } from "@logimesh/governance"
 import type { SourceSystem } from "@logimesh/model"
-import { CommandGateway } from "../api/CommandGateway.ts"
+import type { CommandGateway } from "../api/CommandGateway.ts"
 import { DependencyMonitor } from "../degraded/DependencyMonitor.ts"
-import { IdempotencyStore } from "../api/IdempotencyStore.ts"
-import { ReferenceDataService } from "../api/ReferenceDataService.ts"
+import type { IdempotencyStore } from "../api/IdempotencyStore.ts"
+import type { ReferenceDataService } from "../api/ReferenceDataService.ts"
 import { commandMessageHandler } from "./CommandMessageHandler.ts"
 import { SiteDirectory, type SiteView } from "./SiteDirectory.ts"
 import { unroutedIngressHandler } from "./UnroutedIngress.ts"
@@ -63,7 +63,7 @@ type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDa
 export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShape>()("logimesh/region/SiteGateways") {
   static readonly layer = Layer.effect(
     SiteGateways,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const directory = yield* SiteDirectory
       const runner = yield* ConsumerRunner
       // Paused, without spending deliveries, while Postgres is down (degraded mode), like the module consumers.
@@ -84,16 +84,21 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
         label: Readonly<Record<string, string>>,
         onRunning: () => void
       ) =>
-        applyStreams({ streams: [], consumers: plan.consumers.filter((c) => c.name === definition.name || c.name === exhaustedLaneName(definition.name)) }).pipe(
+        applyStreams({
+          streams: [],
+          consumers: plan.consumers.filter((c) => c.name === definition.name || c.name === exhaustedLaneName(definition.name))
+        }).pipe(
           Effect.provideService(NatsConnection, nats),
-          Effect.andThen(runner.run({
-            ...consumerTarget(definition),
-            concurrency: gatewayConcurrency,
-            // A handling may wait for its commit: fetch no more than can start, so nothing waits unkept past ack_wait.
-            prefetch: gatewayConcurrency,
-            gate,
-            handler: (message) => handler(message).pipe(Effect.provideContext(services))
-          })),
+          Effect.andThen(
+            runner.run({
+              ...consumerTarget(definition),
+              concurrency: gatewayConcurrency,
+              // A handling may wait for its commit: fetch no more than can start, so nothing waits unkept past ack_wait.
+              prefetch: gatewayConcurrency,
+              gate,
+              handler: (message) => handler(message).pipe(Effect.provideContext(services))
+            })
+          ),
           Effect.tap(() => Effect.sync(onRunning)),
           Effect.tap(() => Effect.logInfo("consumer running").pipe(Effect.annotateLogs({ ...label, consumer: definition.name }))),
           Effect.tapError((error) =>
@@ -105,7 +110,7 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
         )
 
       const start = (view: SiteView, site: string) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const plan = meshStreamPlan(view.mesh)
           const events = plan.consumers.find((c) => c.name === siteConsumerName(region, site))
           const ingress = plan.consumers.find((c) => c.name === siteIngressConsumerName(region, site))
@@ -118,16 +123,33 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           const up = () => started.set(site, (started.get(site) ?? 0) + 1)
           // Only the site's own systems send through its leaf (today: its WES); ERP and dispatch use INGRESS or HTTP.
           const siteAnswer = (sender: typeof SourceSystem.Type) => (sender === "WES" ? Subjects.siteOutcome(site) : undefined)
-          yield* launch(scope, plan, events, commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }), { site }, up)
-          yield* launch(scope, plan, ingress, commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }), { site }, up)
+          yield* launch(
+            scope,
+            plan,
+            events,
+            commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }),
+            { site },
+            up
+          )
+          yield* launch(
+            scope,
+            plan,
+            ingress,
+            commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }),
+            { site },
+            up
+          )
         })
 
       /** Nothing pending or unacked on the site's two consumers (bounded: a consumer that cannot be read counts as drained). */
       const drained = (site: string) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const jsm = yield* nats.jetstreamManager(HUB_DOMAIN)
           const left = yield* Effect.forEach(
-            [[StreamNames.hubSiteEvents, siteConsumerName(region, site)], [StreamNames.ingress, siteIngressConsumerName(region, site)]] as const,
+            [
+              [StreamNames.hubSiteEvents, siteConsumerName(region, site)],
+              [StreamNames.ingress, siteIngressConsumerName(region, site)]
+            ] as const,
             ([stream, name]) =>
               Effect.tryPromise(() => jsm.consumers.info(stream, name)).pipe(
                 Effect.map((info) => info.num_pending + info.num_ack_pending),
@@ -139,7 +161,7 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
         }).pipe(Effect.orElseSucceed(() => true))
 
       const stop = (site: string) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           // Let the consumers finish what the site and INGRESS already hold for it (up to 30 s), so nothing is
           // left in a durable nobody reads; what comes later is parked as SiteDisabled by the unrouted consumer.
           yield* drained(site).pipe(
@@ -159,11 +181,18 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
       const unrouted = initialPlan.consumers.find((c) => c.name === UNROUTED_CONSUMER)
       if (unrouted !== undefined) {
         const handler = unroutedIngressHandler(directory.current)
-        yield* launch(yield* Scope.fork(layerScope), initialPlan, unrouted, (m) => handler(m).pipe(Effect.provideService(NatsConnection, nats)), {}, () => undefined)
+        yield* launch(
+          yield* Scope.fork(layerScope),
+          initialPlan,
+          unrouted,
+          (m) => handler(m).pipe(Effect.provideService(NatsConnection, nats)),
+          {},
+          () => undefined
+        )
       }
       for (const site of initial.sites) yield* start(initial, site.id)
       yield* directory.listen((view, change) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           for (const site of change.removed) yield* stop(site)
           for (const site of change.added) yield* start(view, site)
         })

@@ -12,35 +12,44 @@ import { problemResponse } from "../api/problems.ts"
 import { SiteDirectory } from "./SiteDirectory.ts"
 import { SiteGateways } from "./SiteGateways.ts"
 
-export const SiteRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const directory = yield* SiteDirectory
-  const gateways = yield* SiteGateways
-  const describe = () => {
-    const view = directory.current()
-    const running = new Set(gateways.running())
-    return {
-      region: view.region.id,
-      loadedAt: view.loadedAt,
-      sites: view.sites.map((site) => ({
-        id: site.id,
-        name: site.name,
-        inventoryOwner: site.inventoryOwner,
-        docks: [...(view.references.docksBySite.get(site.id) ?? [])].sort(),
-        gateway: running.has(site.id) ? "running" : "starting"
-      }))
+export const SiteRoutes = HttpRouter.use(
+  Effect.fn(function* (router) {
+    const directory = yield* SiteDirectory
+    const gateways = yield* SiteGateways
+    const describe = () => {
+      const view = directory.current()
+      const running = new Set(gateways.running())
+      return {
+        region: view.region.id,
+        loadedAt: view.loadedAt,
+        sites: view.sites.map((site) => ({
+          id: site.id,
+          name: site.name,
+          inventoryOwner: site.inventoryOwner,
+          docks: [...(view.references.docksBySite.get(site.id) ?? [])].sort(),
+          gateway: running.has(site.id) ? "running" : "starting"
+        }))
+      }
     }
-  }
-  yield* router.add("GET", "/v1/sites", Effect.sync(() => HttpServerResponse.jsonUnsafe(describe())))
-  yield* router.add(
-    "POST",
-    "/v1/sites/reload",
-    directory.reload.pipe(
-      Effect.map((change) => HttpServerResponse.jsonUnsafe({ ...change, ...describe() })),
-      Effect.catchTag("ConfigFileError", (error) =>
-        Effect.succeed(problemResponse(422, "sites not reloaded", {
-          detail: error.message,
-          errors: error.issues.map((issue) => ({ path: `${error.file}: ${issue.path}`, message: issue.message }))
-        })))
+    yield* router.add(
+      "GET",
+      "/v1/sites",
+      Effect.sync(() => HttpServerResponse.jsonUnsafe(describe()))
     )
-  )
-}))
+    yield* router.add(
+      "POST",
+      "/v1/sites/reload",
+      directory.reload.pipe(
+        Effect.map((change) => HttpServerResponse.jsonUnsafe({ ...change, ...describe() })),
+        Effect.catchTag("ConfigFileError", (error) =>
+          Effect.succeed(
+            problemResponse(422, "sites not reloaded", {
+              detail: error.message,
+              errors: error.issues.map((issue) => ({ path: `${error.file}: ${issue.path}`, message: issue.message }))
+            })
+          )
+        )
+      )
+    )
+  })
+)

@@ -36,15 +36,18 @@ const drainGrace = Duration.minutes(1)
 
 /** The stream sequence up to which the site's region consumer has settled everything, if it can be read. */
 const ackFloorOf = (region: string, site: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const nats = yield* NatsConnection
     const jsm = yield* nats.jetstreamManager(HUB_DOMAIN)
     const info = yield* Effect.tryPromise(() => jsm.consumers.info(StreamNames.ingress, siteIngressConsumerName(region, site)))
     return info.ack_floor.stream_seq
-  }).pipe(Effect.timeout(Duration.seconds(2)), Effect.orElseSucceed(() => undefined))
+  }).pipe(
+    Effect.timeout(Duration.seconds(2)),
+    Effect.orElseSucceed(() => undefined)
+  )
 
 export const unroutedIngressHandler = (current: () => SiteView) => (message: BusMessage) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const site = siteOfSubject(message.subject)
     if (declaredIn(current().mesh, site)?.site.enabled === true) return Outcome.Ack()
     const onDisk = yield* loadMeshConfig(current().mesh.dir).pipe(Effect.orElseSucceed(() => current().mesh))
