@@ -58,14 +58,26 @@ describe("system message catalog", () => {
     expect(Result.isFailure(decode({ type: "notification", kind: "shipped", order: "SO-1", shipment: "S-SO-1" }))).toBe(true)
   })
 
-  it("exports a JSON Schema per name whose root requires the message's type", () => {
-    const schemas = systemMessageJsonSchemas() as Record<string, { schema: Record<string, unknown>; definitions?: Record<string, unknown> }>
+  it("exports a standalone JSON Schema per name: the message's type required, every $ref resolved in its own $defs", () => {
+    const schemas = systemMessageJsonSchemas() as Record<string, Record<string, unknown>>
     expect(Object.keys(schemas)).toHaveLength(systemMessageSchemas.size)
-    const release = JSON.stringify(schemas["wes/order-release@1"])
-    expect(release).toContain("order-release")
-    expect(release).toContain("tasks")
-    for (const [name, document] of Object.entries(schemas)) {
-      expect(document.schema, name).toBeTypeOf("object")
+    const refsOf = (node: unknown): Array<string> =>
+      Array.isArray(node)
+        ? node.flatMap(refsOf)
+        : typeof node === "object" && node !== null
+          ? Object.entries(node).flatMap(([k, v]) => (k === "$ref" && typeof v === "string" ? [v] : refsOf(v)))
+          : []
+    for (const [name, schema] of Object.entries(schemas)) {
+      expect(schema["$schema"], name).toBe("https://json-schema.org/draft/2020-12/schema")
+      const required = (schema["required"] ?? (schema["anyOf"] as Array<Record<string, unknown>> | undefined)?.[0]?.["required"]) as Array<string>
+      expect(required, name).toContain("type")
+      const defs = (schema["$defs"] ?? {}) as Record<string, unknown>
+      for (const ref of refsOf(schema)) {
+        expect(ref.startsWith("#/$defs/"), `${name}: ${ref}`).toBe(true)
+        const key = ref.slice("#/$defs/".length).replaceAll("~1", "/").replaceAll("~0", "~")
+        expect(defs[key], `${name}: ${ref}`).toBeDefined()
+      }
     }
+    expect(JSON.stringify(schemas["wes/order-release@1"])).toContain("tasks")
   })
 })

@@ -38,6 +38,21 @@ export const systemMessageSchemaOf = (subject: string, version: number): Schema.
   return address === undefined ? undefined : systemMessageSchemas.get(`${address.system}/${address.type}@${version}`)
 }
 
-/** JSON Schema (draft 2020-12 document: `schema` and its `definitions`) of every message type, by name. */
+/** A standalone JSON Schema (draft 2020-12) of every message type, by name: its definitions under `$defs`, where its `$ref`s point. */
 export const systemMessageJsonSchemas = (): Readonly<Record<string, unknown>> =>
-  Object.fromEntries([...systemMessageSchemas].sort(([a], [b]) => a.localeCompare(b)).map(([name, schema]) => [name, Schema.toJsonSchemaDocument(schema)]))
+  Object.fromEntries(
+    [...systemMessageSchemas]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, schema]) => {
+        const document = Schema.toJsonSchemaDocument(schema)
+        return [
+          name,
+          {
+            $schema: "https://json-schema.org/draft/2020-12/schema",
+            $id: `urn:logimesh:system-message:${name}`,
+            ...document.schema,
+            ...(Object.keys(document.definitions).length === 0 ? {} : { $defs: document.definitions })
+          }
+        ]
+      })
+  )
