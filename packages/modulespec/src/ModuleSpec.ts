@@ -1,9 +1,10 @@
 /**
  * A business module as one spec object: its engine entity, its command
  * routes of the `/v1` API as data, the order a command belongs to, its id
- * functions, and the ownership transitions it performs without a route. The
- * region builds its route table, its OpenAPI document and its check of the
- * ownership vocabulary from these specs; it adds nothing a module owns.
+ * functions, the ownership transitions it performs without a route, and the
+ * messages to outside systems its events cause. The region builds its route
+ * table, its OpenAPI document, its check of the ownership vocabulary and its
+ * system message catalog from these specs; it adds nothing a module owns.
  *
  * A route is declared with its command type `C` (`CommandRouteSpec<C>`) and
  * built into a `CommandRoute` that closes over `C`: the region sees only
