@@ -33,6 +33,7 @@ import { decodeInput, rawInputOf } from "./decodeInput.ts"
 import { type EffectMessage, makeEntityActors } from "./EntityActors.ts"
 import type { EntityDefinition } from "./EntityDefinition.ts"
 import { FaultInjector } from "./FaultInjector.ts"
+import { CommitNotifier } from "./CommitNotifier.ts"
 import { type CommitStats, type GroupCommitOptions, makeGroupCommitter } from "./GroupCommitter.ts"
 import { runHoldSweeper } from "./HoldSweeper.ts"
 import { makeOutboxHandoff, OutboxHandoff } from "./OutboxHandoff.ts"
@@ -129,7 +130,13 @@ export const runEngine = <C, E, S, R>(options: EngineOptions<C, E, S, R>): Effec
         Effect.annotateLogs({ entityType: entity.name })
       )
     }
-    const committer = yield* makeGroupCommitter(entity.name, options.groupCommit, (rows) => handoff?.offer(rows))
+    const notifier = Option.getOrUndefined(yield* Effect.serviceOption(CommitNotifier))
+    const committer = yield* makeGroupCommitter(
+      entity.name,
+      options.groupCommit,
+      (rows) => handoff?.offer(rows),
+      notifier === undefined ? undefined : notifier.announce
+    )
     const actors = yield* makeEntityActors(entity, committer, {
       outputSubject: options.outputSubject,
       ...definedFields({ effects: options.effects, maxResident: options.maxResident, idleAfter: options.idleAfter, applyDuplicate: faults.applyDuplicate })

@@ -23,6 +23,7 @@ export {
   eventVersioning,
   taggedEntity
 } from "./EntityDefinition.ts"
+export { CommitNotifier, type CommitNotifierShape, type CommitWaiter, makeCommitNotifier } from "./CommitNotifier.ts"
 export { EngineHeaders } from "./EngineHeaders.ts"
 export type { EffectMessage } from "./EntityActors.ts"
 export { engineMigrations } from "./engineMigrations.ts"

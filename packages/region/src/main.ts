@@ -19,7 +19,7 @@ import { createServer } from "node:http"
 import { ConsumerRunner, JetStreamPublisher, NatsConnection } from "@logimesh/bus"
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
-import { EngineQueries, FaultInjector, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
+import { CommitNotifier, EngineQueries, FaultInjector, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
 import { PinoLoggerLayer } from "@logimesh/logging"
 import { CommandGateway } from "./api/CommandGateway.ts"
 import { CommandRoutes } from "./api/CommandRoutes.ts"
@@ -75,6 +75,7 @@ const EngineLive = Layer.unwrap(
     Layer.mergeAll(
       ParkedMessages.layer(context.region.id),
       EngineQueries.layer,
+      CommitNotifier.layer,
       Layer.effectDiscard(OutboxHandoff.use((handoff) => runOutboxRelay({ region: context.region.id, handoff })))
     )
   )

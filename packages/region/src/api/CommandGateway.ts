@@ -3,13 +3,16 @@
  * did: publish it to `cmd.<region>.<module>` with a `Nats-Msg-Id` (stable
  * per Idempotency-Key), then wait, bounded, for the step that applied that
  * message id to commit (the module's audit rows carry the msg id; an applied
- * input with no rows is in the inbox). The actor stays the single writer:
- * the API never writes module state itself.
+ * input with no rows is in the inbox). In the region's process the module
+ * engines announce each committed message id (`CommitNotifier`), so the API
+ * reads the record once, when it is there, rather than polling it; a slow
+ * poll beside it finds a step committed by another process. The actor stays
+ * the single writer: the API never writes module state itself.
  */
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { type BusError, JetStreamPublisher, Subjects } from "@logimesh/bus"
 import type { DbError } from "@logimesh/db"
-import { EngineQueries } from "@logimesh/engine"
+import { CommitNotifier, EngineQueries } from "@logimesh/engine"
 import { RegionContext } from "../RegionContext.ts"
 
 export interface AuditEntry {
@@ -48,12 +51,17 @@ export interface CommandGatewayShape {
 
 const textEncoder = new TextEncoder()
 const defaultWait = Duration.seconds(10)
+/** Without a commit notice (a repeat's re-ask, or no notifier): the record polled this often. */
+const pollEvery = Duration.millis(15)
+/** Beside a commit notice: for a step committed by another process, which this one never announces. */
+const slowPollEvery = Duration.millis(100)
 
 export class CommandGateway extends Context.Service<CommandGateway, CommandGatewayShape>()("logimesh/region/CommandGateway") {
   static readonly layer = Layer.effect(
     CommandGateway,
     Effect.gen(function* () {
       const engine = yield* EngineQueries
+      const notifier = Option.getOrUndefined(yield* Effect.serviceOption(CommitNotifier))
       const publisher = yield* JetStreamPublisher
       const { region } = yield* RegionContext
 
@@ -67,12 +75,13 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
           })
         )
 
-      const awaitOutcome: CommandGatewayShape["await"] = (command, wait = defaultWait) =>
+      /** Polls the record every `every` until the step committed or `wait` ran out (then Pending). */
+      const pollOutcome = (command: Pick<SendCommand, "entityType" | "key" | "msgId">, wait: Duration.Input, every: Duration.Duration) =>
         outcomeOf(command).pipe(
           Effect.flatMap((result) => (result === undefined ? Effect.fail("pending" as const) : Effect.succeed(result))),
           Effect.retry({
             while: (e) => e === "pending",
-            schedule: Schedule.spaced(Duration.millis(15)).pipe(Schedule.upTo({ duration: Duration.fromInputUnsafe(wait) }))
+            schedule: Schedule.spaced(every).pipe(Schedule.upTo({ duration: Duration.fromInputUnsafe(wait) }))
           }),
           Effect.catchIf(
             (e): e is "pending" => e === "pending",
@@ -80,16 +89,38 @@ export class CommandGateway extends Context.Service<CommandGateway, CommandGatew
           )
         )
 
-      const publishAndAwait = (command: SendCommand, wait: Duration.Input | undefined) =>
-        publisher
-          .publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
-            msgId: command.msgId,
-            headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
-          })
-          .pipe(
-            // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
-            Effect.andThen(awaitOutcome(command, wait).pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" }))))
-          )
+      const awaitOutcome: CommandGatewayShape["await"] = (command, wait = defaultWait) => pollOutcome(command, wait, pollEvery)
+
+      /**
+       * Publish, then learn the outcome: in this process the committer announces the message id as it
+       * commits (the record is read once, then); a step committed elsewhere is found by a slow poll.
+       */
+      const publishAndAwait = (command: SendCommand, wait: Duration.Input | undefined) => {
+        const publish = publisher.publish(Subjects.moduleCommand(region.id, command.module), textEncoder.encode(JSON.stringify(command.command)), {
+          msgId: command.msgId,
+          headers: { "X-Correlation-Id": command.correlationId, "Logimesh-Source-System": command.sourceSystem }
+        })
+        const budget = wait ?? defaultWait
+        // Once published, the command will be applied: a failure to learn the outcome is "pending" (202), never 503.
+        const orPending = (learn: Effect.Effect<CommandResult, DbError>) =>
+          learn.pipe(Effect.catchTag("DbError", () => Effect.succeed<CommandResult>({ _tag: "Pending" })))
+        if (notifier === undefined) return publish.pipe(Effect.andThen(orPending(awaitOutcome(command, budget))))
+        return Effect.acquireUseRelease(
+          notifier.expect(command.msgId),
+          (waiter) =>
+            publish.pipe(
+              Effect.andThen(
+                orPending(
+                  Effect.race(
+                    waiter.committed.pipe(Effect.andThen(pollOutcome(command, budget, pollEvery))),
+                    Effect.delay(pollOutcome(command, budget, slowPollEvery), slowPollEvery)
+                  )
+                )
+              )
+            ),
+          (waiter) => waiter.release
+        )
+      }
 
       const send: CommandGatewayShape["send"] = (command, options = {}) =>
         options.repeat === true
