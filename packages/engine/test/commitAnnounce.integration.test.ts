@@ -5,25 +5,23 @@
  * its optimistic check (conflict) and a hold (no input applied) are not; and
  * when the announcement comes, the inbox row is already visible.
  */
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Effect, type ManagedRuntime } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Db, runMigrations } from "@logimesh/db"
-import { createTestDatabase, type TestDatabase } from "@logimesh/testkit"
-import { type EngineStep, engineMigrations, FaultInjector, makeGroupCommitter, type RawInput } from "../src/index.ts"
+import { type EngineDatabase, startEngineDatabase } from "./engineDatabase.ts"
+import { Db } from "@logimesh/db"
+import { type EngineStep, type FaultInjector, makeGroupCommitter, type RawInput } from "../src/index.ts"
 
-let database: TestDatabase
+let engineDb: EngineDatabase
 let runtime: ManagedRuntime.ManagedRuntime<Db | FaultInjector, never>
 
 beforeAll(async () => {
-  database = await createTestDatabase("commit-announce")
-  runtime = ManagedRuntime.make(Layer.merge(Db.layerFrom({ url: Redacted.make(database.url), maxConnections: 2 }), FaultInjector.none))
-  await runtime.runPromise(runMigrations(engineMigrations))
+  engineDb = await startEngineDatabase("commit-announce")
+  runtime = engineDb.runtime
 }, 30_000)
 
 afterAll(async () => {
-  await runtime?.dispose()
-  await database?.drop()
+  await engineDb?.stop()
 })
 
 const raw = (msgId: string, seq: number): RawInput => ({

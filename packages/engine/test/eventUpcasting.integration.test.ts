@@ -6,12 +6,12 @@
  * entity without its upcaster fails to load (the v1 payload does not decode
  * as v2), and a stored version newer than the code is refused.
  */
-import { Effect, Layer, ManagedRuntime, Redacted, Result, Schema } from "effect"
+import { Effect, type ManagedRuntime, Result, Schema } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Db, runMigrations } from "@logimesh/db"
-import { createTestDatabase, type TestDatabase } from "@logimesh/testkit"
-import { engineMigrations, eventUpcaster, eventVersioning, FaultInjector, loadEntities, makeGroupCommitter, rebuildState, taggedEntity } from "../src/index.ts"
+import { type EngineDatabase, startEngineDatabase } from "./engineDatabase.ts"
+import { Db } from "@logimesh/db"
+import { eventUpcaster, eventVersioning, type FaultInjector, loadEntities, makeGroupCommitter, rebuildState, taggedEntity } from "../src/index.ts"
 
 class Measure extends Schema.TaggedClass<Measure>()("Measure", { meter: Schema.String, amount: Schema.String }) {}
 class Measured extends Schema.TaggedClass<Measured>()("Measured", { meter: Schema.String, amount: Schema.String, unit: Schema.Literal("KG") }) {}
@@ -40,7 +40,7 @@ const withHistory = taggedEntity({
 })
 const withoutHistory = taggedEntity(definition)
 
-let database: TestDatabase
+let engineDb: EngineDatabase
 let runtime: ManagedRuntime.ManagedRuntime<Db | FaultInjector, never>
 
 const insertEvent = (key: string, seq: number, version: number, payload: unknown) =>
@@ -63,14 +63,12 @@ const insertEntity = (key: string, eventSeq: number) =>
   )
 
 beforeAll(async () => {
-  database = await createTestDatabase("event-upcasting")
-  runtime = ManagedRuntime.make(Layer.merge(Db.layerFrom({ url: Redacted.make(database.url), maxConnections: 2 }), FaultInjector.none))
-  await runtime.runPromise(runMigrations(engineMigrations))
+  engineDb = await startEngineDatabase("event-upcasting")
+  runtime = engineDb.runtime
 }, 30_000)
 
 afterAll(async () => {
-  await runtime?.dispose()
-  await database?.drop()
+  await engineDb?.stop()
 })
 
 describe("event schema versions", () => {
