@@ -269,8 +269,8 @@ export const makeGroupCommitter = (
   options: GroupCommitOptions = {},
   /** Called after a commit that wrote outbox rows, with those rows (an in-process relay's hand-off). */
   onOutboxCommitted: (rows: ReadonlyArray<CommittedOutboxRow>) => void = () => undefined,
-  /** Called after each commit with the input message ids its committed steps applied (`CommitNotifier`). */
-  onApplied: (msgIds: ReadonlyArray<string>) => void = () => undefined
+  /** Called after each commit with the input message ids its committed steps applied (`CommitNotifier`); none: nothing collected. */
+  onApplied?: (msgIds: ReadonlyArray<string>) => void
 ): Effect.Effect<GroupCommitter, never, Db | FaultInjector | Scope.Scope> =>
   Effect.gen(function* () {
     const db = yield* Db
@@ -290,11 +290,13 @@ export const makeGroupCommitter = (
         .pipe(
           Effect.map((written) => {
             if (written.outbox.length > 0) onOutboxCommitted(written.outbox)
-            const applied: Array<string> = []
-            steps.forEach((step, i) => {
-              if (written.results[i] !== "conflict" && step.applied !== undefined) applied.push(step.applied.raw.msgId)
-            })
-            if (applied.length > 0) onApplied(applied)
+            if (onApplied !== undefined) {
+              const applied: Array<string> = []
+              steps.forEach((step, i) => {
+                if (written.results[i] !== "conflict" && step.applied !== undefined) applied.push(step.applied.raw.msgId)
+              })
+              if (applied.length > 0) onApplied(applied)
+            }
             return written.results
           })
         )

@@ -39,7 +39,7 @@ describe("createTestDatabase", () => {
     expect(new URL(database.url).pathname).toBe(`/${database.name}`)
 
     const client = new pg.Client({ connectionString: database.url })
-    client.on("error", () => undefined) // the drop terminates this session
+    client.on("error", () => undefined) // the drop terminates this connection
     await client.connect()
     await client.query("CREATE TABLE parcel (id text PRIMARY KEY, weight int NOT NULL)")
     await client.query("INSERT INTO parcel VALUES ('p-1', 7), ('p-2', 9)")

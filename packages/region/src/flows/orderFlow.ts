@@ -72,39 +72,25 @@ export const orderFlow: Flow<OrderEvent, OrderState> =
           )
         }
         const weight = event.lines.reduce((sum, line) => BigDecimal.sum(sum, line.weight.amount), BigDecimal.fromBigInt(0n))
-        out.push(
-          shipment(
-            new RequestShipment({
-              by: LOGIMESH,
-              shipment: event.shipment,
-              order: event.order,
-              site: event.shipFrom,
-              shipTo: event.shipTo,
-              serviceLevel: event.serviceLevel,
-              ...definedFields({ deliveryWindow: event.deliveryWindow }),
-              weightEstimate: new Quantity({ amount: weight, unit: KG }),
-              hazmat: event.lines.some((line) => line.hazmat)
-            })
-          )
-        )
+        // The shipment module is asked for the shipment, and dispatch is told of it, with the same fields.
+        const request = {
+          shipment: event.shipment,
+          order: event.order,
+          site: event.shipFrom,
+          shipTo: event.shipTo,
+          serviceLevel: event.serviceLevel,
+          ...definedFields({ deliveryWindow: event.deliveryWindow }),
+          weightEstimate: new Quantity({ amount: weight, unit: KG }),
+          hazmat: event.lines.some((line) => line.hazmat)
+        }
+        out.push(shipment(new RequestShipment({ by: LOGIMESH, ...request })))
         out.push(
           toWes(event.shipFrom, OrderReleaseToWes, {
             ...event,
             tasks: event.lines.map((line) => ({ lineNumber: line.lineNumber, task: taskId(event.order, line.lineNumber) }))
           })
         )
-        out.push(
-          toCentral(ShipmentRequestToDispatch, {
-            shipment: event.shipment,
-            order: event.order,
-            site: event.shipFrom,
-            shipTo: event.shipTo,
-            serviceLevel: event.serviceLevel,
-            ...definedFields({ deliveryWindow: event.deliveryWindow }),
-            weightEstimate: new Quantity({ amount: weight, unit: KG }),
-            hazmat: event.lines.some((line) => line.hazmat)
-          })
-        )
+        out.push(toCentral(ShipmentRequestToDispatch, request))
         break
       }
       case "OrderChanged":
