@@ -9,9 +9,12 @@
  * `replayed`, under the row's lock: a second call sees `replayed` and
  * publishes nothing; a crash between publish and mark re-publishes the same
  * id, which the stream (within its window) and the inbox (forever) dedupe.
+ * `replayThrough` is the other way out: the caller handles the entry itself
+ * under the same lock (the region runs a command from an outside system
+ * through its command pipeline) and says whether it now counts as replayed.
  */
 import { Context, Effect, Layer } from "effect"
-import { sql } from "kysely"
+import { sql, type Transaction } from "kysely"
 import { BusHeaders, type BusError, CommandHeaders, JetStreamPublisher } from "@logimesh/bus"
 import { Db, type DbError } from "@logimesh/db"
 import { EngineHeaders } from "./EngineHeaders.ts"
@@ -54,12 +57,25 @@ export type ReplayResult =
   | { readonly _tag: "AlreadyReplayed"; readonly msgId: string }
   | { readonly _tag: "NotFound" }
 
+/** What a `replayThrough` handler decided: replayed (the row is marked, with the id of what it sent) or not (the row stays parked). */
+export type ReplayDecision<A> = { readonly replayed: true; readonly msgId: string; readonly result: A } | { readonly replayed: false; readonly result: A }
+
+export type ReplayThroughResult<A> =
+  | { readonly _tag: "Handled"; readonly replayed: boolean; readonly result: A }
+  | { readonly _tag: "AlreadyReplayed"; readonly msgId: string }
+  | { readonly _tag: "NotFound" }
+
 export interface ParkedMessagesShape {
   readonly record: (input: ParkInput) => Effect.Effect<void, DbError>
   readonly list: (options?: { readonly status?: "parked" | "replayed"; readonly limit?: number }) => Effect.Effect<ReadonlyArray<ParkedEntry>, DbError>
   readonly get: (id: number) => Effect.Effect<ParkedEntry | undefined, DbError>
   /** Publishes the parked payload (or `payload` when given) to its original subject, once. */
   readonly replay: (id: number, payload?: Uint8Array) => Effect.Effect<ReplayResult, DbError | BusError>
+  /** Runs `handle` on the parked entry under its row lock (at most one handler per row at a time); marks the row replayed when it says so. */
+  readonly replayThrough: <A, E, R>(
+    id: number,
+    handle: (entry: ParkedEntry) => Effect.Effect<ReplayDecision<A>, E, R>
+  ) => Effect.Effect<ReplayThroughResult<A>, DbError | E, R>
 }
 
 interface ParkedRow {
@@ -148,26 +164,16 @@ const make = (region: string) =>
         .use("engine.parked.get", (k) => sql<ParkedRow>`SELECT * FROM engine_parked WHERE id = ${id}`.execute(k))
         .pipe(Effect.map((r) => (r.rows[0] === undefined ? undefined : toEntry(r.rows[0]))))
 
-    const replay = (id: number, payload?: Uint8Array) =>
+    /** One transaction holding the parked row's lock while `use` runs; commits what `use` wrote with the lock's connection. */
+    const underRowLock = <A, E, R>(id: number, use: (row: ParkedRow | undefined, tx: Transaction<unknown>) => Effect.Effect<A, E, R>) =>
       Effect.acquireUseRelease(
         db.use("engine.parked.replay", (k) => k.startTransaction().execute()),
         (tx) =>
           Effect.gen(function* () {
             const rows = yield* db.use("engine.parked.replay", () => sql<ParkedRow>`SELECT * FROM engine_parked WHERE id = ${id} FOR UPDATE`.execute(tx))
-            const row = rows.rows[0]
-            if (row === undefined) return { _tag: "NotFound" } as const
-            if (row.status === "replayed") return { _tag: "AlreadyReplayed", msgId: row.replay_msg_id ?? "" } as const
-            const msgId = replayMsgId(region, id)
-            yield* publisher.publish(row.subject, payload ?? new Uint8Array(row.payload), {
-              msgId,
-              headers: replayHeaders(row.headers, id, payload !== undefined),
-              ...(row.domain === "" ? {} : { domain: row.domain })
-            })
-            yield* db.use("engine.parked.replay", () =>
-              sql`UPDATE engine_parked SET status = 'replayed', replayed_at = now(), replay_msg_id = ${msgId} WHERE id = ${id}`.execute(tx)
-            )
+            const result = yield* use(rows.rows[0], tx)
             yield* db.use("engine.parked.replay", () => tx.commit().execute())
-            return { _tag: "Replayed", msgId } as const
+            return result
           }),
         (tx) =>
           tx.isCommitted
@@ -180,7 +186,39 @@ const make = (region: string) =>
               )
       )
 
-    return ParkedMessages.of({ record, list, get, replay })
+    const markReplayed = (id: number, msgId: string, tx: Transaction<unknown>) =>
+      db.use("engine.parked.replay", () =>
+        sql`UPDATE engine_parked SET status = 'replayed', replayed_at = now(), replay_msg_id = ${msgId} WHERE id = ${id}`.execute(tx)
+      )
+
+    const replay = (id: number, payload?: Uint8Array) =>
+      underRowLock(id, (row, tx) =>
+        Effect.gen(function* () {
+          if (row === undefined) return { _tag: "NotFound" } as const
+          if (row.status === "replayed") return { _tag: "AlreadyReplayed", msgId: row.replay_msg_id ?? "" } as const
+          const msgId = replayMsgId(region, id)
+          yield* publisher.publish(row.subject, payload ?? new Uint8Array(row.payload), {
+            msgId,
+            headers: replayHeaders(row.headers, id, payload !== undefined),
+            ...(row.domain === "" ? {} : { domain: row.domain })
+          })
+          yield* markReplayed(id, msgId, tx)
+          return { _tag: "Replayed", msgId } as const
+        })
+      )
+
+    const replayThrough = <A, E, R>(id: number, handle: (entry: ParkedEntry) => Effect.Effect<ReplayDecision<A>, E, R>) =>
+      underRowLock(id, (row, tx) =>
+        Effect.gen(function* () {
+          if (row === undefined) return { _tag: "NotFound" } as const
+          if (row.status === "replayed") return { _tag: "AlreadyReplayed", msgId: row.replay_msg_id ?? "" } as const
+          const decision = yield* handle(toEntry(row))
+          if (decision.replayed) yield* markReplayed(id, decision.msgId, tx)
+          return { _tag: "Handled", replayed: decision.replayed, result: decision.result } as const
+        })
+      )
+
+    return ParkedMessages.of({ record, list, get, replay, replayThrough })
   })
 
 export class ParkedMessages extends Context.Service<ParkedMessages, ParkedMessagesShape>()("logimesh/engine/ParkedMessages") {

@@ -58,7 +58,9 @@ export {
   type ParkInput,
   replayHeaders,
   replayMsgId,
-  type ReplayResult
+  type ReplayDecision,
+  type ReplayResult,
+  type ReplayThroughResult
 } from "./ParkedMessages.ts"
 export { redriveConsumer, type RedriveOptions } from "./redriveConsumer.ts"
 export {

@@ -3,18 +3,21 @@
  * `max_deliver`, then parked — in the DLQ stream and in `engine_parked` with
  * its reason — while every other order completes; its order's later inputs
  * wait held. An operator lists and inspects it with the CLI (through the
- * region's HTTP API), replays it with a corrected payload: it applies
- * exactly once (a second replay is refused), the held inputs follow, and the
- * whole workload ends exactly as the fold of its unique inputs.
+ * region's HTTP API); the region refuses a corrected body for it (a module's
+ * own command: nothing would check the correction before the module applies
+ * it). The engine's replay with the corrected payload applies exactly once
+ * (a second replay is refused), the held inputs follow, and the whole
+ * workload ends exactly as the fold of its unique inputs.
  */
 import { execFile } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeTestRunDir, startRegionProcess, type TestRunDir } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { ParkedMessages } from "../src/index.ts"
 import { type EngineFixture, makeWorkload, startEngineFixture } from "./engineHarness.ts"
 import { AppendLine } from "./OrderLinesDecider.ts"
 import { encodeCommand } from "./orderLinesEntity.ts"
@@ -117,9 +120,21 @@ describe("poison message", () => {
 
     const fixed = join(dir.path, "fixed.json")
     writeFileSync(fixed, JSON.stringify(Schema.encodeSync(AppendLine)(new AppendLine({ orderId: target, source: "erp", line: 2, note: "" }))))
-    const [first, second] = [await cli(api, "replay", id, "--payload", fixed), await cli(api, "replay", id, "--payload", fixed)]
-    expect(first.code, first.stderr).toBe(0)
-    expect(second.code).toBe(3)
+    const refused = await cli(api, "replay", id, "--payload", fixed)
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 422, title: "a corrected body is not accepted for this message" })
+    expect((await fixture.query(sql<{ status: string }>`SELECT status FROM engine_parked`)).rows).toEqual([{ status: "parked" }])
+
+    const engineReplay = () =>
+      fixture.runtime.runPromise(
+        ParkedMessages.use((parked) => parked.replay(Number(id), new TextEncoder().encode(readFileSync(fixed, "utf8")))).pipe(
+          Effect.provide(ParkedMessages.layer("eu-west"))
+        )
+      )
+    const [first, second] = [await engineReplay(), await engineReplay()]
+    expect(first._tag).toBe("Replayed")
+    expect(second._tag).toBe("AlreadyReplayed")
+    expect((await cli(api, "replay", id)).code).toBe(3)
     expect((await fetch(`${api}/v1/parked/999999`)).status).toBe(404)
 
     await fixture.waitSettled(base.unique, 30_000)

@@ -4,12 +4,16 @@
  *
  *   GET  /v1/parked[?status=parked|replayed&limit=n]  list
  *   GET  /v1/parked/:id                               one, with payload and headers
- *   POST /v1/parked/:id/replay                        re-publish once (optional body: the corrected JSON payload)
- *                                                     200 replayed, 409 already replayed, 404 unknown
+ *   POST /v1/parked/:id/replay                        replay once (optional body: the corrected JSON payload), `ParkedReplay.ts`:
+ *                                                     a command from an outside system runs through the command pipeline
+ *                                                     200 replayed (with the pipeline's answer), 422 refused by the pipeline
+ *                                                     (the row stays parked) or a correction for a message no pipeline
+ *                                                     checks, 409 already replayed, 404 unknown
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { ParkedMessages } from "@logimesh/engine"
+import { ParkedReplay } from "./ParkedReplay.ts"
 
 const idParam = Effect.map(HttpRouter.params, (params) => {
   const id = Number(params["id"])
@@ -26,6 +30,7 @@ const failed = (error: { readonly _tag: string; readonly message: string }) =>
 export const ParkedRoutes = HttpRouter.use(
   Effect.fn(function* (router) {
     const parked = yield* ParkedMessages
+    const replays = yield* ParkedReplay
 
     yield* router.add(
       "GET",
@@ -67,14 +72,26 @@ export const ParkedRoutes = HttpRouter.use(
           )
           if (valid === "invalid") return problem(400, "the corrected payload must be JSON")
         }
-        const result = yield* parked.replay(id, body.trim() === "" ? undefined : new TextEncoder().encode(body))
+        const result = yield* replays.replay(id, body.trim() === "" ? undefined : body)
         switch (result._tag) {
           case "NotFound":
             return problem(404, "no parked message with this id")
           case "AlreadyReplayed":
             return problem(409, "already replayed", { detail: "a parked message is replayed at most once", msgId: result.msgId })
-          case "Replayed":
+          case "CorrectionRefused":
+            return problem(422, "a corrected body is not accepted for this message", { detail: result.detail })
+          case "Refused":
+            return problem(422, "the replayed command was refused; the message stays parked", {
+              outcome: { status: result.outcome.status, body: result.outcome.body }
+            })
+          case "Republished":
             return HttpServerResponse.jsonUnsafe({ status: "replayed", msgId: result.msgId })
+          case "Applied":
+            return HttpServerResponse.jsonUnsafe({
+              status: "replayed",
+              msgId: result.msgId,
+              outcome: { status: result.outcome.status, body: result.outcome.body }
+            })
         }
       }).pipe(Effect.catch(failed))
     )

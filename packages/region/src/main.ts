@@ -35,6 +35,7 @@ import { BoundPortsFile } from "./BoundPortsFile.ts"
 import { GovernanceRoutes } from "./GovernanceRoutes.ts"
 import { ModuleEngines } from "./modules/ModuleEngines.ts"
 import { HealthRoutes } from "./HealthRoutes.ts"
+import { ParkedReplay } from "./ParkedReplay.ts"
 import { ParkedRoutes } from "./ParkedRoutes.ts"
 import { Reconciliation } from "./reconciliation/Reconciliation.ts"
 import { ReconciliationRoutes } from "./reconciliation/ReconciliationRoutes.ts"
@@ -107,6 +108,7 @@ export const RegionLive = HttpRouter.serve(
   Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes)
 ).pipe(
   Layer.provide(ReconciliationLive),
+  Layer.provide(ParkedReplay.layer.pipe(Layer.provide(JetStreamPublisher.layer))),
   Layer.provide(SiteGatewaysLive),
   Layer.provide(Admission.layer),
   Layer.provide(Backlog.layer),

@@ -1,11 +1,14 @@
 /**
  * Commands carried as messages: which Idempotency-Key a message stands for
  * (so a redelivery or an operator's replay is the same command, never a new
- * one), and what a replay of a parked message carries over.
+ * one), what a replay of a parked message carries over, and who sent a
+ * command message (its subject).
  */
 import { describe, expect, it } from "vitest"
 import { replayHeaders } from "@logimesh/engine"
+import { replayKeyOf } from "../src/ParkedReplay.ts"
 import { commandKeyOf } from "../src/sites/CommandMessageHandler.ts"
+import { commandSenderOf } from "../src/sites/commandSender.ts"
 
 const message = (headers: Record<string, string>, msgId: string | undefined) => ({ headers, msgId, stream: "INGRESS", streamSequence: 42 })
 
@@ -39,5 +42,32 @@ describe("replayHeaders", () => {
   })
   it("gives a replay with a corrected body a key of its own (the same key with another body is refused)", () => {
     expect(replayHeaders(parked, 7, true)["Idempotency-Key"]).toBe("erp-1~replay:7")
+  })
+})
+
+describe("commandSenderOf", () => {
+  it("names the WES of the site for a site's command subject, the central system for an INGRESS subject", () => {
+    expect(commandSenderOf("site.dc-antwerp.evt.command")).toEqual({ system: "WES", site: "dc-antwerp", answerSubject: "sys.wes.dc-antwerp.outcome" })
+    expect(commandSenderOf("in.dc-antwerp.erp")).toEqual({ system: "ERP", site: undefined, answerSubject: "sys.erp.outcome" })
+    expect(commandSenderOf("in.dc-antwerp.dispatch")).toMatchObject({ system: "DISPATCH", answerSubject: "sys.dispatch.outcome" })
+  })
+  it("names nobody for any other subject: a module command, an unknown system, a site's other events", () => {
+    for (const subject of ["cmd.eu-west.order", "in.dc-antwerp.portal", "site.dc-antwerp.evt.picked", "in.dc-antwerp", "site.dc-antwerp.evt.command.x"]) {
+      expect(commandSenderOf(subject)).toBeUndefined()
+    }
+  })
+})
+
+describe("replayKeyOf", () => {
+  const entry = { id: 7, headers: { "Idempotency-Key": "erp-1" }, msgId: "erp:m1", stream: "INGRESS", streamSeq: 42 }
+  it("keeps the original key for an unchanged replay (the same command)", () => {
+    expect(replayKeyOf(entry as never, undefined)).toBe("erp-1")
+    expect(replayKeyOf({ ...entry, headers: {} } as never, undefined)).toBe("erp:m1")
+  })
+  it("gives each corrected body a key of its own, stable for the same body", () => {
+    const a = replayKeyOf(entry as never, '{"a":1}')
+    expect(a).toMatch(/^erp-1~replay:7:[0-9a-f]{12}$/)
+    expect(replayKeyOf(entry as never, '{"a":1}')).toBe(a)
+    expect(replayKeyOf(entry as never, '{"a":2}')).not.toBe(a)
   })
 })
