@@ -34,7 +34,7 @@ export const QueryRoutes = HttpRouter.use(
           return found === undefined
             ? problemResponse(404, `no ${what} "${key}"`)
             : HttpServerResponse.jsonUnsafe({ [paramName]: key, version: found.version, updatedAt: found.updatedAt, ...(found.state as object) })
-        }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+        }).pipe(Effect.catchTag("DbError", (e) => unavailable(e)))
       )
 
     yield* snapshotRoute("/v1/orders/:order", "order", "order", "order")
@@ -48,7 +48,7 @@ export const QueryRoutes = HttpRouter.use(
         const order = yield* param("order")
         const timeline = yield* queries.orderTimeline(order)
         return timeline.length === 0 ? problemResponse(404, `no order "${order}"`) : HttpServerResponse.jsonUnsafe({ order, timeline })
-      }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+      }).pipe(Effect.catchTag("DbError", (e) => unavailable(e)))
     )
 
     yield* router.add(
@@ -60,7 +60,7 @@ export const QueryRoutes = HttpRouter.use(
         const found = yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
         if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
         return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
-      }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+      }).pipe(Effect.catchTag("DbError", (e) => unavailable(e)))
     )
 
     yield* router.add("GET", "/v1/openapi.json", Effect.succeed(HttpServerResponse.jsonUnsafe(document)))

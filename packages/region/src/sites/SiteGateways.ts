@@ -127,7 +127,13 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
             scope,
             plan,
             events,
-            commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }),
+            commandMessageHandler({
+              region,
+              from: `site ${site}`,
+              answerSubject: siteAnswer,
+              maxDeliver: events.maxDeliver,
+              maxBodyBytes: view.mesh.settings.api.maxBodyBytes
+            }),
             { site },
             up
           )
@@ -135,7 +141,13 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
             scope,
             plan,
             ingress,
-            commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }),
+            commandMessageHandler({
+              region,
+              from: `ingress ${site}`,
+              answerSubject: centralAnswer,
+              maxDeliver: ingress.maxDeliver,
+              maxBodyBytes: view.mesh.settings.api.maxBodyBytes
+            }),
             { site },
             up
           )
