@@ -12,7 +12,6 @@
  * id; the error goes to the log.
  */
 import { Effect, Result, Schema } from "effect"
-import { randomUUID } from "node:crypto"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SourceSystem } from "@logimesh/model"
 import type { CommandRoute } from "@logimesh/modulespec"
@@ -21,7 +20,7 @@ import { executeCommand } from "./CommandPipeline.ts"
 import { commandTable } from "./commandTable.ts"
 import { problemResponse, unavailable, withCorrelation } from "./problems.ts"
 import { RateLimits } from "./RateLimits.ts"
-import { checkCommandHeaders, correlationIdFormat, isRefusal, readBoundedBody, refusalResponse } from "./RequestBounds.ts"
+import { checkCommandHeaders, correlationIdOf, isRefusal, readBoundedBody, refusalResponse } from "./RequestBounds.ts"
 import { RegionContext } from "../RegionContext.ts"
 
 const decodeSource = Schema.decodeUnknownResult(SourceSystem)
@@ -32,10 +31,7 @@ const respond = (status: number, body: unknown) =>
 const handle = (route: CommandRoute, maxBodyBytes: number) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const headers = request.headers
-    // The id a 5xx answer and its log line share: the caller's when well-formed, else a fresh one.
-    const sent = headers["x-correlation-id"]
-    const correlationId = sent !== undefined && correlationIdFormat.test(sent) ? sent : randomUUID()
+    const correlationId = correlationIdOf(request)
     return yield* pipeline(route, maxBodyBytes).pipe(
       Effect.catchTags({ DbError: (e) => unavailable(e, correlationId), BusError: (e) => unavailable(e, correlationId) })
     )

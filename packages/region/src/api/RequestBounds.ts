@@ -17,6 +17,7 @@
  * `UnsupportedMediaType`, `BadHeader`, `BadPath`) as its park reason.
  */
 import { ByteSize, Effect } from "effect"
+import { randomUUID } from "node:crypto"
 import { HttpIncomingMessage, HttpRouter, type HttpServerRequest, HttpServerRequest as Request } from "effect/http"
 import { problemResponse } from "./problems.ts"
 import type { FieldIssue } from "./ReferenceChecks.ts"
@@ -28,6 +29,12 @@ export const CORRELATION_ID_MAX_LENGTH = 128
 export const idempotencyKeyFormat = /^[\x21-\x7E]{1,200}$/
 /** 1-128 characters of letters, digits and `. _ : -`. */
 export const correlationIdFormat = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The id a response and its log lines share: the caller's `X-Correlation-Id` when well-formed, else a fresh one. */
+export const correlationIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const sent = request.headers["x-correlation-id"]
+  return sent !== undefined && correlationIdFormat.test(sent) ? sent : randomUUID()
+}
 
 export interface BoundsRefusal {
   readonly status: 400 | 413 | 415
