@@ -66,7 +66,12 @@ interface Answer {
   readonly ms: number
 }
 
-const post = async (path: string, body: NonNullable<RequestInit["body"]>, headers: Readonly<Record<string, string>>, extra: RequestInit = {}): Promise<Answer> => {
+const post = async (
+  path: string,
+  body: NonNullable<RequestInit["body"]>,
+  headers: Readonly<Record<string, string>>,
+  extra: RequestInit = {}
+): Promise<Answer> => {
   const started = Date.now()
   const response = await fetch(`${mesh.regionUrl}${path}`, { method: "POST", headers, body, signal: AbortSignal.timeout(30_000), ...extra })
   const text = await response.text()
@@ -164,7 +169,11 @@ describe("headers, content type and path", () => {
     const body = JSON.stringify(orderBody("SEC-CT-1"))
     const plain = await post("/v1/orders", body, { "content-type": "text/plain", "X-Source-System": "ERP", "Idempotency-Key": "sec-ct-1" })
     expectProblem(plain, 415)
-    const form = await post("/v1/orders", body, { "content-type": "application/x-www-form-urlencoded", "X-Source-System": "ERP", "Idempotency-Key": "sec-ct-1" })
+    const form = await post("/v1/orders", body, {
+      "content-type": "application/x-www-form-urlencoded",
+      "X-Source-System": "ERP",
+      "Idempotency-Key": "sec-ct-1"
+    })
     expectProblem(form, 415)
     expect(await status("/v1/orders/SEC-CT-1")).toBe(404)
     expect(await commandsStored()).toBe(before)

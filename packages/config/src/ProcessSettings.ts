@@ -21,9 +21,10 @@ export const databaseUrl = Config.Redacted("DATABASE_URL")
  * connections the engine's writes need.
  */
 export const apiReadPoolSize = Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })), "API_READ_POOL_SIZE").pipe(Config.withDefault(4))
-export const apiReadStatementTimeoutMs = Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 600_000 })), "API_READ_STATEMENT_TIMEOUT_MS").pipe(
-  Config.withDefault(2_000)
-)
+export const apiReadStatementTimeoutMs = Config.schema(
+  Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 600_000 })),
+  "API_READ_STATEMENT_TIMEOUT_MS"
+).pipe(Config.withDefault(2_000))
 
 /** The topology runner: an existing Postgres server for the region databases, instead of private clusters. */
 export const existingDatabaseUrl = Config.option(Config.Redacted("DATABASE_URL"))

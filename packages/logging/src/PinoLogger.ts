@@ -64,7 +64,8 @@ export const makePinoLogger = (options: PinoLoggerOptions): Logger.Logger<unknow
     }
     const parts = messageParts(message)
     const error = parts.find((part): part is Error => part instanceof Error)
-    if (error !== undefined) line["err"] = { type: error.name, message: redactText(error.message), stack: error.stack === undefined ? undefined : redactText(error.stack) }
+    if (error !== undefined)
+      line["err"] = { type: error.name, message: redactText(error.message), stack: error.stack === undefined ? undefined : redactText(error.stack) }
     if (cause.reasons.length > 0) line["cause"] = redactText(Cause.pretty(cause))
     const level = pinoLevel(logLevel)
     if (level === "fatal" || level === "error" || base.isLevelEnabled(level)) base[level](line, parts.map(partText).join(" "))

@@ -30,6 +30,14 @@ const rules: ReadonlyArray<readonly [RegExp, string]> = [
 export const redactText = (text: string): string => rules.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text)
 
 /** Fields pino censors whole on every line (top level and one level down, e.g. `headers.authorization`). */
-export const redactedPaths: ReadonlyArray<string> = ["authorization", "password", "token", "apiKey", "api_key", "databaseUrl", "DATABASE_URL", "natsUrl", "NATS_URL"].flatMap(
-  (field) => [field, `*.${field}`, `*.headers.${field}`, `headers.${field}`]
-)
+export const redactedPaths: ReadonlyArray<string> = [
+  "authorization",
+  "password",
+  "token",
+  "apiKey",
+  "api_key",
+  "databaseUrl",
+  "DATABASE_URL",
+  "natsUrl",
+  "NATS_URL"
+].flatMap((field) => [field, `*.${field}`, `*.headers.${field}`, `headers.${field}`])

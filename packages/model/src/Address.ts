@@ -14,7 +14,9 @@ const CountryCode = Schema.String.pipe(
 
 const isIanaTimeZone = (zone: string): boolean => Intl.supportedValuesOf("timeZone").includes(zone) || zone === "UTC"
 
-const IanaTimeZone = Schema.String.pipe(Schema.check(Schema.isMaxLength(64).abort(), Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" })))
+const IanaTimeZone = Schema.String.pipe(
+  Schema.check(Schema.isMaxLength(64).abort(), Schema.makeFilter(isIanaTimeZone, { expected: "an IANA time zone such as Europe/Amsterdam" }))
+)
 
 export class Address extends Schema.Class<Address>("logimesh/model/Address")({
   name: boundedNonEmptyText(TextLimits.name),

@@ -43,7 +43,9 @@ export const ZoneId = token("ZoneId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: 
 export type ZoneId = typeof ZoneId.Type
 
 /** A dock door. Unique across the mesh: a dock belongs to exactly one site and zone. */
-export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes", 32).pipe(Schema.brand("DockDoorId"))
+export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes", 32).pipe(
+  Schema.brand("DockDoorId")
+)
 export type DockDoorId = typeof DockDoorId.Type
 
 /** Standard Carrier Alpha Code (NMFTA): 2-4 upper-case letters. */
@@ -53,7 +55,9 @@ export type Scac = typeof Scac.Type
 /** GS1 Global Location Number: 13 digits (check digit validated). */
 export const Gln = Schema.String.pipe(
   Schema.check(
-    Schema.isMaxLength(13).abort(),Schema.makeFilter((s: string) => /^\d{13}$/.test(s) && gs1CheckDigitOk(s), { expected: "a GLN: 13 digits with a valid GS1 check digit" })),
+    Schema.isMaxLength(13).abort(),
+    Schema.makeFilter((s: string) => /^\d{13}$/.test(s) && gs1CheckDigitOk(s), { expected: "a GLN: 13 digits with a valid GS1 check digit" })
+  ),
   Schema.brand("Gln")
 )
 export type Gln = typeof Gln.Type

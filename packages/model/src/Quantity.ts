@@ -27,7 +27,10 @@ export const NonNegativeDecimal = Decimal.pipe(
 )
 
 export const UnitCode = Schema.String.pipe(
-  Schema.check(Schema.isMaxLength(3).abort(), Schema.isPattern(/^[A-Z]{1,3}$/, { expected: "a unit code: 1-3 upper-case letters (EA, CS, PL, KG, LB, CM, IN)" })),
+  Schema.check(
+    Schema.isMaxLength(3).abort(),
+    Schema.isPattern(/^[A-Z]{1,3}$/, { expected: "a unit code: 1-3 upper-case letters (EA, CS, PL, KG, LB, CM, IN)" })
+  ),
   Schema.brand("UnitCode")
 )
 export type UnitCode = typeof UnitCode.Type

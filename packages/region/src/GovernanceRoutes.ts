@@ -24,9 +24,7 @@ export const GovernanceRoutes = HttpRouter.use(
         const request = yield* HttpServerRequest.HttpServerRequest
         const rows = yield* guard.recentRejections(limitOf(request.url))
         return HttpServerResponse.jsonUnsafe({ rejections: rows })
-      }).pipe(
-        Effect.catchTag("DbError", (error) => unavailable(error))
-      )
+      }).pipe(Effect.catchTag("DbError", (error) => unavailable(error)))
     )
   })
 )

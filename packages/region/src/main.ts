@@ -94,7 +94,12 @@ const DependencyMonitorLive = DependencyMonitor.layer.pipe(Layer.provide(Db.prob
 const ApiReadsLive = Layer.unwrap(
   SiteDirectory.useSync((directory) =>
     EntityQueries.layer.pipe(
-      Layer.provide(Layer.merge(EngineQueries.layer, OwnershipGuard.layerFromCurrent(() => directory.current().governance.ownership))),
+      Layer.provide(
+        Layer.merge(
+          EngineQueries.layer,
+          OwnershipGuard.layerFromCurrent(() => directory.current().governance.ownership)
+        )
+      ),
       Layer.provide(Db.apiReadLayer)
     )
   )
@@ -120,7 +125,18 @@ const ReconciliationLive = Layer.mergeAll(
 )
 
 export const RegionLive = HttpRouter.serve(
-  Layer.mergeAll(MalformedPathGuard, HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes)
+  Layer.mergeAll(
+    MalformedPathGuard,
+    HealthRoutes,
+    ParkedRoutes,
+    GovernanceRoutes,
+    CommandRoutes,
+    QueryRoutes,
+    SiteRoutes,
+    BacklogRoutes,
+    ReconciliationRoutes,
+    SiteLagRoutes
+  )
 ).pipe(
   Layer.provide(ReconciliationLive),
   Layer.provide(SiteGatewaysLive),

@@ -134,7 +134,8 @@ export const readBoundedBody = (request: HttpServerRequest.HttpServerRequest, ma
   Effect.gen(function* () {
     const declared = checkDeclaredLength(request.headers["content-length"], maxBytes)
     if (declared !== undefined) return declared
-    const hasBody = (request.headers["content-length"] !== undefined && request.headers["content-length"] !== "0") || request.headers["transfer-encoding"] !== undefined
+    const hasBody =
+      (request.headers["content-length"] !== undefined && request.headers["content-length"] !== "0") || request.headers["transfer-encoding"] !== undefined
     if (hasBody) {
       const wrongType = checkContentType(request.headers["content-type"])
       if (wrongType !== undefined) return wrongType

@@ -37,10 +37,7 @@ export const unavailable = (error: { readonly _tag: string; readonly message: st
   return Effect.logError(`${title}: ${redactText(error.message)}`).pipe(
     Effect.annotateLogs({ correlationId }),
     Effect.as(
-      withCorrelation(
-        problemResponse(503, title, { detail: "the region's log has the cause under this correlation id", correlationId }),
-        correlationId
-      )
+      withCorrelation(problemResponse(503, title, { detail: "the region's log has the cause under this correlation id", correlationId }), correlationId)
     )
   )
 }

@@ -73,7 +73,6 @@ export const reconciliationParams = (
 const problem = (status: number, title: string, extra: Readonly<Record<string, unknown>> = {}) =>
   ProblemDetails.toResponse({ type: ProblemDetails.blankType, status, title, ...extra })
 
-
 export const ReconciliationRoutes = HttpRouter.use(
   Effect.fn(function* (router) {
     const reconciliation = yield* Reconciliation
