@@ -10,7 +10,7 @@
  *     else 415;
  *   - `Idempotency-Key`: 1-200 visible ASCII characters; the correlation id
  *     (`X-Correlation-Id`, `Logimesh-Correlation-Id`): 1-128 of
- *     `A-Z a-z 0-9 . _ : -`; else 400 naming the header;
+ *     `A-Z a-z 0-9 . _ : / -`; else 400 naming the header;
  *   - the path: every percent-escape decodes (`%E0%A4%A` does not), else 400
  *     naming the decode error.
  * A message that breaks one is parked with the refusal's `reason` (`BodyTooLarge`,
@@ -27,8 +27,8 @@ export const CORRELATION_ID_MAX_LENGTH = 128
 
 /** 1-200 visible ASCII characters (no space, no control character). */
 export const idempotencyKeyFormat = /^[\x21-\x7E]{1,200}$/
-/** 1-128 characters of letters, digits and `. _ : -`. */
-export const correlationIdFormat = /^[A-Za-z0-9._:-]{1,128}$/
+/** 1-128 characters of letters, digits and `. _ : / -` (an order id, the usual correlation id, fits). */
+export const correlationIdFormat = /^[A-Za-z0-9._:\/-]{1,128}$/
 
 /** The id a response and its log lines share: the caller's `X-Correlation-Id` when well-formed, else a fresh one. */
 export const correlationIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
@@ -105,7 +105,7 @@ export const checkCommandHeaders = (
       "BadHeader",
       `malformed ${names.correlationId}`,
       `header ${names.correlationId}`,
-      `must be 1-${CORRELATION_ID_MAX_LENGTH} characters of letters, digits and . _ : - (got ${values.correlationId.length} characters)`
+      `must be 1-${CORRELATION_ID_MAX_LENGTH} characters of letters, digits and . _ : / - (got ${values.correlationId.length} characters)`
     )
   }
   return undefined
