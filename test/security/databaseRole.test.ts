@@ -91,7 +91,10 @@ describe("the region's database role on a private cluster", () => {
     expect(await tryConnect(`postgres://postgres:postgres@${HOST}:${port}/postgres`)).toMatch(/password authentication failed/)
     expect(await tryConnect(clusterRoleUrl(spec!, DATABASE, REGION_DB_ROLE, "wrong"))).toMatch(/password authentication failed/)
     expect(await tryConnect(clusterRoleUrl(spec!, DATABASE, REGION_DB_ROLE, password))).toBe("connected")
-    const [stored] = await query<{ scram: boolean }>(adminUrl(), `SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = '${REGION_DB_ROLE}'`)
+    const [stored] = await query<{ scram: boolean }>(
+      adminUrl(),
+      `SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = '${REGION_DB_ROLE}'`
+    )
     expect(stored?.scram).toBe(true)
   })
 

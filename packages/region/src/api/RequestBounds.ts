@@ -28,7 +28,7 @@ export const CORRELATION_ID_MAX_LENGTH = 128
 /** 1-200 visible ASCII characters (no space, no control character). */
 export const idempotencyKeyFormat = /^[\x21-\x7E]{1,200}$/
 /** 1-128 characters of letters, digits and `. _ : / -` (an order id, the usual correlation id, fits). */
-export const correlationIdFormat = /^[A-Za-z0-9._:\/-]{1,128}$/
+export const correlationIdFormat = /^[A-Za-z0-9._:/-]{1,128}$/
 
 /** The id a response and its log lines share: the caller's `X-Correlation-Id` when well-formed, else a fresh one. */
 export const correlationIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
