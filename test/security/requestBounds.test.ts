@@ -2,7 +2,7 @@
  * The bounds of the `/v1` command API against a real region process over
  * real NATS (hub, leaves behind WAN proxies) and Postgres, the local
  * topology with a rate limit lowered to 20 commands/s + a burst of 10 per
- * caller. Each case asserts the refusal AND that nothing was applied: no
+ * caller and a body limit of 512 KiB. Each case asserts the refusal AND that nothing was applied: no
  * command reached `COMMANDS_<region>` (counted in the stream) and the entity
  * it would have written does not exist.
  *   - a 20 MB body: 413 at once (declared length), and a chunked one past
@@ -11,6 +11,7 @@
  *   - a 10,000-character Idempotency-Key, a malformed X-Correlation-Id: 400 naming the header;
  *   - a body that is not application/json: 415 (application/json; charset=utf-8 is taken);
  *   - a path with a malformed percent-escape: 400 over HTTP; as a message, parked as `BadPath`;
+ *     a message with a malformed key or over the body limit: parked (`BadHeader`, `BodyTooLarge`);
  *   - a burst over the rate limit: some 429 with Retry-After, each allowed command applied once,
  *     another caller not limited;
  *   - a read that hits the read pool's statement timeout: a generic 503 with the correlation id,
@@ -29,6 +30,8 @@ import { orderBody } from "../flow/apiClient.ts"
 const REGION = "eu-west"
 const SITE = "dc-rotterdam"
 const MiB = 1_048_576
+/** The body limit of this topology: below NATS's 1 MiB payload limit, so a message can exceed it. */
+const MAX_BODY = 512 * 1024
 
 let mesh: TestTopology
 let hub: NatsConnection
@@ -38,7 +41,7 @@ beforeAll(async () => {
     prepareSites: (sitesDir) => {
       const file = join(sitesDir, "mesh.json")
       const settings = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>
-      writeFileSync(file, JSON.stringify({ ...settings, api: { maxBodyBytes: MiB, rateLimit: { perSecond: 20, burst: 10 } } }, null, 2))
+      writeFileSync(file, JSON.stringify({ ...settings, api: { maxBodyBytes: MAX_BODY, rateLimit: { perSecond: 20, burst: 10 } } }, null, 2))
     }
   })
   hub = await connect({ servers: mesh.hubUrl })
@@ -136,7 +139,7 @@ describe("body size", () => {
     expectProblem(answer, answer.status)
     const justOver = { ...orderBody("SEC-LINES-2"), lines: Array.from({ length: 1_001 }, (_, i) => line(i + 1)) }
     const body = JSON.stringify(justOver)
-    expect(body.length).toBeLessThan(MiB)
+    expect(body.length).toBeLessThan(MAX_BODY)
     const over = await post("/v1/orders", body, erp({ "Idempotency-Key": "sec-lines-2" }))
     expectProblem(over, 422)
     expect(JSON.stringify(over.body.errors)).toContain("lines")
@@ -204,25 +207,27 @@ describe("commands as messages", () => {
       }
     ).parked
 
-  it("parks a message whose path does not decode (BadPath) or whose Idempotency-Key is malformed (BadHeader); nothing applied", async () => {
+  it("parks a message whose path does not decode (BadPath), whose Idempotency-Key is malformed (BadHeader) or whose body is over the limit (BodyTooLarge); nothing applied", async () => {
     const before = await commandsStored()
-    const send = (id: string, path: string, key: string) => {
+    const send = (id: string, path: string, key: string, body: unknown = { reason: "customer asked" }) => {
       const h = natsHeaders()
       h.set("Logimesh-Command-Path", path)
       h.set("Logimesh-Source-System", "ERP")
       h.set("Idempotency-Key", key)
-      return jetstream(hub, { domain: "hub" }).publish(`in.${SITE}.erp`, new TextEncoder().encode(JSON.stringify({ reason: "customer asked" })), {
+      return jetstream(hub, { domain: "hub" }).publish(`in.${SITE}.erp`, new TextEncoder().encode(JSON.stringify(body)), {
         msgID: `erp:${id}`,
         headers: h
       })
     }
     await send("sec-msg-path", "/v1/orders/%E0%A4%A/cancel", "sec-msg-path")
     await send("sec-msg-key", "/v1/orders/SEC-MSG-1/cancel", "k".repeat(300))
+    await send("sec-msg-big", "/v1/orders", "sec-msg-big", { ...orderBody("SEC-MSG-2"), pad: "x".repeat(MAX_BODY) })
+    const ids = ["erp:sec-msg-path", "erp:sec-msg-key", "erp:sec-msg-big"]
     const parked = await waitFor(
-      "both messages parked",
+      "the three messages parked",
       async () => {
-        const found = (await parkedEntries()).filter((p) => p.msgId === "erp:sec-msg-path" || p.msgId === "erp:sec-msg-key")
-        return found.length === 2 ? found : undefined
+        const found = (await parkedEntries()).filter((p) => p.msgId !== null && ids.includes(p.msgId))
+        return found.length === 3 ? found : undefined
       },
       { timeoutMs: 20_000 }
     )
@@ -231,6 +236,8 @@ describe("commands as messages", () => {
     expect(byId["erp:sec-msg-path"]?.detail).toMatch(/URIError/)
     expect(byId["erp:sec-msg-key"]?.reason).toBe("BadHeader")
     expect(byId["erp:sec-msg-key"]?.detail).toContain("Idempotency-Key")
+    expect(byId["erp:sec-msg-big"]?.reason).toBe("BodyTooLarge")
+    expect(await status("/v1/orders/SEC-MSG-2")).toBe(404)
     expect(await commandsStored()).toBe(before)
     // the region keeps serving messages: a good one after them is applied
     expect(await status("/healthz")).toBe(200)
