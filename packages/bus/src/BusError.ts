@@ -16,6 +16,7 @@
  * `code`, not `instanceof`, so duplicate copies of the client still classify.
  */
 import { Schema } from "effect"
+import { redactText } from "@logimesh/logging"
 
 export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", { message: Schema.String }) {}
 export class NoResponders extends Schema.TaggedError<NoResponders>()("NoResponders", { message: Schema.String }) {}
@@ -115,7 +116,7 @@ const causes = (cause: unknown): ReadonlyArray<unknown> => {
 
 export const classifyBusReason = (cause: unknown): BusErrorReason => {
   const chain = causes(cause)
-  const message = cause instanceof Error ? cause.message : String(cause)
+  const message = redactText(cause instanceof Error ? cause.message : String(cause))
   const names = chain.map(nameOf)
   const code = chain.map(apiCodeOf).find((c) => c !== undefined && c >= 10000)
   if (code === ApiCode.StreamWrongLastSequence || code === ApiCode.StreamWrongLastSequenceUnknown) {

@@ -2,6 +2,7 @@
  * Mesh-wide settings: the contents of `sites/mesh.json`.
  */
 import { Effect, Schema } from "effect"
+import { ApiLimitSettings } from "./ApiLimitSettings.ts"
 import { RetentionSettings } from "./RetentionSettings.ts"
 import { StreamLimitSettings } from "./StreamLimitSettings.ts"
 
@@ -15,5 +16,7 @@ export class MeshSettings extends Schema.Class<MeshSettings>("logimesh/config/Me
   /** Horizons of the rows each region prunes (defaults when absent). */
   retention: RetentionSettings.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
   /** Message and byte limits of the streams (defaults when absent). */
-  streamLimits: StreamLimitSettings.pipe(Schema.withDecodingDefaultKey(Effect.succeed({})))
+  streamLimits: StreamLimitSettings.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
+  /** Body size and per-caller rate limits of the command API (defaults when absent). */
+  api: ApiLimitSettings.pipe(Schema.withDecodingDefaultKey(Effect.succeed({})))
 }) {}

@@ -15,6 +15,17 @@ export const natsUrl = Config.String("NATS_URL").pipe(Config.withDefault("nats:/
 /** Postgres connection string; a secret. */
 export const databaseUrl = Config.Redacted("DATABASE_URL")
 
+/**
+ * The `/v1` query API reads on a pool of its own (`API_READ_POOL_SIZE` connections, default 4), each statement
+ * cancelled after `API_READ_STATEMENT_TIMEOUT_MS` (default 2000): a slow read answers 503 instead of holding
+ * connections the engine's writes need.
+ */
+export const apiReadPoolSize = Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })), "API_READ_POOL_SIZE").pipe(Config.withDefault(4))
+export const apiReadStatementTimeoutMs = Config.schema(
+  Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 600_000 })),
+  "API_READ_STATEMENT_TIMEOUT_MS"
+).pipe(Config.withDefault(2_000))
+
 /** The topology runner: an existing Postgres server for the region databases, instead of private clusters. */
 export const existingDatabaseUrl = Config.option(Config.Redacted("DATABASE_URL"))
 

@@ -3,6 +3,7 @@
  * sites) decoded with Effect Schema, and the process settings read through
  * Effect `Config`. A bad file fails the launch naming the file and field path.
  */
+export { ApiLimitSettings, DEFAULT_MAX_BODY_BYTES, RateLimitSettings } from "./ApiLimitSettings.ts"
 export { ConfigFileError, ConfigIssue } from "./ConfigFileError.ts"
 export { decodeConfigFile, issuesOf } from "./decodeConfigFile.ts"
 export { enabledSites, findRegion, loadMeshConfig, type MeshConfig, type RegionEntry } from "./MeshConfig.ts"

@@ -27,6 +27,8 @@ export interface DbOptions {
   readonly url: Redacted.Redacted<string>
   readonly maxConnections?: number
   readonly applicationName?: string
+  /** Postgres cancels a statement of this pool's connections after this long (`statement_timeout`; SQLSTATE 57014). */
+  readonly statementTimeoutMs?: number
 }
 
 const make = (options: DbOptions) =>
@@ -36,7 +38,8 @@ const make = (options: DbOptions) =>
         connectionString: Redacted.value(options.url),
         max: options.maxConnections ?? 8,
         application_name: options.applicationName ?? "logimesh",
-        connectionTimeoutMillis: 5_000
+        connectionTimeoutMillis: 5_000,
+        ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs })
       })
       // A client losing its connection must not crash the process: idle ones emit on the pool, and a
       // checked-out one (e.g. a transaction waiting on something else) emits on itself. The next (or
@@ -70,6 +73,20 @@ export class Db extends Context.Service<Db, DbShape>()("logimesh/db/Db") {
   static readonly layer: Layer.Layer<Db, Config.ConfigError> = Layer.effect(
     Db,
     Effect.flatMap(ProcessSettings.databaseUrl, (url) => make({ url }))
+  )
+
+  /**
+   * A separate small pool on `DATABASE_URL` for the API's reads, with a statement timeout
+   * (`API_READ_POOL_SIZE`, `API_READ_STATEMENT_TIMEOUT_MS`): a slow read cannot take the writers' connections.
+   */
+  static readonly apiReadLayer: Layer.Layer<Db, Config.ConfigError> = Layer.effect(
+    Db,
+    Effect.gen(function* () {
+      const url = yield* ProcessSettings.databaseUrl
+      const maxConnections = yield* ProcessSettings.apiReadPoolSize
+      const statementTimeoutMs = yield* ProcessSettings.apiReadStatementTimeoutMs
+      return yield* make({ url, maxConnections, statementTimeoutMs, applicationName: "logimesh-api-read" })
+    })
   )
 
   /** A separate one-connection `Db` on `DATABASE_URL` (a health probe that must not queue behind a busy pool). */

@@ -4,6 +4,7 @@
  * constraint violations and bad queries are not.
  */
 import { Schema } from "effect"
+import { redactText } from "@logimesh/logging"
 
 export class SerializationFailure extends Schema.TaggedError<SerializationFailure>()("SerializationFailure", {
   message: Schema.String
@@ -58,7 +59,8 @@ const fieldOf = (cause: unknown, key: string): string | undefined => {
 
 /** Classifies anything pg or kysely threw by its SQLSTATE (or socket error code). */
 export const classifyDbError = (operation: string, cause: unknown): DbError => {
-  const message = cause instanceof Error ? cause.message : String(cause)
+  // pg can quote a connection string in its text: no credential leaves through an error
+  const message = redactText(cause instanceof Error ? cause.message : String(cause))
   const code = fieldOf(cause, "code")
   const constraint = fieldOf(cause, "constraint")
   const withConstraint = constraint === undefined ? { message } : { message, constraint }

@@ -8,7 +8,7 @@
  * docs/order-to-delivery.md, "Modules > inventory".
  */
 import { Schema } from "effect"
-import { ItemId, OrderId, Quantity, SiteId, SourceSystem } from "@logimesh/model"
+import { boundedText, ItemId, OrderId, Quantity, SiteId, SourceSystem, TextLimits } from "@logimesh/model"
 
 /** Order line numbers are positive integers. */
 export const LineNumber = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))
@@ -55,7 +55,7 @@ export class RestockItems extends Schema.TaggedClass<RestockItems>("logimesh/inv
   by: SourceSystem,
   site: SiteId,
   item: ItemId,
-  reference: Schema.String,
+  reference: boundedText(TextLimits.reference),
   quantity: Quantity
 }) {}
 

@@ -2,11 +2,14 @@
  * Routes Effect's logger to pino: one JSON line per entry, with
  * `correlationId`, `orderId`, `site` and `region` always present (null when
  * unknown) so operators can filter on them, plus any other annotations.
+ * Secrets never reach a line: pino censors the `redactedPaths` fields, and
+ * the message, string annotations, errors and causes go through `redactText`.
  */
 import { Cause, type Layer, Logger, References } from "effect"
 import type { LogLevel } from "effect"
 import pino from "pino"
 import { logContextKeys } from "./LogContext.ts"
+import { REDACTED, redactedPaths, redactText } from "./redact.ts"
 
 export interface PinoLoggerOptions {
   /** The service name, e.g. `region` or `topology`. */
@@ -36,13 +39,19 @@ const pinoLevel = (level: LogLevel.LogLevel): pino.Level => {
   }
 }
 
-const partText = (part: unknown): string => (typeof part === "string" ? part : part instanceof Error ? `${part.name}: ${part.message}` : JSON.stringify(part))
+const partText = (part: unknown): string =>
+  redactText(typeof part === "string" ? part : part instanceof Error ? `${part.name}: ${part.message}` : JSON.stringify(part))
 
 const messageParts = (message: unknown): ReadonlyArray<unknown> => (Array.isArray(message) ? message : [message])
 
 export const makePinoLogger = (options: PinoLoggerOptions): Logger.Logger<unknown, void> => {
   const base = pino(
-    { level: "trace", base: { service: options.service }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level: "trace",
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: [...redactedPaths], censor: REDACTED }
+    },
     options.destination ?? pino.destination({ sync: true })
   )
   return Logger.make(({ cause, fiber, logLevel, message }) => {
@@ -51,12 +60,13 @@ export const makePinoLogger = (options: PinoLoggerOptions): Logger.Logger<unknow
     for (const key of logContextKeys) line[key] = annotations[key] ?? null
     if (line["region"] === null && options.region !== undefined) line["region"] = options.region
     for (const [key, value] of Object.entries(annotations)) {
-      if (!(key in line)) line[key] = value
+      if (!(key in line)) line[key] = typeof value === "string" ? redactText(value) : value
     }
     const parts = messageParts(message)
     const error = parts.find((part): part is Error => part instanceof Error)
-    if (error !== undefined) line["err"] = { type: error.name, message: error.message, stack: error.stack }
-    if (cause.reasons.length > 0) line["cause"] = Cause.pretty(cause)
+    if (error !== undefined)
+      line["err"] = { type: error.name, message: redactText(error.message), stack: error.stack === undefined ? undefined : redactText(error.stack) }
+    if (cause.reasons.length > 0) line["cause"] = redactText(Cause.pretty(cause))
     const level = pinoLevel(logLevel)
     if (level === "fatal" || level === "error" || base.isLevelEnabled(level)) base[level](line, parts.map(partText).join(" "))
   })

@@ -10,4 +10,6 @@ const isCalendarDate = (s: string): boolean => {
   return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s)
 }
 
-export const CalendarDate = Schema.String.pipe(Schema.check(Schema.makeFilter(isCalendarDate, { expected: "a calendar date YYYY-MM-DD" })))
+export const CalendarDate = Schema.String.pipe(
+  Schema.check(Schema.isMaxLength(10).abort(), Schema.makeFilter(isCalendarDate, { expected: "a calendar date YYYY-MM-DD" }))
+)

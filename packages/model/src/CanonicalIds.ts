@@ -10,48 +10,54 @@
  */
 import { Schema } from "effect"
 
-const token = (brand: string, pattern: RegExp, expected: string) =>
-  Schema.String.pipe(Schema.check(Schema.isPattern(pattern, { expected }))).annotate({ identifier: brand })
+/** A string of at most `maxLength` characters matching `pattern` (the length bound also shows in JSON Schema, the pattern does not). */
+const token = (brand: string, pattern: RegExp, expected: string, maxLength: number) =>
+  Schema.String.pipe(Schema.check(Schema.isMaxLength(maxLength).abort(), Schema.isPattern(pattern, { expected }))).annotate({ identifier: brand })
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/
 const idExpected = "1-64 chars: letters, digits and . _ : / -, starting with a letter or digit"
 
 /** logimesh's id of one sales order (stable across ERP, WES and dispatch). */
-export const OrderId = token("OrderId", idPattern, idExpected).pipe(Schema.brand("OrderId"))
+export const OrderId = token("OrderId", idPattern, idExpected, 64).pipe(Schema.brand("OrderId"))
 export type OrderId = typeof OrderId.Type
 
 /** Item / SKU as the ERP item master names it. */
-export const ItemId = token("ItemId", idPattern, idExpected).pipe(Schema.brand("ItemId"))
+export const ItemId = token("ItemId", idPattern, idExpected, 64).pipe(Schema.brand("ItemId"))
 export type ItemId = typeof ItemId.Type
 
-export const ShipmentId = token("ShipmentId", idPattern, idExpected).pipe(Schema.brand("ShipmentId"))
+export const ShipmentId = token("ShipmentId", idPattern, idExpected, 64).pipe(Schema.brand("ShipmentId"))
 export type ShipmentId = typeof ShipmentId.Type
 
-export const PickTaskId = token("PickTaskId", idPattern, idExpected).pipe(Schema.brand("PickTaskId"))
+export const PickTaskId = token("PickTaskId", idPattern, idExpected, 64).pipe(Schema.brand("PickTaskId"))
 export type PickTaskId = typeof PickTaskId.Type
 
-export const ReturnAuthorizationId = token("ReturnAuthorizationId", idPattern, idExpected).pipe(Schema.brand("ReturnAuthorizationId"))
+export const ReturnAuthorizationId = token("ReturnAuthorizationId", idPattern, idExpected, 64).pipe(Schema.brand("ReturnAuthorizationId"))
 export type ReturnAuthorizationId = typeof ReturnAuthorizationId.Type
 
 /** A physical location code inside a site (bin, staging lane). */
-export const LocationCode = token("LocationCode", idPattern, idExpected).pipe(Schema.brand("LocationCode"))
+export const LocationCode = token("LocationCode", idPattern, idExpected, 64).pipe(Schema.brand("LocationCode"))
 export type LocationCode = typeof LocationCode.Type
 
 /** A zone of a site (inbound, outbound, hazmat cage…). Unique across the mesh. */
-export const ZoneId = token("ZoneId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(Schema.brand("ZoneId"))
+export const ZoneId = token("ZoneId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes", 32).pipe(Schema.brand("ZoneId"))
 export type ZoneId = typeof ZoneId.Type
 
 /** A dock door. Unique across the mesh: a dock belongs to exactly one site and zone. */
-export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes").pipe(Schema.brand("DockDoorId"))
+export const DockDoorId = token("DockDoorId", /^[A-Z0-9][A-Z0-9-]{0,31}$/, "1-32 chars: upper-case letters, digits, dashes", 32).pipe(
+  Schema.brand("DockDoorId")
+)
 export type DockDoorId = typeof DockDoorId.Type
 
 /** Standard Carrier Alpha Code (NMFTA): 2-4 upper-case letters. */
-export const Scac = token("Scac", /^[A-Z]{2,4}$/, "a SCAC: 2-4 upper-case letters").pipe(Schema.brand("Scac"))
+export const Scac = token("Scac", /^[A-Z]{2,4}$/, "a SCAC: 2-4 upper-case letters", 4).pipe(Schema.brand("Scac"))
 export type Scac = typeof Scac.Type
 
 /** GS1 Global Location Number: 13 digits (check digit validated). */
 export const Gln = Schema.String.pipe(
-  Schema.check(Schema.makeFilter((s: string) => /^\d{13}$/.test(s) && gs1CheckDigitOk(s), { expected: "a GLN: 13 digits with a valid GS1 check digit" })),
+  Schema.check(
+    Schema.isMaxLength(13).abort(),
+    Schema.makeFilter((s: string) => /^\d{13}$/.test(s) && gs1CheckDigitOk(s), { expected: "a GLN: 13 digits with a valid GS1 check digit" })
+  ),
   Schema.brand("Gln")
 )
 export type Gln = typeof Gln.Type

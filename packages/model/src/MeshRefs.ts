@@ -9,7 +9,10 @@ import { Schema } from "effect"
 
 const meshIdPattern = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/
 const meshId = Schema.String.pipe(
-  Schema.check(Schema.isPattern(meshIdPattern, { expected: "3-32 chars: lowercase letters, digits and dashes, starting with a letter" }))
+  Schema.check(
+    Schema.isMaxLength(32).abort(),
+    Schema.isPattern(meshIdPattern, { expected: "3-32 chars: lowercase letters, digits and dashes, starting with a letter" })
+  )
 )
 
 export const SiteId = meshId.pipe(Schema.brand("SiteId"))

@@ -7,7 +7,7 @@ import { Decimal } from "./Quantity.ts"
 
 /** ISO 4217 alphabetic code: three upper-case letters (EUR, USD, GBP). */
 const CurrencyCode = Schema.String.pipe(
-  Schema.check(Schema.isPattern(/^[A-Z]{3}$/, { expected: "an ISO 4217 currency code such as EUR" })),
+  Schema.check(Schema.isMaxLength(3).abort(), Schema.isPattern(/^[A-Z]{3}$/, { expected: "an ISO 4217 currency code such as EUR" })),
   Schema.brand("CurrencyCode")
 )
 

@@ -8,12 +8,13 @@
  * data (`sites/governance/uom.json`), not code.
  */
 import { BigDecimal, Schema, SchemaGetter } from "effect"
+import { TextLimits } from "./BoundedText.ts"
 
 const decimalPattern = /^-?(0|[1-9]\d{0,17})(\.\d{1,12})?$/
 
 /** A decimal written as a plain string ("12.500"); no exponent, no float. */
 export const Decimal = Schema.String.pipe(
-  Schema.check(Schema.isPattern(decimalPattern, { expected: 'a decimal string such as "12" or "0.453"' })),
+  Schema.check(Schema.isMaxLength(TextLimits.decimal).abort(), Schema.isPattern(decimalPattern, { expected: 'a decimal string such as "12" or "0.453"' })),
   Schema.decodeTo(Schema.BigDecimal, {
     decode: SchemaGetter.transform((s: string) => BigDecimal.fromStringUnsafe(s)),
     encode: SchemaGetter.transform((n: BigDecimal.BigDecimal) => BigDecimal.format(BigDecimal.normalize(n)))
@@ -26,7 +27,10 @@ export const NonNegativeDecimal = Decimal.pipe(
 )
 
 export const UnitCode = Schema.String.pipe(
-  Schema.check(Schema.isPattern(/^[A-Z]{1,3}$/, { expected: "a unit code: 1-3 upper-case letters (EA, CS, PL, KG, LB, CM, IN)" })),
+  Schema.check(
+    Schema.isMaxLength(3).abort(),
+    Schema.isPattern(/^[A-Z]{1,3}$/, { expected: "a unit code: 1-3 upper-case letters (EA, CS, PL, KG, LB, CM, IN)" })
+  ),
   Schema.brand("UnitCode")
 )
 export type UnitCode = typeof UnitCode.Type

@@ -8,6 +8,7 @@ import { gs1CheckDigit, gs1CheckDigitOk } from "./CanonicalIds.ts"
 
 export const Sscc = Schema.String.pipe(
   Schema.check(
+    Schema.isMaxLength(18).abort(),
     Schema.makeFilter((s: string) => /^\d{18}$/.test(s) && gs1CheckDigitOk(s), {
       expected: "an SSCC: 18 digits with a valid GS1 check digit"
     })

@@ -6,6 +6,7 @@
  * decodes it to the instant (time windows).
  */
 import { DateTime, Schema, SchemaGetter } from "effect"
+import { TextLimits } from "./BoundedText.ts"
 
 const isoWithOffset = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
@@ -25,6 +26,7 @@ const parseIsoWithOffset = (text: string): { readonly epochMillis: number; reado
 
 export const IsoWithOffset = Schema.String.pipe(
   Schema.check(
+    Schema.isMaxLength(TextLimits.timestamp).abort(),
     Schema.makeFilter((s: string) => parseIsoWithOffset(s) !== undefined, {
       expected: "an ISO-8601 timestamp with an offset, e.g. 2025-03-01T08:30:00+01:00 or …Z"
     })

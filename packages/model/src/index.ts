@@ -12,6 +12,7 @@
  * Pure: depends only on `effect`, imports no I/O.
  */
 export { Address } from "./Address.ts"
+export { boundedNonEmptyText, boundedText, ItemLimits, TextLimits } from "./BoundedText.ts"
 export { CalendarDate } from "./CalendarDate.ts"
 export {
   DockDoorId,

@@ -8,8 +8,10 @@
 import { Schema } from "effect"
 import {
   Address,
+  boundedText,
   CalendarDate,
   ItemId,
+  ItemLimits,
   OrderId,
   PickTaskId,
   pickTaskIdOf,
@@ -20,6 +22,7 @@ import {
   shipmentIdOf,
   SiteId,
   SourceSystem,
+  TextLimits,
   TimeWindow
 } from "@logimesh/model"
 
@@ -54,8 +57,11 @@ export class LineQuantity extends Schema.Class<LineQuantity>("logimesh/order/Lin
   quantity: Quantity
 }) {}
 
-const OrderLines = Schema.Array(OrderLine).pipe(Schema.check(Schema.isMinLength(1)), Schema.check(uniqueLineNumbers))
-const LineQuantities = Schema.Array(LineQuantity).pipe(Schema.check(Schema.isMinLength(1)), Schema.check(uniqueLineNumbers))
+const OrderLines = Schema.Array(OrderLine).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(ItemLimits.orderLines)), Schema.check(uniqueLineNumbers))
+const LineQuantities = Schema.Array(LineQuantity).pipe(
+  Schema.check(Schema.isMinLength(1), Schema.isMaxLength(ItemLimits.orderLines)),
+  Schema.check(uniqueLineNumbers)
+)
 
 export class CreateOrder extends Schema.TaggedClass<CreateOrder>("logimesh/order/CreateOrder")(
   "CreateOrder",
@@ -94,7 +100,7 @@ export class ChangeOrder extends Schema.TaggedClass<ChangeOrder>("logimesh/order
 export class CancelOrder extends Schema.TaggedClass<CancelOrder>("logimesh/order/CancelOrder")("CancelOrder", {
   by: SourceSystem,
   order: OrderId,
-  reason: Schema.String
+  reason: boundedText(TextLimits.reason)
 }) {}
 
 /** A confirmed pick of one line (sent by the flow on `TaskPicked`); `item` is the picked item (a substitute when `substitute`). */
@@ -118,7 +124,7 @@ export class RecordShipmentProgress extends Schema.TaggedClass<RecordShipmentPro
   order: OrderId,
   shipment: ShipmentId,
   stage: ShipmentStage,
-  detail: Schema.optionalKey(Schema.String)
+  detail: Schema.optionalKey(boundedText(TextLimits.reason))
 }) {}
 
 export class AuthorizeReturn extends Schema.TaggedClass<AuthorizeReturn>("logimesh/order/AuthorizeReturn")("AuthorizeReturn", {

@@ -6,7 +6,7 @@
  * and fields follow docs/order-to-delivery.md, "Modules > pod".
  */
 import { Schema } from "effect"
-import { IsoWithOffset, OrderId, ShipmentId, SourceSystem } from "@logimesh/model"
+import { boundedText, IsoWithOffset, OrderId, ShipmentId, SourceSystem, TextLimits } from "@logimesh/model"
 
 /** What happened at the door. */
 export const PodOutcome = Schema.Literals(["delivered", "failed"])
@@ -21,9 +21,9 @@ export class CapturePod extends Schema.TaggedClass<CapturePod>("logimesh/pod/Cap
   shipment: ShipmentId,
   order: OrderId,
   outcome: PodOutcome,
-  receivedBy: Schema.optionalKey(Schema.String),
-  signatureRef: Schema.optionalKey(Schema.String),
-  reason: Schema.optionalKey(Schema.String),
+  receivedBy: Schema.optionalKey(boundedText(TextLimits.name)),
+  signatureRef: Schema.optionalKey(boundedText(TextLimits.reference)),
+  reason: Schema.optionalKey(boundedText(TextLimits.reason)),
   at: IsoWithOffset
 }) {}
 

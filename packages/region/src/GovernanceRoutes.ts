@@ -4,8 +4,9 @@
  * first. Who calls it: operators and the dashboard.
  */
 import { Effect } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { OwnershipGuard } from "@logimesh/governance"
+import { unavailable } from "./api/problems.ts"
 
 const limitOf = (url: string): number => {
   const raw = new URL(url, "http://region").searchParams.get("limit")
@@ -23,18 +24,7 @@ export const GovernanceRoutes = HttpRouter.use(
         const request = yield* HttpServerRequest.HttpServerRequest
         const rows = yield* guard.recentRejections(limitOf(request.url))
         return HttpServerResponse.jsonUnsafe({ rejections: rows })
-      }).pipe(
-        Effect.catchTag("DbError", (error) =>
-          Effect.succeed(
-            ProblemDetails.toResponse({
-              type: ProblemDetails.blankType,
-              status: 503,
-              title: "database unavailable",
-              detail: error.message
-            })
-          )
-        )
-      )
+      }).pipe(Effect.catchTag("DbError", (error) => unavailable(error)))
     )
   })
 )

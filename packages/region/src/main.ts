@@ -20,12 +20,15 @@ import { ConsumerRunner, JetStreamPublisher, NatsConnection } from "@logimesh/bu
 import { ConfigFileError, ProcessSettings } from "@logimesh/config"
 import { Db, runMigrations } from "@logimesh/db"
 import { CommitNotifier, EngineQueries, FaultInjector, OutboxHandoff, ParkedMessages, runOutboxRelay } from "@logimesh/engine"
+import { OwnershipGuard } from "@logimesh/governance"
 import { PinoLoggerLayer } from "@logimesh/logging"
 import { CommandGateway } from "./api/CommandGateway.ts"
 import { CommandRoutes } from "./api/CommandRoutes.ts"
 import { EntityQueries } from "./api/EntityQueries.ts"
 import { IdempotencyStore } from "./api/IdempotencyStore.ts"
 import { QueryRoutes } from "./api/QueryRoutes.ts"
+import { RateLimits } from "./api/RateLimits.ts"
+import { MalformedPathGuard } from "./api/RequestBounds.ts"
 import { ReferenceDataService } from "./api/ReferenceDataService.ts"
 import { Admission } from "./degraded/Admission.ts"
 import { Backlog } from "./degraded/Backlog.ts"
@@ -85,8 +88,26 @@ const EngineLive = Layer.unwrap(
 /** The dependency gate's Postgres probe has its own connection: a busy pool must not look like an outage. */
 const DependencyMonitorLive = DependencyMonitor.layer.pipe(Layer.provide(Db.probeLayer))
 
+/**
+ * The query API's reads (snapshots, timelines) on their own small pool with a statement timeout
+ * (`Db.apiReadLayer`): a slow read answers 503 and never holds a connection the engine's writes need.
+ */
+const ApiReadsLive = Layer.unwrap(
+  SiteDirectory.useSync((directory) =>
+    EntityQueries.layer.pipe(
+      Layer.provide(
+        Layer.merge(
+          EngineQueries.layer,
+          OwnershipGuard.layerFromCurrent(() => directory.current().governance.ownership)
+        )
+      ),
+      Layer.provide(Db.apiReadLayer)
+    )
+  )
+)
+
 /** The business modules and what the command API needs to reach them. */
-const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, IdempotencyStore.layer, EntityQueries.layer).pipe(
+const ModulesLive = Layer.mergeAll(ModuleEngines.layer, CommandGateway.layer, IdempotencyStore.layer, ApiReadsLive, RateLimits.layer).pipe(
   Layer.provide(Layer.mergeAll(JetStreamPublisher.layer, ConsumerRunner.layer, FaultInjector.layer))
 )
 
@@ -105,7 +126,18 @@ const ReconciliationLive = Layer.mergeAll(
 )
 
 export const RegionLive = HttpRouter.serve(
-  Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes)
+  Layer.mergeAll(
+    MalformedPathGuard,
+    HealthRoutes,
+    ParkedRoutes,
+    GovernanceRoutes,
+    CommandRoutes,
+    QueryRoutes,
+    SiteRoutes,
+    BacklogRoutes,
+    ReconciliationRoutes,
+    SiteLagRoutes
+  )
 ).pipe(
   Layer.provide(ReconciliationLive),
   Layer.provide(ParkedReplay.layer.pipe(Layer.provide(JetStreamPublisher.layer))),

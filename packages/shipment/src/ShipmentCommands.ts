@@ -10,10 +10,12 @@
 import { Schema } from "effect"
 import {
   Address,
+  boundedText,
   Dimensions,
   DockDoorId,
   IsoWithOffset,
   ItemId,
+  ItemLimits,
   Money,
   OrderId,
   Quantity,
@@ -23,6 +25,7 @@ import {
   SiteId,
   SourceSystem,
   Sscc,
+  TextLimits,
   TimeWindow
 } from "@logimesh/model"
 
@@ -65,7 +68,7 @@ export class PackCarton extends Schema.TaggedClass<PackCarton>("logimesh/shipmen
   sscc: Sscc,
   weight: Quantity,
   dimensions: Dimensions,
-  contents: Schema.Array(CartonContent)
+  contents: Schema.Array(CartonContent).pipe(Schema.check(Schema.isMaxLength(ItemLimits.cartons)))
 }) {}
 
 /** Packing is done (WES): the shipment is ready to ship with the cartons packed so far. */
@@ -79,7 +82,7 @@ export class TenderCarrier extends Schema.TaggedClass<TenderCarrier>("logimesh/s
   by: SourceSystem,
   shipment: ShipmentId,
   carrier: Scac,
-  route: Schema.String,
+  route: boundedText(TextLimits.reference),
   freight: Money
 }) {}
 
@@ -89,7 +92,7 @@ export class RespondToTender extends Schema.TaggedClass<RespondToTender>("logime
   shipment: ShipmentId,
   carrier: Scac,
   accepted: Schema.Boolean,
-  reason: Schema.optionalKey(Schema.String)
+  reason: Schema.optionalKey(boundedText(TextLimits.reason))
 }) {}
 
 /** Dispatch re-plans an assigned shipment: carrier, route, freight, delivery commitment, staging and loading order. */
@@ -97,11 +100,11 @@ export class ReviseShipment extends Schema.TaggedClass<ReviseShipment>("logimesh
   by: SourceSystem,
   shipment: ShipmentId,
   carrier: Scac,
-  route: Schema.String,
+  route: boundedText(TextLimits.reference),
   freight: Money,
   /** ISO-8601 instant with an offset. */
   deliveryCommitment: IsoWithOffset,
-  stagingLane: Schema.String,
+  stagingLane: boundedText(TextLimits.reference),
   loadingPriority: Schema.Int
 }) {}
 
@@ -110,7 +113,7 @@ export class ConfirmLoad extends Schema.TaggedClass<ConfirmLoad>("logimesh/shipm
   by: SourceSystem,
   shipment: ShipmentId,
   dockDoor: DockDoorId,
-  ssccs: Schema.Array(Sscc)
+  ssccs: Schema.Array(Sscc).pipe(Schema.check(Schema.isMaxLength(ItemLimits.cartons)))
 }) {}
 
 /** A carrier milestone; `at` is an ISO-8601 instant with an offset. */
@@ -119,14 +122,14 @@ export class RecordMilestone extends Schema.TaggedClass<RecordMilestone>("logime
   shipment: ShipmentId,
   milestone: ShipmentMilestone,
   at: IsoWithOffset,
-  detail: Schema.optionalKey(Schema.String)
+  detail: Schema.optionalKey(boundedText(TextLimits.reason))
 }) {}
 
 /** Sent by the order flow on `OrderCancelled`. */
 export class CancelShipment extends Schema.TaggedClass<CancelShipment>("logimesh/shipment/CancelShipment")("CancelShipment", {
   by: SourceSystem,
   shipment: ShipmentId,
-  reason: Schema.String
+  reason: boundedText(TextLimits.reason)
 }) {}
 
 /** Sent by the POD flow: the delivery succeeded or an attempt failed. */

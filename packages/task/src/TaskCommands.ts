@@ -6,7 +6,7 @@
  * docs/order-to-delivery.md, "Modules > task".
  */
 import { Schema } from "effect"
-import { ItemId, LocationCode, OrderId, PickTaskId, Quantity, SiteId, SourceSystem } from "@logimesh/model"
+import { boundedText, ItemId, LocationCode, OrderId, PickTaskId, Quantity, SiteId, SourceSystem, TextLimits } from "@logimesh/model"
 
 /** Order line numbers are positive integers. */
 export const LineNumber = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))
@@ -34,7 +34,7 @@ export class ConfirmPick extends Schema.TaggedClass<ConfirmPick>("logimesh/task/
 export class CancelTask extends Schema.TaggedClass<CancelTask>("logimesh/task/CancelTask")("CancelTask", {
   by: SourceSystem,
   task: PickTaskId,
-  reason: Schema.String
+  reason: boundedText(TextLimits.reason)
 }) {}
 
 /** The order line's quantity changed before picking (sent by the region flow on `OrderChanged`). */

@@ -4,7 +4,8 @@
  * private copy of `sites/` whose region database is a fresh test database on
  * the machine's Postgres (so files run side by side). `stop()` brings it
  * down and drops the database; a process exit without `stop()` kills what
- * was started.
+ * was started. `prepareSites` may change the copied files first (e.g. a
+ * lower rate limit in `mesh.json`).
  */
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -38,13 +39,20 @@ const useDatabase = (sitesDir: string, database: string) => {
   }
 }
 
-export const startTestTopology = async (label: string, options: { readonly onProgress?: (line: string) => void } = {}): Promise<TestTopology> => {
+export interface TestTopologyOptions {
+  readonly onProgress?: (line: string) => void
+  /** Edits the private copy of `sites/` before anything starts. */
+  readonly prepareSites?: (sitesDir: string) => void
+}
+
+export const startTestTopology = async (label: string, options: TestTopologyOptions = {}): Promise<TestTopology> => {
   const runDir = makeTestRunDir(label)
   const sitesDir = join(runDir.path, "sites")
   const stateDir = join(runDir.path, "state")
   cpSync(join(repoRoot, "sites"), sitesDir, { recursive: true })
   const database = await createTestDatabase(label)
   useDatabase(sitesDir, database.name)
+  options.prepareSites?.(sitesDir)
   const killAll = () => {
     for (const c of readTopologyState(stateDir)?.components ?? []) {
       if (c.pid !== null && isProcessAlive(c.pid, c.startTime ?? undefined)) process.kill(c.pid, "SIGKILL")

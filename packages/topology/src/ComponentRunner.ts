@@ -33,6 +33,7 @@ import {
 } from "./PostgresCluster.ts"
 import { boundPort, type BoundPorts, readPortsFile } from "./PortsFile.ts"
 import { isProcessAlive, processStartTime, terminateProcess } from "./ProcessIdentity.ts"
+import { ensureRolePassword, provisionRegionDatabase } from "./RegionDbRole.ts"
 import { AddressInUseError, mentionsAddressInUse, retryWhileAddressInUse } from "./retryWhileAddressInUse.ts"
 import type { Component, HubComponent, LeafComponent, PostgresComponent, RegionComponent, WanLinkComponent } from "./TopologyState.ts"
 import { waitFor } from "./waitFor.ts"
@@ -210,6 +211,9 @@ const startPostgres = async (component: PostgresComponent): Promise<StartedCompo
       : { postmaster: await retryWhileAddressInUse(component.name, [component.port], () => startPostgresCluster(component)), port: component.port }
   const bound = { ...component, port }
   await waitFor(`${component.name} to answer`, () => postgresAnswers(clusterAdminUrl(bound)), { timeoutMs: 15_000 })
+  if (component.database !== undefined && component.passwordFile !== undefined) {
+    await provisionRegionDatabase(clusterAdminUrl(bound), component.database, ensureRolePassword(component.passwordFile))
+  }
   return { running: postmaster, component: bound }
 }
 

@@ -1,11 +1,17 @@
 /**
  * A private Postgres 15 cluster for one region, run from the Debian binaries:
  * `initdb` once, `pg_ctl start` on its own port and socket dir (loopback
- * only, trust auth), `pg_ctl stop -m fast`, or a crash (SIGKILL of the
+ * only), `pg_ctl stop -m fast`, or a crash (SIGKILL of the
  * postmaster and its backends). Postgres refuses to run as root, so as root
  * every command runs through `runuser -u postgres` and the cluster dir is
  * chown'ed to postgres; every parent dir must be traversable by that user
  * (o+x): `postgresClusterDir` picks such a place.
+ *
+ * Authentication (`pg_hba.conf`, written before every start): the superuser
+ * `postgres` only over the cluster's own socket dir (mode 0700, so only the
+ * postgres OS user and root reach it), trusted; every TCP connection needs a
+ * SCRAM password. The region connects over TCP as its own least-privileged
+ * role (RegionDbRole.ts).
  *
  * Ports: Postgres cannot listen on port 0, so a cluster's first start is
  * reserve-and-retry (`startPostgresClusterOnFreePort`): take a port the
@@ -15,7 +21,7 @@
  * (`startPostgresCluster`, retried on the same port while it is in use:
  * retryWhileAddressInUse.ts).
  */
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { execFileSync } from "node:child_process"
 import { dirname, join } from "node:path"
 import { freePort } from "./freePort.ts"
@@ -44,8 +50,22 @@ export const clusterPaths = (spec: PostgresClusterSpec) => ({
   logFile: join(spec.clusterDir, "postgres.log")
 })
 
-/** Superuser URL of the cluster's maintenance database. */
-export const clusterAdminUrl = (spec: PostgresClusterSpec): string => `postgres://postgres@${spec.host}:${spec.port}/postgres`
+/** Superuser URL of the cluster's maintenance database, over the cluster's Unix socket (the only way in as `postgres`). */
+export const clusterAdminUrl = (spec: PostgresClusterSpec): string =>
+  `postgres://postgres@${spec.host}:${spec.port}/postgres?host=${encodeURIComponent(clusterPaths(spec).socketDir)}`
+
+/** URL of `database` on the cluster, over TCP, as `role` with its password. */
+export const clusterRoleUrl = (spec: PostgresClusterSpec, database: string, role: string, password: string): string =>
+  `postgres://${role}:${encodeURIComponent(password)}@${spec.host}:${spec.port}/${database}`
+
+/** The cluster's client authentication: superuser over its own socket only, SCRAM passwords over TCP. */
+export const PG_HBA = `# Written by logimesh's topology runner (PostgresCluster.ts) before every start.
+# TYPE  DATABASE  USER      ADDRESS       METHOD
+local   all       postgres                trust
+local   all       all                     scram-sha-256
+host    all       all       127.0.0.1/32  scram-sha-256
+host    all       all       ::1/128       scram-sha-256
+`
 
 const isRoot = (): boolean => process.getuid?.() === 0
 
@@ -73,7 +93,17 @@ export const initPostgresCluster = async (spec: PostgresClusterSpec): Promise<"c
   prepareDirs(spec)
   const { dataDir } = clusterPaths(spec)
   if (existsSync(join(dataDir, "PG_VERSION"))) return "exists"
-  const [cmd, args] = asPostgres("initdb", ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-instructions"])
+  const [cmd, args] = asPostgres("initdb", [
+    "-D",
+    dataDir,
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--no-instructions"
+  ])
   const result = await runCommand(cmd, args)
   if (result.code !== 0) throw new Error(`initdb ${dataDir} failed (${result.code}): ${result.output}`)
   return "created"
@@ -96,6 +126,8 @@ export const postmasterOf = (spec: PostgresClusterSpec): RunningPostmaster | und
 export const startPostgresCluster = async (spec: PostgresClusterSpec): Promise<RunningPostmaster> => {
   const { dataDir, socketDir, logFile } = clusterPaths(spec)
   removeStaleLockFiles(spec)
+  // Also for a cluster made before: its file is replaced in place (keeping the postgres user's ownership).
+  writeFileSync(join(dataDir, "pg_hba.conf"), PG_HBA)
   const log = logCursor(logFile)
   const options = `-p ${spec.port} -k ${socketDir} -c listen_addresses=${spec.host}`
   const [cmd, args] = asPostgres("pg_ctl", ["-D", dataDir, "-l", logFile, "-w", "-t", "30", "-o", options, "start"])

@@ -22,7 +22,7 @@
 import { enabledSites, HUB_DOMAIN, type MeshConfig } from "@logimesh/config"
 import { join } from "node:path"
 import { withDatabase } from "./ensureDatabase.ts"
-import { clusterAdminUrl } from "./PostgresCluster.ts"
+import { REGION_DB_ROLE, rolePasswordFile } from "./RegionDbRole.ts"
 import { postgresClusterDir } from "./postgresClusterDir.ts"
 import { deadLeafAdvertise } from "./TcpFaultProxy.ts"
 import type { Component, TopologyState } from "./TopologyState.ts"
@@ -119,10 +119,13 @@ export const planTopology = (mesh: MeshConfig, options: PlanOptions): TopologySt
         host,
         port: UNBOUND_PORT,
         clusterDir: postgresClusterDir(options.stateDir, region.id),
+        database: region.database,
+        passwordFile: rolePasswordFile(options.stateDir, region.id),
         ...stopped
       } as const
       components.push(postgres)
-      databaseUrl = withDatabase(clusterAdminUrl(postgres), region.database)
+      // No port yet, no password in the plan: resolveAddresses.ts fills both in before the region starts.
+      databaseUrl = `postgres://${REGION_DB_ROLE}@${host}:${UNBOUND_PORT}/${region.database}`
     } else {
       databaseUrl = withDatabase(options.databaseUrl, region.database)
     }

@@ -65,6 +65,10 @@ export const PostgresComponent = Schema.Struct({
   host: Schema.String,
   port: Port,
   clusterDir: Schema.String,
+  /** The region's database on this cluster, owned by the region's role (RegionDbRole.ts). */
+  database: Schema.optionalKey(Schema.String),
+  /** Where the region role's generated password is kept (git-ignored state folder, mode 0600). */
+  passwordFile: Schema.optionalKey(Schema.String),
   ...Running
 })
 export type PostgresComponent = typeof PostgresComponent.Type
@@ -116,6 +120,7 @@ export const readTopologyState = (stateDir: string): TopologyState | undefined =
 export const writeTopologyState = (state: TopologyState): void => {
   mkdirSync(state.stateDir, { recursive: true })
   const file = stateFile(state.stateDir)
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`)
+  // 0600: a region's database URL on a private cluster carries its role's password.
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 })
   renameSync(`${file}.tmp`, file)
 }

@@ -25,6 +25,7 @@ const existingDatabaseUrl = (): Promise<string | undefined> =>
   Effect.runPromise(Effect.map(ProcessSettings.existingDatabaseUrl, (url) => Option.getOrUndefined(Option.map(url, Redacted.value))))
 import { parseArgs } from "node:util"
 import { checkComposeFiles, writeComposeFiles } from "./composeFile.ts"
+import { COMPOSE_ENV_FILE, ensureComposeSecrets } from "./composeSecrets.ts"
 import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, type TopologyOptions, upTopology } from "./Topology.ts"
 
 const USAGE = `usage: npm run topology -- <command> [args] [--state-dir DIR] [--sites DIR]
@@ -153,6 +154,7 @@ const run = async (): Promise<number> => {
         return stale.length === 0 ? 0 : 1
       }
       for (const file of writeComposeFiles(mesh)) say(`wrote ${shortPath(file)}`)
+      for (const name of ensureComposeSecrets(mesh)) say(`generated ${name} in ${shortPath(COMPOSE_ENV_FILE)} (git-ignored)`)
       return 0
     }
     default:

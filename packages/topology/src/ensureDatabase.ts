@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { PG_BIN_DIR } from "./PostgresCluster.ts"
 import { runCommand } from "./runCommand.ts"
 
-const psql = (url: string, sql: string, timeoutS = 5) =>
+export const psql = (url: string, sql: string, timeoutS = 5) =>
   runCommand(join(PG_BIN_DIR, "psql"), ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql, url], {
     env: { PGCONNECT_TIMEOUT: String(timeoutS) }
   })

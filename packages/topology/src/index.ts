@@ -35,3 +35,13 @@ export { cutWanLink, restoreWanLink, wanLinkStatus, type WanLinkStatus } from ".
 export { hubLinkedDomains } from "./hubLinkedDomains.ts"
 export { isProcessAlive, processStartTime } from "./ProcessIdentity.ts"
 export { checkComposeFiles, composeFiles, renderCompose, writeComposeFiles } from "./composeFile.ts"
+export {
+  clusterAdminUrl,
+  clusterRoleUrl,
+  initPostgresCluster,
+  type PostgresClusterSpec,
+  startPostgresClusterOnFreePort,
+  stopPostgresCluster
+} from "./PostgresCluster.ts"
+export { postgresClusterDir } from "./postgresClusterDir.ts"
+export { ensureRolePassword, provisionRegionDatabase, REGION_DB_ROLE, rolePasswordFile } from "./RegionDbRole.ts"

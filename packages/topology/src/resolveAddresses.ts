@@ -6,7 +6,8 @@
  *   wan-<site>          targetPort     = the hub's leafnode port
  *   nats-leaf-<site>    hubLeafAddress = its WAN link's listen address
  *   region-<region>     natsUrl        = the hub's client URL
- *                       databaseUrl    = its private cluster's port (unchanged on a given server)
+ *                       databaseUrl    = its private cluster's port (unchanged on a given server),
+ *                                        as the region's role with its password (RegionDbRole.ts)
  *
  * Run before every start; since a component keeps its ports once bound, a
  * restart resolves to the same addresses. Starting a component before what
@@ -14,7 +15,8 @@
  */
 import { withDatabase } from "./ensureDatabase.ts"
 import { clientUrl } from "./NatsServerConfig.ts"
-import { clusterAdminUrl } from "./PostgresCluster.ts"
+import { clusterAdminUrl, clusterRoleUrl } from "./PostgresCluster.ts"
+import { ensureRolePassword, REGION_DB_ROLE } from "./RegionDbRole.ts"
 import { UNBOUND_PORT } from "./TopologyPlan.ts"
 import type { Component } from "./TopologyState.ts"
 
@@ -49,7 +51,12 @@ export const resolveAddresses = (component: Component, components: ReadonlyArray
       return {
         ...component,
         natsUrl: clientUrl(natsHub.nats),
-        databaseUrl: cluster === undefined ? component.databaseUrl : withDatabase(clusterAdminUrl(cluster), database)
+        databaseUrl:
+          cluster === undefined
+            ? component.databaseUrl
+            : cluster.passwordFile === undefined
+              ? withDatabase(clusterAdminUrl(cluster), database) // a topology recorded before clusters had a region role
+              : clusterRoleUrl(cluster, database, REGION_DB_ROLE, ensureRolePassword(cluster.passwordFile))
       }
     }
     case "nats-hub":

@@ -6,11 +6,12 @@
  */
 import { loadMeshConfig, type MeshConfig } from "@logimesh/config"
 import { Effect } from "effect"
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { checkComposeFiles, composeFiles, NATS_IMAGE, renderCompose, toYaml } from "../src/composeFile.ts"
+import { ensureComposeSecrets } from "../src/composeSecrets.ts"
 import { repoRoot } from "../src/renderTemplate.ts"
 
 const load = (dir: string): Promise<MeshConfig> => Effect.runPromise(loadMeshConfig(dir))
@@ -71,12 +72,37 @@ describe("docker compose rendering", () => {
       LOGIMESH_REGION: "eu-west",
       LOGIMESH_SITES_DIR: "/app/sites",
       NATS_URL: "nats://nats-hub:4222",
-      DATABASE_URL: "postgres://postgres@postgres-eu-west:5432/logimesh_eu_west",
+      DATABASE_URL:
+        "postgres://logimesh_region:${LOGIMESH_DB_PASSWORD_EU_WEST:?run npm run topology -- compose to generate infra/.env}@postgres-eu-west:5432/logimesh_eu_west",
       HTTP_HOST: "0.0.0.0",
       HTTP_PORT: "8080"
     })
+    // Postgres: SCRAM for host connections, no trust, the region's role made at first start, passwords from infra/.env
+    const postgres = model.services["postgres-eu-west"]
+    expect(postgres?.environment).toMatchObject({
+      POSTGRES_INITDB_ARGS: "--auth-host=scram-sha-256",
+      POSTGRES_PASSWORD: "${POSTGRES_PASSWORD_EU_WEST:?run npm run topology -- compose to generate infra/.env}",
+      LOGIMESH_DB_ROLE: "logimesh_region"
+    })
+    expect(postgres?.environment?.["POSTGRES_HOST_AUTH_METHOD"]).toBeUndefined()
+    expect(postgres?.volumes).toContain("./docker/postgres/initdb-region-role.sh:/docker-entrypoint-initdb.d/10-region-role.sh:ro")
     expect(model.services["region-eu-west"]?.build?.dockerfile).toBe("infra/docker/region.Dockerfile")
     expect(Object.keys(model.services["region-eu-west"]?.depends_on ?? {}).sort()).toEqual(["nats-hub", "postgres-eu-west"])
+  })
+
+  it("generates the passwords compose reads into an env file (0600), once: an existing one is never changed", async () => {
+    const mesh = await load(join(repoRoot, "sites"))
+    const file = join(scratch, "compose.env")
+    expect(ensureComposeSecrets(mesh, file)).toEqual(["POSTGRES_PASSWORD_EU_WEST", "LOGIMESH_DB_PASSWORD_EU_WEST"])
+    const first = readFileSync(file, "utf8")
+    expect(first).toMatch(/^LOGIMESH_DB_PASSWORD_EU_WEST=[0-9a-f]{32}$/m)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(ensureComposeSecrets(mesh, file)).toEqual([])
+    expect(readFileSync(file, "utf8")).toBe(first)
+    // a region added later gets its own, the others stay
+    writeFileSync(file, first.replace(/^POSTGRES_PASSWORD_EU_WEST=.*\n/m, ""))
+    expect(ensureComposeSecrets(mesh, file)).toEqual(["POSTGRES_PASSWORD_EU_WEST"])
+    expect(readFileSync(file, "utf8")).toContain(first.match(/^LOGIMESH_DB_PASSWORD_EU_WEST=.*$/m)?.[0] ?? "missing")
   })
 
   it("writes YAML whose scalars are JSON-quoted and nesting is by indentation", () => {

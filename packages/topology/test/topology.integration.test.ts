@@ -77,6 +77,10 @@ describe("local topology", () => {
     expect(await linkedSites()).toEqual(["dc-antwerp", "dc-rotterdam"])
     expect(progress.some((line) => /nats-hub\s+ready/.test(line))).toBe(true)
     expect(await readyz()).toBe(200)
+    // The region serves on its private cluster as its own role, over TCP with a password (test/security/databaseRole.test.ts).
+    const region = t.component("region-eu-west")
+    const databaseUrl = new URL(region.kind === "region" ? region.databaseUrl : "postgres://x@h/db")
+    expect({ user: databaseUrl.username, hasPassword: databaseUrl.password.length > 0 }).toEqual({ user: "logimesh_region", hasPassword: true })
     // The stream plan was applied before the region started: 4 streams per site (events, DLQ, master data,
     // commands), 5 on the hub (site events, master data, ingress, DLQ, delivery notices), 2 consumers per site
     // + the unrouted one, each with its exhausted lane.

@@ -8,10 +8,13 @@
  */
 import { loadMeshConfig, type MeshConfig } from "@logimesh/config"
 import { Effect } from "effect"
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { renderNatsConfig } from "../src/NatsServerConfig.ts"
 import { repoRoot } from "../src/renderTemplate.ts"
+import { rolePasswordFile } from "../src/RegionDbRole.ts"
 import { DEAD_LEAF_ADVERTISE_PORT } from "../src/TcpFaultProxy.ts"
 import { resolveAddresses } from "../src/resolveAddresses.ts"
 import { planTopology, UNBOUND_PORT } from "../src/TopologyPlan.ts"
@@ -84,7 +87,8 @@ describe("planTopology", () => {
   })
 
   it("resolves each component's addresses from the ports the components before it bound", async () => {
-    const plan = planTopology(await mesh(), { stateDir: "/tmp/state", sitesDir, regionMain: "/x/main.ts" })
+    const stateDir = mkdtempSync(join(tmpdir(), "logimesh-plan-"))
+    const plan = planTopology(await mesh(), { stateDir, sitesDir, regionMain: "/x/main.ts" })
     // As the runner records them after each start, in plan order.
     let port = 40_000
     const components: Array<Component> = []
@@ -102,7 +106,12 @@ describe("planTopology", () => {
     }
     const [pg] = byKind(components, "postgres")
     const [region] = byKind(components, "region")
-    expect(region?.databaseUrl).toBe(`postgres://postgres@127.0.0.1:${pg?.port}/logimesh_eu_west`)
+    // the region's own role, with the password generated into the state folder (0600)
+    const password = readFileSync(rolePasswordFile(stateDir, "eu-west"), "utf8").trim()
+    expect(password).toMatch(/^[0-9a-f]{32}$/)
+    expect(statSync(rolePasswordFile(stateDir, "eu-west")).mode & 0o777).toBe(0o600)
+    expect(region?.databaseUrl).toBe(`postgres://logimesh_region:${password}@127.0.0.1:${pg?.port}/logimesh_eu_west`)
+    rmSync(stateDir, { recursive: true, force: true })
     expect(region?.natsUrl).toBe(`nats://127.0.0.1:${hub.nats.port}`)
     const ports = components.flatMap(portsOf)
     expect(new Set(ports).size).toBe(ports.length)

@@ -2,10 +2,14 @@
  * Serves every command route of the `/v1` API (`commandTable.ts`) over HTTP:
  * admission (503 + `Retry-After` while Postgres is down or a large backlog
  * drains, `degraded/Admission.ts`), the caller from `X-Source-System` (400
- * if missing or unknown), then
- * `executeCommand` (`CommandPipeline.ts`: JSON, references, schema,
- * ownership, Idempotency-Key, the actor) and its answer as the response
- * (problem+json for 4xx/5xx, `X-Correlation-Id` echoed).
+ * if missing or unknown), the caller's rate limit (429 + `Retry-After`,
+ * `RateLimits.ts`), the request's bounds (`RequestBounds.ts`: header formats
+ * 400, body size 413, content type 415; a path that does not decode is
+ * answered 400 before routing), then `executeCommand` (`CommandPipeline.ts`:
+ * JSON, references, schema, ownership, Idempotency-Key, the actor) and its
+ * answer as the response (problem+json for 4xx/5xx, `X-Correlation-Id`
+ * echoed). A dependency failing answers a generic 503 with the correlation
+ * id; the error goes to the log.
  */
 import { Effect, Result, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -15,13 +19,25 @@ import { Admission } from "../degraded/Admission.ts"
 import { executeCommand } from "./CommandPipeline.ts"
 import { commandTable } from "./commandTable.ts"
 import { problemResponse, unavailable, withCorrelation } from "./problems.ts"
+import { RateLimits } from "./RateLimits.ts"
+import { checkCommandHeaders, correlationIdOf, isRefusal, readBoundedBody, refusalResponse } from "./RequestBounds.ts"
+import { RegionContext } from "../RegionContext.ts"
 
 const decodeSource = Schema.decodeUnknownResult(SourceSystem)
 
 const respond = (status: number, body: unknown) =>
   status >= 400 ? HttpServerResponse.jsonUnsafe(body, { status, contentType: "application/problem+json" }) : HttpServerResponse.jsonUnsafe(body, { status })
 
-const handle = (route: CommandRoute) =>
+const handle = (route: CommandRoute, maxBodyBytes: number) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const correlationId = correlationIdOf(request)
+    return yield* pipeline(route, maxBodyBytes).pipe(
+      Effect.catchTags({ DbError: (e) => unavailable(e, correlationId), BusError: (e) => unavailable(e, correlationId) })
+    )
+  })
+
+const pipeline = (route: CommandRoute, maxBodyBytes: number) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const params = yield* HttpRouter.params
@@ -40,20 +56,41 @@ const handle = (route: CommandRoute) =>
         errors: [{ path: "header X-Source-System", message: `must be one of ${SourceSystem.literals.join(", ")}` }]
       })
     }
+    // The rate limit's key: the caller as X-Source-System names it. Once requests are authenticated, this is
+    // the authenticated principal's id (`Principal.id`), the only line to change.
+    const principalId: string = source.success
+    const limited = yield* (yield* RateLimits).take(principalId)
+    if (limited._tag === "Limited") {
+      return HttpServerResponse.setHeader(
+        problemResponse(429, "too many requests", {
+          detail: `${principalId} sent more commands than its rate limit allows; retry after ${limited.retryAfterS} s`,
+          retryAfterS: limited.retryAfterS
+        }),
+        "Retry-After",
+        String(limited.retryAfterS)
+      )
+    }
+    const idempotencyKey = headers["idempotency-key"]
+    const correlationId = headers["x-correlation-id"]
+    const badHeader = checkCommandHeaders({ idempotencyKey, correlationId })
+    if (badHeader !== undefined) return refusalResponse(badHeader)
+    const body = yield* readBoundedBody(request, maxBodyBytes)
+    if (isRefusal(body)) return refusalResponse(body)
     const answer = yield* executeCommand(route, {
       sender: source.success,
       target: `${request.method} ${request.url}`,
       params,
-      bodyText: yield* request.text.pipe(Effect.orElseSucceed(() => "")),
-      idempotencyKey: headers["idempotency-key"],
-      correlationId: headers["x-correlation-id"]
+      bodyText: body,
+      idempotencyKey,
+      correlationId
     })
     const response = respond(answer.status, answer.body)
     return answer.correlationId === undefined ? response : withCorrelation(response, answer.correlationId)
-  }).pipe(Effect.catchTags({ DbError: (e) => Effect.succeed(unavailable(e)), BusError: (e) => Effect.succeed(unavailable(e)) }))
+  })
 
 export const CommandRoutes = HttpRouter.use(
   Effect.fn(function* (router) {
-    for (const route of commandTable) yield* router.add(route.method, route.path as HttpRouter.PathInput, handle(route))
+    const { maxBodyBytes } = (yield* RegionContext).mesh.settings.api
+    for (const route of commandTable) yield* router.add(route.method, route.path as HttpRouter.PathInput, handle(route, maxBodyBytes))
   })
 )

@@ -6,11 +6,15 @@
  */
 import { Schema } from "effect"
 import { commandTable } from "./commandTable.ts"
-import { definedFields } from "@logimesh/model"
+import { definedFields, TextLimits } from "@logimesh/model"
+import { CORRELATION_ID_MAX_LENGTH, correlationIdFormat, IDEMPOTENCY_KEY_MAX_LENGTH, idempotencyKeyFormat } from "./RequestBounds.ts"
 
 type JsonObject = Record<string, unknown>
 
 const problem = { description: "RFC 9457 problem", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }
+
+/** Every path parameter is an id (order, shipment, task, return, site, item). */
+const pathParameter = { type: "string", maxLength: TextLimits.id }
 
 const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}")
 
@@ -72,10 +76,20 @@ export const openApiDocument = (): JsonObject => {
         summary: route.summary,
         tags: [route.module],
         parameters: [
-          ...params.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+          ...params.map((name) => ({ name, in: "path", required: true, schema: pathParameter })),
           { name: "X-Source-System", in: "header", required: true, schema: { type: "string", enum: ["ERP", "WES", "DISPATCH", "CARRIER", "PORTAL"] } },
-          { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } },
-          { name: "X-Correlation-Id", in: "header", required: false, schema: { type: "string" } }
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            required: false,
+            schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: idempotencyKeyFormat.source }
+          },
+          {
+            name: "X-Correlation-Id",
+            in: "header",
+            required: false,
+            schema: { type: "string", minLength: 1, maxLength: CORRELATION_ID_MAX_LENGTH, pattern: correlationIdFormat.source }
+          }
         ],
         requestBody: { required: true, content: { "application/json": { schema } } },
         responses: {
@@ -84,7 +98,10 @@ export const openApiDocument = (): JsonObject => {
           "400": problem,
           "403": problem,
           "409": problem,
+          "413": problem,
+          "415": problem,
           "422": problem,
+          "429": problem,
           "503": problem
         }
       }
@@ -93,7 +110,7 @@ export const openApiDocument = (): JsonObject => {
   const get = (summary: string, params: ReadonlyArray<string>) => ({
     get: {
       summary,
-      parameters: params.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+      parameters: params.map((name) => ({ name, in: "path", required: true, schema: pathParameter })),
       responses: { "200": { description: "found" }, "404": problem, "503": problem }
     }
   })

@@ -9,13 +9,22 @@
  *   GET /v1/system-messages.json     JSON Schema of every message logimesh sends to outside systems
  */
 import { Effect } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { DbError } from "@logimesh/db"
 import { inventoryModule } from "@logimesh/inventory"
 import { systemMessageJsonSchemas } from "../flows/systemMessageCatalog.ts"
 import { inventoryAvailability } from "../modules/moduleCatalog.ts"
 import { EntityQueries } from "./EntityQueries.ts"
 import { openApiDocument } from "./OpenApiDocument.ts"
 import { problemResponse, unavailable } from "./problems.ts"
+import { correlationIdOf } from "./RequestBounds.ts"
+
+/** A read that failed (Postgres down, or over the read pool's statement timeout): a generic 503, the cause logged. */
+const failedRead = (error: DbError) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    return yield* unavailable(error, correlationIdOf(request))
+  })
 
 const param = (name: string) => Effect.map(HttpRouter.params, (params) => params[name] ?? "")
 
@@ -34,7 +43,7 @@ export const QueryRoutes = HttpRouter.use(
           return found === undefined
             ? problemResponse(404, `no ${what} "${key}"`)
             : HttpServerResponse.jsonUnsafe({ [paramName]: key, version: found.version, updatedAt: found.updatedAt, ...(found.state as object) })
-        }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+        }).pipe(Effect.catchTag("DbError", failedRead))
       )
 
     yield* snapshotRoute("/v1/orders/:order", "order", "order", "order")
@@ -48,7 +57,7 @@ export const QueryRoutes = HttpRouter.use(
         const order = yield* param("order")
         const timeline = yield* queries.orderTimeline(order)
         return timeline.length === 0 ? problemResponse(404, `no order "${order}"`) : HttpServerResponse.jsonUnsafe({ order, timeline })
-      }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+      }).pipe(Effect.catchTag("DbError", failedRead))
     )
 
     yield* router.add(
@@ -60,7 +69,7 @@ export const QueryRoutes = HttpRouter.use(
         const found = yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
         if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
         return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
-      }).pipe(Effect.catchTag("DbError", (e) => Effect.succeed(unavailable(e))))
+      }).pipe(Effect.catchTag("DbError", failedRead))
     )
 
     yield* router.add("GET", "/v1/openapi.json", Effect.succeed(HttpServerResponse.jsonUnsafe(document)))

@@ -11,6 +11,7 @@
  * (its sent rows may have been pruned), 503 when Postgres or NATS does not answer.
  */
 import { Effect } from "effect"
+import { unavailable } from "../api/problems.ts"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { Reconciliation } from "./Reconciliation.ts"
 import type { ReconciliationParams, WindowPruned } from "./ReconciliationReport.ts"
@@ -71,9 +72,6 @@ export const reconciliationParams = (
 
 const problem = (status: number, title: string, extra: Readonly<Record<string, unknown>> = {}) =>
   ProblemDetails.toResponse({ type: ProblemDetails.blankType, status, title, ...extra })
-
-const unavailable = (error: { readonly _tag: string; readonly message: string }) =>
-  Effect.succeed(problem(503, error._tag === "BusError" ? "NATS unavailable" : "database unavailable", { detail: error.message }))
 
 export const ReconciliationRoutes = HttpRouter.use(
   Effect.fn(function* (router) {

@@ -22,8 +22,11 @@
  * Not committed yet (202): asked again with the same key until it is (the
  * runner keeps the message alive). A dependency down: retried by the runner
  * (kept without spending deliveries while the gate is closed). No command
- * path, an unknown path or sender, a sender not allowed on this path, a
- * terminal error or the last allowed delivery -> parked (DLQ +
+ * path, a path that does not decode (`BadPath`), a body over
+ * `api.maxBodyBytes` (`BodyTooLarge`), a malformed Idempotency-Key or
+ * correlation id (`BadHeader`; `RequestBounds.ts`), an unknown path or
+ * sender, a sender not allowed on this path, a terminal error or the last
+ * allowed delivery -> parked (DLQ +
  * `engine_parked`, where `/v1/parked` lists it and a replay re-publishes it,
  * headers and key included, to its subject), never dropped. A sender waits
  * for the answer before the next step of the same order: messages of
@@ -36,6 +39,7 @@ import { EngineHeaders, EngineQueries, ParkedMessages, rawInputOf } from "@logim
 import { definedFields, SourceSystem } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
 import { commandTable } from "../api/commandTable.ts"
+import { checkBodySize, checkCommandHeaders, checkPath } from "../api/RequestBounds.ts"
 
 const routes = commandTable.map((route) => ({ route, match: routeMatcher(route) }))
 const decodeSource = Schema.decodeUnknownResult(SourceSystem)
@@ -79,6 +83,8 @@ export interface CommandMessageSource {
   readonly answerSubject: (sender: typeof SourceSystem.Type) => string | undefined
   /** The consumer's `max_deliver`: a failure on that delivery is parked here, with its operator record. */
   readonly maxDeliver: number
+  /** The largest command body taken (`api.maxBodyBytes` of `sites/mesh.json`). */
+  readonly maxBodyBytes: number
 }
 
 /**
@@ -123,6 +129,14 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
     const park = parkMessage
     const path = message.headers[CommandHeaders.commandPath]
     if (path === undefined) return yield* park(message, "NoCommandPath", `a message from ${from} without ${CommandHeaders.commandPath}`)
+    const refused =
+      checkPath(path) ??
+      checkBodySize(message.data.byteLength, source.maxBodyBytes) ??
+      checkCommandHeaders(
+        { idempotencyKey: message.headers[CommandHeaders.idempotencyKey], correlationId: message.headers[CommandHeaders.correlationId] },
+        { idempotencyKey: CommandHeaders.idempotencyKey, correlationId: CommandHeaders.correlationId }
+      )
+    if (refused !== undefined) return yield* park(message, refused.reason, `${refused.title}: ${refused.detail} (${from})`)
     const resolved = resolveCommandPath(path)
     if (resolved === undefined) return yield* park(message, "UnknownCommand", `no command route for ${path} (${from})`)
     const sender = decodeSource(message.headers[CommandHeaders.sourceSystem])

@@ -123,22 +123,10 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           const up = () => started.set(site, (started.get(site) ?? 0) + 1)
           // Only the site's own systems send through its leaf (today: its WES); ERP and dispatch use INGRESS or HTTP.
           const siteAnswer = (sender: typeof SourceSystem.Type) => (sender === "WES" ? Subjects.siteOutcome(site) : undefined)
-          yield* launch(
-            scope,
-            plan,
-            events,
-            commandMessageHandler({ region, from: `site ${site}`, answerSubject: siteAnswer, maxDeliver: events.maxDeliver }),
-            { site },
-            up
-          )
-          yield* launch(
-            scope,
-            plan,
-            ingress,
-            commandMessageHandler({ region, from: `ingress ${site}`, answerSubject: centralAnswer, maxDeliver: ingress.maxDeliver }),
-            { site },
-            up
-          )
+          const handler = (from: string, answerSubject: typeof siteAnswer, maxDeliver: number) =>
+            commandMessageHandler({ region, from, answerSubject, maxDeliver, maxBodyBytes: view.mesh.settings.api.maxBodyBytes })
+          yield* launch(scope, plan, events, handler(`site ${site}`, siteAnswer, events.maxDeliver), { site }, up)
+          yield* launch(scope, plan, ingress, handler(`ingress ${site}`, centralAnswer, ingress.maxDeliver), { site }, up)
         })
 
       /** Nothing pending or unacked on the site's two consumers (bounded: a consumer that cannot be read counts as drained). */
