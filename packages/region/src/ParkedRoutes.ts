@@ -13,6 +13,7 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { ParkedMessages } from "@logimesh/engine"
+import { unavailable } from "./api/problems.ts"
 import { ParkedReplay } from "./ParkedReplay.ts"
 
 const idParam = Effect.map(HttpRouter.params, (params) => {
@@ -23,9 +24,8 @@ const idParam = Effect.map(HttpRouter.params, (params) => {
 const problem = (status: number, title: string, extra: Readonly<Record<string, unknown>> = {}) =>
   ProblemDetails.toResponse({ type: ProblemDetails.blankType, status, title, ...extra })
 
-/** A dependency that did not answer: 503, naming which one (the database, or NATS for a replay's publish). */
-const failed = (error: { readonly _tag: string; readonly message: string }) =>
-  Effect.succeed(problem(503, error._tag === "BusError" ? "NATS unavailable" : "database unavailable", { detail: error.message }))
+/** A dependency that did not answer: 503 naming which one (the database, or NATS for a replay's publish); the cause is logged, not sent. */
+const failed = (error: { readonly _tag: string; readonly message: string }) => unavailable(error)
 
 export const ParkedRoutes = HttpRouter.use(
   Effect.fn(function* (router) {
