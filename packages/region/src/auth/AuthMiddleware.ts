@@ -1,0 +1,60 @@
+/**
+ * The one authentication check of the HTTP API, a global middleware in front
+ * of every route: the request's access (`RouteAccess.ts`), then for a
+ * non-public route its principal (`Authenticator`): none -> 401 with
+ * `WWW-Authenticate` and a generic body; an admin route and no admin -> 403.
+ * The route's handler reads the principal as `CurrentPrincipal`. Whatever runs
+ * per principal (rate limits) goes after this check.
+ */
+import { Effect } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { problemResponse, unavailable } from "../api/problems.ts"
+import { Authenticator } from "./Authenticator.ts"
+import { CurrentPrincipal, type Principal } from "./Principal.ts"
+import { accessOf } from "./RouteAccess.ts"
+
+/** A principal for the public routes, which read none: never admin, no system that may send. */
+const anonymous: Principal = { id: "anonymous", system: "LOGIMESH", admin: false }
+
+export const unauthorizedResponse = (jwt: boolean) =>
+  HttpServerResponse.setHeader(
+    problemResponse(401, "unauthenticated", { detail: "valid credentials are required" }),
+    "WWW-Authenticate",
+    jwt ? 'Bearer realm="logimesh", ApiKey realm="logimesh"' : 'Bearer realm="logimesh"'
+  )
+
+export const forbiddenResponse = () => problemResponse(403, "forbidden", { detail: "this route needs an operator (admin) principal" })
+
+export const AuthMiddleware = HttpRouter.middleware<{ provides: CurrentPrincipal }>()(
+  Effect.gen(function* () {
+    const authenticator = yield* Authenticator
+    return (httpEffect) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const pathname = new URL(request.url, "http://region").pathname
+        const access = accessOf(request.method, pathname)
+        if (access === "public") return yield* Effect.provideService(httpEffect, CurrentPrincipal, anonymous)
+        const principal = yield* authenticator.authenticate(request.headers).pipe(
+          Effect.tapError((error) =>
+            error._tag === "Unauthenticated"
+              ? Effect.logInfo("request refused: unauthenticated").pipe(
+                  Effect.annotateLogs({ reason: error.reason, detail: error.detail, method: request.method, path: pathname })
+                )
+              : Effect.void
+          ),
+          Effect.result
+        )
+        if (principal._tag === "Failure") {
+          return principal.failure._tag === "Unauthenticated" ? unauthorizedResponse(authenticator.jwt) : unavailable(principal.failure)
+        }
+        if (access === "admin" && !principal.success.admin) {
+          yield* Effect.logInfo("request refused: not an admin").pipe(
+            Effect.annotateLogs({ principal: principal.success.id, method: request.method, path: pathname })
+          )
+          return forbiddenResponse()
+        }
+        return yield* Effect.provideService(httpEffect, CurrentPrincipal, principal.success)
+      })
+  }),
+  { global: true }
+)

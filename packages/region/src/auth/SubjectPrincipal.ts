@@ -1,0 +1,31 @@
+/**
+ * The principal of a command carried as a NATS message, from the subject it
+ * was published on — NATS permissions decide who may publish which subject,
+ * so the subject is the sender's credential; no header is:
+ *   site.<site>.evt.command   the WES of <site> (`wes@<site>`, confined to that site)
+ *   in.<site>.<system>        that central system (`erp`, `dispatch`; region-wide), <site> selecting the region
+ * Anything else names no principal (the message is parked). A
+ * `Logimesh-Source-System` header that names another system than the subject
+ * is a spoofing attempt or a misconfigured sender: parked as `SenderMismatch`.
+ */
+import type { SiteId } from "@logimesh/model"
+import { defaultPrincipalId, type Principal } from "./Principal.ts"
+
+/** Central systems that may send commands through INGRESS, by their subject token. */
+const ingressSystems = { erp: "ERP", dispatch: "DISPATCH" } as const
+
+export const principalOfSubject = (subject: string): Principal | undefined => {
+  const parts = subject.split(".")
+  if (parts.length === 4 && parts[0] === "site" && parts[2] === "evt" && parts[3] === "command" && parts[1] !== "") {
+    const site = parts[1] as SiteId
+    return { id: defaultPrincipalId("WES", site), system: "WES", site, admin: false }
+  }
+  if (parts.length === 3 && parts[0] === "in" && parts[1] !== "") {
+    const token = parts[2] ?? ""
+    if (Object.hasOwn(ingressSystems, token)) {
+      const system = ingressSystems[token as keyof typeof ingressSystems]
+      return { id: defaultPrincipalId(system), system, admin: false }
+    }
+  }
+  return undefined
+}
