@@ -14,6 +14,7 @@
  */
 import { Effect } from "effect"
 import { ProcessSettings } from "@logimesh/config"
+import { DEFAULT_STATE_DIR, operatorHeaders } from "@logimesh/topology"
 
 const usage = "usage: npm run reconcile -- report|repair [--since ISO] [--until ISO] [--order ID] [--grace-s N] [--max-messages N] [--region-url URL]"
 
@@ -177,6 +178,7 @@ const main = async (): Promise<number> => {
   const path = command === "report" ? "/v1/reconciliation" : "/v1/reconciliation/repair"
   const response = await fetch(new URL(`${path}?${query.toString()}`, regionUrl), {
     method: command === "report" ? "GET" : "POST",
+    headers: await operatorHeaders(DEFAULT_STATE_DIR),
     signal: AbortSignal.timeout(180_000)
   })
   const body = (await response.json()) as unknown

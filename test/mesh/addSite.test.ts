@@ -17,7 +17,7 @@ import { startTestTopology, type TestTopology } from "@logimesh/testkit"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as natsHeaders } from "@nats-io/transport-node"
 import { orderBody } from "../flow/apiClient.ts"
-import { clientUrl, isProcessAlive, repoRoot, waitFor } from "@logimesh/topology"
+import { clientUrl, isProcessAlive, repoRoot, waitFor, regionApiKeys } from "@logimesh/topology"
 import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
 
 const GHENT = "dc-ghent"
@@ -152,6 +152,7 @@ describe("adding a site while the topology runs", () => {
     if (leaf === undefined || leaf.kind !== "nats-leaf") throw new Error(`no leaf for ${GHENT} after add-site:\n${added.out}`)
     const summary = await runScenario({
       apiUrl: mesh.regionUrl,
+      apiKeys: regionApiKeys(mesh.topology.stateDir, "eu-west"),
       hubNatsUrl: mesh.hubUrl,
       leafNatsUrls: { [GHENT]: clientUrl(leaf.nats) },
       region: "eu-west",

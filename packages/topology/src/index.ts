@@ -35,3 +35,5 @@ export { cutWanLink, restoreWanLink, wanLinkStatus, type WanLinkStatus } from ".
 export { hubLinkedDomains } from "./hubLinkedDomains.ts"
 export { isProcessAlive, processStartTime } from "./ProcessIdentity.ts"
 export { checkComposeFiles, composeFiles, renderCompose, writeComposeFiles } from "./composeFile.ts"
+export { type ApiKeysFile, apiKeysFilePath, issueRegionApiKeys, issueSiteApiKey, readApiKeys, type RegionApiKeys, regionApiKeys } from "./TopologyApiKeys.ts"
+export { operatorCredential, operatorHeaders } from "./operatorCredential.ts"

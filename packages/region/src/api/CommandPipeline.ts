@@ -5,9 +5,12 @@
  *   1. the body is a JSON object (400);
  *   2. reference checks: sites, items, units (count quantities normalised), docks (422 naming each field);
  *   3. the command schema (422 naming each field);
- *   3b. object access: a principal confined to a site may only touch that site's objects, else 404 exactly as
- *      for an object that does not exist (`auth/ObjectAccess.ts`); `LOGIMESH` (the region itself) sends none (403);
  *   4. ownership: the caller owns the transition, or 403 (recorded in the ownership audit, shown in the timeline);
+ *      a route-level decision (the system and, for stock, the site's configured owner), the same whether the
+ *      object exists or not;
+ *   4b. object access: a principal confined to a site may only touch that site's objects; another site's object,
+ *      or one whose site cannot be told (it does not exist), is 404 (`auth/ObjectAccess.ts`), so existence
+ *      elsewhere is never revealed. `LOGIMESH` (the region itself) sends no command through the API (403, first);
  *   5. `Idempotency-Key`: a repeat returns the stored answer; a reused key with another request is 422;
  *   6. the command goes to its module's actor (`CommandGateway`); the answer is its events (200/201),
  *      its rejection (409 when the state does not allow it, 422 otherwise), or 202 if it has not committed in time.
@@ -142,7 +145,6 @@ export const executeCommand = (
       return problem(422, "invalid command", { errors: issues })
     }
     const command = decoded.value
-    if (!(yield* mayCommand(principal, route.path, command))) return problem(404, "not found")
     const key = command.key
     const correlationId = request.correlationId ?? command.order ?? randomUUID()
     const scopedKey = request.idempotencyKey === undefined ? undefined : `${principal.id}:${request.idempotencyKey}`
@@ -165,6 +167,7 @@ export const executeCommand = (
         correlationId
       }
     }
+    if (!(yield* mayCommand(principal, route.path, command))) return problem(404, "not found")
 
     let repeat = false
     if (scopedKey !== undefined) {

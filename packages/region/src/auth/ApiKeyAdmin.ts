@@ -2,17 +2,19 @@
  * The API key store outside the region process, for tools holding the
  * region's `DATABASE_URL`: `npm run credentials` and the topology (which
  * issues keys for the simulators and operator scripts when it starts a
- * region). Ensures the store's table first (the same migration the region
- * runs at boot, recorded once), then runs `use` and closes the connection.
+ * region). Runs the region's migrations first (all of them: the migrator
+ * refuses a database that has migrations the list lacks; each is recorded
+ * once), then `use`, and closes the connection.
  */
 import { Effect, Layer, Redacted } from "effect"
 import { Db, runMigrations } from "@logimesh/db"
-import { ApiKeyStore, apiKeyMigrations } from "./ApiKeyStore.ts"
+import { regionMigrations } from "../regionMigrations.ts"
+import { ApiKeyStore } from "./ApiKeyStore.ts"
 
 export const withApiKeyStore = <A, E>(databaseUrl: string, use: (store: ApiKeyStore["Service"]) => Effect.Effect<A, E>): Promise<A> =>
   Effect.runPromise(
     Effect.gen(function* () {
-      yield* runMigrations(apiKeyMigrations)
+      yield* runMigrations(regionMigrations)
       return yield* use(yield* ApiKeyStore)
     }).pipe(
       Effect.provide(
