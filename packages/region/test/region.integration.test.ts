@@ -17,6 +17,7 @@ import {
   type TestRunDir
 } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
+import { withApiKeyStore } from "../src/auth/ApiKeyAdmin.ts"
 
 interface Readyz {
   readonly status: number
@@ -77,7 +78,9 @@ describe("region process", () => {
     expect(health.status).toBe(200)
 
     // Governance was loaded and migrated: the rejection log answers (empty on a fresh database).
-    const rejections = await fetch(`${url}/v1/governance/ownership-rejections`)
+    const operator = await withApiKeyStore(database.url, (store) => store.issue({ system: "LOGIMESH", admin: true }))
+    expect((await fetch(`${url}/v1/governance/ownership-rejections`)).status).toBe(401)
+    const rejections = await fetch(`${url}/v1/governance/ownership-rejections`, { headers: { authorization: `Bearer ${operator.key}` } })
     expect(rejections.status).toBe(200)
     expect(await rejections.json()).toEqual({ rejections: [] })
 

@@ -4,11 +4,16 @@
  * non-public route its principal (`Authenticator`): none -> 401 with
  * `WWW-Authenticate` and a generic body; an admin route and no admin -> 403.
  * The route's handler reads the principal as `CurrentPrincipal`. Whatever runs
- * per principal (rate limits) goes after this check.
+ * per principal (rate limits) goes after this check. A command (POST) while
+ * the region admits none (Postgres down, a large backlog: `Admission`) is
+ * answered 503 + `Retry-After` before the key lookup, which would wait on the
+ * database it needs; it carries nothing about any object (`/readyz`, public,
+ * says as much).
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { problemResponse, unavailable } from "../api/problems.ts"
+import { Admission } from "../degraded/Admission.ts"
 import { Authenticator } from "./Authenticator.ts"
 import { CurrentPrincipal, type Principal } from "./Principal.ts"
 import { accessOf } from "./RouteAccess.ts"
@@ -28,12 +33,23 @@ export const forbiddenResponse = () => problemResponse(403, "forbidden", { detai
 export const AuthMiddleware = HttpRouter.middleware<{ provides: CurrentPrincipal }>()(
   Effect.gen(function* () {
     const authenticator = yield* Authenticator
+    const admission = yield* Admission
     return (httpEffect) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
         const pathname = new URL(request.url, "http://region").pathname
         const access = accessOf(request.method, pathname)
         if (access === "public") return yield* Effect.provideService(httpEffect, CurrentPrincipal, anonymous)
+        if (request.method === "POST" && access === "principal") {
+          const refusal = yield* admission.check
+          if (refusal !== undefined) {
+            return HttpServerResponse.setHeader(
+              problemResponse(503, refusal.title, { detail: refusal.detail, retryAfterS: refusal.retryAfterS }),
+              "Retry-After",
+              String(refusal.retryAfterS)
+            )
+          }
+        }
         const principal = yield* authenticator.authenticate(request.headers).pipe(
           Effect.tapError((error) =>
             error._tag === "Unauthenticated"
