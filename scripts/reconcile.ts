@@ -9,7 +9,8 @@
  * outbox id; `repair` clears sent_at on the verified gaps (the relay
  * re-publishes them under the same msg id) and prints what it queued and what
  * it deferred. Both end with one JSON line. `--region-url` defaults to
- * http://127.0.0.1:<HTTP_PORT>. Exit codes: 0 ok (report: clean), 1 failed
+ * http://127.0.0.1:<HTTP_PORT>. The routes need an admin principal:
+ * `LOGIMESH_API_KEY`, else the local topology's admin key. Exit codes: 0 ok (report: clean), 1 failed
  * (HTTP error or unreachable), 2 usage, 3 report found differences.
  */
 import { Effect } from "effect"

@@ -5,18 +5,27 @@
  *   Authorization: Bearer <JWT>               a token of the region's identity provider (`JwtVerifier`)
  *   X-Api-Key: lmk_<id>_<secret>              an API key, for clients that cannot set Authorization
  * Both headers at once are refused (which would win is a question no caller should need answered).
- * A database error while looking a key up is a `DbError` (503), not a refusal.
+ * A database error while looking a key up is a `DbError` (503), not a refusal — except for a key this
+ * process verified within the last `OUTAGE_GRACE_MS`: while Postgres is down such a key still
+ * authenticates (the operator reading `/v1/backlog` and `/metrics` during the outage it is about; commands
+ * are refused by admission then anyway). Only what the database said last counts: a key found revoked or
+ * unknown is forgotten at once, and a revocation needs the database, so none can be missed while it is down.
  */
 import { Context, Effect, Layer } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
 import type { DbError } from "@logimesh/db"
+import { DependencyMonitor } from "../degraded/DependencyMonitor.ts"
 import { RegionContext } from "../RegionContext.ts"
-import { API_KEY_PREFIX, ApiKeyStore } from "./ApiKeyStore.ts"
+import { API_KEY_PREFIX, ApiKeyStore, parseApiKey } from "./ApiKeyStore.ts"
 import { type JwtVerifier, jwtSettings, makeJwtVerifier } from "./JwtVerifier.ts"
 import type { Principal } from "./Principal.ts"
 import { Unauthenticated } from "./Unauthenticated.ts"
 
 /** Header names the region reads credentials from (lower case, as node gives them). */
 export const CredentialHeaders = { authorization: "authorization", apiKey: "x-api-key" } as const
+
+/** How long a key verified against the database keeps authenticating while the database does not answer. */
+export const OUTAGE_GRACE_MS = 15 * 60_000
 
 export interface AuthenticatorShape {
   readonly authenticate: (headers: Readonly<Record<string, string | undefined>>) => Effect.Effect<Principal, Unauthenticated | DbError>
@@ -25,18 +34,46 @@ export interface AuthenticatorShape {
 }
 
 export class Authenticator extends Context.Service<Authenticator, AuthenticatorShape>()("logimesh/region/Authenticator") {
-  static readonly make = (keys: ApiKeyStore["Service"], verifyJwt: JwtVerifier | undefined): AuthenticatorShape => {
+  static readonly make = (
+    keys: ApiKeyStore["Service"],
+    verifyJwt: JwtVerifier | undefined,
+    databaseUp: Effect.Effect<boolean> = Effect.succeed(true)
+  ): AuthenticatorShape => {
+    const verified = new Map<string, { readonly hash: Buffer; readonly principal: Principal; readonly atMs: number }>()
+    const hashOf = (secret: string) => createHash("sha256").update(secret).digest()
+    /** The key as the database last confirmed it, within the grace period; undefined otherwise. */
+    const lastKnown = (key: string): Principal | undefined => {
+      const parsed = parseApiKey(key)
+      const entry = parsed === undefined ? undefined : verified.get(parsed.id)
+      if (parsed === undefined || entry === undefined || Date.now() - entry.atMs > OUTAGE_GRACE_MS) return undefined
+      return timingSafeEqual(entry.hash, hashOf(parsed.secret)) ? entry.principal : undefined
+    }
+    // With the database known down, a key it confirmed lately answers at once instead of waiting on a connection.
     const byApiKey = (key: string) =>
+      Effect.flatMap(databaseUp, (up) => {
+        const known = up ? undefined : lastKnown(key)
+        return known === undefined ? byDatabase(key) : Effect.succeed(known)
+      })
+    const byDatabase = (key: string) =>
       Effect.flatMap(keys.verify(key), (check) => {
+        const parsed = parseApiKey(key)
+        if (parsed !== undefined && check._tag !== "Valid") verified.delete(parsed.id)
         switch (check._tag) {
           case "Valid":
+            if (parsed !== undefined) verified.set(parsed.id, { hash: hashOf(parsed.secret), principal: check.principal, atMs: Date.now() })
+            if (verified.size > 10_000) verified.delete(verified.keys().next().value ?? "")
             return Effect.succeed(check.principal)
           case "Revoked":
             return Effect.fail(new Unauthenticated({ reason: "RevokedApiKey", detail: `key ${key.slice(0, 20)} is revoked` }))
           case "Unknown":
             return Effect.fail(new Unauthenticated({ reason: "UnknownApiKey", detail: "no such API key, or a wrong secret" }))
         }
-      })
+      }).pipe(
+        Effect.catchTag("DbError", (error) => {
+          const principal = lastKnown(key)
+          return principal === undefined ? Effect.fail(error) : Effect.succeed(principal)
+        })
+      )
     const authenticate: AuthenticatorShape["authenticate"] = (headers) => {
       const authorization = headers[CredentialHeaders.authorization]
       const apiKey = headers[CredentialHeaders.apiKey]
@@ -62,13 +99,14 @@ export class Authenticator extends Context.Service<Authenticator, AuthenticatorS
     Effect.gen(function* () {
       const context = yield* RegionContext
       const keys = yield* ApiKeyStore
+      const monitor = yield* DependencyMonitor
       const regionDir = `${context.mesh.dir}/${context.region.id}`
       const settings = yield* jwtSettings(regionDir, context.region.auth?.jwt)
       const verifyJwt = settings === undefined ? undefined : yield* makeJwtVerifier(settings, `${regionDir}/region.json`)
       yield* Effect.logInfo("authentication").pipe(
         Effect.annotateLogs({ apiKeys: true, jwt: settings === undefined ? "off" : `${settings.issuer} (${settings.jwksUrl ?? settings.jwksFile})` })
       )
-      return Authenticator.of(Authenticator.make(keys, verifyJwt))
+      return Authenticator.of(Authenticator.make(keys, verifyJwt, monitor.gate.isOpen))
     })
   )
 }
