@@ -114,7 +114,8 @@ describe("poison message", () => {
         process.execPath,
         [join(repoRoot, "scripts/credentials.ts"), "issue", "--system", "LOGIMESH", "--admin", "--json"],
         { cwd: repoRoot, env: { ...process.env, DATABASE_URL: fixture.database.url } },
-        (error, stdout, stderr) => (error === null ? resolve((JSON.parse(stdout) as { key: string }).key) : reject(new Error(stderr)))
+        (error, stdout, stderr) =>
+          error === null ? resolve((JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as { key: string }).key) : reject(new Error(stderr))
       )
     )
     const listed = await cli(api, "list")

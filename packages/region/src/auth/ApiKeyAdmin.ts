@@ -4,9 +4,10 @@
  * issues keys for the simulators and operator scripts when it starts a
  * region). Runs the region's migrations first (all of them: the migrator
  * refuses a database that has migrations the list lacks; each is recorded
- * once), then `use`, and closes the connection.
+ * once), then `use`, and closes the connection; logs below warnings are
+ * dropped (the caller's output is its own).
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, References } from "effect"
 import { Db, runMigrations } from "@logimesh/db"
 import { regionMigrations } from "../regionMigrations.ts"
 import { ApiKeyStore } from "./ApiKeyStore.ts"
@@ -22,6 +23,8 @@ export const withApiKeyStore = <A, E>(databaseUrl: string, use: (store: ApiKeySt
           Layer.provideMerge(Db.layerFrom({ url: Redacted.make(databaseUrl), maxConnections: 1, applicationName: "logimesh-credentials" }))
         )
       ),
-      Effect.scoped
+      Effect.scoped,
+      // A tool's output is its own (the CLI prints a key as JSON): no info lines from the migrator.
+      Effect.provideService(References.MinimumLogLevel, "Warn")
     )
   )
