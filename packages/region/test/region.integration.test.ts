@@ -133,6 +133,24 @@ describe("region process", () => {
     expect(message).toContain("inventoryOwner")
   })
 
+  it("refuses to launch on a broken auth entry of region.json, naming the field", async () => {
+    for (const [label, auth, field] of [
+      ["bad-auth-url", { jwt: { issuer: "https://idp", audience: "api", jwksUrl: "ftp://keys" } }, "auth.jwt.jwksUrl"],
+      ["bad-auth-keys", { jwt: { issuer: "https://idp", audience: "api" } }, "auth.jwt.jwksUrl"],
+      ["bad-auth-alg", { jwt: { issuer: "https://idp", audience: "api", jwksUrl: "https://idp/jwks", algorithms: ["HS256"] } }, "auth.jwt.algorithms"]
+    ] as const) {
+      const sites = join(dir.path, label)
+      cpSync(join(repoRoot, "sites"), sites, { recursive: true })
+      const file = join(sites, "eu-west/region.json")
+      writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, "utf8")) as object), auth }))
+      const region = startRegion({ LOGIMESH_REGION: "eu-west", LOGIMESH_SITES_DIR: sites, NATS_URL: nats.url, DATABASE_URL: database.url })
+      expect(await region.exited).not.toBe(0)
+      const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
+      expect({ label, message }).toEqual({ label, message: expect.stringContaining(field) })
+      expect(message).toContain("region.json")
+    }
+  })
+
   it("refuses to launch on a broken governance entry, naming the file and the field", async () => {
     const sites = join(dir.path, "bad-governance")
     cpSync(join(repoRoot, "sites"), sites, { recursive: true })
