@@ -5,6 +5,7 @@
  * The HTTP behaviour is tested end to end in test/security/.
  */
 import { describe, expect, it } from "vitest"
+import { openApiDocument } from "../src/api/OpenApiDocument.ts"
 import { parseApiKey } from "../src/auth/ApiKeyStore.ts"
 import { principalOfClaims } from "../src/auth/JwtVerifier.ts"
 import { commandRoutesWithoutRule, querySiteRules } from "../src/auth/ObjectAccess.ts"
@@ -102,5 +103,27 @@ describe("API keys", () => {
     expect(parseApiKey(`lmk_0123456789abcdef_${secret}x`)).toBeUndefined()
     expect(parseApiKey(`lmk_0123456789ABCDEF_${secret}`)).toBeUndefined()
     expect(parseApiKey("Bearer something")).toBeUndefined()
+  })
+})
+
+describe("the OpenAPI document", () => {
+  const doc = openApiDocument() as {
+    readonly paths: Readonly<Record<string, Readonly<Record<string, { readonly security?: ReadonlyArray<unknown>; readonly "x-logimesh-access"?: string }>>>>
+    readonly components: { readonly securitySchemes: Readonly<Record<string, unknown>> }
+  }
+
+  it("declares the bearer JWT, bearer API key and X-Api-Key schemes", () => {
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["apiKey", "bearerApiKey", "bearerJwt"])
+  })
+
+  it("lists every route of the access table with its security; admin routes say so", () => {
+    for (const route of routeAccessTable) {
+      const operation = doc.paths[route.path.replace(/:([A-Za-z]+)/g, "{$1}")]?.[route.method.toLowerCase()]
+      expect({ route: `${route.method} ${route.path}`, listed: operation !== undefined }).toEqual({ route: `${route.method} ${route.path}`, listed: true })
+      expect(operation?.security?.length ?? -1).toBe(route.access === "public" ? 0 : 3)
+      if (route.access === "admin") expect(operation?.["x-logimesh-access"]).toBe("admin")
+    }
+    const operations = Object.values(doc.paths).flatMap((ops) => Object.values(ops))
+    expect(operations.every((op) => Array.isArray(op.security))).toBe(true)
   })
 })
