@@ -21,6 +21,8 @@ export interface SimulatorApiKeys {
   readonly CARRIER: string
   /** The WES of each site. */
   readonly WES: Readonly<Record<string, string>>
+  /** An operator (admin) key: the scenario reads the region's parked messages with it at the end. */
+  readonly admin: string
 }
 
 export interface SimulatorCommon {

@@ -499,7 +499,12 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
   let parked = -1
   let parkedSample: ReadonlyArray<unknown> = []
   try {
-    const answer = await erp.client.get("/v1/parked?status=parked&limit=500")
+    // An operator route: read with the operator's key, as an operator would.
+    const response = await fetch(`${options.apiUrl.replace(/\/+$/, "")}/v1/parked?status=parked&limit=500`, {
+      headers: { authorization: `Bearer ${options.apiKeys.admin}` },
+      signal: AbortSignal.timeout(15_000)
+    })
+    const answer = { status: response.status, body: (await response.json()) as unknown }
     if (answer.status === 200 && isRecord(answer.body) && Array.isArray(answer.body["parked"])) {
       parked = answer.body["parked"].length
       parkedSample = answer.body["parked"].slice(0, 10)

@@ -21,11 +21,12 @@ import { accessOf } from "./RouteAccess.ts"
 /** A principal for the public routes, which read none: never admin, no system that may send. */
 const anonymous: Principal = { id: "anonymous", system: "LOGIMESH", admin: false }
 
-export const unauthorizedResponse = (jwt: boolean) =>
+/** 401: the same body whatever failed (the log line says what); the challenge names the scheme (an API key or a JWT, both bearer). */
+export const unauthorizedResponse = () =>
   HttpServerResponse.setHeader(
     problemResponse(401, "unauthenticated", { detail: "valid credentials are required" }),
     "WWW-Authenticate",
-    jwt ? 'Bearer realm="logimesh", ApiKey realm="logimesh"' : 'Bearer realm="logimesh"'
+    'Bearer realm="logimesh"'
   )
 
 export const forbiddenResponse = () => problemResponse(403, "forbidden", { detail: "this route needs an operator (admin) principal" })
@@ -61,7 +62,7 @@ export const AuthMiddleware = HttpRouter.middleware<{ provides: CurrentPrincipal
           Effect.result
         )
         if (principal._tag === "Failure") {
-          return principal.failure._tag === "Unauthenticated" ? unauthorizedResponse(authenticator.jwt) : unavailable(principal.failure)
+          return principal.failure._tag === "Unauthenticated" ? unauthorizedResponse() : unavailable(principal.failure)
         }
         if (access === "admin" && !principal.success.admin) {
           yield* Effect.logInfo("request refused: not an admin").pipe(

@@ -29,8 +29,6 @@ export const OUTAGE_GRACE_MS = 15 * 60_000
 
 export interface AuthenticatorShape {
   readonly authenticate: (headers: Readonly<Record<string, string | undefined>>) => Effect.Effect<Principal, Unauthenticated | DbError>
-  /** Whether bearer JWTs are accepted (for the `WWW-Authenticate` challenge and the OpenAPI document). */
-  readonly jwt: boolean
 }
 
 export class Authenticator extends Context.Service<Authenticator, AuthenticatorShape>()("logimesh/region/Authenticator") {
@@ -90,7 +88,7 @@ export class Authenticator extends Context.Service<Authenticator, AuthenticatorS
         return Effect.fail(new Unauthenticated({ reason: "JwtNotConfigured", detail: "a bearer token, but no JWT issuer is configured" }))
       return verifyJwt(credential)
     }
-    return { authenticate, jwt: verifyJwt !== undefined }
+    return { authenticate }
   }
 
   /** From the region's `auth` config (and `LOGIMESH_JWT_*`); a broken one stops the launch naming the field. */
