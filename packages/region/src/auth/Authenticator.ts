@@ -8,8 +8,9 @@
  * A database error while looking a key up is a `DbError` (503), not a refusal — except for a key this
  * process verified within the last `OUTAGE_GRACE_MS`: while Postgres is down such a key still
  * authenticates (the operator reading `/v1/backlog` and `/metrics` during the outage it is about; commands
- * are refused by admission then anyway). Only what the database said last counts: a key found revoked or
- * unknown is forgotten at once, and a revocation needs the database, so none can be missed while it is down.
+ * are refused by admission then anyway). Only what the database said last counts: a key found revoked is
+ * forgotten at once (rows are never deleted), and a revocation needs the database, so none made while it is
+ * down can be missed.
  */
 import { Context, Effect, Layer } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
@@ -55,7 +56,8 @@ export class Authenticator extends Context.Service<Authenticator, AuthenticatorS
     const byDatabase = (key: string) =>
       Effect.flatMap(keys.verify(key), (check) => {
         const parsed = parseApiKey(key)
-        if (parsed !== undefined && check._tag !== "Valid") verified.delete(parsed.id)
+        // Forgotten once revoked; a wrong secret under a known id proves nothing about the key and changes nothing.
+        if (parsed !== undefined && check._tag === "Revoked") verified.delete(parsed.id)
         switch (check._tag) {
           case "Valid":
             if (parsed !== undefined) verified.set(parsed.id, { hash: hashOf(parsed.secret), principal: check.principal, atMs: Date.now() })
