@@ -68,12 +68,7 @@ export const commandRoutesWithoutRule = (): ReadonlyArray<string> => commandTabl
 
 /** The ship-from site of an order, undefined when it does not exist (or names none). */
 export const siteOfOrder = (order: string): Effect.Effect<string | undefined, DbError, EntityQueries> =>
-  EntityQueries.use((queries) => queries.snapshot("order", order)).pipe(
-    Effect.map((found) => {
-      const state = found?.state
-      return typeof state === "object" && state !== null && "shipFrom" in state && typeof state.shipFrom === "string" ? state.shipFrom : undefined
-    })
-  )
+  EntityQueries.use((queries) => queries.orderSite(order))
 
 const orderOfParam = (rule: QuerySiteRule & { readonly param: string }, value: string): string | undefined => {
   switch (rule.kind) {
