@@ -12,7 +12,10 @@
  * with positive controls: a valid JWT and a valid API key each create an order, the admin key reads the
  * admin routes, `/healthz`, `/readyz` and the OpenAPI document answer without credentials.
  */
+import { statSync } from "node:fs"
+import { dirname } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { apiKeysFilePath } from "@logimesh/topology"
 import { UnsecuredJWT } from "jose"
 import { routeAccessTable, withApiKeyStore } from "@logimesh/region"
 import type { TestTopology } from "@logimesh/testkit"
@@ -64,6 +67,12 @@ describe("positive controls", () => {
     expect((await createOrder("SEC-KEY-OK", bearer(mesh.apiKeys.ERP))).status).toBe(201)
     expect((await createOrder("SEC-KEY-OK2", { "x-api-key": mesh.apiKeys.ERP })).status).toBe(201)
     expect(await evidence.snapshot("order", "SEC-KEY-OK2")).toBeDefined()
+  })
+
+  it("the topology's keys file is private to its owner (0600 in a 0700 directory)", () => {
+    const file = apiKeysFilePath(mesh.topology.stateDir)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700)
   })
 
   it("health, readiness and the OpenAPI document answer without credentials; the admin key opens admin routes", async () => {
