@@ -5,7 +5,9 @@
  * operator (`LOGIMESH`, admin) for the scripts (parked, reconcile, add-site's
  * reload) — issued into the region's database and written to
  * `<stateDir>/secrets/api-keys.json` (directory 0700, file 0600; `.logimesh/`
- * is git-ignored). `add-site` adds the new site's WES key. The simulators, the
+ * is git-ignored); the keys an earlier `up` recorded for the region are
+ * revoked first (a database kept across runs would otherwise keep them live).
+ * `add-site` adds the new site's WES key. The simulators, the
  * demo, the drills and the benchmark read their keys from here.
  *
  *   { "regions": { "eu-west": { "ERP": "lmk_…", "DISPATCH": "lmk_…", "CARRIER": "lmk_…", "PORTAL": "lmk_…",
@@ -15,7 +17,7 @@ import { Effect } from "effect"
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { SiteId } from "@logimesh/model"
-import { type ApiKeyGrant, withApiKeyStore } from "@logimesh/region"
+import { type ApiKeyGrant, parseApiKey, withApiKeyStore } from "@logimesh/region"
 
 export interface RegionApiKeys {
   readonly ERP: string
@@ -71,6 +73,13 @@ export const issueRegionApiKeys = async (stateDir: string, region: string, datab
     { system: "LOGIMESH", admin: true, principal: "operator" }
   ]
   const wes = sites.map((site): ApiKeyGrant => ({ system: "WES", site: site as SiteId, admin: false }))
+  const earlier = readApiKeys(stateDir)?.regions[region]
+  const stale = earlier === undefined ? [] : [earlier.ERP, earlier.DISPATCH, earlier.CARRIER, earlier.PORTAL, earlier.admin, ...Object.values(earlier.WES)]
+  const staleIds = stale.flatMap((key) => {
+    const parsed = parseApiKey(key)
+    return parsed === undefined ? [] : [parsed.id]
+  })
+  if (staleIds.length > 0) await withApiKeyStore(databaseUrl, (store) => Effect.forEach(staleIds, (id) => store.revoke(id)))
   const keys = await issue(databaseUrl, [...central, ...wes])
   const entry: RegionApiKeys = {
     ERP: keys[0]!,
