@@ -73,14 +73,20 @@ try {
     const t0 = performance.now()
     const response = await fetch(`${base}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "X-Source-System": as, "Idempotency-Key": key },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${as === "WES" ? topology.apiKeys.WES[site] : topology.apiKeys.ERP}`,
+        "Idempotency-Key": key
+      },
       body: JSON.stringify(body)
     })
     await response.arrayBuffer()
     return { status: response.status, ms: performance.now() - t0 }
   }
   const taskExists = async (task: string) =>
-    (await fetch(`${base}/v1/tasks/${encodeURIComponent(task)}`).then(async (r) => (await r.arrayBuffer(), r.status))) === 200
+    (await fetch(`${base}/v1/tasks/${encodeURIComponent(task)}`, { headers: { authorization: `Bearer ${topology.apiKeys.ERP}` } }).then(
+      async (r) => (await r.arrayBuffer(), r.status)
+    )) === 200
 
   log(`${at()}  stock counts at ${site} (${items.length} items)`)
   for (const item of items) {

@@ -34,7 +34,7 @@ import {
   QUIET_EXCEPTIONS,
   type SiteInfo
 } from "@logimesh/simulators"
-import { loadTopology, regionUrl, repoRoot, type Topology, upTopology } from "@logimesh/topology"
+import { loadTopology, regionUrl, repoRoot, type Topology, upTopology, regionApiKeys } from "@logimesh/topology"
 import { Effect, Option, Redacted } from "effect"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
@@ -184,6 +184,7 @@ const main = async (): Promise<number> => {
     say(`running ${orders} orders, seed ${seed}, run tag ${runTag}`)
     const summary: ScenarioSummary = await runScenario({
       apiUrl,
+      apiKeys: regionApiKeys(topology.stateDir, region.region),
       hubNatsUrl,
       leafNatsUrls,
       region: region.region,

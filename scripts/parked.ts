@@ -5,12 +5,15 @@
  *   npm run parked -- show <id> [--api URL]
  *   npm run parked -- replay <id> [--payload file.json] [--api URL]
  *
- * `--api` defaults to http://127.0.0.1:<HTTP_PORT>. Exit codes: 0 ok,
+ * `--api` defaults to http://127.0.0.1:<HTTP_PORT>. The routes need an admin
+ * principal: `LOGIMESH_API_KEY`, else the local topology's admin key
+ * (`.logimesh/topology/secrets/api-keys.json`). Exit codes: 0 ok,
  * 1 failed (HTTP error or unreachable), 2 usage, 3 already replayed.
  */
 import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { ProcessSettings } from "@logimesh/config"
+import { DEFAULT_STATE_DIR, operatorHeaders } from "@logimesh/topology"
 
 const usage = "usage: npm run parked -- list [--status parked|replayed] | show <id> | replay <id> [--payload file] [--api URL]"
 
@@ -34,8 +37,9 @@ const main = async (): Promise<number> => {
   const status = option("--status")
   const payloadFile = option("--payload")
   const [command, id] = args
+  const credentials = await operatorHeaders(DEFAULT_STATE_DIR)
   const call = async (path: string, init?: RequestInit) => {
-    const response = await fetch(new URL(path, api), { ...init, signal: AbortSignal.timeout(10_000) })
+    const response = await fetch(new URL(path, api), { ...init, headers: { ...credentials, ...init?.headers }, signal: AbortSignal.timeout(10_000) })
     return { status: response.status, body: (await response.json()) as unknown }
   }
   switch (command) {

@@ -9,11 +9,13 @@
  * outbox id; `repair` clears sent_at on the verified gaps (the relay
  * re-publishes them under the same msg id) and prints what it queued and what
  * it deferred. Both end with one JSON line. `--region-url` defaults to
- * http://127.0.0.1:<HTTP_PORT>. Exit codes: 0 ok (report: clean), 1 failed
+ * http://127.0.0.1:<HTTP_PORT>. The routes need an admin principal:
+ * `LOGIMESH_API_KEY`, else the local topology's admin key. Exit codes: 0 ok (report: clean), 1 failed
  * (HTTP error or unreachable), 2 usage, 3 report found differences.
  */
 import { Effect } from "effect"
 import { ProcessSettings } from "@logimesh/config"
+import { DEFAULT_STATE_DIR, operatorHeaders } from "@logimesh/topology"
 
 const usage = "usage: npm run reconcile -- report|repair [--since ISO] [--until ISO] [--order ID] [--grace-s N] [--max-messages N] [--region-url URL]"
 
@@ -177,6 +179,7 @@ const main = async (): Promise<number> => {
   const path = command === "report" ? "/v1/reconciliation" : "/v1/reconciliation/repair"
   const response = await fetch(new URL(`${path}?${query.toString()}`, regionUrl), {
     method: command === "report" ? "GET" : "POST",
+    headers: await operatorHeaders(DEFAULT_STATE_DIR),
     signal: AbortSignal.timeout(180_000)
   })
   const body = (await response.json()) as unknown

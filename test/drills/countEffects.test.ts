@@ -28,6 +28,7 @@ let database: TestDatabase
 
 const sent = (sender: string, key: string): SentCommand => ({
   sender,
+  scope: sender,
   instance: sender === "WES" ? SITE : undefined,
   key,
   path: "/v1/x",

@@ -1,22 +1,35 @@
 /**
  * A small HTTP client for the region's `/v1` API in tests: JSON in, status
- * and JSON out, the caller named by `X-Source-System`.
+ * and JSON out, the caller named by its system (`as`: "ERP", "WES" = the WES of
+ * dc-rotterdam, "WES@dc-antwerp") and authenticated with the key the topology
+ * issued for it; queries go as the operator (region-wide, admin).
  */
 import { definedFields } from "@logimesh/model"
+import type { RegionApiKeys } from "@logimesh/topology"
+
+/** The key of a caller named "ERP", "WES" (dc-rotterdam) or "WES@<site>"; undefined for anything else (sent without credentials). */
+export const keyOf = (keys: RegionApiKeys, as: string): string | undefined => {
+  const [system, site] = as.split("@")
+  if (system === "WES") return keys.WES[site ?? "dc-rotterdam"]
+  if (system === "ERP" || system === "DISPATCH" || system === "CARRIER" || system === "PORTAL") return keys[system]
+  if (system === "admin") return keys.admin
+  return undefined
+}
 export interface ApiResponse {
   readonly status: number
   readonly contentType: string
   readonly body: any
 }
 
-export const api = (baseUrl: string) => {
+export const api = (baseUrl: string, keys: RegionApiKeys) => {
   const call = async (
     method: string,
     path: string,
     options: { readonly as?: string; readonly body?: unknown; readonly raw?: string; readonly key?: string } = {}
   ): Promise<ApiResponse> => {
     const headers: Record<string, string> = { "content-type": "application/json" }
-    if (options.as !== undefined) headers["X-Source-System"] = options.as
+    const key = options.as === undefined ? undefined : keyOf(keys, options.as)
+    if (key !== undefined) headers["Authorization"] = `Bearer ${key}`
     if (options.key !== undefined) headers["Idempotency-Key"] = options.key
     const response = await fetch(`${baseUrl}${path}`, {
       method,
@@ -30,7 +43,7 @@ export const api = (baseUrl: string) => {
   return {
     post: (path: string, as: string | undefined, body?: unknown, key?: string) => call("POST", path, definedFields({ as, body, key })),
     postRaw: (path: string, as: string, raw: string) => call("POST", path, { as, raw }),
-    get: (path: string) => call("GET", path)
+    get: (path: string) => call("GET", path, { as: "admin" })
   }
 }
 

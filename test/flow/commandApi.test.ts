@@ -18,7 +18,7 @@ let client: ReturnType<typeof api>
 
 beforeAll(async () => {
   mesh = await startTestTopology("command-api")
-  client = api(mesh.regionUrl)
+  client = api(mesh.regionUrl, mesh.apiKeys)
 }, 90_000)
 
 afterAll(async () => {
@@ -198,13 +198,13 @@ describe("order timeline", () => {
 })
 
 describe("bad input", () => {
-  it("malformed JSON -> 400; no caller -> 400 naming the header", async () => {
+  it("malformed JSON -> 400; no credentials -> 401 with WWW-Authenticate", async () => {
     const malformed = await client.postRaw("/v1/orders", "ERP", '{"order": ')
     expectProblem(malformed, 400)
     expect(malformed.body.title).toBe("malformed JSON")
     const anonymous = await client.post("/v1/orders", undefined, orderBody("BAD-0"))
-    expectProblem(anonymous, 400)
-    expect(anonymous.body.errors[0].path).toBe("header X-Source-System")
+    expectProblem(anonymous, 401)
+    expect(anonymous.body.title).toBe("unauthenticated")
   })
 
   it("unknown site, unknown item, wrong unit -> 422 naming each field; nothing applied", async () => {

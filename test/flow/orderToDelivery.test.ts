@@ -34,7 +34,7 @@ const nextSscc = () => ssccFromPayload(`0387123450${String(++ssccSerial).padStar
 
 beforeAll(async () => {
   mesh = await startTestTopology("order-to-delivery")
-  client = api(mesh.regionUrl)
+  client = api(mesh.regionUrl, mesh.apiKeys)
   central = await openSystemsInbox({ url: mesh.hubUrl, stream: STREAM })
   rotterdamWes = await openSystemsInbox({ url: mesh.leafUrls["dc-rotterdam"]!, stream: STREAM, domain: "hub", filter: "sys.wes.dc-rotterdam.>" })
   // The site's inventory owner (WES at Rotterdam) counts the stock first.

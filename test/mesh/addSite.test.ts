@@ -17,13 +17,15 @@ import { startTestTopology, type TestTopology } from "@logimesh/testkit"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as natsHeaders } from "@nats-io/transport-node"
 import { orderBody } from "../flow/apiClient.ts"
-import { clientUrl, isProcessAlive, repoRoot, waitFor } from "@logimesh/topology"
+import { clientUrl, isProcessAlive, repoRoot, waitFor, regionApiKeys } from "@logimesh/topology"
 import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
 
 const GHENT = "dc-ghent"
 const ghentInfo: SiteInfo = { site: GHENT, code: "GNT", outboundDocks: ["GNT-D10", "GNT-D11"], gs1CompanyPrefix: "5412399", inventoryOwner: "ERP" }
 
 let mesh: TestTopology
+/** Reads and operator routes go as the operator the topology issued a key for. */
+const operator = () => ({ headers: { authorization: `Bearer ${mesh.apiKeys.admin}` } })
 
 const topologyCli = (...args: ReadonlyArray<string>) => {
   const result = spawnSync(
@@ -40,7 +42,7 @@ const processes = () => mesh.topology.state.components.flatMap((c) => (c.pid ===
 const postOrder = (site: string, order: string) =>
   fetch(`${mesh.regionUrl}/v1/orders`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-source-system": "ERP", "idempotency-key": `probe-${order}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${mesh.apiKeys.ERP}`, "idempotency-key": `probe-${order}` },
     body: JSON.stringify({
       order,
       shipFrom: site,
@@ -88,7 +90,7 @@ describe("adding a site while the topology runs", () => {
     const parked = await waitFor(
       "the ERP's Ghent order parked as UnknownSite",
       async () => {
-        const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+        const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`, operator())).json()) as {
           readonly parked: ReadonlyArray<{ readonly id: number; readonly reason: string; readonly subject: string }>
         }
         return body.parked.find((p) => p.reason === "UnknownSite" && p.subject === `in.${GHENT}.erp`)
@@ -131,19 +133,19 @@ describe("adding a site while the topology runs", () => {
     expect(added.out).toContain(GHENT)
 
     // The parked INGRESS order, replayed now that the site exists, is applied once (it keeps its key).
-    const replayed = await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST" })
+    const replayed = await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST", ...operator() })
     expect(replayed.status).toBe(200)
     const created = await waitFor(
       "the replayed order created",
       async () => {
-        const r = await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS`)
+        const r = await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS`, operator())
         return r.status === 200 ? await r.json() : undefined
       },
       { timeoutMs: 20_000 }
     )
     expect(JSON.stringify(created)).toContain(GHENT)
-    expect((await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST" })).status).toBe(409)
-    const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS/timeline`)).json()) as {
+    expect((await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST", ...operator() })).status).toBe(409)
+    const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-INGRESS/timeline`, operator())).json()) as {
       readonly timeline: ReadonlyArray<{ readonly type: string }>
     }
     expect(timeline.timeline.filter((e) => e.type === "OrderCreated")).toHaveLength(1)
@@ -152,6 +154,7 @@ describe("adding a site while the topology runs", () => {
     if (leaf === undefined || leaf.kind !== "nats-leaf") throw new Error(`no leaf for ${GHENT} after add-site:\n${added.out}`)
     const summary = await runScenario({
       apiUrl: mesh.regionUrl,
+      apiKeys: regionApiKeys(mesh.topology.stateDir, "eu-west"),
       hubNatsUrl: mesh.hubUrl,
       leafNatsUrls: { [GHENT]: clientUrl(leaf.nats) },
       region: "eu-west",
@@ -207,7 +210,7 @@ describe("adding a site while the topology runs", () => {
     expect(disabled.status, disabled.out).toBe(0)
     const late = await postOrder(GHENT, "SO-GHENT-LATE")
     expect(late.status).toBe(422)
-    const sites = (await (await fetch(`${mesh.regionUrl}/v1/sites`)).json()) as { readonly sites: ReadonlyArray<{ readonly id: string }> }
+    const sites = (await (await fetch(`${mesh.regionUrl}/v1/sites`, operator())).json()) as { readonly sites: ReadonlyArray<{ readonly id: string }> }
     expect(sites.sites.map((s) => s.id).sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
     expect(mesh.topology.state.components.filter((c) => c.name.endsWith(GHENT)).every((c) => c.pid === null)).toBe(true)
     // Its consumers are stopped: a command the ERP sends for it now stays in INGRESS, unread by the region.
@@ -218,7 +221,7 @@ describe("adding a site while the topology runs", () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000))
       const info = await jsm.consumers.info("INGRESS", `region_eu-west_${GHENT}_ingress`)
       expect(info.num_pending).toBe(1)
-      expect((await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-AFTER`)).status).not.toBe(200)
+      expect((await fetch(`${mesh.regionUrl}/v1/orders/SO-GHENT-AFTER`, operator())).status).not.toBe(200)
     } finally {
       await hub.close()
     }

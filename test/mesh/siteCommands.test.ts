@@ -27,6 +27,8 @@ const order = (id: string) => orderBody(id, "dc-rotterdam")
 
 const SITE = "dc-rotterdam"
 let mesh: TestTopology
+/** Reads and operator routes go as the operator the topology issued a key for. */
+const operator = () => ({ headers: { authorization: `Bearer ${mesh.apiKeys.admin}` } })
 let channel: SiteCommandChannel
 let leaf: NatsConnection
 
@@ -75,7 +77,7 @@ describe("commands sent through a site's own leaf", () => {
     expect(answered, "no answer can come while the link is cut").toBe(false)
     const atSite = await (await jetstreamManager(leaf, { domain: SITE })).streams.getMessage("SITE_EVENTS", { last_by_subj: `site.${SITE}.evt.command` })
     expect(atSite?.header?.get("Idempotency-Key")).toBe("cut-count")
-    const before = await (await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-310`)).text()
+    const before = await (await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-310`, operator())).text()
     expect(before).not.toContain('"77"')
     await mesh.topology.restore(SITE)
     const answer = await pending
@@ -84,7 +86,7 @@ describe("commands sent through a site's own leaf", () => {
     const after = await waitFor(
       "the count applied",
       async () => {
-        const text = await (await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-310`)).text()
+        const text = await (await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-310`, operator())).text()
         return text.includes('"77"') ? text : undefined
       },
       { timeoutMs: 10_000 }
@@ -98,7 +100,7 @@ describe("commands sent through a site's own leaf", () => {
   it("parks a message it cannot apply, with its reason, for operators to see; nothing is applied", async () => {
     const parkedEntries = async () =>
       (
-        (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+        (await (await fetch(`${mesh.regionUrl}/v1/parked`, operator())).json()) as {
           readonly parked: ReadonlyArray<{
             readonly reason: string
             readonly subject: string
@@ -127,8 +129,9 @@ describe("commands sent through a site's own leaf", () => {
     const expected: Record<string, string> = {
       [`${SITE}:bad-path`]: "UnknownCommand",
       [`${SITE}:no-path`]: "NoCommandPath",
-      [`${SITE}:bad-sender`]: "UnknownSender",
-      [`${SITE}:erp-at-site`]: "SenderNotAllowedHere"
+      // The subject names the sender (the site's WES); a header that says otherwise is refused.
+      [`${SITE}:bad-sender`]: "SenderMismatch",
+      [`${SITE}:erp-at-site`]: "SenderMismatch"
     }
     const entries = await waitFor(
       "all four parked",
@@ -144,7 +147,7 @@ describe("commands sent through a site's own leaf", () => {
     }
     expect(entries.find((e) => e.reason === "UnknownCommand")?.headers["Logimesh-Command-Path"]).toBe("/v1/nowhere")
     // none of them was applied: no stock book for the item was written
-    expect((await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-1263`)).status).toBe(404)
+    expect((await fetch(`${mesh.regionUrl}/v1/inventory/${SITE}/SKU-1263`, operator())).status).toBe(404)
   }, 60_000)
 
   it("routes an ERP command by its ship-from site to the region serving it, and parks one for an unknown site", async () => {
@@ -173,14 +176,14 @@ describe("commands sent through a site's own leaf", () => {
         { timeoutMs: 20_000 }
       )
       expect(outcome).toMatchObject({ key: "ingress-SO-INGRESS-1", status: 201 })
-      const created = await fetch(`${mesh.regionUrl}/v1/orders/SO-INGRESS-1`)
+      const created = await fetch(`${mesh.regionUrl}/v1/orders/SO-INGRESS-1`, operator())
       expect(created.status).toBe(200)
 
       await send("dc-nowhere", "SO-INGRESS-2", "/v1/orders", orderBody("SO-INGRESS-2", "dc-nowhere"))
       const parked = await waitFor(
         "the command for an unknown site parked",
         async () => {
-          const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+          const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`, operator())).json()) as {
             readonly parked: ReadonlyArray<{ readonly reason: string; readonly subject: string; readonly detail: string }>
           }
           return body.parked.find((p) => p.reason === "UnknownSite")

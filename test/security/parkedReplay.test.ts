@@ -16,9 +16,12 @@ import { waitFor } from "@logimesh/topology"
 import { orderBody } from "../flow/apiClient.ts"
 
 let mesh: TestTopology
+/** The operator's credentials (the parked-message routes are admin routes). */
+let admin: Record<string, string> = {}
 
 beforeAll(async () => {
   mesh = await startTestTopology("parked-replay")
+  admin = { authorization: `Bearer ${mesh.apiKeys.admin}` }
 }, 120_000)
 
 afterAll(async () => {
@@ -54,14 +57,14 @@ const parkedOf = (system: string) =>
   waitFor(
     `the ${system}'s order parked as UnknownSite`,
     async () => {
-      const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as { readonly parked: ReadonlyArray<ParkedListEntry> }
+      const body = (await (await fetch(`${mesh.regionUrl}/v1/parked`, { headers: admin })).json()) as { readonly parked: ReadonlyArray<ParkedListEntry> }
       return body.parked.find((p) => p.reason === "UnknownSite" && p.subject === `in.${UNKNOWN_SITE}.${system}`)
     },
     { timeoutMs: 20_000 }
   )
 
 const replay = (id: number, body: unknown) =>
-  fetch(`${mesh.regionUrl}/v1/parked/${id}/replay`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  fetch(`${mesh.regionUrl}/v1/parked/${id}/replay`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify(body) })
 
 /** Messages stored in the region's module command stream: what reached the engines. */
 const commandsStored = async () => {
@@ -73,7 +76,8 @@ const commandsStored = async () => {
   }
 }
 
-const parkedStatus = async (id: number) => ((await (await fetch(`${mesh.regionUrl}/v1/parked/${id}`)).json()) as { readonly status: string }).status
+const parkedStatus = async (id: number) =>
+  ((await (await fetch(`${mesh.regionUrl}/v1/parked/${id}`, { headers: admin })).json()) as { readonly status: string }).status
 
 describe("replaying a parked command", () => {
   it("refuses a correction that breaks ownership, as the original sender, and applies nothing", async () => {
@@ -88,9 +92,9 @@ describe("replaying a parked command", () => {
     expect(body.outcome.body).toMatchObject({ sender: "DISPATCH", object: "SalesOrder" })
 
     expect(await parkedStatus(parked.id)).toBe("parked")
-    expect((await fetch(`${mesh.regionUrl}/v1/orders/SO-REPLAY-DISPATCH`)).status).toBe(404)
+    expect((await fetch(`${mesh.regionUrl}/v1/orders/SO-REPLAY-DISPATCH`, { headers: admin })).status).toBe(404)
     expect(await commandsStored()).toBe(before)
-    const audit = (await (await fetch(`${mesh.regionUrl}/v1/governance/ownership-rejections`)).json()) as {
+    const audit = (await (await fetch(`${mesh.regionUrl}/v1/governance/ownership-rejections`, { headers: admin })).json()) as {
       readonly rejections: ReadonlyArray<{ readonly sender: string; readonly business_key: string | null }>
     }
     expect(audit.rejections.some((r) => r.sender === "DISPATCH" && r.business_key === "SO-REPLAY-DISPATCH")).toBe(true)
@@ -107,7 +111,7 @@ describe("replaying a parked command", () => {
     expect(await parkedStatus(parked.id)).toBe("replayed")
     expect((await replay(parked.id, orderBody("SO-REPLAY-ERP", "dc-antwerp"))).status).toBe(409)
 
-    const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/SO-REPLAY-ERP/timeline`)).json()) as {
+    const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/SO-REPLAY-ERP/timeline`, { headers: admin })).json()) as {
       readonly timeline: ReadonlyArray<{ readonly type: string }>
     }
     expect(timeline.timeline.filter((e) => e.type === "OrderCreated")).toHaveLength(1)

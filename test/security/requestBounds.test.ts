@@ -35,6 +35,8 @@ const MAX_BODY = 512 * 1024
 
 let mesh: TestTopology
 let hub: NatsConnection
+/** Credentials of the callers (the topology's API keys): the ERP, the WES of SITE, an operator. */
+const keys = { erp: {} as Record<string, string>, wes: {} as Record<string, string>, admin: {} as Record<string, string> }
 
 beforeAll(async () => {
   mesh = await startTestTopology("security-bounds", {
@@ -45,6 +47,9 @@ beforeAll(async () => {
     }
   })
   hub = await connect({ servers: mesh.hubUrl })
+  keys.erp = { authorization: `Bearer ${mesh.apiKeys.ERP}` }
+  keys.wes = { authorization: `Bearer ${mesh.apiKeys.WES[SITE] ?? ""}` }
+  keys.admin = { authorization: `Bearer ${mesh.apiKeys.admin}` }
 }, 120_000)
 
 afterAll(async () => {
@@ -87,11 +92,11 @@ const post = async (
   return { status: response.status, headers: response.headers, text, body: parsed, ms: Date.now() - started }
 }
 
-const erp = (extra: Readonly<Record<string, string>> = {}) => ({ "content-type": "application/json", "X-Source-System": "ERP", ...extra })
+const erp = (extra: Readonly<Record<string, string>> = {}) => ({ "content-type": "application/json", ...keys.erp, ...extra })
 
-const wes = (extra: Readonly<Record<string, string>> = {}) => ({ "content-type": "application/json", "X-Source-System": "WES", ...extra })
+const wes = (extra: Readonly<Record<string, string>> = {}) => ({ "content-type": "application/json", ...keys.wes, ...extra })
 
-const status = async (path: string) => (await fetch(`${mesh.regionUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).status
+const status = async (path: string) => (await fetch(`${mesh.regionUrl}${path}`, { headers: keys.admin, signal: AbortSignal.timeout(10_000) })).status
 
 const expectProblem = (answer: Answer, code: number) => {
   expect(answer.status, answer.text.slice(0, 300)).toBe(code)
@@ -170,11 +175,11 @@ describe("headers, content type and path", () => {
   it("answers a body that is not application/json 415, and takes application/json with a charset", async () => {
     const before = await commandsStored()
     const body = JSON.stringify(orderBody("SEC-CT-1"))
-    const plain = await post("/v1/orders", body, { "content-type": "text/plain", "X-Source-System": "ERP", "Idempotency-Key": "sec-ct-1" })
+    const plain = await post("/v1/orders", body, { "content-type": "text/plain", ...keys.erp, "Idempotency-Key": "sec-ct-1" })
     expectProblem(plain, 415)
     const form = await post("/v1/orders", body, {
       "content-type": "application/x-www-form-urlencoded",
-      "X-Source-System": "ERP",
+      ...keys.erp,
       "Idempotency-Key": "sec-ct-1"
     })
     expectProblem(form, 415)
@@ -182,7 +187,7 @@ describe("headers, content type and path", () => {
     expect(await commandsStored()).toBe(before)
     const charset = await post("/v1/orders", body, {
       "content-type": "application/json; charset=utf-8",
-      "X-Source-System": "ERP",
+      ...keys.erp,
       "Idempotency-Key": "sec-ct-1"
     })
     expect(charset.status).toBe(201)
@@ -202,7 +207,7 @@ describe("headers, content type and path", () => {
 describe("commands as messages", () => {
   const parkedEntries = async () =>
     (
-      (await (await fetch(`${mesh.regionUrl}/v1/parked`)).json()) as {
+      (await (await fetch(`${mesh.regionUrl}/v1/parked`, { headers: keys.admin })).json()) as {
         readonly parked: ReadonlyArray<{ readonly reason: string; readonly msgId: string | null; readonly detail: string }>
       }
     ).parked
@@ -212,7 +217,6 @@ describe("commands as messages", () => {
     const send = (id: string, path: string, key: string, body: unknown = { reason: "customer asked" }) => {
       const h = natsHeaders()
       h.set("Logimesh-Command-Path", path)
-      h.set("Logimesh-Source-System", "ERP")
       h.set("Idempotency-Key", key)
       return jetstream(hub, { domain: "hub" }).publish(`in.${SITE}.erp`, new TextEncoder().encode(JSON.stringify(body)), {
         msgID: `erp:${id}`,
@@ -267,7 +271,9 @@ describe("rate limit per caller", () => {
     // version 1 with one OrderCreated in its timeline, and no refused one exists
     expect(await orderCommandsStored()).toBe(before + allowed.length)
     for (const i of allowed) {
-      const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/${order(i)}/timeline`)).json()) as { timeline: Array<{ type: string }> }
+      const timeline = (await (await fetch(`${mesh.regionUrl}/v1/orders/${order(i)}/timeline`, { headers: keys.admin })).json()) as {
+        timeline: Array<{ type: string }>
+      }
       expect(timeline.timeline.filter((e) => e.type === "OrderCreated")).toHaveLength(1)
     }
     for (const i of limited) expect(await status(`/v1/orders/${order(i)}`)).toBe(404)
@@ -289,7 +295,10 @@ describe("5xx bodies", () => {
       await client.query("BEGIN")
       await client.query("LOCK TABLE governance_ownership_rejection IN ACCESS EXCLUSIVE MODE")
       const reads = Array.from({ length: 6 }, (_, i) =>
-        fetch(`${mesh.regionUrl}/v1/orders/${order}/timeline`, { headers: { "X-Correlation-Id": `sec-503-read-${i}` }, signal: AbortSignal.timeout(20_000) })
+        fetch(`${mesh.regionUrl}/v1/orders/${order}/timeline`, {
+          headers: { ...keys.admin, "X-Correlation-Id": `sec-503-read-${i}` },
+          signal: AbortSignal.timeout(20_000)
+        })
       )
       // while the reads wait, the engine's writes go on: a command is applied
       const command = await post("/v1/orders", JSON.stringify(orderBody("SEC-503-2")), erp({ "Idempotency-Key": "sec-503-2" }))

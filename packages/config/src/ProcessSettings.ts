@@ -49,3 +49,15 @@ export const logLevel = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("In
  * (SIGKILL the process there) and `nak` (fail the step as retryable). Empty = no faults.
  */
 export const crashAt = Config.String("LOGIMESH_CRASH_AT").pipe(Config.withDefault(""))
+
+/**
+ * JWT settings from the environment, for a deployment that keeps them out of `sites/`: each, when set,
+ * overrides the same field of `auth.jwt` in `region.json` (issuer and audience are then required together).
+ */
+export const jwtIssuer = Config.option(Config.String("LOGIMESH_JWT_ISSUER"))
+export const jwtAudience = Config.option(Config.String("LOGIMESH_JWT_AUDIENCE"))
+export const jwtJwksUrl = Config.option(Config.String("LOGIMESH_JWT_JWKS_URL"))
+export const jwtJwksFile = Config.option(Config.String("LOGIMESH_JWT_JWKS_FILE"))
+
+/** The API key (or JWT) operator CLIs (`npm run parked`, `npm run reconcile`) send; unset: the local topology's admin key. */
+export const apiKey = Config.option(Config.Redacted("LOGIMESH_API_KEY"))

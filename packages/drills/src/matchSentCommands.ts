@@ -16,14 +16,15 @@
  *   lost      none of these: sent, and the region shows no trace of a decision, a parking or a refusal
  *
  * so `sent = applied + parked + refused + lost`. A command's message id is the region's rule
- * (packages/region/src/api/CommandPipeline.ts): `api:` + sha256(`<sender>:<Idempotency-Key>`); the id an answer
+ * (packages/region/src/api/CommandPipeline.ts): `api:` + sha256(`<principal id>:<Idempotency-Key>`), the principal id
+ * being the sender's `scope` (`erp`, `wes@<site>`); the id an answer
  * named is accepted as well (and a difference is counted in `idMismatches`, which would mean the rule changed).
  */
 import { createHash } from "node:crypto"
 import type { SentCommand } from "@logimesh/simulators"
 
 /** The message id the region publishes a keyed command under (`cmd.<region>.<module>`). */
-export const commandMsgIdOf = (sender: string, key: string): string => `api:${createHash("sha256").update(`${sender}:${key}`).digest("hex")}`
+export const commandMsgIdOf = (scope: string, key: string): string => `api:${createHash("sha256").update(`${scope}:${key}`).digest("hex")}`
 
 export interface AppliedRecord {
   /** When its step committed (ms since the epoch). */
@@ -88,7 +89,7 @@ export const matchSentCommands = (sent: ReadonlyArray<SentCommand>, records: Reg
   const ids = new Set<string>()
   let idMismatches = 0
   const fates = sent.map((command) => {
-    const derived = commandMsgIdOf(command.sender, command.key)
+    const derived = commandMsgIdOf(command.scope, command.key)
     const named = command.answer?.msgId
     if (named !== undefined && named !== derived) idMismatches++
     const own = named === undefined || named === derived ? [derived] : [derived, named]

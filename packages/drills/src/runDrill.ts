@@ -10,7 +10,7 @@
  *      records (`countEffects`) and the topology is torn down.
  * The result is the drill's JSON line; `drillFailures` says what fails it (empty: passed).
  */
-import { clientUrl, readTopologyState, regionUrl, type Topology, upTopology } from "@logimesh/topology"
+import { clientUrl, readTopologyState, regionUrl, type Topology, upTopology, regionApiKeys } from "@logimesh/topology"
 import { runScenario, type ScenarioSummary, type SimulatedSystemHandle } from "@logimesh/simulators"
 import { countEffects, type EffectCounts } from "./countEffects.ts"
 import type { Drill, DrillContext } from "./drillCatalog.ts"
@@ -147,6 +147,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
     })
     const summary = await runScenario({
       apiUrl: regionUrl(region),
+      apiKeys: regionApiKeys(topology.stateDir, region.region),
       hubNatsUrl: clientUrl(hub.nats),
       leafNatsUrls,
       region: region.region,

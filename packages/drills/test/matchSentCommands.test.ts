@@ -10,6 +10,7 @@ import { type AppliedRecord, commandMsgIdOf, inFlightAt, matchSentCommands, type
 
 const sent = (sender: string, key: string, patch: Partial<SentCommand> = {}): SentCommand => ({
   sender,
+  scope: sender,
   instance: sender === "WES" ? "dc-rotterdam" : undefined,
   key,
   path: "/v1/x",

@@ -36,9 +36,13 @@ afterAll(async () => {
   dir?.remove()
 })
 
+/** The operator's key for the CLI (`LOGIMESH_API_KEY`), issued once the region has migrated its database. */
+let operatorKey = ""
+
 const cli = (api: string, ...args: Array<string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [join(repoRoot, "scripts/parked.ts"), ...args, "--api", api], { cwd: repoRoot }, (error, stdout, stderr) =>
+    const env = { ...process.env, LOGIMESH_API_KEY: operatorKey }
+    execFile(process.execPath, [join(repoRoot, "scripts/parked.ts"), ...args, "--api", api], { cwd: repoRoot, env }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr })
     )
   })
@@ -108,6 +112,15 @@ describe("poison message", () => {
       throw new Error(`${String(error)}\n${region.output()}`)
     })
 
+    operatorKey = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [join(repoRoot, "scripts/credentials.ts"), "issue", "--system", "LOGIMESH", "--admin", "--json"],
+        { cwd: repoRoot, env: { ...process.env, DATABASE_URL: fixture.database.url } },
+        (error, stdout, stderr) =>
+          error === null ? resolve((JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as { key: string }).key) : reject(new Error(stderr))
+      )
+    )
     const listed = await cli(api, "list")
     expect(listed.code).toBe(0)
     expect(listed.stdout).toContain("RetriesExhausted")
@@ -135,7 +148,8 @@ describe("poison message", () => {
     expect(first._tag).toBe("Replayed")
     expect(second._tag).toBe("AlreadyReplayed")
     expect((await cli(api, "replay", id)).code).toBe(3)
-    expect((await fetch(`${api}/v1/parked/999999`)).status).toBe(404)
+    expect((await fetch(`${api}/v1/parked/999999`)).status).toBe(401)
+    expect((await fetch(`${api}/v1/parked/999999`, { headers: { authorization: `Bearer ${operatorKey}` } })).status).toBe(404)
 
     await fixture.waitSettled(base.unique, 30_000)
     expect(await fixture.verify({ ...base, messages })).toEqual([])

@@ -1,7 +1,7 @@
 /**
  * An operator's replay of a parked message. A command an outside system sent
  * as a message (it carries `Logimesh-Command-Path`; its subject names the
- * sender, `sites/commandSender.ts`) is executed again through the command
+ * sender, `auth/SubjectPrincipal.ts`) is executed again through the command
  * pipeline, as the original sender and with the stored or the corrected
  * body: schema, references, ownership and Idempotency-Key apply exactly as to
  * the original, and the operator gets the pipeline's answer. Applied (2xx, or
@@ -21,12 +21,13 @@ import { type ParkedEntry, ParkedMessages } from "@logimesh/engine"
 import type { OwnershipGuard } from "@logimesh/governance"
 import { definedFields } from "@logimesh/model"
 import type { CommandGateway } from "./api/CommandGateway.ts"
+import type { EntityQueries } from "./api/EntityQueries.ts"
 import { type CommandAnswer, executeCommand } from "./api/CommandPipeline.ts"
 import type { IdempotencyStore } from "./api/IdempotencyStore.ts"
 import type { ReferenceDataService } from "./api/ReferenceDataService.ts"
 import { RegionContext } from "./RegionContext.ts"
 import { type CommandMessageOutcome, resolveCommandPath } from "./sites/CommandMessageHandler.ts"
-import { commandSenderOf } from "./sites/commandSender.ts"
+import { answerSubjectOf, principalOfSubject } from "./auth/SubjectPrincipal.ts"
 
 export type ParkedReplayAnswer =
   | { readonly _tag: "NotFound" }
@@ -47,8 +48,9 @@ const commitPatienceMs = 20_000
 
 const commandOf = (entry: ParkedEntry) => {
   const path = entry.headers[CommandHeaders.commandPath]
-  const sender = commandSenderOf(entry.subject)
-  return path === undefined || sender === undefined ? undefined : { path, sender }
+  const principal = principalOfSubject(entry.subject)
+  const answerSubject = principal === undefined ? undefined : answerSubjectOf(principal)
+  return path === undefined || principal === undefined || answerSubject === undefined ? undefined : { path, principal, answerSubject }
 }
 
 /**
@@ -69,7 +71,7 @@ export interface ParkedReplayShape {
   readonly replay: (id: number, corrected: string | undefined) => Effect.Effect<ParkedReplayAnswer, DbError | BusError>
 }
 
-type PipelineServices = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService
+type PipelineServices = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | EntityQueries
 
 const make = Effect.gen(function* () {
   const parked = yield* ParkedMessages
@@ -92,7 +94,7 @@ const make = Effect.gen(function* () {
         }
         const key = replayKeyOf(entry, corrected)
         const request = {
-          sender: command.sender.system,
+          principal: command.principal,
           target: `POST ${command.path}`,
           params: resolved.params,
           bodyText: corrected ?? Buffer.from(entry.payloadBase64, "base64").toString("utf8"),
@@ -104,7 +106,7 @@ const make = Effect.gen(function* () {
         while (answer.status === 202 && Date.now() < deadline) answer = yield* executeCommand(resolved.route, request)
         if (answer.status >= 400) return { replayed: false, result: answer } as const
         const outcome: CommandMessageOutcome = { key, path: command.path, status: answer.status, body: answer.body, correlationId: answer.correlationId }
-        yield* publisher.publish(command.sender.answerSubject, new TextEncoder().encode(JSON.stringify(outcome)), {
+        yield* publisher.publish(command.answerSubject, new TextEncoder().encode(JSON.stringify(outcome)), {
           msgId: `${region}:outcome:replay:${id}`,
           headers: { [CommandHeaders.idempotencyKey]: key, ...definedFields({ [CommandHeaders.correlationId]: answer.correlationId }) }
         })

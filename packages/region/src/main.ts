@@ -5,7 +5,9 @@
  * the mesh), readiness, parked messages, outbox relay, retention job -> the
  * business modules (one engine each on `COMMANDS_<region>`, flows in their
  * outbox, paused by the dependency monitor while Postgres is down), one
- * command gateway per site (its SITE_EVENTS) -> HTTP server (health, the
+ * command gateway per site (its SITE_EVENTS) -> the authenticator (API keys
+ * in Postgres, JWTs of the configured issuer) -> HTTP server, every route
+ * behind `AuthMiddleware` but `/healthz`, `/readyz` and the OpenAPI document (health, the
  * `/v1` command and query API, `/v1/parked`, `/v1/governance`, `/v1/sites`
  * and its reload, `/v1/backlog` and `/metrics`) -> the bound HTTP port written
  * to `LOGIMESH_PORTS_FILE` when set (`HTTP_PORT=0`: BoundPortsFile.ts). A bad site or governance
@@ -28,7 +30,6 @@ import { EntityQueries } from "./api/EntityQueries.ts"
 import { IdempotencyStore } from "./api/IdempotencyStore.ts"
 import { QueryRoutes } from "./api/QueryRoutes.ts"
 import { RateLimits } from "./api/RateLimits.ts"
-import { MalformedPathGuard } from "./api/RequestBounds.ts"
 import { ReferenceDataService } from "./api/ReferenceDataService.ts"
 import { Admission } from "./degraded/Admission.ts"
 import { Backlog } from "./degraded/Backlog.ts"
@@ -37,6 +38,9 @@ import { DependencyMonitor } from "./degraded/DependencyMonitor.ts"
 import { BoundPortsFile } from "./BoundPortsFile.ts"
 import { GovernanceRoutes } from "./GovernanceRoutes.ts"
 import { ModuleEngines } from "./modules/ModuleEngines.ts"
+import { ApiKeyStore } from "./auth/ApiKeyStore.ts"
+import { AuthMiddleware } from "./auth/AuthMiddleware.ts"
+import { Authenticator } from "./auth/Authenticator.ts"
 import { HealthRoutes } from "./HealthRoutes.ts"
 import { ParkedReplay } from "./ParkedReplay.ts"
 import { ParkedRoutes } from "./ParkedRoutes.ts"
@@ -126,19 +130,11 @@ const ReconciliationLive = Layer.mergeAll(
 )
 
 export const RegionLive = HttpRouter.serve(
-  Layer.mergeAll(
-    MalformedPathGuard,
-    HealthRoutes,
-    ParkedRoutes,
-    GovernanceRoutes,
-    CommandRoutes,
-    QueryRoutes,
-    SiteRoutes,
-    BacklogRoutes,
-    ReconciliationRoutes,
-    SiteLagRoutes
+  Layer.mergeAll(HealthRoutes, ParkedRoutes, GovernanceRoutes, CommandRoutes, QueryRoutes, SiteRoutes, BacklogRoutes, ReconciliationRoutes, SiteLagRoutes).pipe(
+    Layer.provide(AuthMiddleware)
   )
 ).pipe(
+  Layer.provide(Authenticator.layer.pipe(Layer.provide(ApiKeyStore.layer))),
   Layer.provide(ReconciliationLive),
   Layer.provide(ParkedReplay.layer.pipe(Layer.provide(JetStreamPublisher.layer))),
   Layer.provide(SiteGatewaysLive),

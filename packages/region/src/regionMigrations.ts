@@ -6,5 +6,6 @@ import type { Migrations } from "@logimesh/db"
 import { engineMigrations } from "@logimesh/engine"
 import { governanceMigrations } from "@logimesh/governance"
 import { idempotencyMigrations } from "./api/IdempotencyStore.ts"
+import { apiKeyMigrations } from "./auth/ApiKeyStore.ts"
 
-export const regionMigrations: Migrations = { ...engineMigrations, ...governanceMigrations, ...idempotencyMigrations }
+export const regionMigrations: Migrations = { ...engineMigrations, ...governanceMigrations, ...idempotencyMigrations, ...apiKeyMigrations }

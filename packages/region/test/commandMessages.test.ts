@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { replayHeaders } from "@logimesh/engine"
 import { replayKeyOf } from "../src/ParkedReplay.ts"
 import { commandKeyOf } from "../src/sites/CommandMessageHandler.ts"
-import { commandSenderOf } from "../src/sites/commandSender.ts"
+import { answerSubjectOf, principalOfSubject } from "../src/auth/SubjectPrincipal.ts"
 
 const message = (headers: Record<string, string>, msgId: string | undefined) => ({ headers, msgId, stream: "INGRESS", streamSequence: 42 })
 
@@ -45,15 +45,19 @@ describe("replayHeaders", () => {
   })
 })
 
-describe("commandSenderOf", () => {
-  it("names the WES of the site for a site's command subject, the central system for an INGRESS subject", () => {
-    expect(commandSenderOf("site.dc-antwerp.evt.command")).toEqual({ system: "WES", site: "dc-antwerp", answerSubject: "sys.wes.dc-antwerp.outcome" })
-    expect(commandSenderOf("in.dc-antwerp.erp")).toEqual({ system: "ERP", site: undefined, answerSubject: "sys.erp.outcome" })
-    expect(commandSenderOf("in.dc-antwerp.dispatch")).toMatchObject({ system: "DISPATCH", answerSubject: "sys.dispatch.outcome" })
+describe("who sent a command message (its subject) and where it hears the answer", () => {
+  const senderOf = (subject: string) => {
+    const principal = principalOfSubject(subject)
+    return principal === undefined ? undefined : { id: principal.id, system: principal.system, site: principal.site, answer: answerSubjectOf(principal) }
+  }
+  it("the WES of the site for a site's command subject, the central system for an INGRESS subject", () => {
+    expect(senderOf("site.dc-antwerp.evt.command")).toEqual({ id: "wes@dc-antwerp", system: "WES", site: "dc-antwerp", answer: "sys.wes.dc-antwerp.outcome" })
+    expect(senderOf("in.dc-antwerp.erp")).toEqual({ id: "erp", system: "ERP", site: undefined, answer: "sys.erp.outcome" })
+    expect(senderOf("in.dc-antwerp.dispatch")).toMatchObject({ system: "DISPATCH", answer: "sys.dispatch.outcome" })
   })
-  it("names nobody for any other subject: a module command, an unknown system, a site's other events", () => {
+  it("nobody for any other subject: a module command, an unknown system, a site's other events", () => {
     for (const subject of ["cmd.eu-west.order", "in.dc-antwerp.portal", "site.dc-antwerp.evt.picked", "in.dc-antwerp", "site.dc-antwerp.evt.command.x"]) {
-      expect(commandSenderOf(subject)).toBeUndefined()
+      expect(principalOfSubject(subject)).toBeUndefined()
     }
   })
 })

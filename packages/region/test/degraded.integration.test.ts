@@ -25,6 +25,9 @@ import {
   type TestRunDir
 } from "@logimesh/testkit"
 import { repoRoot, startTcpFaultProxy, type TcpFaultProxy, waitFor } from "@logimesh/topology"
+import { Effect } from "effect"
+import type { SiteId } from "@logimesh/model"
+import { withApiKeyStore } from "../src/auth/ApiKeyAdmin.ts"
 
 const region = "eu-west"
 const modules = ["order", "task", "shipment", "inventory", "pod"]
@@ -42,16 +45,19 @@ let proxy: TcpFaultProxy
 let nc: NatsConnection
 let regionProcess: RegionProcess | undefined
 let api = ""
+/** The operator's and the Rotterdam WES's credentials (issued once the region has migrated its database). */
+let adminAuth: Record<string, string> = {}
+let wesAuth: Record<string, string> = {}
 
 const logged = (): ReadonlyArray<Logged> => (regionProcess?.logLines() ?? []) as ReadonlyArray<Logged>
 
 const getJson = async (path: string): Promise<{ status: number; body: any }> => {
-  const response = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })
+  const response = await fetch(`${api}${path}`, { headers: adminAuth, signal: AbortSignal.timeout(3_000) })
   return { status: response.status, body: await response.json() }
 }
 
 const getText = async (path: string): Promise<{ status: number; type: string; body: string }> => {
-  const response = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })
+  const response = await fetch(`${api}${path}`, { headers: adminAuth, signal: AbortSignal.timeout(3_000) })
   return { status: response.status, type: response.headers.get("content-type") ?? "", body: await response.text() }
 }
 
@@ -78,6 +84,11 @@ beforeAll(async () => {
   api = await regionProcess.url()
   nc = await connect({ servers: nats.url, name: "degraded-test" })
   await waitFor("region /readyz 200", async () => ((await getJson("/readyz")).status === 200 ? true : undefined), { timeoutMs: 40_000 })
+  const [admin, wes] = await withApiKeyStore(database.url, (store) =>
+    Effect.all([store.issue({ system: "LOGIMESH", admin: true }), store.issue({ system: "WES", site: "dc-rotterdam" as SiteId, admin: false })])
+  )
+  adminAuth = { authorization: `Bearer ${admin.key}` }
+  wesAuth = { authorization: `Bearer ${wes.key}` }
 }, 60_000)
 
 afterAll(async () => {
@@ -155,7 +166,7 @@ describe("region degraded mode", () => {
     // Admission control: the HTTP command API refuses new work at once, with Retry-After, instead of waiting on it.
     const refused = await fetch(`${api}/v1/inventory/dc-rotterdam/SKU-42/count`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-source-system": "WES" },
+      headers: { "content-type": "application/json", ...wesAuth },
       body: JSON.stringify({ onHand: { amount: "5", unit: "EA" } }),
       signal: AbortSignal.timeout(3_000)
     })

@@ -17,6 +17,7 @@ import {
   type TestRunDir
 } from "@logimesh/testkit"
 import { repoRoot, waitFor } from "@logimesh/topology"
+import { withApiKeyStore } from "../src/auth/ApiKeyAdmin.ts"
 
 interface Readyz {
   readonly status: number
@@ -77,7 +78,9 @@ describe("region process", () => {
     expect(health.status).toBe(200)
 
     // Governance was loaded and migrated: the rejection log answers (empty on a fresh database).
-    const rejections = await fetch(`${url}/v1/governance/ownership-rejections`)
+    const operator = await withApiKeyStore(database.url, (store) => store.issue({ system: "LOGIMESH", admin: true }))
+    expect((await fetch(`${url}/v1/governance/ownership-rejections`)).status).toBe(401)
+    const rejections = await fetch(`${url}/v1/governance/ownership-rejections`, { headers: { authorization: `Bearer ${operator.key}` } })
     expect(rejections.status).toBe(200)
     expect(await rejections.json()).toEqual({ rejections: [] })
 
@@ -128,6 +131,24 @@ describe("region process", () => {
     const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
     expect(message).toContain(bad)
     expect(message).toContain("inventoryOwner")
+  })
+
+  it("refuses to launch on a broken auth entry of region.json, naming the field", async () => {
+    for (const [label, auth, field] of [
+      ["bad-auth-url", { jwt: { issuer: "https://idp", audience: "api", jwksUrl: "ftp://keys" } }, "auth.jwt.jwksUrl"],
+      ["bad-auth-keys", { jwt: { issuer: "https://idp", audience: "api" } }, "auth.jwt.jwksUrl"],
+      ["bad-auth-alg", { jwt: { issuer: "https://idp", audience: "api", jwksUrl: "https://idp/jwks", algorithms: ["HS256"] } }, "auth.jwt.algorithms"]
+    ] as const) {
+      const sites = join(dir.path, label)
+      cpSync(join(repoRoot, "sites"), sites, { recursive: true })
+      const file = join(sites, "eu-west/region.json")
+      writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, "utf8")) as object), auth }))
+      const region = startRegion({ LOGIMESH_REGION: "eu-west", LOGIMESH_SITES_DIR: sites, NATS_URL: nats.url, DATABASE_URL: database.url })
+      expect(await region.exited).not.toBe(0)
+      const message = region.messages().find((msg) => msg.startsWith("region cannot start"))
+      expect({ label, message }).toEqual({ label, message: expect.stringContaining(field) })
+      expect(message).toContain("region.json")
+    }
   })
 
   it("refuses to launch on a broken governance entry, naming the file and the field", async () => {

@@ -1,7 +1,8 @@
 /**
  * How a simulated system calls the region's `/v1` HTTP API (node's global
- * fetch): `X-Source-System`, a deterministic `Idempotency-Key` per business
- * action, `X-Correlation-Id` = the order id.
+ * fetch): its API key (`Authorization: Bearer lmk_…`; the region takes the
+ * sender from it), a deterministic `Idempotency-Key` per business action,
+ * `X-Correlation-Id` = the order id.
  *
  * - 5xx, 202 (step not committed within the server's wait) and network
  *   errors are retried with bounded exponential backoff and the same key;
@@ -113,6 +114,8 @@ export interface ApiTransport {
 
 export interface ApiClientOptions {
   readonly baseUrl: string
+  /** The system's API key, sent as `Authorization: Bearer <key>`. */
+  readonly apiKey: string
   /** Carries commands (POST) instead of HTTP; queries (GET) always use HTTP. */
   readonly commandTransport?: ApiTransport
   readonly system: SystemName
@@ -153,6 +156,13 @@ export const problemText = (body: unknown): string => {
     .join(" | ")
 }
 
+/**
+ * The principal id the region scopes this system's Idempotency-Keys by: the default id of the key the
+ * topology issues (`erp`, `carrier`, `wes@<site>`; a site's command messages carry the same).
+ */
+export const principalScopeOf = (options: Pick<ApiClientOptions, "system" | "instance">): string =>
+  options.system === "WES" && options.instance !== undefined ? `wes@${options.instance}` : options.system.toLowerCase()
+
 export class ApiClient {
   readonly system: SystemName
   readonly stats: ApiStats = {
@@ -185,7 +195,7 @@ export class ApiClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "")
     this.semaphore = new Semaphore(options.concurrency ?? 16)
     this.label = `${options.seed}:${options.system}:${options.instance ?? ""}`
-    this.sent = new SentLedger(options.system, options.instance, options.commandTransport === undefined ? "http" : "site-message")
+    this.sent = new SentLedger(options.system, options.instance, options.commandTransport === undefined ? "http" : "site-message", principalScopeOf(options))
   }
 
   private latencyFor(label: string): number {
@@ -228,7 +238,7 @@ export class ApiClient {
       method,
       headers: {
         accept: "application/json, application/problem+json",
-        "x-source-system": this.system,
+        authorization: `Bearer ${this.options.apiKey}`,
         ...(method === "POST" ? { "content-type": "application/json" } : {}),
         ...headers
       },

@@ -1,7 +1,7 @@
 /**
  * What one simulated system sent to the region: one entry per logical
- * command, keyed the way the region scopes an `Idempotency-Key` (sender +
- * key), so a retry, a follow-up of a 202 or a duplicate send of the same key
+ * command, keyed the way the region scopes an `Idempotency-Key` (the
+ * sender's principal id + key), so a retry, a follow-up of a 202 or a duplicate send of the same key
  * is the same command (`sends` counts them), and a new key (a precondition
  * wait's `<key>~w<n>`) is a new command.
  *
@@ -14,8 +14,10 @@
  * Owned by each `ApiClient`; `runScenario` returns every client's entries.
  */
 export interface SentCommand {
-  /** The sender the region scopes the key by (`X-Source-System`, or the site message's `Logimesh-Source-System`). */
+  /** The sending system (ERP, WES, …). */
   readonly sender: string
+  /** The principal id the region scopes the key by (`erp`, `wes@dc-rotterdam`): the message id derives from it. */
+  readonly scope: string
   /** Which system of that kind (a WES's site, a carrier's SCAC); undefined for the only one. */
   readonly instance: string | undefined
   readonly key: string
@@ -46,9 +48,11 @@ export class SentLedger {
   private readonly sender: string
   private readonly instance: string | undefined
   private readonly transport: SentCommand["transport"]
+  private readonly scope: string
 
-  constructor(sender: string, instance: string | undefined, transport: SentCommand["transport"]) {
+  constructor(sender: string, instance: string | undefined, transport: SentCommand["transport"], scope: string) {
     this.sender = sender
+    this.scope = scope
     this.instance = instance
     this.transport = transport
   }
@@ -64,6 +68,7 @@ export class SentLedger {
     }
     this.entries.set(key, {
       sender: this.sender,
+      scope: this.scope,
       instance: this.instance,
       key,
       path: call.path,

@@ -14,9 +14,22 @@ import { MessageDedup } from "./MessageDedup.ts"
 import { SystemConsumer, type SystemMessage } from "./SystemConsumer.ts"
 import { definedFields } from "@logimesh/model"
 
+/** The API key of each simulated system (the topology's `secrets/api-keys.json` holds them per region). */
+export interface SimulatorApiKeys {
+  readonly ERP: string
+  readonly DISPATCH: string
+  readonly CARRIER: string
+  /** The WES of each site. */
+  readonly WES: Readonly<Record<string, string>>
+  /** An operator (admin) key: the scenario reads the region's parked messages with it at the end. */
+  readonly admin: string
+}
+
 export interface SimulatorCommon {
   /** Region HTTP base URL, e.g. http://127.0.0.1:8080 (the simulators add /v1/...). */
   readonly apiUrl: string
+  /** Each system calls the API with its own key (`Authorization: Bearer lmk_…`). */
+  readonly apiKeys: SimulatorApiKeys
   /** NATS the system connects to: the hub for ERP/dispatch/carriers, its own site leaf for a WES. */
   readonly natsUrl: string
   readonly region: string
@@ -47,9 +60,17 @@ export const durableName = (prefix: string, ...parts: ReadonlyArray<string>): st
 export const connectNats = (url: string, name: string): Promise<NatsConnection> =>
   connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 })
 
+/** The key of one system (a WES: of its site); throws naming what is missing. */
+export const apiKeyOf = (keys: SimulatorApiKeys, system: SystemName, instance?: string): string => {
+  const key = system === "WES" ? keys.WES[instance ?? ""] : system === "PORTAL" ? undefined : keys[system]
+  if (key === undefined) throw new Error(`no API key for ${system}${instance === undefined ? "" : ` ${instance}`}`)
+  return key
+}
+
 export const makeClient = (common: SimulatorCommon, system: SystemName, instance?: string, commandTransport?: ApiTransport): ApiClient =>
   new ApiClient({
     baseUrl: common.apiUrl,
+    apiKey: apiKeyOf(common.apiKeys, system, system === "WES" ? instance : undefined),
     ...definedFields({ commandTransport }),
     system,
     seed: common.seed,

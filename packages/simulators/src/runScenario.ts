@@ -27,7 +27,7 @@ import { type CarrierInfo, DEFAULT_CARRIERS, DEFAULT_ITEMS, DEFAULT_SITES, type 
 import { hash32 } from "./Prng.ts"
 import { type OrderPlan, planScenario, type ScenarioPlan } from "./Scenario.ts"
 import type { SentCommand } from "./SentLedger.ts"
-import { type ConsumerRef, isRecord, type SimulatorCommon } from "./SimulatorSupport.ts"
+import { type ConsumerRef, isRecord, type SimulatorApiKeys, type SimulatorCommon } from "./SimulatorSupport.ts"
 import type { ConsumerStats } from "./SystemConsumer.ts"
 import { type WesOrderView, WesSimulator } from "./WesSimulator.ts"
 import { definedFields } from "@logimesh/model"
@@ -35,6 +35,8 @@ import { definedFields } from "@logimesh/model"
 export interface RunScenarioOptions extends KnobsInput {
   /** Region HTTP base URL (http://127.0.0.1:<port>). */
   readonly apiUrl: string
+  /** Each system's API key (the topology's `secrets/api-keys.json` entry of the region). */
+  readonly apiKeys: SimulatorApiKeys
   /** The hub's client URL: ERP, dispatch and carriers connect here. */
   readonly hubNatsUrl: string
   /** Each site's leaf client URL: its WES connects there. */
@@ -351,6 +353,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
   }
   const common: SimulatorCommon = {
     apiUrl: options.apiUrl,
+    apiKeys: options.apiKeys,
     natsUrl: options.hubNatsUrl,
     region: options.region,
     ...definedFields({ domain: options.domain }),
@@ -496,7 +499,12 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
   let parked = -1
   let parkedSample: ReadonlyArray<unknown> = []
   try {
-    const answer = await erp.client.get("/v1/parked?status=parked&limit=500")
+    // An operator route: read with the operator's key, as an operator would.
+    const response = await fetch(`${options.apiUrl.replace(/\/+$/, "")}/v1/parked?status=parked&limit=500`, {
+      headers: { authorization: `Bearer ${options.apiKeys.admin}` },
+      signal: AbortSignal.timeout(15_000)
+    })
+    const answer = { status: response.status, body: (await response.json()) as unknown }
     if (answer.status === 200 && isRecord(answer.body) && Array.isArray(answer.body["parked"])) {
       parked = answer.body["parked"].length
       parkedSample = answer.body["parked"].slice(0, 10)

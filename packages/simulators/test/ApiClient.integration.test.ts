@@ -40,7 +40,7 @@ beforeAll(async () => {
         method: req.method ?? "",
         path: req.url ?? "",
         key: header("idempotency-key"),
-        source: header("x-source-system"),
+        source: header("authorization"),
         correlation: header("x-correlation-id"),
         body
       })
@@ -66,13 +66,13 @@ beforeEach(() => {
 })
 
 const client = (extra: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}) =>
-  new ApiClient({ baseUrl, system: "WES", seed: 1, backoffBaseMs: 5, backoffMaxMs: 20, ...extra })
+  new ApiClient({ baseUrl, apiKey: "lmk_test", system: "WES", seed: 1, backoffBaseMs: 5, backoffMaxMs: 20, ...extra })
 
 describe("ApiClient", () => {
   it("sends the caller, the key and the correlation id", async () => {
     const answer = await client().post({ path: "/v1/tasks/T-1/confirm-pick", body: { a: 1 }, idempotencyKey: "k1", correlationId: "SO-1", action: "pick" })
     expect(answer.ok).toBe(true)
-    expect(seen).toEqual([{ method: "POST", path: "/v1/tasks/T-1/confirm-pick", key: "k1", source: "WES", correlation: "SO-1", body: '{"a":1}' }])
+    expect(seen).toEqual([{ method: "POST", path: "/v1/tasks/T-1/confirm-pick", key: "k1", source: "Bearer lmk_test", correlation: "SO-1", body: '{"a":1}' }])
   })
 
   it("retries 5xx and 202 with the same key until an answer", async () => {

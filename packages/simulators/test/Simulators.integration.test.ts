@@ -29,6 +29,7 @@ describe("simulators against the region (local topology: hub, two leaves, region
     const orders = 40
     const summary = await runScenario({
       apiUrl: mesh.regionUrl,
+      apiKeys: mesh.apiKeys,
       hubNatsUrl: mesh.hubUrl,
       leafNatsUrls: mesh.leafUrls,
       region: "eu-west",

@@ -5,11 +5,24 @@
  * the machine's Postgres (so files run side by side). `stop()` brings it
  * down and drops the database; a process exit without `stop()` kills what
  * was started. `prepareSites` may change the copied files first (e.g. a
- * lower rate limit in `mesh.json`).
+ * lower rate limit in `mesh.json`). `apiKeys` are the keys the topology
+ * issued for the region's callers (ERP, DISPATCH, CARRIER, PORTAL, each
+ * site's WES, an admin); `regionAuth` puts an `auth` entry into the copied
+ * `region.json`.
  */
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { clientUrl, isProcessAlive, readTopologyState, regionUrl, repoRoot, type Topology, upTopology } from "@logimesh/topology"
+import {
+  clientUrl,
+  isProcessAlive,
+  readTopologyState,
+  type RegionApiKeys,
+  regionApiKeys,
+  regionUrl,
+  repoRoot,
+  type Topology,
+  upTopology
+} from "@logimesh/topology"
 import { createTestDatabase, type TestDatabase } from "./createTestDatabase.ts"
 import { makeTestRunDir } from "./testRunDir.ts"
 import { definedFields } from "@logimesh/model"
@@ -22,17 +35,19 @@ export interface TestTopology {
   /** Client URL of each site's leaf. */
   readonly leafUrls: Readonly<Record<string, string>>
   readonly database: TestDatabase
+  /** The keys `up` issued for the region's callers (`.logimesh`-style `secrets/api-keys.json` of its state dir). */
+  readonly apiKeys: RegionApiKeys
   stop(): Promise<void>
 }
 
-/** Points every region of a copied `sites/` at `database` (each region.json names its database). */
-const useDatabase = (sitesDir: string, database: string) => {
+/** Points every region of a copied `sites/` at `database` (each region.json names its database), with `auth` when given. */
+const useDatabase = (sitesDir: string, database: string, auth: unknown) => {
   for (const entry of readdirSync(sitesDir)) {
     const file = join(sitesDir, entry, "region.json")
     if (!statSync(join(sitesDir, entry)).isDirectory()) continue
     try {
       const region = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>
-      writeFileSync(file, `${JSON.stringify({ ...region, database }, null, 2)}\n`)
+      writeFileSync(file, `${JSON.stringify({ ...region, database, ...(auth === undefined ? {} : { auth }) }, null, 2)}\n`)
     } catch {
       // not a region folder
     }
@@ -43,6 +58,8 @@ export interface TestTopologyOptions {
   readonly onProgress?: (line: string) => void
   /** Edits the private copy of `sites/` before anything starts. */
   readonly prepareSites?: (sitesDir: string) => void
+  /** An `auth` entry for the copied `region.json`. */
+  readonly regionAuth?: unknown
 }
 
 export const startTestTopology = async (label: string, options: TestTopologyOptions = {}): Promise<TestTopology> => {
@@ -51,7 +68,7 @@ export const startTestTopology = async (label: string, options: TestTopologyOpti
   const stateDir = join(runDir.path, "state")
   cpSync(join(repoRoot, "sites"), sitesDir, { recursive: true })
   const database = await createTestDatabase(label)
-  useDatabase(sitesDir, database.name)
+  useDatabase(sitesDir, database.name, options.regionAuth)
   options.prepareSites?.(sitesDir)
   const killAll = () => {
     for (const c of readTopologyState(stateDir)?.components ?? []) {
@@ -69,10 +86,14 @@ export const startTestTopology = async (label: string, options: TestTopologyOpti
   const leafUrls: Record<string, string> = {}
   let hubUrl = ""
   let region = ""
+  let regionId = ""
   for (const c of topology.state.components) {
     if (c.kind === "nats-hub") hubUrl = clientUrl(c.nats)
     if (c.kind === "nats-leaf") leafUrls[c.nats.domain] = clientUrl(c.nats)
-    if (c.kind === "region") region = regionUrl(c)
+    if (c.kind === "region") {
+      region = regionUrl(c)
+      regionId = c.region
+    }
   }
   return {
     topology,
@@ -81,6 +102,7 @@ export const startTestTopology = async (label: string, options: TestTopologyOpti
     hubUrl,
     leafUrls,
     database,
+    apiKeys: regionApiKeys(stateDir, regionId),
     stop: async () => {
       await topology
         .down()

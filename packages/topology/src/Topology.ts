@@ -33,6 +33,8 @@ import { clientUrl } from "./NatsServerConfig.ts"
 import { repoRoot } from "./renderTemplate.ts"
 import { waitFor } from "./waitFor.ts"
 import { resolveAddresses } from "./resolveAddresses.ts"
+import { regionDatabaseUrl } from "./regionDatabaseUrl.ts"
+import { apiKeysFilePath, issueRegionApiKeys, issueSiteApiKey, regionApiKeys } from "./TopologyApiKeys.ts"
 import { leafName, planSite, planTopology, wanLinkName } from "./TopologyPlan.ts"
 import { type Component, type ComponentKind, readTopologyState, type TopologyState, writeTopologyState } from "./TopologyState.ts"
 import { cutWanLink, restoreWanLink, type WanLinkStatus } from "./WanLinkControl.ts"
@@ -188,14 +190,16 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     let served: ReadonlyArray<string> = []
     for (const c of regions) {
       const url = regionUrl(c)
-      const response = await fetch(`${url}/v1/sites/reload`, { method: "POST", signal: AbortSignal.timeout(90_000) })
+      const authorization = { authorization: `Bearer ${regionApiKeys(state.stateDir, region).admin}` }
+      if (expectServing) await issueSiteApiKey(state.stateDir, region, regionDatabaseUrl(resolveAddresses(c, refresh().components)), site)
+      const response = await fetch(`${url}/v1/sites/reload`, { method: "POST", headers: authorization, signal: AbortSignal.timeout(90_000) })
       const body = (await response.json()) as { readonly sites?: ReadonlyArray<{ readonly id: string }>; readonly detail?: string }
       if (!response.ok) throw new Error(`${c.name} refused the reload (${response.status}): ${body.detail ?? JSON.stringify(body)}`)
       // Serving = its command gateway for the site is consuming (or, for a disable, the site is gone).
       served = await waitFor(
         `${c.name} ${expectServing ? "serving" : "no longer serving"} ${site}`,
         async () => {
-          const now = (await (await fetch(`${url}/v1/sites`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+          const now = (await (await fetch(`${url}/v1/sites`, { headers: authorization, signal: AbortSignal.timeout(5_000) })).json()) as {
             readonly sites: ReadonlyArray<{ readonly id: string; readonly gateway: string }>
           }
           const entry = now.sites.find((s) => s.id === site)
@@ -407,6 +411,17 @@ export const upTopology = async (options: UpOptions = {}): Promise<Topology> => 
       await topology.start(c.name)
     }
     if (!streamsApplied) await applyStreamsStep(mesh, topology, log)
+    // The callers' API keys, once each region has migrated its database (it serves only after that).
+    for (const c of topology.state.components) {
+      if (c.kind !== "region") continue
+      const sites =
+        mesh.regions
+          .find((r) => r.region.id === c.region)
+          ?.sites.filter((site) => site.enabled)
+          .map((site) => site.id as string) ?? []
+      await issueRegionApiKeys(stateDir, c.region, regionDatabaseUrl(resolveAddresses(c, topology.state.components)), sites)
+      log(`${c.name.padEnd(24)} API keys ${apiKeysFilePath(stateDir)}`)
+    }
   } catch (error) {
     log(`start failed: ${error instanceof Error ? error.message : String(error)}`)
     log("stopping what was started")

@@ -45,3 +45,5 @@ export {
 } from "./PostgresCluster.ts"
 export { postgresClusterDir } from "./postgresClusterDir.ts"
 export { ensureRolePassword, provisionRegionDatabase, REGION_DB_ROLE, rolePasswordFile } from "./RegionDbRole.ts"
+export { type ApiKeysFile, apiKeysFilePath, issueRegionApiKeys, issueSiteApiKey, readApiKeys, type RegionApiKeys, regionApiKeys } from "./TopologyApiKeys.ts"
+export { operatorCredential, operatorHeaders } from "./operatorCredential.ts"

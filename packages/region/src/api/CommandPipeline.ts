@@ -6,27 +6,37 @@
  *   2. reference checks: sites, items, units (count quantities normalised), docks (422 naming each field);
  *   3. the command schema (422 naming each field);
  *   4. ownership: the caller owns the transition, or 403 (recorded in the ownership audit, shown in the timeline);
+ *      a route-level decision (the system and, for stock, the site's configured owner), the same whether the
+ *      object exists or not;
+ *   4b. object access: a principal confined to a site may only touch that site's objects; another site's object,
+ *      or one whose site cannot be told (it does not exist), is 404 (`auth/ObjectAccess.ts`), so existence
+ *      elsewhere is never revealed. `LOGIMESH` (the region itself) sends no command through the API (403, first);
  *   5. `Idempotency-Key`: a repeat returns the stored answer; a reused key with another request is 422;
  *   6. the command goes to its module's actor (`CommandGateway`); the answer is its events (200/201),
  *      its rejection (409 when the state does not allow it, 422 otherwise), or 202 if it has not committed in time.
- * Nothing is applied before step 6, so a refused request changes nothing. The caller (`sender`) is
- * established by the transport (HTTP header `X-Source-System`, or the site message's header).
+ * Nothing is applied before step 6, so a refused request changes nothing. The caller is the principal the
+ * transport authenticated (HTTP: an API key or JWT, `auth/AuthMiddleware.ts`; a message: the subject it was
+ * published on, `auth/SubjectPrincipal.ts`); its system is the sender, and its id scopes the Idempotency-Key.
  */
 import { Effect, Schema } from "effect"
 import { createHash, randomUUID } from "node:crypto"
 import type { BusError } from "@logimesh/bus"
 import type { DbError } from "@logimesh/db"
 import { OwnershipGuard } from "@logimesh/governance"
-import { messageIssuesOf, type SourceSystem } from "@logimesh/model"
+import { messageIssuesOf } from "@logimesh/model"
 import type { CommandRoute } from "@logimesh/modulespec"
+import { mayCommand } from "../auth/ObjectAccess.ts"
+import { maySendCommands, type Principal } from "../auth/Principal.ts"
 import { CommandGateway, type CommandResult } from "./CommandGateway.ts"
+import type { EntityQueries } from "./EntityQueries.ts"
 import { IdempotencyStore } from "./IdempotencyStore.ts"
 import { problemBody } from "./problems.ts"
 import { ReferenceDataService } from "./ReferenceDataService.ts"
 import { checkReferences } from "./ReferenceChecks.ts"
 
 export interface CommandRequest {
-  readonly sender: typeof SourceSystem.Type
+  /** Who sends it, as its transport authenticated it. */
+  readonly principal: Principal
   /** `POST <path>`: with the body, what a repeated Idempotency-Key must match. */
   readonly target: string
   readonly params: Readonly<Record<string, string | undefined>>
@@ -99,13 +109,15 @@ const problem = (status: number, title: string, extra: Readonly<Record<string, u
 export const executeCommand = (
   route: CommandRoute,
   request: CommandRequest
-): Effect.Effect<CommandAnswer, BusError | DbError, CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService> =>
+): Effect.Effect<CommandAnswer, BusError | DbError, CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | EntityQueries> =>
   Effect.gen(function* () {
     const gateway = yield* CommandGateway
     const idempotency = yield* IdempotencyStore
     const guard = yield* OwnershipGuard
     const refs = yield* ReferenceDataService
-    const sender = request.sender
+    const principal = request.principal
+    const sender = principal.system
+    if (!maySendCommands(principal)) return problem(403, "forbidden", { detail: "this principal may not send commands" })
 
     let body: unknown
     try {
@@ -135,7 +147,7 @@ export const executeCommand = (
     const command = decoded.value
     const key = command.key
     const correlationId = request.correlationId ?? command.order ?? randomUUID()
-    const scopedKey = request.idempotencyKey === undefined ? undefined : `${sender}:${request.idempotencyKey}`
+    const scopedKey = request.idempotencyKey === undefined ? undefined : `${principal.id}:${request.idempotencyKey}`
     const msgId = scopedKey === undefined ? `api:${randomUUID()}` : `api:${sha256(scopedKey)}`
 
     const ownership = command.ownership
@@ -155,6 +167,7 @@ export const executeCommand = (
         correlationId
       }
     }
+    if (!(yield* mayCommand(principal, route.path, command))) return problem(404, "not found")
 
     let repeat = false
     if (scopedKey !== undefined) {
@@ -189,7 +202,7 @@ export const executeCommand = (
   })
 
 /** A route path (`/v1/tasks/:task/confirm-pick`) as a matcher of concrete paths, returning the path parameters. */
-export const routeMatcher = (route: CommandRoute) => {
+export const routeMatcher = (route: Pick<CommandRoute, "path">) => {
   const names: Array<string> = []
   const pattern = new RegExp(
     "^" +

@@ -1,8 +1,11 @@
 /**
  * Serves every command route of the `/v1` API (`commandTable.ts`) over HTTP:
+ * the caller is the authenticated principal (`auth/AuthMiddleware.ts`, in
+ * front of every route); an `X-Source-System` header is not needed, and one
+ * that names another system than the principal's is refused (403, nothing
+ * applied): a header never makes a caller act as another system. Then
  * admission (503 + `Retry-After` while Postgres is down or a large backlog
- * drains, `degraded/Admission.ts`), the caller from `X-Source-System` (400
- * if missing or unknown), the caller's rate limit (429 + `Retry-After`,
+ * drains, `degraded/Admission.ts`), the principal's rate limit (429 + `Retry-After`,
  * `RateLimits.ts`), the request's bounds (`RequestBounds.ts`: header formats
  * 400, body size 413, content type 415; a path that does not decode is
  * answered 400 before routing), then `executeCommand` (`CommandPipeline.ts`:
@@ -11,10 +14,10 @@
  * echoed). A dependency failing answers a generic 503 with the correlation
  * id; the error goes to the log.
  */
-import { Effect, Result, Schema } from "effect"
+import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { SourceSystem } from "@logimesh/model"
 import type { CommandRoute } from "@logimesh/modulespec"
+import { CurrentPrincipal } from "../auth/Principal.ts"
 import { Admission } from "../degraded/Admission.ts"
 import { executeCommand } from "./CommandPipeline.ts"
 import { commandTable } from "./commandTable.ts"
@@ -22,8 +25,6 @@ import { problemResponse, unavailable, withCorrelation } from "./problems.ts"
 import { RateLimits } from "./RateLimits.ts"
 import { checkCommandHeaders, correlationIdOf, isRefusal, readBoundedBody, refusalResponse } from "./RequestBounds.ts"
 import { RegionContext } from "../RegionContext.ts"
-
-const decodeSource = Schema.decodeUnknownResult(SourceSystem)
 
 const respond = (status: number, body: unknown) =>
   status >= 400 ? HttpServerResponse.jsonUnsafe(body, { status, contentType: "application/problem+json" }) : HttpServerResponse.jsonUnsafe(body, { status })
@@ -42,6 +43,17 @@ const pipeline = (route: CommandRoute, maxBodyBytes: number) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const params = yield* HttpRouter.params
     const headers = request.headers
+    const principal = yield* CurrentPrincipal
+    const claimed = headers["x-source-system"]
+    if (claimed !== undefined && claimed !== principal.system) {
+      yield* Effect.logWarning("request refused: X-Source-System differs from the credentials").pipe(
+        Effect.annotateLogs({ principal: principal.id, system: principal.system, claimed: claimed.slice(0, 40), path: route.path })
+      )
+      return problemResponse(403, "forbidden", {
+        detail: "X-Source-System does not match the authenticated principal",
+        errors: [{ path: "header X-Source-System", message: "must be omitted or equal the credentials' system" }]
+      })
+    }
     const refusal = yield* (yield* Admission).check
     if (refusal !== undefined) {
       return HttpServerResponse.setHeader(
@@ -50,15 +62,7 @@ const pipeline = (route: CommandRoute, maxBodyBytes: number) =>
         String(refusal.retryAfterS)
       )
     }
-    const source = decodeSource(headers["x-source-system"])
-    if (Result.isFailure(source)) {
-      return problemResponse(400, "unknown caller", {
-        errors: [{ path: "header X-Source-System", message: `must be one of ${SourceSystem.literals.join(", ")}` }]
-      })
-    }
-    // The rate limit's key: the caller as X-Source-System names it. Once requests are authenticated, this is
-    // the authenticated principal's id (`Principal.id`), the only line to change.
-    const principalId: string = source.success
+    const principalId = principal.id
     const limited = yield* (yield* RateLimits).take(principalId)
     if (limited._tag === "Limited") {
       return HttpServerResponse.setHeader(
@@ -77,7 +81,7 @@ const pipeline = (route: CommandRoute, maxBodyBytes: number) =>
     const body = yield* readBoundedBody(request, maxBodyBytes)
     if (isRefusal(body)) return refusalResponse(body)
     const answer = yield* executeCommand(route, {
-      sender: source.success,
+      principal,
       target: `${request.method} ${request.url}`,
       params,
       bodyText: body,

@@ -2,7 +2,9 @@
  * Read side of the `/v1` API over the engine's tables: an entity's current
  * state (its snapshot, written in the same transaction as its events) and an
  * order's timeline (the audit rows of the order, its pick tasks, shipment
- * and POD, plus ownership rejections of requests about them), in commit order.
+ * and POD, plus ownership rejections of requests about them), in commit order;
+ * the ship-from site of an order (object access, `auth/ObjectAccess.ts`),
+ * remembered once found: an order's ship-from never changes after its create.
  * Reads only: every write goes through an actor.
  */
 import { Context, Effect, Layer } from "effect"
@@ -27,7 +29,12 @@ export interface TimelineEntry {
 export interface EntityQueriesShape {
   readonly snapshot: (entityType: string, key: string) => Effect.Effect<EntitySnapshot | undefined, DbError>
   readonly orderTimeline: (order: string) => Effect.Effect<ReadonlyArray<TimelineEntry>, DbError>
+  /** The order's ship-from site; undefined while the order does not exist. */
+  readonly orderSite: (order: string) => Effect.Effect<string | undefined, DbError>
 }
+
+/** Orders whose ship-from site is remembered (oldest forgotten first). */
+const ORDER_SITES_KEPT = 50_000
 
 /** Keys of the entities an order owns: its own, its shipment's (also the POD's), and a pattern of its pick tasks'. */
 export const orderEntityKeys = (order: string) => ({
@@ -86,7 +93,21 @@ export class EntityQueries extends Context.Service<EntityQueries, EntityQueriesS
           )
           return mergeByTime(fromAudit, fromRejections)
         })
-      return EntityQueries.of({ snapshot: engine.snapshot, orderTimeline })
+      const sites = new Map<string, string>()
+      const orderSite: EntityQueriesShape["orderSite"] = (order) => {
+        const known = sites.get(order)
+        if (known !== undefined) return Effect.succeed(known)
+        return Effect.map(engine.snapshot("order", order), (found) => {
+          const state = found?.state
+          const site = typeof state === "object" && state !== null && "shipFrom" in state && typeof state.shipFrom === "string" ? state.shipFrom : undefined
+          if (site !== undefined) {
+            sites.set(order, site)
+            if (sites.size > ORDER_SITES_KEPT) sites.delete(sites.keys().next().value ?? "")
+          }
+          return site
+        })
+      }
+      return EntityQueries.of({ snapshot: engine.snapshot, orderTimeline, orderSite })
     })
   )
 }

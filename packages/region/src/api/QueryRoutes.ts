@@ -7,11 +7,15 @@
  *   GET /v1/inventory/:site/:item    available to promise at a site (synchronous check)
  *   GET /v1/openapi.json             the OpenAPI 3.1 document of the whole API
  *   GET /v1/system-messages.json     JSON Schema of every message logimesh sends to outside systems
+ * Each reads the principal `AuthMiddleware` authenticated; one confined to a site gets, for another site's
+ * object, the same 404 as for an object that does not exist (`auth/ObjectAccess.ts`, `mayQuery`).
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { DbError } from "@logimesh/db"
 import { inventoryModule } from "@logimesh/inventory"
+import { mayQuery } from "../auth/ObjectAccess.ts"
+import { CurrentPrincipal } from "../auth/Principal.ts"
 import { systemMessageJsonSchemas } from "../flows/systemMessageCatalog.ts"
 import { inventoryAvailability } from "../modules/moduleCatalog.ts"
 import { EntityQueries } from "./EntityQueries.ts"
@@ -28,6 +32,14 @@ const failedRead = (error: DbError) =>
 
 const param = (name: string) => Effect.map(HttpRouter.params, (params) => params[name] ?? "")
 
+/** Whether the current principal may read the object of the route at `path` (see `ObjectAccess.querySiteRules`). */
+const visible = (path: string) =>
+  Effect.gen(function* () {
+    const principal = yield* CurrentPrincipal
+    const params = yield* HttpRouter.params
+    return yield* mayQuery(principal, path, params)
+  })
+
 export const QueryRoutes = HttpRouter.use(
   Effect.fn(function* (router) {
     const queries = yield* EntityQueries
@@ -39,7 +51,7 @@ export const QueryRoutes = HttpRouter.use(
         path as HttpRouter.PathInput,
         Effect.gen(function* () {
           const key = yield* param(paramName)
-          const found = yield* queries.snapshot(entity, key)
+          const found = (yield* visible(path)) ? yield* queries.snapshot(entity, key) : undefined
           return found === undefined
             ? problemResponse(404, `no ${what} "${key}"`)
             : HttpServerResponse.jsonUnsafe({ [paramName]: key, version: found.version, updatedAt: found.updatedAt, ...(found.state as object) })
@@ -55,7 +67,7 @@ export const QueryRoutes = HttpRouter.use(
       "/v1/orders/:order/timeline",
       Effect.gen(function* () {
         const order = yield* param("order")
-        const timeline = yield* queries.orderTimeline(order)
+        const timeline = (yield* visible("/v1/orders/:order/timeline")) ? yield* queries.orderTimeline(order) : []
         return timeline.length === 0 ? problemResponse(404, `no order "${order}"`) : HttpServerResponse.jsonUnsafe({ order, timeline })
       }).pipe(Effect.catchTag("DbError", failedRead))
     )
@@ -66,7 +78,9 @@ export const QueryRoutes = HttpRouter.use(
       Effect.gen(function* () {
         const site = yield* param("site")
         const item = yield* param("item")
-        const found = yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
+        const found = (yield* visible("/v1/inventory/:site/:item"))
+          ? yield* queries.snapshot("inventory", inventoryModule.ids.inventoryKey(site, item))
+          : undefined
         if (found === undefined) return problemResponse(404, `no stock book for item "${item}" at site "${site}"`)
         return HttpServerResponse.jsonUnsafe({ site, item, ...inventoryAvailability(found.state) })
       }).pipe(Effect.catchTag("DbError", failedRead))

@@ -18,7 +18,7 @@
  */
 import { ByteSize, Effect } from "effect"
 import { randomUUID } from "node:crypto"
-import { HttpIncomingMessage, HttpRouter, type HttpServerRequest, HttpServerRequest as Request } from "effect/http"
+import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
 import { problemResponse } from "./problems.ts"
 import type { FieldIssue } from "./ReferenceChecks.ts"
 
@@ -153,17 +153,3 @@ export const readBoundedBody = (request: HttpServerRequest.HttpServerRequest, ma
   })
 
 export const isRefusal = (value: string | BoundsRefusal): value is BoundsRefusal => typeof value !== "string"
-
-/**
- * Answers 400 to a `/v1` request whose path does not decode, before routing (the router treats such a path as
- * matching no route, which would read as 404).
- */
-export const MalformedPathGuard = HttpRouter.middleware(
-  (httpEffect) =>
-    Effect.gen(function* () {
-      const request = yield* Request.HttpServerRequest
-      const refused = request.url.startsWith("/v1/") ? checkPath(request.url) : undefined
-      return refused === undefined ? yield* httpEffect : refusalResponse(refused)
-    }),
-  { global: true }
-)

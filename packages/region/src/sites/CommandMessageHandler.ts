@@ -12,8 +12,15 @@
  *     `sys.dispatch.outcome`.
  *
  *   headers  Nats-Msg-Id (unique), Logimesh-Command-Path (`/v1/...`),
- *            Logimesh-Source-System, Idempotency-Key, Logimesh-Correlation-Id
+ *            Idempotency-Key, Logimesh-Correlation-Id; Logimesh-Source-System optional
  *   body     the command's JSON body, as over HTTP
+ *
+ * The sender is the principal of the subject the message was published on
+ * (`auth/SubjectPrincipal.ts`: `site.<site>.evt.command` -> the WES of that
+ * site, `in.<site>.<system>` -> that system), which NATS permissions decide;
+ * a `Logimesh-Source-System` header that names another system is parked as
+ * `SenderMismatch`. The WES of a site may only touch that site's objects
+ * (a command naming another site's object is answered 404, nothing applied).
  *
  * Each goes through the same `executeCommand` as an HTTP request
  * (references, schema, ownership, Idempotency-Key, the actor). A final
@@ -32,17 +39,17 @@
  * for the answer before the next step of the same order: messages of
  * different orders are handled concurrently.
  */
-import { Data, Duration, Effect, Result, Schema } from "effect"
+import { Data, Duration, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
 import { EngineHeaders, EngineQueries, ParkedMessages, rawInputOf } from "@logimesh/engine"
-import { definedFields, SourceSystem } from "@logimesh/model"
+import { definedFields, type SourceSystem } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
 import { commandTable } from "../api/commandTable.ts"
 import { checkBodySize, checkCommandHeaders, checkPath } from "../api/RequestBounds.ts"
+import { principalOfSubject } from "../auth/SubjectPrincipal.ts"
 
 const routes = commandTable.map((route) => ({ route, match: routeMatcher(route) }))
-const decodeSource = Schema.decodeUnknownResult(SourceSystem)
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
@@ -139,17 +146,23 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
     if (refused !== undefined) return yield* park(message, refused.reason, `${refused.title}: ${refused.detail} (${from})`)
     const resolved = resolveCommandPath(path)
     if (resolved === undefined) return yield* park(message, "UnknownCommand", `no command route for ${path} (${from})`)
-    const sender = decodeSource(message.headers[CommandHeaders.sourceSystem])
-    if (Result.isFailure(sender)) {
-      return yield* park(message, "UnknownSender", `${CommandHeaders.sourceSystem} must be one of ${SourceSystem.literals.join(", ")} (${from})`)
+    const principal = principalOfSubject(message.subject)
+    if (principal === undefined) return yield* park(message, "UnknownSender", `no sender is published on ${message.subject} (${from})`)
+    const claimed = message.headers[CommandHeaders.sourceSystem]
+    if (claimed !== undefined && claimed !== principal.system) {
+      return yield* park(
+        message,
+        "SenderMismatch",
+        `${CommandHeaders.sourceSystem} ${JSON.stringify(claimed.slice(0, 40))} but ${message.subject} is published by ${principal.system} (${from})`
+      )
     }
-    const answerSubject = source.answerSubject(sender.success)
+    const answerSubject = source.answerSubject(principal.system)
     if (answerSubject === undefined) {
-      return yield* park(message, "SenderNotAllowedHere", `${sender.success} may not send commands through ${from}`)
+      return yield* park(message, "SenderNotAllowedHere", `${principal.system} may not send commands through ${from}`)
     }
     const key = commandKeyOf(message)
     const request = {
-      sender: sender.success,
+      principal,
       target: `POST ${path}`,
       params: resolved.params,
       bodyText: decoder.decode(message.data),

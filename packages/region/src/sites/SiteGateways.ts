@@ -39,6 +39,7 @@ import type { EngineQueries, ParkedMessages } from "@logimesh/engine"
 import type { OwnershipGuard } from "@logimesh/governance"
 import type { SourceSystem } from "@logimesh/model"
 import type { CommandGateway } from "../api/CommandGateway.ts"
+import type { EntityQueries } from "../api/EntityQueries.ts"
 import { DependencyMonitor } from "../degraded/DependencyMonitor.ts"
 import type { IdempotencyStore } from "../api/IdempotencyStore.ts"
 import type { ReferenceDataService } from "../api/ReferenceDataService.ts"
@@ -58,7 +59,7 @@ const gatewayConcurrency = 32
 const centralAnswer = (sender: typeof SourceSystem.Type): string | undefined =>
   sender === "ERP" ? Subjects.centralSystem("erp", "outcome") : sender === "DISPATCH" ? Subjects.centralSystem("dispatch", "outcome") : undefined
 
-type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages | EngineQueries
+type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages | EngineQueries | EntityQueries
 
 export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShape>()("logimesh/region/SiteGateways") {
   static readonly layer = Layer.effect(
