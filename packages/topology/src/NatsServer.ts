@@ -20,6 +20,7 @@ import { join } from "node:path"
 import { logCursor } from "./logCursor.ts"
 import { isAlive, type ManagedProcess, spawnManaged } from "./ManagedProcess.ts"
 import { clientUrl, fixedPorts, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
+import type { NatsServerSecurity } from "./natsServerSecurity.ts"
 import { AddressInUseError, mentionsAddressInUse, retryWhileAddressInUse } from "./retryWhileAddressInUse.ts"
 import { waitFor } from "./waitFor.ts"
 import { definedFields } from "@logimesh/model"
@@ -43,6 +44,8 @@ export interface StartNatsOptions {
   readonly readyTimeoutMs?: number
   /** How long a start on fixed ports keeps retrying while one of them is in use (default 15 s). */
   readonly addressInUseTimeoutMs?: number
+  /** Users, permissions, TLS (natsServerSecurity.ts); absent: anonymous. */
+  readonly security?: NatsServerSecurity | undefined
 }
 
 export const startNatsServer = (config: NatsServerConfig, options: StartNatsOptions): Promise<NatsServer> =>
@@ -55,7 +58,8 @@ const startOnce = async (config: NatsServerConfig, options: StartNatsOptions): P
   mkdirSync(config.storeDir, { recursive: true })
   removeStalePortsFiles(options.workDir)
   const configFile = join(options.workDir, `${config.serverName}.conf`)
-  writeFileSync(configFile, renderNatsConfig(config, { portsFileDir: options.workDir }))
+  // The config may hold the leaf link's password: readable by this user only.
+  writeFileSync(configFile, renderNatsConfig(config, { portsFileDir: options.workDir, security: options.security }), { mode: 0o600 })
   const logFile = join(options.workDir, `${config.serverName}.log`)
   const log = logCursor(logFile)
   const proc = spawnManaged({
@@ -142,4 +146,27 @@ export const natsHealthy = async (config: Pick<NatsServerConfig, "host" | "monit
     signal: AbortSignal.timeout(1_000)
   })
   return response.ok ? true : undefined
+}
+
+/**
+ * Rewrites the config of the running server `pid` (same ports and dirs, `security` as given now) and
+ * tells it to reload (SIGHUP), waiting until its log says it did. nats-server 2.9 reloads client
+ * users and permissions this way; it cannot change leafnode listener settings without a restart.
+ */
+export const reloadNatsServer = async (config: NatsServerConfig, options: StartNatsOptions, pid: number, timeoutMs = 10_000): Promise<void> => {
+  const configFile = join(options.workDir, `${config.serverName}.conf`)
+  const log = logCursor(join(options.workDir, `${config.serverName}.log`))
+  writeFileSync(configFile, renderNatsConfig(config, { portsFileDir: options.workDir, security: options.security }), { mode: 0o600 })
+  process.kill(pid, "SIGHUP")
+  await waitFor(
+    `${config.serverName} to reload its config`,
+    async () => {
+      const text = log.text()
+      if (/Reloaded server configuration/.test(text)) return true
+      const failed = /Failed to reload server configuration.*$/m.exec(text)
+      if (failed !== null) throw new Error(`${config.serverName}: ${failed[0]}`)
+      return undefined
+    },
+    { timeoutMs, intervalMs: 50 }
+  )
 }
