@@ -29,7 +29,7 @@ import {
   stopComponent
 } from "./ComponentRunner.ts"
 import { applyMeshStreams } from "./applyMeshStreams.ts"
-import { ensureMeshCredentials } from "./NatsCredentials.ts"
+import { ensureMeshCredentials, type NatsClientCredentials } from "./NatsCredentials.ts"
 import { adminCredentialsEnv, topologySecurity } from "./TopologySecurity.ts"
 import { hubLinkedDomains } from "./hubLinkedDomains.ts"
 import { clientUrl } from "./NatsServerConfig.ts"
@@ -97,6 +97,11 @@ export interface Topology {
   down(): Promise<void>
   /** Site ids whose leaf is linked to the hub right now (the hub's `/leafz`). */
   linkedSites(): Promise<ReadonlySet<string>>
+  /**
+   * The credentials files (NKey seed, the CA when client TLS is on) of a NATS user of this topology:
+   * `admin`, `region-<region>`, `erp`, `dispatch`, `carrier`, `wes-<site>` (NatsCredentials.ts).
+   */
+  natsCredentials(user: string): NatsClientCredentials
   /** Where to look: NATS client/monitor URLs, region HTTP, WAN control ports. */
   urls(): ReadonlyArray<{ readonly what: string; readonly url: string }>
   /**
@@ -344,6 +349,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
             return [{ what: `${c.name} http`, url: `${regionUrl(c)}/readyz` }]
         }
       }),
+    natsCredentials: (user) => topologySecurity(refresh()).credentials(user),
     addSite,
     disableSite
   }

@@ -5,7 +5,7 @@
  * Also the process primitives the test harness and failover drills use.
  */
 export { isAlive, type ManagedProcess, signalGroup, spawnManaged } from "./ManagedProcess.ts"
-export { natsHealthy, type NatsServer, startNatsServer, type StartNatsOptions } from "./NatsServer.ts"
+export { natsHealthy, type NatsServer, reloadNatsServer, startNatsServer, type StartNatsOptions } from "./NatsServer.ts"
 export { clientUrl, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
 export { infraPath, renderInfraTemplate, renderTemplate, repoRoot } from "./renderTemplate.ts"
 export { waitFor } from "./waitFor.ts"
@@ -35,3 +35,29 @@ export { cutWanLink, restoreWanLink, wanLinkStatus, type WanLinkStatus } from ".
 export { hubLinkedDomains } from "./hubLinkedDomains.ts"
 export { isProcessAlive, processStartTime } from "./ProcessIdentity.ts"
 export { checkComposeFiles, composeFiles, renderCompose, writeComposeFiles } from "./composeFile.ts"
+export { ensureMeshCertificates, makeForeignLeafCertificate, type MeshCertificates, type TlsFiles } from "./MeshCertificates.ts"
+export {
+  ADMIN_USER,
+  clientCredentials,
+  ensureMeshCredentials,
+  hubUsers,
+  leafUser,
+  leafUsers,
+  type NatsClientCredentials,
+  type NatsUser,
+  regionUser,
+  secretsDirOf,
+  seedFileOf,
+  wesUser
+} from "./NatsCredentials.ts"
+export {
+  type CentralSystem,
+  centralSystemPermissions,
+  leafLinkPermissions,
+  type Permissions,
+  regionPermissions,
+  type SubjectPermissions,
+  wesPermissions
+} from "./natsPermissions.ts"
+export { hubSecurity, leafSecurity, type NatsServerSecurity, renderAuthorization, renderTls } from "./natsServerSecurity.ts"
+export { NATS_CA_FILE_ENV, NATS_NKEY_SEED_FILE_ENV, type TopologySecurity, topologySecurity } from "./TopologySecurity.ts"

@@ -50,7 +50,7 @@ export type CentralSystem = "erp" | "dispatch" | "carrier"
  * `filterPattern` is given: nats.js 3 on 2.9 creates `CONSUMER.CREATE.<stream>.<durable>.<filter>`)
  * and next, plus the acks of that stream.
  */
-const streamReader = (apiPrefix: string, stream: string, filterPattern: string | undefined): ReadonlyArray<string> => [
+const streamReader = (apiPrefix: "$JS.API" | `$JS.${string}.API`, stream: string, filterPattern: string | undefined): ReadonlyArray<string> => [
   `${apiPrefix}.INFO`,
   `${apiPrefix}.STREAM.INFO.${stream}`,
   `${apiPrefix}.CONSUMER.INFO.${stream}.*`,
@@ -61,7 +61,10 @@ const streamReader = (apiPrefix: string, stream: string, filterPattern: string |
 
 /** The WES (and any site system) of `site`, on the site's own leaf. */
 export const wesPermissions = (site: string): SubjectPermissions => ({
-  publish: [`site.${site}.evt.>`, ...streamReader(`$JS.${site}.API`, SITE_COMMANDS_STREAM, `sys.wes.${site}.>`)],
+  // nats-server 2.9 maps a request to its own domain (`$JS.<site>.API.…`) to `$JS.API.…` before it checks the
+  // publish permission (measured: the refusals name `$JS.API.STREAM.INFO.SITE_COMMANDS`), so the local API is what
+  // is allowed; `$JS.hub.API` is not mapped on a leaf and stays refused.
+  publish: [`site.${site}.evt.>`, ...streamReader("$JS.API", SITE_COMMANDS_STREAM, `sys.wes.${site}.>`)],
   subscribe: [INBOXES]
 })
 
