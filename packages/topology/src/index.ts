@@ -61,3 +61,4 @@ export {
 } from "./natsPermissions.ts"
 export { hubSecurity, leafSecurity, type NatsServerSecurity, renderAuthorization, renderTls } from "./natsServerSecurity.ts"
 export { NATS_CA_FILE_ENV, NATS_NKEY_SEED_FILE_ENV, type TopologySecurity, topologySecurity } from "./TopologySecurity.ts"
+export { type LogCursor, logCursor } from "./logCursor.ts"

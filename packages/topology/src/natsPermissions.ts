@@ -109,8 +109,8 @@ export const regionPermissions = (region: string, sites: ReadonlyArray<string>):
     // Replays of parked commands go back to their original subject.
     "in.>",
     ...sites.map((site) => `site.${site}.evt.>`),
+    // The hub's own API (`$JS.hub.API.…` arrives mapped to it); its sites' domains across their links.
     "$JS.API.>",
-    `$JS.${HUB_DOMAIN}.API.>`,
     ...sites.map((site) => `$JS.${site}.API.>`),
     "$JS.ACK.>",
     "$JS.FC.>"
@@ -121,9 +121,8 @@ export const regionPermissions = (region: string, sites: ReadonlyArray<string>):
 /** ERP, dispatch, carrier at the hub, reading `SYSTEMS_<region>` of every region in `regions`. */
 export const centralSystemPermissions = (system: CentralSystem, regions: ReadonlyArray<string>): SubjectPermissions => {
   const filter = system === "carrier" ? "sys.carrier.>" : `sys.${system}.>`
-  const readers = regions.flatMap((region) =>
-    [`$JS.${HUB_DOMAIN}.API`, "$JS.API"].flatMap((api) => streamReader(api, `${SYSTEMS_STREAM_PREFIX}${region}`, filter))
-  )
+  // `$JS.hub.API.…` is mapped to `$JS.API.…` on the hub before the check (see wesPermissions).
+  const readers = regions.flatMap((region) => streamReader("$JS.API", `${SYSTEMS_STREAM_PREFIX}${region}`, filter))
   return {
     publish: [...(system === "carrier" ? [] : [`in.*.${system}`]), ...new Set(readers)],
     subscribe: [INBOXES]
