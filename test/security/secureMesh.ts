@@ -94,7 +94,11 @@ export const publishAcked = (nc: NatsConnection, subject: string, body: string, 
 /** Collects what arrives on `subject` for the admin (the attack's target must stay silent). */
 export const watch = async (nc: NatsConnection, subject: string): Promise<{ readonly received: () => ReadonlyArray<string> }> => {
   const got: Array<string> = []
-  nc.subscribe(subject, { callback: (_error, msg) => got.push(msg.subject) })
+  nc.subscribe(subject, {
+    callback: (_error, msg) => {
+      got.push(msg.subject)
+    }
+  })
   await nc.flush()
   return { received: () => got }
 }
