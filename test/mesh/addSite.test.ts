@@ -17,13 +17,16 @@ import { startTestTopology, type TestTopology } from "@logimesh/testkit"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as natsHeaders } from "@nats-io/transport-node"
 import { orderBody } from "../flow/apiClient.ts"
-import { clientUrl, isProcessAlive, repoRoot, waitFor } from "@logimesh/topology"
+import { ADMIN_USER, clientUrl, isProcessAlive, repoRoot, waitFor } from "@logimesh/topology"
+import { natsAuthOptions } from "@logimesh/bus"
 import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
 
 const GHENT = "dc-ghent"
 const ghentInfo: SiteInfo = { site: GHENT, code: "GNT", outboundDocks: ["GNT-D10", "GNT-D11"], gs1CompanyPrefix: "5412399", inventoryOwner: "ERP" }
 
 let mesh: TestTopology
+/** The topology's admin (the mesh is authenticated). */
+const admin = () => natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER))
 
 const topologyCli = (...args: ReadonlyArray<string>) => {
   const result = spawnSync(
@@ -51,7 +54,7 @@ const postOrder = (site: string, order: string) =>
 
 /** The ERP's create-order command, as a message into the hub's INGRESS for ship-from `site`. */
 const sendIngress = async (site: string, order: string) => {
-  const hub = await connect({ servers: mesh.hubUrl })
+  const hub = await connect({ servers: mesh.hubUrl, ...admin() })
   try {
     const h = natsHeaders()
     h.set("Logimesh-Command-Path", "/v1/orders")
@@ -154,6 +157,7 @@ describe("adding a site while the topology runs", () => {
       apiUrl: mesh.regionUrl,
       hubNatsUrl: mesh.hubUrl,
       leafNatsUrls: { [GHENT]: clientUrl(leaf.nats) },
+      natsAuth: (user) => natsAuthOptions(mesh.topology.natsCredentials(user)),
       region: "eu-west",
       sites: [GHENT],
       siteInfos: [ghentInfo],
@@ -175,7 +179,7 @@ describe("adding a site while the topology runs", () => {
     expect(flowedMs, "first orders of the new site delivered within 60 s of the command").toBeLessThanOrEqual(60_000)
 
     // The site's master data reached its own leaf, on its own stream apart from execution events.
-    const md = await connect({ servers: clientUrl(leaf.nats) })
+    const md = await connect({ servers: clientUrl(leaf.nats), ...admin() })
     try {
       const jsm = await jetstreamManager(md, { domain: GHENT })
       const record = (subject: string) =>
@@ -212,7 +216,7 @@ describe("adding a site while the topology runs", () => {
     expect(mesh.topology.state.components.filter((c) => c.name.endsWith(GHENT)).every((c) => c.pid === null)).toBe(true)
     // Its consumers are stopped: a command the ERP sends for it now stays in INGRESS, unread by the region.
     await sendIngress(GHENT, "SO-GHENT-AFTER")
-    const hub = await connect({ servers: mesh.hubUrl })
+    const hub = await connect({ servers: mesh.hubUrl, ...admin() })
     try {
       const jsm = await jetstreamManager(hub, { domain: "hub" })
       await new Promise((resolve) => setTimeout(resolve, 3_000))
