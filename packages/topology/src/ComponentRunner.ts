@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url"
 import { ensureDatabase, postgresAnswers, withDatabase } from "./ensureDatabase.ts"
 import { logCursor } from "./logCursor.ts"
 import { spawnManaged } from "./ManagedProcess.ts"
-import { natsHealthy, reloadNatsServer, startNatsServer } from "./NatsServer.ts"
+import { natsHealthy, reloadNatsServerUsers, startNatsServer } from "./NatsServer.ts"
 import {
   clusterAdminUrl,
   initPostgresCluster,
@@ -330,5 +330,5 @@ export const healthOf = async (component: Component): Promise<Health> => {
 export const reloadHubSecurity = async (hub: HubComponent, context: RunnerContext): Promise<void> => {
   if (context.security === undefined || hub.pid === null) return
   const security = await context.security.nats(hub.nats)
-  await reloadNatsServer(hub.nats, { workDir: hub.workDir, security }, hub.pid)
+  await reloadNatsServerUsers(hub.nats, hub.workDir, security, hub.pid)
 }

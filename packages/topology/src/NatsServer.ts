@@ -149,14 +149,25 @@ export const natsHealthy = async (config: Pick<NatsServerConfig, "host" | "monit
 }
 
 /**
- * Rewrites the config of the running server `pid` (same ports and dirs, `security` as given now) and
- * tells it to reload (SIGHUP), waiting until its log says it did. nats-server 2.9 reloads client
- * users and permissions this way; it cannot change leafnode listener settings without a restart.
+ * Replaces the `authorization` block in the config file of the running server `pid` with the one of
+ * `security` and tells the server to reload (SIGHUP), waiting until its log says it did. The rest of
+ * the file stays as the server read it (nats-server refuses a reload that changes its listen ports,
+ * e.g. `-1` the first time, the bound port now). nats-server 2.9 reloads client users and
+ * permissions this way (the leaf links' users are client users for that reason).
  */
-export const reloadNatsServer = async (config: NatsServerConfig, options: StartNatsOptions, pid: number, timeoutMs = 10_000): Promise<void> => {
-  const configFile = join(options.workDir, `${config.serverName}.conf`)
-  const log = logCursor(join(options.workDir, `${config.serverName}.log`))
-  writeFileSync(configFile, renderNatsConfig(config, { portsFileDir: options.workDir, security: options.security }), { mode: 0o600 })
+export const reloadNatsServerUsers = async (
+  config: NatsServerConfig,
+  workDir: string,
+  security: NatsServerSecurity,
+  pid: number,
+  timeoutMs = 10_000
+): Promise<void> => {
+  const configFile = join(workDir, `${config.serverName}.conf`)
+  const log = logCursor(join(workDir, `${config.serverName}.log`))
+  const current = readFileSync(configFile, "utf8")
+  const block = /^authorization \{\n[\s\S]*?\n\}$/m
+  if (!block.test(current)) throw new Error(`${configFile} has no authorization block to replace`)
+  writeFileSync(configFile, current.replace(block, () => security.authorization), { mode: 0o600 })
   process.kill(pid, "SIGHUP")
   await waitFor(
     `${config.serverName} to reload its config`,

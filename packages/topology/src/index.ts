@@ -5,7 +5,7 @@
  * Also the process primitives the test harness and failover drills use.
  */
 export { isAlive, type ManagedProcess, signalGroup, spawnManaged } from "./ManagedProcess.ts"
-export { natsHealthy, type NatsServer, reloadNatsServer, startNatsServer, type StartNatsOptions } from "./NatsServer.ts"
+export { natsHealthy, type NatsServer, reloadNatsServerUsers, startNatsServer, type StartNatsOptions } from "./NatsServer.ts"
 export { clientUrl, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
 export { infraPath, renderInfraTemplate, renderTemplate, repoRoot } from "./renderTemplate.ts"
 export { waitFor } from "./waitFor.ts"

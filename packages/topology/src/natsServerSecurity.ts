@@ -48,9 +48,22 @@ const renderUser = (user: NatsUser): string => {
 export const renderAuthorization = (users: ReadonlyArray<NatsUser>): string =>
   `authorization {\n  timeout: 5\n  users: [\n${users.map(renderUser).join("\n")}\n  ]\n}`
 
-/** A `tls { ... }` block; `verify`: the peer must present a certificate the CA signed (a listener's option). */
-export const renderTls = (files: TlsFiles, verify: boolean): string =>
-  `tls {\n    cert_file: ${quote(files.certFile)}\n    key_file: ${quote(files.keyFile)}\n    ca_file: ${quote(files.caFile)}\n${verify ? "    verify: true\n" : ""}    timeout: 5\n  }`
+/**
+ * A `tls { ... }` block placed at `indent` (its first line is placed by the template); `verify`: the peer must
+ * present a certificate the CA signed (a listener's option).
+ */
+export const renderTls = (files: TlsFiles, verify: boolean, indent = ""): string =>
+  [
+    "tls {",
+    `cert_file: ${quote(files.certFile)}`,
+    `key_file: ${quote(files.keyFile)}`,
+    `ca_file: ${quote(files.caFile)}`,
+    ...(verify ? ["verify: true"] : []),
+    "timeout: 5"
+  ]
+    .map((line, i) => (i === 0 ? line : `${indent}  ${line}`))
+    .concat(`${indent}}`)
+    .join("\n")
 
 export interface MeshSecurityOptions {
   readonly secretsDir: string
