@@ -32,12 +32,19 @@ export interface SecureMesh {
   stop(): Promise<void>
 }
 
-export const startSecureMesh = async (label: string): Promise<SecureMesh> => {
+export const startSecureMesh = async (label: string, options: { readonly natsClientTls?: boolean } = {}): Promise<SecureMesh> => {
   const runDir = makeTestRunDir(label)
   const sitesDir = join(runDir.path, "sites")
   cpSync(join(repoRoot, "sites"), sitesDir, { recursive: true })
   // No region, so no database is used; an existing server keeps the topology from starting a private cluster.
-  const topology = await upTopology({ stateDir: join(runDir.path, "state"), sitesDir, fresh: true, withRegions: false, databaseUrl: testPostgresUrl() })
+  const topology = await upTopology({
+    stateDir: join(runDir.path, "state"),
+    sitesDir,
+    fresh: true,
+    withRegions: false,
+    databaseUrl: testPostgresUrl(),
+    natsClientTls: options.natsClientTls === true
+  })
   const connections: Array<NatsConnection> = []
   const components = topology.state.components
   const urlOf = (where: "hub" | { readonly site: string }): string => {
