@@ -167,7 +167,11 @@ export const reloadNatsServerUsers = async (
   const current = readFileSync(configFile, "utf8")
   const block = /^authorization \{\n[\s\S]*?\n\}$/m
   if (!block.test(current)) throw new Error(`${configFile} has no authorization block to replace`)
-  writeFileSync(configFile, current.replace(block, () => security.authorization), { mode: 0o600 })
+  writeFileSync(
+    configFile,
+    current.replace(block, () => security.authorization),
+    { mode: 0o600 }
+  )
   process.kill(pid, "SIGHUP")
   await waitFor(
     `${config.serverName} to reload its config`,

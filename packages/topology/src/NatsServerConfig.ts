@@ -88,7 +88,10 @@ export const renderNatsConfig = (config: NatsServerConfig, options: RenderNatsOp
     jetstreamTuning: config.syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)",
     authorization: security?.authorization ?? "# authorization: none (anonymous clients)",
     clientTls: security?.clientTls === undefined ? "# tls: none on the client listener" : renderTls(security.clientTls, false),
-    leafTls: security?.leafTls === undefined ? "# tls: none on the leafnode link" : renderTls(security.leafTls, config.role === "hub", config.role === "hub" ? "  " : "      ")
+    leafTls:
+      security?.leafTls === undefined
+        ? "# tls: none on the leafnode link"
+        : renderTls(security.leafTls, config.role === "hub", config.role === "hub" ? "  " : "      ")
   })
 }
 
