@@ -100,6 +100,28 @@ describe("the WES of a site on its own leaf", () => {
     expect(after.state.consumer_count).toBe(systems.state.consumer_count)
   })
 
+  it("cannot listen beyond its own inbox (others' replies on _INBOX.>, the hub's sys.>): refused, nothing received", async () => {
+    for (const subject of ["_INBOX.>", "sys.>"]) {
+      const got: Array<string> = []
+      const errors: Array<string> = []
+      wesA.subscribe(subject, {
+        callback: (error, msg) => {
+          if (error !== null) errors.push(String(error))
+          else got.push(msg.subject)
+        }
+      })
+      await wesA.flush()
+      // A reply to someone else at the same leaf, and a message for the hub's SYSTEMS stream.
+      const siteAdmin = await mesh.connectAs("admin", { site: SITE_A })
+      siteAdmin.publish("_INBOX.someone.1", "secret")
+      await siteAdmin.flush()
+      await publishAcked(mesh.admin, `sys.erp.probe-${subject.length}`, "{}", "hub")
+      await sleep(SETTLE_MS)
+      expect(errors.join("\n")).toMatch(PERMISSION)
+      expect(got).toEqual([])
+    }
+  })
+
   it("cannot read another site's work through its own domain's API (a consumer on SITE_COMMANDS filtered to the other site)", async () => {
     const jsm = await jetstreamManager(wesA, { domain: SITE_A, checkAPI: false, timeout: 3_000 })
     const before = (await (await jetstreamManager(mesh.admin, { domain: SITE_A })).streams.info("SITE_COMMANDS")).state.consumer_count

@@ -12,10 +12,13 @@ import { ProcessSettings } from "@logimesh/config"
 export interface NatsCredentialFiles {
   readonly seedFile?: string | undefined
   readonly caFile?: string | undefined
+  /** A client allowed to subscribe only below its own inbox prefix uses it for every reply. */
+  readonly inboxPrefix?: string | undefined
 }
 
 /** Connection options for `credentials` (none for an anonymous server). */
-export const natsAuthOptions = (credentials: NatsCredentialFiles | undefined): Pick<ConnectionOptions, "authenticator" | "tls"> => ({
+export const natsAuthOptions = (credentials: NatsCredentialFiles | undefined): Pick<ConnectionOptions, "authenticator" | "tls" | "inboxPrefix"> => ({
+  ...(credentials?.inboxPrefix === undefined ? {} : { inboxPrefix: credentials.inboxPrefix }),
   ...(credentials?.seedFile === undefined
     ? {}
     : { authenticator: nkeyAuthenticator(new TextEncoder().encode(readFileSync(credentials.seedFile, "utf8").trim())) }),

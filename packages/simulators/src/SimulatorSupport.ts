@@ -47,7 +47,7 @@ export const systemsStreamName = (region: string): string => `SYSTEMS_${region}`
 export const durableName = (prefix: string, ...parts: ReadonlyArray<string>): string => [prefix, ...parts].join("_").replace(/[^A-Za-z0-9_-]/g, "_")
 
 /** The connection options that carry a system's credentials (built by whoever holds them, e.g. `natsAuthOptions` of @logimesh/bus). */
-export type NatsAuth = Pick<ConnectionOptions, "authenticator" | "tls">
+export type NatsAuth = Pick<ConnectionOptions, "authenticator" | "tls" | "inboxPrefix">
 
 export const connectNats = (url: string, name: string, auth?: NatsAuth): Promise<NatsConnection> =>
   connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000, ...auth })

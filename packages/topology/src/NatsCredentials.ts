@@ -20,7 +20,15 @@ import { createUser, fromSeed } from "@nats-io/nkeys"
 import { randomBytes } from "node:crypto"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { type CentralSystem, centralSystemPermissions, leafLinkPermissions, type Permissions, regionPermissions, wesPermissions } from "./natsPermissions.ts"
+import {
+  type CentralSystem,
+  centralSystemPermissions,
+  leafLinkPermissions,
+  type Permissions,
+  privateInboxPrefix,
+  regionPermissions,
+  wesPermissions
+} from "./natsPermissions.ts"
 
 export const ADMIN_USER = "admin"
 export const CENTRAL_SYSTEMS: ReadonlyArray<CentralSystem> = ["erp", "dispatch", "carrier"]
@@ -37,6 +45,8 @@ export interface NatsClientCredentials {
   readonly seedFile: string
   /** The mesh CA, when the client listeners use TLS. */
   readonly caFile?: string | undefined
+  /** The inbox prefix the client must use (its only subscribe permission); undefined: `_INBOX`. */
+  readonly inboxPrefix?: string | undefined
 }
 
 export type NatsUser =
@@ -105,7 +115,7 @@ export const hubUsers = (secretsDir: string, mesh: MeshConfig): ReadonlyArray<Na
 /** A site leaf's users: admin (tools, tests) and the site's WES. */
 export const leafUsers = (secretsDir: string, site: string): ReadonlyArray<NatsUser> => [
   nkeyUser(secretsDir, ADMIN_USER, "all"),
-  nkeyUser(secretsDir, wesUser(site), wesPermissions(site))
+  nkeyUser(secretsDir, wesUser(site), wesPermissions(site, wesUser(site)))
 ]
 
 /** Every user's secret made up front (so tools and simulators find their seed files before the servers start). */
@@ -117,5 +127,7 @@ export const ensureMeshCredentials = (secretsDir: string, mesh: MeshConfig): voi
 /** The files a client of user `user` connects with. */
 export const clientCredentials = (secretsDir: string, user: string, clientTls: boolean): NatsClientCredentials => ({
   seedFile: seedFileOf(secretsDir, user),
+  // The site systems and the central systems read replies only on their own inboxes (natsPermissions.ts).
+  ...(user.startsWith("wes-") || (CENTRAL_SYSTEMS as ReadonlyArray<string>).includes(user) ? { inboxPrefix: privateInboxPrefix(user) } : {}),
   ...(clientTls ? { caFile: join(secretsDir, "tls", "ca.pem") } : {})
 })

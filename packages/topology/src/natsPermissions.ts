@@ -12,7 +12,8 @@
  *   wes-<site>     on its site's leaf: publishes only `site.<site>.evt.>` and the
  *                  JetStream API of its own domain it needs to read SITE_COMMANDS
  *                  through its own durables (stream info, consumer info/create,
- *                  next, acks); nothing on cmd/sys/md/in, other sites or `$JS.hub.API`
+ *                  next, acks); nothing on cmd/sys/md/in, other sites or `$JS.hub.API`;
+ *                  subscribes only below its own inbox prefix `_INBOX_wes-<site>`
  *   leaf-<site>    the site leaf's link to the hub. nats-server 2.9.10 applies a leaf
  *                  user's permissions from the LEAF's side (measured, see
  *                  test/security/leafLink.test.ts): `publish` = what the leaf may send
@@ -20,7 +21,7 @@
  *   region-<r>     at the hub: its module, event and system subjects, master data,
  *                  parking, replays, the JetStream API of the hub and of its sites' domains
  *   erp, dispatch  at the hub: `in.*.<system>` and reading their own `sys.<system>.>`
- *                  messages of SYSTEMS_<region> through their own durables
+ *                  messages of SYSTEMS_<region> through their own durables (own inbox prefix)
  *   carrier        at the hub: reading `sys.carrier.>` (no ingress: carriers call the HTTP API)
  *   admin          hub and leaves, no restriction: apply-streams, drills' observers, reconcile,
  *                  operators, tests
@@ -42,6 +43,12 @@ export const SITE_COMMANDS_STREAM = "SITE_COMMANDS"
 /** Replies to requests and JetStream pull batches arrive on the client's inboxes. */
 export const INBOXES = "_INBOX.>"
 
+/**
+ * The inbox prefix of a client that must not read other clients' replies: it connects with
+ * `inboxPrefix` = this (nats.js then takes every reply and pull batch there) and may subscribe only below it.
+ */
+export const privateInboxPrefix = (user: string): string => `_INBOX_${user}`
+
 export type CentralSystem = "erp" | "dispatch" | "carrier"
 
 /**
@@ -59,13 +66,13 @@ const streamReader = (apiPrefix: "$JS.API" | `$JS.${string}.API`, stream: string
   `$JS.ACK.${stream}.>`
 ]
 
-/** The WES (and any site system) of `site`, on the site's own leaf. */
-export const wesPermissions = (site: string): SubjectPermissions => ({
+/** The WES (and any site system) of `site`, on the site's own leaf, logged in as `user`. */
+export const wesPermissions = (site: string, user: string): SubjectPermissions => ({
   // nats-server 2.9 maps a request to its own domain (`$JS.<site>.API.…`) to `$JS.API.…` before it checks the
   // publish permission (measured: the refusals name `$JS.API.STREAM.INFO.SITE_COMMANDS`), so the local API is what
   // is allowed; `$JS.hub.API` is not mapped on a leaf and stays refused.
   publish: [`site.${site}.evt.>`, ...streamReader("$JS.API", SITE_COMMANDS_STREAM, `sys.wes.${site}.>`)],
-  subscribe: [INBOXES]
+  subscribe: [`${privateInboxPrefix(user)}.>`]
 })
 
 /**
@@ -118,13 +125,13 @@ export const regionPermissions = (region: string, sites: ReadonlyArray<string>):
   subscribe: [INBOXES]
 })
 
-/** ERP, dispatch, carrier at the hub, reading `SYSTEMS_<region>` of every region in `regions`. */
+/** ERP, dispatch, carrier at the hub (user name = the system), reading `SYSTEMS_<region>` of every region in `regions`. */
 export const centralSystemPermissions = (system: CentralSystem, regions: ReadonlyArray<string>): SubjectPermissions => {
   const filter = system === "carrier" ? "sys.carrier.>" : `sys.${system}.>`
   // `$JS.hub.API.…` is mapped to `$JS.API.…` on the hub before the check (see wesPermissions).
   const readers = regions.flatMap((region) => streamReader("$JS.API", `${SYSTEMS_STREAM_PREFIX}${region}`, filter))
   return {
     publish: [...(system === "carrier" ? [] : [`in.*.${system}`]), ...new Set(readers)],
-    subscribe: [INBOXES]
+    subscribe: [`${privateInboxPrefix(system)}.>`]
   }
 }

@@ -34,7 +34,8 @@ describe("NATS permissions", () => {
   })
 
   it("a site's WES publishes its own site's commands and reads its own work, nothing of another site or of the hub", () => {
-    const wes = wesPermissions(A)
+    const wes = wesPermissions(A, "wes-dc-rotterdam")
+    expect(wes.subscribe).toEqual(["_INBOX_wes-dc-rotterdam.>"])
     expect(mayPublish(wes, Subjects.siteCommandEvents(A))).toBe(true)
     expect(mayPublish(wes, "$JS.API.CONSUMER.CREATE.SITE_COMMANDS.sim_wes.sys.wes.dc-rotterdam.>")).toBe(true)
     expect(mayPublish(wes, "$JS.API.CONSUMER.MSG.NEXT.SITE_COMMANDS.sim_wes")).toBe(true)
