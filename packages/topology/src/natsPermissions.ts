@@ -3,8 +3,9 @@
  * permissions are the firewall between sites, central systems and regions.
  * Pure data derived from the mesh; `NatsCredentials.ts` binds them to users
  * and `natsServerSecurity.ts` renders them into the servers' configs.
- * Subject shapes follow `packages/bus/src/Subjects.ts` (a test checks every
- * subject the mesh uses against these patterns).
+ * Subject shapes follow `packages/bus/src/Subjects.ts` (natsPermissions.test.ts
+ * checks subjects built there against these patterns; test/security/ checks
+ * the servers' refusals).
  *
  * Users (all in the one global account, so JetStream domains and cross-domain
  * sourcing work as without authentication):
@@ -53,15 +54,15 @@ export type CentralSystem = "erp" | "dispatch" | "carrier"
 
 /**
  * The JetStream API a reader of one stream needs through its own durables, under the API prefix of the
- * stream's domain: account info, stream info, consumer info / create (only with its filter, when
- * `filterPattern` is given: nats.js 3 on 2.9 creates `CONSUMER.CREATE.<stream>.<durable>.<filter>`)
- * and next, plus the acks of that stream.
+ * stream's domain: account info, stream info, consumer info / create (only with its own filter: nats.js 3
+ * on 2.9 creates `CONSUMER.CREATE.<stream>.<durable>.<filter>`, and the server checks that the subject's
+ * filter is the config's) and next, plus the acks of that stream.
  */
-const streamReader = (apiPrefix: "$JS.API" | `$JS.${string}.API`, stream: string, filterPattern: string | undefined): ReadonlyArray<string> => [
+const streamReader = (apiPrefix: "$JS.API" | `$JS.${string}.API`, stream: string, filterPattern: string): ReadonlyArray<string> => [
   `${apiPrefix}.INFO`,
   `${apiPrefix}.STREAM.INFO.${stream}`,
   `${apiPrefix}.CONSUMER.INFO.${stream}.*`,
-  filterPattern === undefined ? `${apiPrefix}.CONSUMER.CREATE.${stream}.>` : `${apiPrefix}.CONSUMER.CREATE.${stream}.*.${filterPattern}`,
+  `${apiPrefix}.CONSUMER.CREATE.${stream}.*.${filterPattern}`,
   `${apiPrefix}.CONSUMER.MSG.NEXT.${stream}.*`,
   `$JS.ACK.${stream}.>`
 ]
