@@ -6,11 +6,12 @@
  *
  *   npm run apply-streams -- [--hub nats://127.0.0.1:4222] [--sites sites] [--dry-run]
  *
- * Defaults come from NATS_URL and LOGIMESH_SITES_DIR (through ProcessSettings).
+ * Defaults come from NATS_URL and LOGIMESH_SITES_DIR (through ProcessSettings); it connects with the
+ * credentials of NATS_NKEY_SEED_FILE / NATS_CA_FILE (the topology hands it the admin's).
  */
 import { Duration, Effect, Layer } from "effect"
 import { parseArgs } from "node:util"
-import { applyStreams, meshStreamPlan, NatsConnection, type StreamPlan } from "@logimesh/bus"
+import { applyStreams, meshStreamPlan, NatsConnection, natsCredentialsFromSettings, type StreamPlan } from "@logimesh/bus"
 import { loadMeshConfig, ProcessSettings } from "@logimesh/config"
 
 const { values } = parseArgs({
@@ -44,7 +45,10 @@ const program = Effect.gen(function* () {
     for (const line of describePlan(plan)) console.log(line)
     return
   }
-  const results = yield* applyStreams(plan).pipe(Effect.provide(Layer.fresh(NatsConnection.layerFrom({ url: hubUrl, name: "logimesh-apply-streams" }))))
+  const credentials = yield* natsCredentialsFromSettings
+  const results = yield* applyStreams(plan).pipe(
+    Effect.provide(Layer.fresh(NatsConnection.layerFrom({ url: hubUrl, name: "logimesh-apply-streams", credentials })))
+  )
   for (const r of results) {
     const changed = r.changed.length === 0 ? "" : `  (${r.changed.join(", ")})`
     console.log(`${r.action.padEnd(9)} ${r.kind.padEnd(8)} ${r.domain ?? "(local)"}/${r.name}${changed}`)

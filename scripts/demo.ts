@@ -22,6 +22,7 @@
  *             default the seed on a fresh topology, seed + time with --attach
  *             (a region that has seen a run keeps its orders).
  */
+import { natsAuthOptions } from "@logimesh/bus"
 import { ProcessSettings } from "@logimesh/config"
 import {
   type ItemMaster,
@@ -187,6 +188,8 @@ const main = async (): Promise<number> => {
       apiKeys: regionApiKeys(topology.stateDir, region.region),
       hubNatsUrl,
       leafNatsUrls,
+      // Each simulated system connects as its own NATS user (ERP, dispatch, carrier at the hub; each WES on its leaf).
+      natsAuth: (user) => natsAuthOptions(topology.natsCredentials(user)),
       region: region.region,
       sites,
       siteInfos: siteInfosFrom(state.sitesDir, region.region, sites),

@@ -2,8 +2,9 @@
 # Installs and starts what logimesh needs on a fresh Debian machine, and
 # nothing when it is already there. Sourced by scripts/up.sh and
 # scripts/test.sh (run from the repository root).
-#   - nats-server and PostgreSQL 15 binaries (apt, when root; otherwise it
-#     prints the exact command and stops)
+#   - nats-server, PostgreSQL 15 binaries and openssl (the topology makes the
+#     mesh's CA and certificates with it) (apt, when root; otherwise it prints
+#     the exact command and stops)
 #   - node_modules (npm ci), which brings the pinned Node 24 runtime
 #   - with --postgres: the machine's Postgres on 127.0.0.1:5432 (tests' default)
 
@@ -13,6 +14,7 @@ logimesh_prerequisites() {
   local missing=()
   command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
   [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = "0" ]; then
       echo "==> installing ${missing[*]} (apt)"

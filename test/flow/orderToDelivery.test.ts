@@ -12,6 +12,8 @@
  * sent exactly once (by msg id and by business content), and that each one round-trips through the
  * schema of its type and version (the contract in `GET /v1/system-messages.json`).
  */
+import { natsAuthOptions } from "@logimesh/bus"
+import { ADMIN_USER } from "@logimesh/topology"
 import { Schema } from "effect"
 import { definedFields, ssccFromPayload } from "@logimesh/model"
 import { systemMessageSchemaOf } from "@logimesh/region"
@@ -35,8 +37,11 @@ const nextSscc = () => ssccFromPayload(`0387123450${String(++ssccSerial).padStar
 beforeAll(async () => {
   mesh = await startTestTopology("order-to-delivery")
   client = api(mesh.regionUrl, mesh.apiKeys)
-  central = await openSystemsInbox({ url: mesh.hubUrl, stream: STREAM })
-  rotterdamWes = await openSystemsInbox({ url: mesh.leafUrls["dc-rotterdam"]!, stream: STREAM, domain: "hub", filter: "sys.wes.dc-rotterdam.>" })
+  const admin = natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER))
+  central = await openSystemsInbox({ url: mesh.hubUrl, stream: STREAM, auth: admin })
+  // The Rotterdam WES's share, where the WES reads it: sourced into its leaf's SITE_COMMANDS (the leaf link carries
+  // nothing else from the hub's SYSTEMS stream).
+  rotterdamWes = await openSystemsInbox({ url: mesh.leafUrls["dc-rotterdam"]!, stream: "SITE_COMMANDS", domain: "dc-rotterdam", auth: admin })
   // The site's inventory owner (WES at Rotterdam) counts the stock first.
   for (const item of ["SKU-42", "SKU-77", "SKU-310"]) {
     expect((await client.post(`/v1/inventory/dc-rotterdam/${item}/count`, "WES", { onHand: ea("500") })).status).toBe(200)

@@ -6,7 +6,7 @@
  * read at the hub. Messages are kept with their `Nats-Msg-Id`.
  */
 import { jetstream } from "@nats-io/jetstream"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { type ConnectionOptions, connect, type NatsConnection } from "@nats-io/transport-node"
 
 export interface SystemMessage {
   readonly subject: string
@@ -30,8 +30,10 @@ export const openSystemsInbox = async (options: {
   readonly stream: string
   readonly domain?: string
   readonly filter?: string
+  /** Credentials (the topology's admin: `natsAuthOptions(topology.natsCredentials("admin"))`). */
+  readonly auth?: Pick<ConnectionOptions, "authenticator" | "tls">
 }): Promise<SystemsInbox> => {
-  const nc: NatsConnection = await connect({ servers: options.url, name: "test-systems-inbox" })
+  const nc: NatsConnection = await connect({ servers: options.url, name: "test-systems-inbox", ...options.auth })
   const js = jetstream(nc, options.domain === undefined ? {} : { domain: options.domain })
   const consumer = await js.consumers.get(options.stream, options.filter === undefined ? {} : { filter_subjects: options.filter })
   const messages: Array<SystemMessage> = []

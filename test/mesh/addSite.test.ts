@@ -17,7 +17,8 @@ import { startTestTopology, type TestTopology } from "@logimesh/testkit"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as natsHeaders } from "@nats-io/transport-node"
 import { orderBody } from "../flow/apiClient.ts"
-import { clientUrl, isProcessAlive, repoRoot, waitFor, regionApiKeys } from "@logimesh/topology"
+import { ADMIN_USER, clientUrl, isProcessAlive, regionApiKeys, repoRoot, waitFor } from "@logimesh/topology"
+import { natsAuthOptions } from "@logimesh/bus"
 import { QUIET_EXCEPTIONS, runScenario, scenarioSucceeded, type SiteInfo } from "@logimesh/simulators"
 
 const GHENT = "dc-ghent"
@@ -26,6 +27,8 @@ const ghentInfo: SiteInfo = { site: GHENT, code: "GNT", outboundDocks: ["GNT-D10
 let mesh: TestTopology
 /** Reads and operator routes go as the operator the topology issued a key for. */
 const operator = () => ({ headers: { authorization: `Bearer ${mesh.apiKeys.admin}` } })
+/** The topology's admin (the mesh is authenticated). */
+const admin = () => natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER))
 
 const topologyCli = (...args: ReadonlyArray<string>) => {
   const result = spawnSync(
@@ -39,8 +42,22 @@ const topologyCli = (...args: ReadonlyArray<string>) => {
 /** pid + start time of every process running now. */
 const processes = () => mesh.topology.state.components.flatMap((c) => (c.pid === null ? [] : [{ name: c.name, pid: c.pid, startTime: c.startTime }]))
 
+/**
+ * A request to the region. Node's HTTP server closes a keep-alive socket idle for 5 s, and the CLI commands
+ * below take about that long, so the first request after one can go out on a socket the region is closing
+ * ("other side closed" before any answer): the region never read it, and it is sent once more.
+ */
+const regionFetch = async (path: string, init?: RequestInit): Promise<Response> => {
+  try {
+    return await fetch(`${mesh.regionUrl}${path}`, init)
+  } catch (error) {
+    if ((error as { readonly cause?: { readonly code?: string } }).cause?.code !== "UND_ERR_SOCKET") throw error
+    return fetch(`${mesh.regionUrl}${path}`, init)
+  }
+}
+
 const postOrder = (site: string, order: string) =>
-  fetch(`${mesh.regionUrl}/v1/orders`, {
+  regionFetch("/v1/orders", {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${mesh.apiKeys.ERP}`, "idempotency-key": `probe-${order}` },
     body: JSON.stringify({
@@ -53,7 +70,7 @@ const postOrder = (site: string, order: string) =>
 
 /** The ERP's create-order command, as a message into the hub's INGRESS for ship-from `site`. */
 const sendIngress = async (site: string, order: string) => {
-  const hub = await connect({ servers: mesh.hubUrl })
+  const hub = await connect({ servers: mesh.hubUrl, ...admin() })
   try {
     const h = natsHeaders()
     h.set("Logimesh-Command-Path", "/v1/orders")
@@ -133,7 +150,7 @@ describe("adding a site while the topology runs", () => {
     expect(added.out).toContain(GHENT)
 
     // The parked INGRESS order, replayed now that the site exists, is applied once (it keeps its key).
-    const replayed = await fetch(`${mesh.regionUrl}/v1/parked/${parked.id}/replay`, { method: "POST", ...operator() })
+    const replayed = await regionFetch(`/v1/parked/${parked.id}/replay`, { method: "POST", ...operator() })
     expect(replayed.status).toBe(200)
     const created = await waitFor(
       "the replayed order created",
@@ -157,6 +174,7 @@ describe("adding a site while the topology runs", () => {
       apiKeys: regionApiKeys(mesh.topology.stateDir, "eu-west"),
       hubNatsUrl: mesh.hubUrl,
       leafNatsUrls: { [GHENT]: clientUrl(leaf.nats) },
+      natsAuth: (user) => natsAuthOptions(mesh.topology.natsCredentials(user)),
       region: "eu-west",
       sites: [GHENT],
       siteInfos: [ghentInfo],
@@ -178,7 +196,7 @@ describe("adding a site while the topology runs", () => {
     expect(flowedMs, "first orders of the new site delivered within 60 s of the command").toBeLessThanOrEqual(60_000)
 
     // The site's master data reached its own leaf, on its own stream apart from execution events.
-    const md = await connect({ servers: clientUrl(leaf.nats) })
+    const md = await connect({ servers: clientUrl(leaf.nats), ...admin() })
     try {
       const jsm = await jetstreamManager(md, { domain: GHENT })
       const record = (subject: string) =>
@@ -210,12 +228,12 @@ describe("adding a site while the topology runs", () => {
     expect(disabled.status, disabled.out).toBe(0)
     const late = await postOrder(GHENT, "SO-GHENT-LATE")
     expect(late.status).toBe(422)
-    const sites = (await (await fetch(`${mesh.regionUrl}/v1/sites`, operator())).json()) as { readonly sites: ReadonlyArray<{ readonly id: string }> }
+    const sites = (await (await regionFetch("/v1/sites", operator())).json()) as { readonly sites: ReadonlyArray<{ readonly id: string }> }
     expect(sites.sites.map((s) => s.id).sort()).toEqual(["dc-antwerp", "dc-rotterdam"])
     expect(mesh.topology.state.components.filter((c) => c.name.endsWith(GHENT)).every((c) => c.pid === null)).toBe(true)
     // Its consumers are stopped: a command the ERP sends for it now stays in INGRESS, unread by the region.
     await sendIngress(GHENT, "SO-GHENT-AFTER")
-    const hub = await connect({ servers: mesh.hubUrl })
+    const hub = await connect({ servers: mesh.hubUrl, ...admin() })
     try {
       const jsm = await jetstreamManager(hub, { domain: "hub" })
       await new Promise((resolve) => setTimeout(resolve, 3_000))

@@ -15,11 +15,12 @@
  *     applies it and answers on `sys.erp.outcome`; a command for a site no
  *     region serves is parked with reason UnknownSite.
  */
+import { natsAuthOptions } from "@logimesh/bus"
+import { ADMIN_USER, waitFor, wesUser } from "@logimesh/topology"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
-import { waitFor } from "@logimesh/topology"
 import { SiteCommandChannel } from "@logimesh/simulators"
 import { orderBody } from "../flow/apiClient.ts"
 
@@ -34,9 +35,17 @@ let leaf: NatsConnection
 
 beforeAll(async () => {
   mesh = await startTestTopology("site-commands")
-  channel = new SiteCommandChannel({ natsUrl: mesh.leafUrls[SITE] ?? "", site: SITE, system: "WES", consumerPrefix: "t", answerTimeoutMs: 30_000 })
+  // The WES connects as its site's own user; the test reads and injects as the admin.
+  channel = new SiteCommandChannel({
+    natsUrl: mesh.leafUrls[SITE] ?? "",
+    natsAuth: natsAuthOptions(mesh.topology.natsCredentials(wesUser(SITE))),
+    site: SITE,
+    system: "WES",
+    consumerPrefix: "t",
+    answerTimeoutMs: 30_000
+  })
   await channel.start()
-  leaf = await connect({ servers: mesh.leafUrls[SITE] ?? "" })
+  leaf = await connect({ servers: mesh.leafUrls[SITE] ?? "", ...natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER)) })
 }, 120_000)
 
 afterAll(async () => {
@@ -151,7 +160,7 @@ describe("commands sent through a site's own leaf", () => {
   }, 60_000)
 
   it("routes an ERP command by its ship-from site to the region serving it, and parks one for an unknown site", async () => {
-    const hub = await connect({ servers: mesh.hubUrl })
+    const hub = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER)) })
     try {
       const send = (site: string, order: string, path: string, body: unknown) => {
         const h = natsHeaders()

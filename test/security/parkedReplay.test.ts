@@ -12,7 +12,8 @@ import { connect, headers as natsHeaders } from "@nats-io/transport-node"
 import { jetstream } from "@nats-io/jetstream"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
-import { waitFor } from "@logimesh/topology"
+import { ADMIN_USER, waitFor } from "@logimesh/topology"
+import { natsAuthOptions } from "@logimesh/bus"
 import { orderBody } from "../flow/apiClient.ts"
 
 let mesh: TestTopology
@@ -39,7 +40,8 @@ interface ParkedListEntry {
 
 /** A central system's create-order command, as a message into the hub's INGRESS for an unknown ship-from site (parked as UnknownSite). */
 const sendIngress = async (system: "erp" | "dispatch", order: string) => {
-  const hub = await connect({ servers: mesh.hubUrl })
+  // The central system itself, with its own NATS user (it may publish only its own INGRESS subjects).
+  const hub = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials(system)) })
   try {
     const h = natsHeaders()
     h.set("Logimesh-Command-Path", "/v1/orders")
@@ -68,7 +70,7 @@ const replay = (id: number, body: unknown) =>
 
 /** Messages stored in the region's module command stream: what reached the engines. */
 const commandsStored = async () => {
-  const nc = await connect({ servers: mesh.hubUrl })
+  const nc = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER)) })
   try {
     return (await (await jetstreamManager(nc, { domain: "hub" })).streams.info("COMMANDS_eu-west")).state.messages
   } finally {

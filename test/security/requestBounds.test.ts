@@ -24,7 +24,8 @@ import { join } from "node:path"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
-import { waitFor } from "@logimesh/topology"
+import { ADMIN_USER, waitFor } from "@logimesh/topology"
+import { natsAuthOptions } from "@logimesh/bus"
 import { orderBody } from "../flow/apiClient.ts"
 
 const REGION = "eu-west"
@@ -46,7 +47,8 @@ beforeAll(async () => {
       writeFileSync(file, JSON.stringify({ ...settings, api: { maxBodyBytes: MAX_BODY, rateLimit: { perSecond: 20, burst: 10 } } }, null, 2))
     }
   })
-  hub = await connect({ servers: mesh.hubUrl })
+  // The operator's NATS user: it reads the streams' counts and sends the ERP's messages (the subject names the ERP).
+  hub = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER)) })
   keys.erp = { authorization: `Bearer ${mesh.apiKeys.ERP}` }
   keys.wes = { authorization: `Bearer ${mesh.apiKeys.WES[SITE] ?? ""}` }
   keys.admin = { authorization: `Bearer ${mesh.apiKeys.admin}` }

@@ -16,6 +16,8 @@ import pg from "pg"
 import { engineQueries } from "@logimesh/engine"
 import type { NoTables } from "@logimesh/db"
 import { startTestTopology, type TestTopology } from "@logimesh/testkit"
+import { natsAuthOptions } from "@logimesh/bus"
+import { ADMIN_USER } from "@logimesh/topology"
 
 export const ISSUER = "https://idp.logimesh.test"
 export const AUDIENCE = "logimesh-eu-west"
@@ -104,7 +106,7 @@ export interface Evidence {
 }
 
 export const openEvidence = async (mesh: TestTopology, region = "eu-west") => {
-  const nc = await connect({ servers: mesh.hubUrl })
+  const nc = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER)) })
   const jsm = await jetstreamManager(nc, { domain: "hub" })
   const kysely = new Kysely<NoTables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: mesh.database.url, max: 2 }) }) })
   const queries = engineQueries(kysely)

@@ -20,6 +20,8 @@ import { ssccFromPayload } from "@logimesh/model"
 import { commandSiteRules, commandTable, querySiteRules } from "@logimesh/region"
 import { SiteCommandChannel } from "@logimesh/simulators"
 import type { TestTopology } from "@logimesh/testkit"
+import { natsAuthOptions } from "@logimesh/bus"
+import { wesUser } from "@logimesh/topology"
 import { orderBody } from "../flow/apiClient.ts"
 import { bearer, eventually, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
 
@@ -72,9 +74,18 @@ beforeAll(async () => {
       await eventually(path, async () => ((await get(path, admin)).status === 200 ? true : undefined))
     }
   }
-  channel = new SiteCommandChannel({ natsUrl: mesh.leafUrls[A] ?? "", site: A, system: "WES", consumerPrefix: "iso", answerTimeoutMs: 30_000 })
+  // Site A's WES, with its own NATS user on its own leaf.
+  const wesANats = natsAuthOptions(mesh.topology.natsCredentials(wesUser(A)))
+  channel = new SiteCommandChannel({
+    natsUrl: mesh.leafUrls[A] ?? "",
+    site: A,
+    system: "WES",
+    consumerPrefix: "iso",
+    answerTimeoutMs: 30_000,
+    natsAuth: wesANats
+  })
   await channel.start()
-  leafA = await connect({ servers: mesh.leafUrls[A] ?? "" })
+  leafA = await connect({ servers: mesh.leafUrls[A] ?? "", ...wesANats })
 }, 180_000)
 
 afterAll(async () => {

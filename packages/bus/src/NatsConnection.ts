@@ -11,6 +11,7 @@ import { connect, type NatsConnection as NatsClient } from "@nats-io/transport-n
 import { type Config, Context, Duration, Effect, Layer, Ref, Stream } from "effect"
 import { ProcessSettings } from "@logimesh/config"
 import { type BusError, classifyBusError } from "./BusError.ts"
+import { type NatsCredentialFiles, natsAuthOptions, natsCredentialsFromSettings } from "./NatsCredentials.ts"
 
 export type ConnectionStatus = "connected" | "reconnecting" | "closed"
 
@@ -34,6 +35,8 @@ export interface NatsConnectionOptions {
   readonly requestTimeout?: Duration.Input
   /** How long draining may take when the scope closes before the connection is closed hard, default 5 s. */
   readonly drainTimeout?: Duration.Input
+  /** Seed file and CA (NatsCredentials.ts); absent: anonymous, plain TCP. */
+  readonly credentials?: NatsCredentialFiles | undefined
 }
 
 const statusAfter = (current: ConnectionStatus, event: { readonly type: string }): ConnectionStatus => {
@@ -64,7 +67,8 @@ const make = (options: NatsConnectionOptions) =>
             name: options.name ?? "logimesh",
             timeout,
             maxReconnectAttempts: -1,
-            reconnectTimeWait: 500
+            reconnectTimeWait: 500,
+            ...natsAuthOptions(options.credentials)
           }),
         catch: (cause) => classifyBusError(`connect ${options.url}`, cause)
       }),
@@ -106,9 +110,11 @@ export class NatsConnection extends Context.Service<NatsConnection, NatsConnecti
   /** Connects to an explicit URL (tests, tools). */
   static readonly layerFrom = (options: NatsConnectionOptions): Layer.Layer<NatsConnection, BusError> => Layer.effect(NatsConnection, make(options))
 
-  /** Connects to `NATS_URL` read through `ProcessSettings`. */
+  /** Connects to `NATS_URL` with the credentials of `NATS_NKEY_SEED_FILE` / `NATS_CA_FILE`, read through `ProcessSettings`. */
   static readonly layer: Layer.Layer<NatsConnection, BusError | Config.ConfigError> = Layer.effect(
     NatsConnection,
-    Effect.flatMap(ProcessSettings.natsUrl, (url) => make({ url, name: "logimesh-region" }))
+    Effect.flatMap(Effect.all([ProcessSettings.natsUrl, natsCredentialsFromSettings]), ([url, credentials]) =>
+      make({ url, name: "logimesh-region", credentials })
+    )
   )
 }

@@ -27,6 +27,7 @@ export {
 export { BusHeaders, CommandHeaders } from "./BusHeaders.ts"
 export type { BusMessage } from "./BusMessage.ts"
 export { Outcome } from "./Outcome.ts"
+export { type NatsCredentialFiles, natsAuthOptions, natsCredentialsFromSettings } from "./NatsCredentials.ts"
 export { type ConnectionStatus, NatsConnection, type NatsConnectionOptions, type NatsConnectionShape } from "./NatsConnection.ts"
 export {
   JetStreamPublisher,

@@ -12,6 +12,15 @@ export const regionId = Config.String("LOGIMESH_REGION")
 
 export const natsUrl = Config.String("NATS_URL").pipe(Config.withDefault("nats://127.0.0.1:4222"))
 
+/**
+ * The NKey seed file this process authenticates to NATS with (the topology hands each process its
+ * own user's seed, under its git-ignored secrets dir); unset: no credentials (an anonymous server).
+ */
+export const natsSeedFile = Config.option(Config.String("NATS_NKEY_SEED_FILE"))
+
+/** The CA that signed the NATS servers' certificates, when their client listeners use TLS; unset: plain TCP. */
+export const natsCaFile = Config.option(Config.String("NATS_CA_FILE"))
+
 /** Postgres connection string; a secret. */
 export const databaseUrl = Config.Redacted("DATABASE_URL")
 

@@ -17,7 +17,8 @@
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import type { ConsumerRef } from "@logimesh/simulators"
-import { clientUrl, controlUrl, processStartTime, type Topology, wanLinkStatus } from "@logimesh/topology"
+import { ADMIN_USER, clientUrl, controlUrl, processStartTime, type Topology, wanLinkStatus } from "@logimesh/topology"
+import { natsAuthOptions } from "@logimesh/bus"
 import pg from "pg"
 import { definedFields } from "@logimesh/model"
 
@@ -213,7 +214,7 @@ export const consumerStalled = (topology: Topology, reads: ConsumerRef): FaultOb
   let resumed = false
   const read = async (): Promise<ConsumerPoint> => {
     if (hub?.kind !== "nats-hub") throw new Error("no hub")
-    const nc = await connect({ servers: clientUrl(hub.nats), name: "drill-fault-observer" })
+    const nc = await connect({ servers: clientUrl(hub.nats), ...natsAuthOptions(topology.natsCredentials(ADMIN_USER)), name: "drill-fault-observer" })
     try {
       const info = await (await jetstreamManager(nc, { domain: reads.domain })).consumers.info(reads.stream, reads.durable)
       return { delivered: info.delivered.stream_seq, backlog: info.num_pending + info.num_ack_pending }

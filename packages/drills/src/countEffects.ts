@@ -33,7 +33,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { StreamNames } from "@logimesh/bus"
 import { connect } from "@nats-io/transport-node"
-import type { SentCommand } from "@logimesh/simulators"
+import type { NatsAuth, SentCommand } from "@logimesh/simulators"
 import { engineQueries } from "@logimesh/engine"
 import type { NoTables } from "@logimesh/db"
 import { Kysely, PostgresDialect } from "kysely"
@@ -49,8 +49,8 @@ export interface StoredMessage {
 }
 
 /** Every message of a stream (bounded by its message count at the start and a time limit); none if it does not exist. */
-const readStream = async (natsUrl: string, stream: string, domain?: string, timeoutMs = 60_000): Promise<ReadonlyArray<StoredMessage>> => {
-  const nc = await connect({ servers: natsUrl, name: `drill-read-${stream}` })
+const readStream = async (hub: HubAccess, stream: string, domain?: string, timeoutMs = 60_000): Promise<ReadonlyArray<StoredMessage>> => {
+  const nc = await connect({ servers: hub.natsUrl, ...hub.natsAuth, name: `drill-read-${stream}` })
   try {
     const where = domain === undefined ? {} : { domain }
     const jsm = await jetstreamManager(nc, where)
@@ -101,8 +101,8 @@ export interface EffectCounts {
 }
 
 /** Messages a stream holds now (0 when it does not exist). */
-const storedMessages = async (natsUrl: string, stream: string): Promise<number> => {
-  const nc = await connect({ servers: natsUrl, name: `drill-count-${stream}` })
+const storedMessages = async (hub: HubAccess, stream: string): Promise<number> => {
+  const nc = await connect({ servers: hub.natsUrl, ...hub.natsAuth, name: `drill-count-${stream}` })
   try {
     return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages
   } catch {
@@ -112,8 +112,8 @@ const storedMessages = async (natsUrl: string, stream: string): Promise<number> 
   }
 }
 
-const consumersBehind = async (natsUrl: string, stream: string) => {
-  const nc = await connect({ servers: natsUrl, name: "drill-consumers" })
+const consumersBehind = async (hub: HubAccess, stream: string) => {
+  const nc = await connect({ servers: hub.natsUrl, ...hub.natsAuth, name: "drill-consumers" })
   try {
     const jsm = await jetstreamManager(nc)
     const behind: Array<{ name: string; pending: number; ackPending: number; redelivered: number }> = []
@@ -161,8 +161,13 @@ const parkedRecordOf = (where: string, reason: string, msgIds: ReadonlyArray<str
   sourceSystem: headers["Logimesh-Source-System"]
 })
 
-export interface CountEffectsOptions {
+/** The hub, and the credentials to read it with (the topology's admin). */
+export interface HubAccess {
   readonly natsUrl: string
+  readonly natsAuth?: NatsAuth | undefined
+}
+
+export interface CountEffectsOptions extends HubAccess {
   readonly databaseUrl: string
   readonly region: string
   /** What the simulators sent (`ScenarioSummary.sent`). */
@@ -172,13 +177,13 @@ export interface CountEffectsOptions {
 }
 
 export const countEffects = async (options: CountEffectsOptions): Promise<EffectCounts> => {
-  const commands = await readStream(options.natsUrl, `COMMANDS_${options.region}`)
-  const systems = await readStream(options.natsUrl, `SYSTEMS_${options.region}`)
-  const events = await readStream(options.natsUrl, `EVENTS_${options.region}`)
+  const commands = await readStream(options, `COMMANDS_${options.region}`)
+  const systems = await readStream(options, `SYSTEMS_${options.region}`)
+  const events = await readStream(options, `EVENTS_${options.region}`)
   const dlqs: Array<{ readonly where: string; readonly messages: ReadonlyArray<StoredMessage> }> = [
-    { where: "DLQ hub", messages: await readStream(options.natsUrl, "DLQ", "hub") }
+    { where: "DLQ hub", messages: await readStream(options, "DLQ", "hub") }
   ]
-  for (const site of options.siteDomains ?? []) dlqs.push({ where: `DLQ ${site}`, messages: await readStream(options.natsUrl, "DLQ", site) })
+  for (const site of options.siteDomains ?? []) dlqs.push({ where: `DLQ ${site}`, messages: await readStream(options, "DLQ", site) })
   const db = new Kysely<NoTables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 1 }) }) })
   try {
     const records = engineQueries(db)
@@ -218,11 +223,11 @@ export const countEffects = async (options: CountEffectsOptions): Promise<Effect
       unattributed: [...accepted].filter((id) => id.startsWith("api:") && !sent.ids.has(id)).length,
       duplicate_effects: Math.max(duplicateSystemIds, duplicateSystemBodies) + duplicateEvents,
       order_violations: orderViolations(progress),
-      delivery_exhausted: await storedMessages(options.natsUrl, StreamNames.deliveryExhausted),
+      delivery_exhausted: await storedMessages(options, StreamNames.deliveryExhausted),
       lastEffectAtMs,
       systemMessages: systems.length,
       systems,
-      systemConsumersBehind: await consumersBehind(options.natsUrl, `SYSTEMS_${options.region}`)
+      systemConsumersBehind: await consumersBehind(options, `SYSTEMS_${options.region}`)
     }
   } finally {
     await db.destroy()

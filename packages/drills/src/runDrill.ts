@@ -10,7 +10,8 @@
  *      records (`countEffects`) and the topology is torn down.
  * The result is the drill's JSON line; `drillFailures` says what fails it (empty: passed).
  */
-import { clientUrl, readTopologyState, regionUrl, type Topology, upTopology, regionApiKeys } from "@logimesh/topology"
+import { ADMIN_USER, clientUrl, readTopologyState, regionApiKeys, regionUrl, type Topology, upTopology } from "@logimesh/topology"
+import { natsAuthOptions } from "@logimesh/bus"
 import { runScenario, type ScenarioSummary, type SimulatedSystemHandle } from "@logimesh/simulators"
 import { countEffects, type EffectCounts } from "./countEffects.ts"
 import type { Drill, DrillContext } from "./drillCatalog.ts"
@@ -150,6 +151,8 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
       apiKeys: regionApiKeys(topology.stateDir, region.region),
       hubNatsUrl: clientUrl(hub.nats),
       leafNatsUrls,
+      // Every simulated system with its own NATS user (the mesh is authenticated).
+      natsAuth: (user) => natsAuthOptions(topology.natsCredentials(user)),
       region: region.region,
       sites: Object.keys(leafNatsUrls),
       orders,
@@ -170,6 +173,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillRun> => {
     const current = state?.components.find((c) => c.kind === "region")
     const counts = await countEffects({
       natsUrl: clientUrl(hub.nats),
+      natsAuth: natsAuthOptions(topology.natsCredentials(ADMIN_USER)),
       databaseUrl: current?.kind === "region" ? current.databaseUrl : region.databaseUrl,
       region: region.region,
       sent: summary.sent,

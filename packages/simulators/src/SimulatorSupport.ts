@@ -5,7 +5,7 @@
  * stream/durable/subject names it reads, and lenient readers for message
  * payloads (a real system's adapter tolerates extra fields, and so do these).
  */
-import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { type ConnectionOptions, connect, type NatsConnection } from "@nats-io/transport-node"
 import { type ApiAnswer, ApiClient, type ApiTransport, type Rejection, type SystemName } from "./ApiClient.ts"
 import type { Latency } from "./Knobs.ts"
 import type { OrderPlan } from "./Scenario.ts"
@@ -32,6 +32,8 @@ export interface SimulatorCommon {
   readonly apiKeys: SimulatorApiKeys
   /** NATS the system connects to: the hub for ERP/dispatch/carriers, its own site leaf for a WES. */
   readonly natsUrl: string
+  /** This system's own NATS credentials (its NKey authenticator, the mesh CA); absent: anonymous. */
+  readonly natsAuth?: NatsAuth | undefined
   readonly region: string
   /** JetStream domain of `SYSTEMS_<region>` (default "hub"). */
   readonly domain?: string
@@ -57,8 +59,11 @@ export const systemsStreamName = (region: string): string => `SYSTEMS_${region}`
 /** Durable names: letters, digits, - and _ only. */
 export const durableName = (prefix: string, ...parts: ReadonlyArray<string>): string => [prefix, ...parts].join("_").replace(/[^A-Za-z0-9_-]/g, "_")
 
-export const connectNats = (url: string, name: string): Promise<NatsConnection> =>
-  connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 })
+/** The connection options that carry a system's credentials (built by whoever holds them, e.g. `natsAuthOptions` of @logimesh/bus). */
+export type NatsAuth = Pick<ConnectionOptions, "authenticator" | "tls" | "inboxPrefix">
+
+export const connectNats = (url: string, name: string, auth?: NatsAuth): Promise<NatsConnection> =>
+  connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000, ...auth })
 
 /** The key of one system (a WES: of its site); throws naming what is missing. */
 export const apiKeyOf = (keys: SimulatorApiKeys, system: SystemName, instance?: string): string => {
@@ -148,7 +153,7 @@ export class SystemLink {
 
   async start(): Promise<void> {
     const { common, connectionName, system, durableParts, filterSubject, handle, source } = this.spec
-    this.nc = await connectNats(common.natsUrl, connectionName)
+    this.nc = await connectNats(common.natsUrl, connectionName, common.natsAuth)
     this.consumer = makeConsumer(common, this.nc, system, durableParts, filterSubject, handle, this.dedup, source)
     await this.consumer.start()
   }

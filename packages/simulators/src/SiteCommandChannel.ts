@@ -23,7 +23,7 @@ import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-
 import { createHash } from "node:crypto"
 import type { ApiTransport, SystemName } from "./ApiClient.ts"
 import { MessageDedup } from "./MessageDedup.ts"
-import { connectNats, durableName } from "./SimulatorSupport.ts"
+import { connectNats, durableName, type NatsAuth } from "./SimulatorSupport.ts"
 import { SystemConsumer, type SystemMessage } from "./SystemConsumer.ts"
 import { definedFields } from "@logimesh/model"
 
@@ -32,6 +32,8 @@ export const SITE_COMMANDS_STREAM = "SITE_COMMANDS"
 export interface SiteCommandChannelOptions {
   /** The site's leaf. */
   readonly natsUrl: string
+  /** The site system's own credentials on its leaf; absent: anonymous. */
+  readonly natsAuth?: NatsAuth | undefined
   readonly site: string
   readonly system: SystemName
   /** Durable consumer names start with this (default "sim"). */
@@ -68,7 +70,7 @@ export class SiteCommandChannel implements ApiTransport {
 
   async start(): Promise<void> {
     const { site, natsUrl } = this.options
-    this.nc = await connectNats(natsUrl, `sim-${this.options.system.toLowerCase()}-${site}-commands`)
+    this.nc = await connectNats(natsUrl, `sim-${this.options.system.toLowerCase()}-${site}-commands`, this.options.natsAuth)
     this.consumer = new SystemConsumer({
       nc: this.nc,
       domain: site,

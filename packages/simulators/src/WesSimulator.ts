@@ -154,6 +154,7 @@ export class WesSimulator extends LinkedSystem {
     const site = options.site.site
     this.channel = new SiteCommandChannel({
       natsUrl: options.natsUrl,
+      natsAuth: options.natsAuth,
       site,
       system: "WES",
       ...definedFields({ consumerPrefix: options.consumerPrefix, streamWaitMs: options.streamWaitMs }),

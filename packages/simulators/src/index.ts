@@ -81,7 +81,7 @@ export {
   taskIdOf
 } from "./Scenario.ts"
 export { type SentCommand, SentLedger } from "./SentLedger.ts"
-export { apiKeyOf, type ConsumerRef, durableName, type SimulatorApiKeys, type SimulatorCommon, systemsStreamName } from "./SimulatorSupport.ts"
+export { apiKeyOf, type ConsumerRef, durableName, type NatsAuth, type SimulatorApiKeys, type SimulatorCommon, systemsStreamName } from "./SimulatorSupport.ts"
 export { cartonSscc, isValidSscc, makeSscc } from "./SsccFactory.ts"
 export { type ConsumerStats, SystemConsumer, type SystemConsumerOptions, type SystemMessage } from "./SystemConsumer.ts"
 export { WesSimulator, type WesCarton, type WesOrderView, type WesPick, type WesSimulatorOptions } from "./WesSimulator.ts"

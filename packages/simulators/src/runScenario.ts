@@ -27,7 +27,7 @@ import { type CarrierInfo, DEFAULT_CARRIERS, DEFAULT_ITEMS, DEFAULT_SITES, type 
 import { hash32 } from "./Prng.ts"
 import { type OrderPlan, planScenario, type ScenarioPlan } from "./Scenario.ts"
 import type { SentCommand } from "./SentLedger.ts"
-import { type ConsumerRef, isRecord, type SimulatorApiKeys, type SimulatorCommon } from "./SimulatorSupport.ts"
+import { type ConsumerRef, isRecord, type NatsAuth, type SimulatorApiKeys, type SimulatorCommon } from "./SimulatorSupport.ts"
 import type { ConsumerStats } from "./SystemConsumer.ts"
 import { type WesOrderView, WesSimulator } from "./WesSimulator.ts"
 import { definedFields } from "@logimesh/model"
@@ -41,6 +41,11 @@ export interface RunScenarioOptions extends KnobsInput {
   readonly hubNatsUrl: string
   /** Each site's leaf client URL: its WES connects there. */
   readonly leafNatsUrls: Readonly<Record<string, string>>
+  /**
+   * Each simulated system's NATS credentials, by its NATS user: `erp`, `dispatch`, `carrier`,
+   * `wes-<site>` (the topology's users); absent, or undefined for a user: anonymous.
+   */
+  readonly natsAuth?: (user: string) => NatsAuth | undefined
   readonly region: string
   /** Sites orders ship from (each needs a leaf URL). */
   readonly sites: ReadonlyArray<string>
@@ -366,7 +371,8 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
     onError
   }
 
-  const erp = new ErpSimulator(common)
+  const authOf = (user: string) => ({ natsAuth: options.natsAuth?.(user) })
+  const erp = new ErpSimulator({ ...common, ...authOf("erp") })
   const wesSims = new Map<string, WesSimulator>()
   const ownerOf = (site: string): { readonly client: ApiClient; readonly system: string } => {
     const info = siteInfo(site, knownSites)
@@ -380,6 +386,7 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
       new WesSimulator({
         ...common,
         natsUrl: options.leafNatsUrls[site.site] as string,
+        ...authOf(`wes-${site.site}`),
         site,
         items,
         counter,
@@ -388,9 +395,12 @@ export const runScenario = async (options: RunScenarioOptions): Promise<Scenario
       })
     )
   }
-  const carrierSims = new Map(carriers.map((c) => [c.scac, new CarrierSimulator({ ...common, scac: c.scac, ...definedFields({ legMs: options.legMs }) })]))
+  const carrierSims = new Map(
+    carriers.map((c) => [c.scac, new CarrierSimulator({ ...common, ...authOf("carrier"), scac: c.scac, ...definedFields({ legMs: options.legMs }) })])
+  )
   const dispatch = new DispatchSimulator({
     ...common,
+    ...authOf("dispatch"),
     carriers,
     sites: knownSites,
     onDeparted: ({ shipment, order, carrier }) => {

@@ -6,6 +6,7 @@
  * every planned exception is observed, retries and duplicate sends keep one
  * effect and the same answer, nothing is parked.
  */
+import { natsAuthOptions } from "@logimesh/bus"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runScenario, scenarioSucceeded } from "../src/runScenario.ts"
 import { isValidSscc } from "../src/SsccFactory.ts"
@@ -32,6 +33,7 @@ describe("simulators against the region (local topology: hub, two leaves, region
       apiKeys: mesh.apiKeys,
       hubNatsUrl: mesh.hubUrl,
       leafNatsUrls: mesh.leafUrls,
+      natsAuth: (user) => natsAuthOptions(mesh.topology.natsCredentials(user)),
       region: "eu-west",
       sites: SITES,
       orders,

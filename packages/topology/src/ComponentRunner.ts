@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url"
 import { ensureDatabase, postgresAnswers, withDatabase } from "./ensureDatabase.ts"
 import { logCursor } from "./logCursor.ts"
 import { spawnManaged } from "./ManagedProcess.ts"
-import { natsHealthy, startNatsServer } from "./NatsServer.ts"
+import { natsHealthy, reloadNatsServerUsers, startNatsServer } from "./NatsServer.ts"
 import {
   clusterAdminUrl,
   initPostgresCluster,
@@ -36,6 +36,7 @@ import { isProcessAlive, processStartTime, terminateProcess } from "./ProcessIde
 import { ensureRolePassword, provisionRegionDatabase } from "./RegionDbRole.ts"
 import { AddressInUseError, mentionsAddressInUse, retryWhileAddressInUse } from "./retryWhileAddressInUse.ts"
 import type { Component, HubComponent, LeafComponent, PostgresComponent, RegionComponent, WanLinkComponent } from "./TopologyState.ts"
+import { regionCredentialsEnv, type TopologySecurity } from "./TopologySecurity.ts"
 import { waitFor } from "./waitFor.ts"
 import { wanLinkStatus } from "./WanLinkControl.ts"
 
@@ -59,6 +60,8 @@ export interface RunnerContext {
   /** Environment for spawned Node processes (the CLI passes its own). */
   readonly env: NodeJS.ProcessEnv
   readonly regionReadyTimeoutMs?: number
+  /** Users, permissions and TLS of the NATS servers, credentials of the regions (TopologySecurity.ts); absent: anonymous. */
+  readonly security?: TopologySecurity | undefined
 }
 
 const WAN_LINK_MAIN = fileURLToPath(new URL("./wanLinkMain.ts", import.meta.url))
@@ -159,8 +162,9 @@ const regionReady = (region: RegionComponent) => async (): Promise<true | undefi
 /** The ports of a component that are set (a restart asks for exactly these). */
 const fixedPortsOf = (ports: ReadonlyArray<number>): ReadonlyArray<number> => ports.filter((port) => port !== 0)
 
-const startNats = async (component: HubComponent | LeafComponent): Promise<StartedComponent> => {
-  const server = await startNatsServer(component.nats, { workDir: component.workDir, detached: true })
+const startNats = async (component: HubComponent | LeafComponent, context: RunnerContext): Promise<StartedComponent> => {
+  const security = await context.security?.nats(component.nats)
+  const server = await startNatsServer(component.nats, { workDir: component.workDir, detached: true, security })
   const running = identify(server.process.pid, component.name)
   const { port, monitorPort } = server.config
   if (component.kind === "nats-leaf") return { running, component: { ...component, nats: { ...component.nats, port, monitorPort } } }
@@ -233,6 +237,7 @@ const startRegion = async (component: RegionComponent, context: RunnerContext): 
         LOGIMESH_REGION: component.region,
         LOGIMESH_SITES_DIR: component.sitesDir,
         NATS_URL: component.natsUrl,
+        ...(context.security === undefined ? {} : regionCredentialsEnv(context.security, component.region)),
         DATABASE_URL: component.databaseUrl,
         HTTP_HOST: component.host,
         // 0 on the first start: the region listens on a port the kernel picks and writes it to the ports file.
@@ -252,7 +257,7 @@ export const startComponent = (component: Component, context: RunnerContext): Pr
   switch (component.kind) {
     case "nats-hub":
     case "nats-leaf":
-      return startNats(component)
+      return startNats(component, context)
     case "wan-link":
       return startWanLink(component, context)
     case "postgres":
@@ -323,4 +328,11 @@ export const healthOf = async (component: Component): Promise<Health> => {
     }
   }
   return probe().catch((error: unknown) => ({ ok: false, detail: `probe failed: ${error instanceof Error ? error.message : String(error)}` }))
+}
+
+/** Re-renders the running hub's config with the security the mesh asks for now (a site added) and reloads it. */
+export const reloadHubSecurity = async (hub: HubComponent, context: RunnerContext): Promise<void> => {
+  if (context.security === undefined || hub.pid === null) return
+  const security = await context.security.nats(hub.nats)
+  await reloadNatsServerUsers(hub.nats, hub.workDir, security, hub.pid)
 }

@@ -20,6 +20,7 @@ import { join } from "node:path"
 import { logCursor } from "./logCursor.ts"
 import { isAlive, type ManagedProcess, spawnManaged } from "./ManagedProcess.ts"
 import { clientUrl, fixedPorts, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
+import type { NatsServerSecurity } from "./natsServerSecurity.ts"
 import { AddressInUseError, mentionsAddressInUse, retryWhileAddressInUse } from "./retryWhileAddressInUse.ts"
 import { waitFor } from "./waitFor.ts"
 import { definedFields } from "@logimesh/model"
@@ -43,6 +44,8 @@ export interface StartNatsOptions {
   readonly readyTimeoutMs?: number
   /** How long a start on fixed ports keeps retrying while one of them is in use (default 15 s). */
   readonly addressInUseTimeoutMs?: number
+  /** Users, permissions, TLS (natsServerSecurity.ts); absent: anonymous. */
+  readonly security?: NatsServerSecurity | undefined
 }
 
 export const startNatsServer = (config: NatsServerConfig, options: StartNatsOptions): Promise<NatsServer> =>
@@ -55,7 +58,8 @@ const startOnce = async (config: NatsServerConfig, options: StartNatsOptions): P
   mkdirSync(config.storeDir, { recursive: true })
   removeStalePortsFiles(options.workDir)
   const configFile = join(options.workDir, `${config.serverName}.conf`)
-  writeFileSync(configFile, renderNatsConfig(config, { portsFileDir: options.workDir }))
+  // The config may hold the leaf link's password: readable by this user only.
+  writeFileSync(configFile, renderNatsConfig(config, { portsFileDir: options.workDir, security: options.security }), { mode: 0o600 })
   const logFile = join(options.workDir, `${config.serverName}.log`)
   const log = logCursor(logFile)
   const proc = spawnManaged({
@@ -142,4 +146,42 @@ export const natsHealthy = async (config: Pick<NatsServerConfig, "host" | "monit
     signal: AbortSignal.timeout(1_000)
   })
   return response.ok ? true : undefined
+}
+
+/**
+ * Replaces the `authorization` block in the config file of the running server `pid` with the one of
+ * `security` and tells the server to reload (SIGHUP), waiting until its log says it did. The rest of
+ * the file stays as the server read it (nats-server refuses a reload that changes its listen ports,
+ * e.g. `-1` the first time, the bound port now). nats-server 2.9 reloads client users and
+ * permissions this way (the leaf links' users are client users for that reason).
+ */
+export const reloadNatsServerUsers = async (
+  config: NatsServerConfig,
+  workDir: string,
+  security: NatsServerSecurity,
+  pid: number,
+  timeoutMs = 10_000
+): Promise<void> => {
+  const configFile = join(workDir, `${config.serverName}.conf`)
+  const log = logCursor(join(workDir, `${config.serverName}.log`))
+  const current = readFileSync(configFile, "utf8")
+  const block = /^authorization \{\n[\s\S]*?\n\}$/m
+  if (!block.test(current)) throw new Error(`${configFile} has no authorization block to replace`)
+  writeFileSync(
+    configFile,
+    current.replace(block, () => security.authorization),
+    { mode: 0o600 }
+  )
+  process.kill(pid, "SIGHUP")
+  await waitFor(
+    `${config.serverName} to reload its config`,
+    async () => {
+      const text = log.text()
+      if (/Reloaded server configuration/.test(text)) return true
+      const failed = /Failed to reload server configuration.*$/m.exec(text)
+      if (failed !== null) throw new Error(`${config.serverName}: ${failed[0]}`)
+      return undefined
+    },
+    { timeoutMs, intervalMs: 50 }
+  )
 }

@@ -7,6 +7,7 @@
  * listens (NatsServer.ts). A config whose ports are all set starts on exactly
  * those ports (a restart, or the fixed ports of the docker compose render).
  */
+import { type NatsServerSecurity, renderTls } from "./natsServerSecurity.ts"
 import { renderInfraTemplate } from "./renderTemplate.ts"
 
 interface Common {
@@ -48,7 +49,16 @@ export type NatsServerConfig =
 
 export interface RenderNatsOptions {
   /** Where the server writes `<exe>_<pid>.ports` with the ports it bound (`ports_file_dir`). */
-  readonly portsFileDir?: string
+  readonly portsFileDir?: string | undefined
+  /** Users, permissions and TLS (natsServerSecurity.ts); absent: anonymous, no TLS (test servers). */
+  readonly security?: NatsServerSecurity | undefined
+}
+
+const leafRemoteUrl = (hubLeafAddress: string, security: NatsServerSecurity | undefined): string => {
+  const remote = security?.leafRemote
+  if (remote === undefined) return JSON.stringify(`nats-leaf://${hubLeafAddress}`)
+  if (remote.kind === "variable") return `$${remote.name}`
+  return JSON.stringify(`nats-leaf://${remote.user}:${remote.password}@${hubLeafAddress}`)
 }
 
 /** nats-server's "pick a random port" (`-1`) for a port of 0. */
@@ -63,8 +73,9 @@ export const renderNatsConfig = (config: NatsServerConfig, options: RenderNatsOp
             config.leafAdvertise === undefined ? "# advertise: not set, the hub advertises its own leaf listener" : `advertise: "${config.leafAdvertise}"`
         }
       : config.role === "leaf"
-        ? { domain: config.domain, hubLeafAddress: config.hubLeafAddress }
+        ? { domain: config.domain, remoteUrl: leafRemoteUrl(config.hubLeafAddress, options.security) }
         : {}
+  const security = options.security
   return renderInfraTemplate(`nats/${config.role}.conf.tmpl`, {
     serverName: config.serverName,
     host: config.host,
@@ -74,7 +85,13 @@ export const renderNatsConfig = (config: NatsServerConfig, options: RenderNatsOp
     monitorPort: listenPort(config.monitorPort),
     portsFileDir: options.portsFileDir === undefined ? "# ports_file_dir: not set (fixed ports)" : `ports_file_dir: "${options.portsFileDir}"`,
     maxFileStore: config.maxFileStore ?? "4GB",
-    jetstreamTuning: config.syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)"
+    jetstreamTuning: config.syncAlways === true ? "sync_interval: always" : "# sync_interval: server default (2.9 has no such setting)",
+    authorization: security?.authorization ?? "# authorization: none (anonymous clients)",
+    clientTls: security?.clientTls === undefined ? "# tls: none on the client listener" : renderTls(security.clientTls, false),
+    leafTls:
+      security?.leafTls === undefined
+        ? "# tls: none on the leafnode link"
+        : renderTls(security.leafTls, config.role === "hub", config.role === "hub" ? "  " : "      ")
   })
 }
 

@@ -24,10 +24,13 @@ import {
   killComponent,
   logFileOf,
   regionUrl,
+  reloadHubSecurity,
   startComponent,
   stopComponent
 } from "./ComponentRunner.ts"
 import { applyMeshStreams } from "./applyMeshStreams.ts"
+import { ensureMeshCredentials, type NatsClientCredentials } from "./NatsCredentials.ts"
+import { adminCredentialsEnv, topologySecurity } from "./TopologySecurity.ts"
 import { hubLinkedDomains } from "./hubLinkedDomains.ts"
 import { clientUrl } from "./NatsServerConfig.ts"
 import { repoRoot } from "./renderTemplate.ts"
@@ -63,8 +66,10 @@ export interface UpOptions extends TopologyOptions {
   readonly databaseUrl?: string | undefined
   /** Start region processes (default: when packages/region/src/main.ts exists). */
   readonly withRegions?: boolean
-  /** Remove the state dir (JetStream stores, Postgres clusters, logs) before starting. */
+  /** Remove the state dir (JetStream stores, Postgres clusters, logs, secrets) before starting. */
   readonly fresh?: boolean
+  /** TLS on the NATS client listeners too (`up --nats-client-tls`); leaf links always use TLS. */
+  readonly natsClientTls?: boolean
 }
 
 export interface ComponentStatus {
@@ -94,6 +99,11 @@ export interface Topology {
   down(): Promise<void>
   /** Site ids whose leaf is linked to the hub right now (the hub's `/leafz`). */
   linkedSites(): Promise<ReadonlySet<string>>
+  /**
+   * The credentials files (NKey seed, the CA when client TLS is on) of a NATS user of this topology:
+   * `admin`, `region-<region>`, `erp`, `dispatch`, `carrier`, `wes-<site>` (NatsCredentials.ts).
+   */
+  natsCredentials(user: string): NatsClientCredentials
   /** Where to look: NATS client/monitor URLs, region HTTP, WAN control ports. */
   urls(): ReadonlyArray<{ readonly what: string; readonly url: string }>
   /**
@@ -135,6 +145,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
   const newLog = (): ((line: string) => void) => sharedLog ?? progressClock(options.onProgress)
   const context = {
     env: options.env ?? DEFAULT_ENV,
+    security: topologySecurity(state),
     ...definedFields({ regionReadyTimeoutMs: options.regionReadyTimeoutMs })
   }
 
@@ -215,7 +226,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
   const applyStreamsNow = async (mesh: MeshConfig, log: (line: string) => void) => {
     const hub = refresh().components.find((c) => c.kind === "nats-hub")
     if (hub === undefined || hub.kind !== "nats-hub") throw new Error(`no hub in ${state.stateDir}`)
-    const applied = await applyMeshStreams(mesh.dir, clientUrl(hub.nats))
+    const applied = await applyMeshStreams(mesh.dir, clientUrl(hub.nats), adminCredentialsEnv(context.security))
     log(`streams                  applied  ${applied.created} created, ${applied.updated} updated, ${applied.unchanged} unchanged`)
   }
 
@@ -238,6 +249,9 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
       writeTopologyState(state)
       log(`${site.padEnd(24)} planned  ${planned.map((c) => c.name).join(", ")}`)
     }
+    // The hub learns the site's leaf user (and its region the site's domain) before the leaf links.
+    await reloadHubSecurity(hub, context)
+    log(`${hub.name.padEnd(24)} reloaded its users`)
     const names = [wanLinkName(site), leafName(site)]
     for (const name of names) await start(name, log)
     await waitFor(`${site} linked to the hub`, async () => ((await topologyHandle.linkedSites()).has(site) ? true : undefined), {
@@ -339,6 +353,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
             return [{ what: `${c.name} http`, url: `${regionUrl(c)}/readyz` }]
         }
       }),
+    natsCredentials: (user) => topologySecurity(refresh()).credentials(user),
     addSite,
     disableSite
   }
@@ -363,7 +378,7 @@ const applyStreamsStep = async (mesh: MeshConfig, topology: Topology, log: (line
     timeoutMs: 20_000
   })
   if (hub.nats === undefined) return
-  const applied = await applyMeshStreams(mesh.dir, clientUrl(hub.nats))
+  const applied = await applyMeshStreams(mesh.dir, clientUrl(hub.nats), adminCredentialsEnv(topologySecurity(state)))
   log(`streams                  applied  ${applied.created} created, ${applied.updated} updated, ${applied.unchanged} unchanged`)
 }
 
@@ -389,12 +404,17 @@ export const upTopology = async (options: UpOptions = {}): Promise<Topology> => 
 
   const mesh = await Effect.runPromise(loadMeshConfig(sitesDir))
   const withRegions = options.withRegions ?? existsSync(REGION_MAIN)
-  const state = planTopology(mesh, {
-    stateDir,
-    sitesDir,
-    regionMain: withRegions ? REGION_MAIN : undefined,
-    databaseUrl: options.databaseUrl
-  })
+  const state = {
+    ...planTopology(mesh, {
+      stateDir,
+      sitesDir,
+      regionMain: withRegions ? REGION_MAIN : undefined,
+      databaseUrl: options.databaseUrl
+    }),
+    natsClientTls: options.natsClientTls === true
+  }
+  // Every user's secret before anything starts: tools and simulators find their seed files from now on.
+  ensureMeshCredentials(topologySecurity(state).secretsDir, mesh)
   writeTopologyState(state)
   log(`mesh ${sitesDir}: ${mesh.regions.length} region(s), ${state.components.filter((c) => c.kind === "nats-leaf").length} enabled site(s); state ${stateDir}`)
   if (!withRegions) log(`regions skipped (${options.withRegions === false ? "asked" : `no ${REGION_MAIN}`})`)

@@ -99,6 +99,8 @@ export const TopologyState = Schema.Struct({
   stateDir: Schema.String,
   sitesDir: Schema.String,
   createdAt: Schema.String,
+  /** TLS on the NATS servers' client listeners too (clients then need the mesh CA); leaf links always use TLS. */
+  natsClientTls: Schema.optional(Schema.Boolean),
   /** In start order; `down` walks it in reverse kind order (see Topology.ts). */
   components: Schema.Array(Component)
 })

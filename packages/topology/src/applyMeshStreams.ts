@@ -18,10 +18,12 @@ export interface AppliedStreams {
   readonly unchanged: number
 }
 
-export const applyMeshStreams = async (sitesDir: string, hubUrl: string): Promise<AppliedStreams> => {
+/** `credentialsEnv`: the admin's credentials (TopologySecurity.ts), added to this process's environment. */
+export const applyMeshStreams = async (sitesDir: string, hubUrl: string, credentialsEnv: NodeJS.ProcessEnv = {}): Promise<AppliedStreams> => {
   const { stdout } = await run(process.execPath, [join(repoRoot, "scripts/apply-streams.ts"), "--hub", hubUrl, "--sites", sitesDir], {
     cwd: repoRoot,
-    timeout: 60_000
+    timeout: 60_000,
+    env: { ...process.env, ...credentialsEnv }
   })
   const actions = stdout.split("\n").map((line) => line.split(/\s+/)[0])
   return {

@@ -1,7 +1,10 @@
 /**
  * The topology CLI (`npm run up`, `npm run down`, `npm run topology -- <cmd>`):
  *
- *   up [--fresh] [--no-regions]   start hub, WAN links, leaves, Postgres, regions; print the table
+ *   up [--fresh] [--no-regions] [--nats-client-tls]
+ *                                 start hub, WAN links, leaves, Postgres, regions; print the table
+ *                                 (every NATS server authenticated, leaf links over TLS; --nats-client-tls
+ *                                 puts TLS on the client listeners too; secrets in <state dir>/secrets/)
  *   down                          stop everything recorded, verify every pid has gone
  *   status                        alive/dead and health per process (exit 1 when any is not ok)
  *   start|stop|kill|restart NAME  one process (names as printed by up/status)
@@ -29,7 +32,7 @@ import { COMPOSE_ENV_FILE, ensureComposeSecrets } from "./composeSecrets.ts"
 import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, type TopologyOptions, upTopology } from "./Topology.ts"
 
 const USAGE = `usage: npm run topology -- <command> [args] [--state-dir DIR] [--sites DIR]
-  up [--fresh] [--no-regions] | down | status
+  up [--fresh] [--no-regions] [--nats-client-tls] | down | status
   start|stop|kill|restart <name> | cut|restore <site> | add-site|disable-site <site> | compose [--check]`
 
 const { values, positionals } = parseArgs({
@@ -39,6 +42,7 @@ const { values, positionals } = parseArgs({
     sites: { type: "string" },
     fresh: { type: "boolean", default: false },
     "no-regions": { type: "boolean", default: false },
+    "nats-client-tls": { type: "boolean", default: false },
     check: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false }
   }
@@ -104,10 +108,14 @@ const run = async (): Promise<number> => {
         ...definedFields({ sitesDir: values.sites }),
         databaseUrl: await existingDatabaseUrl(),
         fresh: values.fresh,
+        natsClientTls: values["nats-client-tls"],
         ...(values["no-regions"] ? { withRegions: false } : {})
       })
       await printOverview(topology)
       say("")
+      const admin = topology.natsCredentials("admin")
+      say(`NATS is authenticated: each process has its own user; tools connect as admin with`)
+      say(`  NATS_NKEY_SEED_FILE=${shortPath(admin.seedFile)}${admin.caFile === undefined ? "" : ` NATS_CA_FILE=${shortPath(admin.caFile)}`}`)
       say("Stop everything with: npm run down   (status: npm run topology -- status)")
       return 0
     }

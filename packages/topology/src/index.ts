@@ -5,7 +5,7 @@
  * Also the process primitives the test harness and failover drills use.
  */
 export { isAlive, type ManagedProcess, signalGroup, spawnManaged } from "./ManagedProcess.ts"
-export { natsHealthy, type NatsServer, startNatsServer, type StartNatsOptions } from "./NatsServer.ts"
+export { natsHealthy, type NatsServer, reloadNatsServerUsers, startNatsServer, type StartNatsOptions } from "./NatsServer.ts"
 export { clientUrl, type NatsServerConfig, renderNatsConfig } from "./NatsServerConfig.ts"
 export { infraPath, renderInfraTemplate, renderTemplate, repoRoot } from "./renderTemplate.ts"
 export { waitFor } from "./waitFor.ts"
@@ -47,3 +47,30 @@ export { postgresClusterDir } from "./postgresClusterDir.ts"
 export { ensureRolePassword, provisionRegionDatabase, REGION_DB_ROLE, rolePasswordFile } from "./RegionDbRole.ts"
 export { type ApiKeysFile, apiKeysFilePath, issueRegionApiKeys, issueSiteApiKey, readApiKeys, type RegionApiKeys, regionApiKeys } from "./TopologyApiKeys.ts"
 export { operatorCredential, operatorHeaders } from "./operatorCredential.ts"
+export { ensureMeshCertificates, makeForeignLeafCertificate, type MeshCertificates, type TlsFiles } from "./MeshCertificates.ts"
+export {
+  ADMIN_USER,
+  clientCredentials,
+  ensureMeshCredentials,
+  hubUsers,
+  leafUser,
+  leafUsers,
+  type NatsClientCredentials,
+  type NatsUser,
+  regionUser,
+  secretsDirOf,
+  seedFileOf,
+  wesUser
+} from "./NatsCredentials.ts"
+export {
+  type CentralSystem,
+  centralSystemPermissions,
+  leafLinkPermissions,
+  type Permissions,
+  regionPermissions,
+  type SubjectPermissions,
+  wesPermissions
+} from "./natsPermissions.ts"
+export { hubSecurity, leafSecurity, type NatsServerSecurity, renderAuthorization, renderTls } from "./natsServerSecurity.ts"
+export { NATS_CA_FILE_ENV, NATS_NKEY_SEED_FILE_ENV, type TopologySecurity, topologySecurity } from "./TopologySecurity.ts"
+export { type LogCursor, logCursor } from "./logCursor.ts"

@@ -10,7 +10,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { checkComposeFiles, composeFiles, NATS_IMAGE, renderCompose, toYaml } from "../src/composeFile.ts"
+import { execFileSync } from "node:child_process"
+import { checkComposeFiles, composeFiles, NATS_IMAGE, renderCompose, toYaml, writeComposeSecrets } from "../src/composeFile.ts"
 import { ensureComposeSecrets } from "../src/composeSecrets.ts"
 import { repoRoot } from "../src/renderTemplate.ts"
 
@@ -40,6 +41,19 @@ const variantMesh = async (): Promise<MeshConfig> => {
 }
 
 describe("docker compose rendering", () => {
+  it("writes the secrets the committed files include into a git-ignored folder: one auth file per server, leaf URLs with their passwords", async () => {
+    const mesh = await load(join(repoRoot, "sites"))
+    const secrets = join(scratch, "secrets")
+    const written = writeComposeSecrets(mesh, secrets)
+    expect(written.map((p) => p.slice(secrets.length + 1)).sort()).toEqual(["hub.auth.conf", "leaf-dc-antwerp.auth.conf", "leaf-dc-rotterdam.auth.conf"])
+    const leaf = readFileSync(join(secrets, "leaf-dc-rotterdam.auth.conf"), "utf8")
+    expect(leaf).toMatch(/LEAF_HUB_URL: "nats-leaf:\/\/leaf-dc-rotterdam:[0-9a-f]{48}@nats-hub:7422"/)
+    expect(readFileSync(join(secrets, "hub.auth.conf"), "utf8")).toContain("# region-eu-west")
+    expect(execFileSync("git", ["check-ignore", "infra/docker/secrets/hub.auth.conf"], { cwd: repoRoot, encoding: "utf8" }).trim()).toBe(
+      "infra/docker/secrets/hub.auth.conf"
+    )
+  })
+
   it("has one leaf per enabled site, with its domain and a remote to the hub", async () => {
     const mesh = await variantMesh()
     const { model, natsConfigs } = renderCompose(mesh)
@@ -50,7 +64,10 @@ describe("docker compose rendering", () => {
     for (const site of ["dc-lille", "dc-rotterdam"]) {
       const config = natsConfigs.find((f) => f.path.endsWith(`/leaf-${site}.conf`))?.content ?? ""
       expect(config).toContain(`domain: "${site}"`)
-      expect(config).toContain(`{ url: "nats-leaf://nats-hub:7422" }`)
+      // The remote URL (with the leaf user's password) and the users come from the git-ignored secrets file.
+      expect(config).toContain("url: $LEAF_HUB_URL")
+      expect(config).toContain(`include "secrets/leaf-${site}.auth.conf"`)
+      expect(config).toContain(`cert_file: "/etc/nats/secrets/tls/leaf-${site}.pem"`)
       expect(config).toContain("sync_interval: always")
       expect(model.services[`nats-leaf-${site}`]?.image).toBe(NATS_IMAGE)
       expect(model.services[`nats-leaf-${site}`]?.depends_on?.["nats-hub"]?.condition).toBe("service_healthy")
@@ -58,6 +75,10 @@ describe("docker compose rendering", () => {
     const hub = natsConfigs.find((f) => f.path.endsWith("/hub.conf"))?.content ?? ""
     expect(hub).toContain(`domain: "hub"`)
     expect(hub).toContain(`listen: "0.0.0.0:7422"`)
+    expect(hub).toContain(`include "secrets/hub.auth.conf"`)
+    expect(hub).toContain("verify: true")
+    // No secret in a committed file: no password, no seed.
+    for (const file of natsConfigs) expect(file.content).not.toMatch(/password|SU[A-Z0-9]{50,}/)
     // Host ports must not collide.
     const ports = Object.values(model.services)
       .flatMap((s) => s.ports ?? [])
@@ -72,6 +93,7 @@ describe("docker compose rendering", () => {
       LOGIMESH_REGION: "eu-west",
       LOGIMESH_SITES_DIR: "/app/sites",
       NATS_URL: "nats://nats-hub:4222",
+      NATS_NKEY_SEED_FILE: "/run/logimesh/nats.nk",
       DATABASE_URL:
         "postgres://logimesh_region:${LOGIMESH_DB_PASSWORD_EU_WEST:?run npm run topology -- compose to generate infra/.env}@postgres-eu-west:5432/logimesh_eu_west",
       HTTP_HOST: "0.0.0.0",
