@@ -11,12 +11,22 @@
  * tasks included), p50 / p99 of a call (request sent -> answer read), and
  * errors (any answer but 200/201, or a transport error). `cpu_ms_per_call`:
  * the region process's CPU time (user + system, /proc/<pid>/stat) over the
- * c64 phase, per call. Progress on stderr; the last stdout line is one JSON
+ * c64 phase, per call.
+ * Every call is authenticated (the topology's API keys). What that costs is
+ * measured in the same run (phase `auth`): `GET /v1/sites` (an in-memory
+ * list) sent one at a time with an API key, with a JWT (ES256, verified
+ * against a JWKS file configured for the region), and with no credentials
+ * (401 from the authentication middleware: the baseline), in alternating
+ * rounds; per kind the region's CPU per request and the p50. The cost of a
+ * credential = its CPU per request minus the baseline's, also as a share of
+ * a command call's CPU. Progress on stderr; the last stdout line is one JSON
  * object.
  */
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
+import { join } from "node:path"
 import { parseArgs } from "node:util"
+import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import { pickTaskIdOf } from "@logimesh/model"
 import { startTestTopology } from "@logimesh/testkit"
 
@@ -25,7 +35,8 @@ const { values: args } = parseArgs({
     "seq-orders": { type: "string", default: "30" },
     callers: { type: "string", default: "64" },
     "orders-per-caller": { type: "string", default: "4" },
-    site: { type: "string", default: "dc-rotterdam" }
+    site: { type: "string", default: "dc-rotterdam" },
+    "auth-requests": { type: "string", default: "1500" }
   }
 })
 const seqOrders = Number(args["seq-orders"])
@@ -63,7 +74,26 @@ const cpuMs = (pid: number): number => {
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted.length === 0 ? null : Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1))
 
-const topology = await startTestTopology("bench-api", { onProgress: (line) => log(`${at()}  ${line}`) })
+// The region also trusts JWTs of a bench issuer, whose key set is a file in its sites folder.
+const JWT_ISSUER = "https://idp.bench.logimesh.invalid"
+const JWT_AUDIENCE = "logimesh-bench"
+const signing = await generateKeyPair("ES256")
+const jwk = { ...(await exportJWK(signing.publicKey)), kid: "bench-1", alg: "ES256", use: "sig" }
+const jwt = await new SignJWT({ logimesh_system: "ERP" })
+  .setProtectedHeader({ alg: "ES256", kid: "bench-1" })
+  .setIssuer(JWT_ISSUER)
+  .setAudience(JWT_AUDIENCE)
+  .setSubject("bench-erp")
+  .setIssuedAt()
+  .setExpirationTime("2h")
+  .sign(signing.privateKey)
+
+const topology = await startTestTopology("bench-api", {
+  onProgress: (line) => log(`${at()}  ${line}`),
+  // Outside the region folder, where every JSON file is a site.
+  prepareSites: (sitesDir) => writeFileSync(join(sitesDir, "..", "bench-jwks.json"), JSON.stringify({ keys: [jwk] })),
+  regionAuth: { jwt: { issuer: JWT_ISSUER, audience: JWT_AUDIENCE, jwksFile: "../../bench-jwks.json" } }
+})
 try {
   const base = topology.regionUrl
   const regionPid = topology.topology.state.components.find((c) => c.kind === "region")?.pid
@@ -161,11 +191,50 @@ try {
     return result
   }
 
+  /** `GET /v1/sites` one at a time, the three kinds of caller in alternating rounds: CPU per request and p50 per kind. */
+  const authPhase = async (requests: number) => {
+    const kinds = {
+      none: {} as Record<string, string>,
+      api_key: { authorization: `Bearer ${topology.apiKeys.ERP}` },
+      jwt: { authorization: `Bearer ${jwt}` }
+    }
+    const expected = { none: 401, api_key: 200, jwt: 200 }
+    const stats = Object.fromEntries(Object.keys(kinds).map((k) => [k, { cpu: 0, n: 0, ms: [] as Array<number>, wrong: 0 }]))
+    const rounds = 10
+    const perRound = Math.max(1, Math.floor(requests / rounds))
+    for (let round = 0; round < rounds; round++) {
+      for (const [kind, headers] of Object.entries(kinds)) {
+        const stat = stats[kind]!
+        const cpu0 = cpuMs(regionPid)
+        for (let i = 0; i < perRound; i++) {
+          const t0 = performance.now()
+          const response = await fetch(`${base}/v1/sites`, { headers })
+          await response.arrayBuffer()
+          stat.ms.push(performance.now() - t0)
+          if (response.status !== expected[kind as keyof typeof expected]) stat.wrong += 1
+        }
+        stat.cpu += cpuMs(regionPid) - cpu0
+        stat.n += perRound
+      }
+      log(`${at()}  auth: round ${round + 1} of ${rounds}`)
+    }
+    const of = (kind: string) => {
+      const stat = stats[kind]!
+      const sorted = [...stat.ms].sort((a, b) => a - b)
+      return { cpu_ms: Number((stat.cpu / stat.n).toFixed(3)), p50_ms: percentile(sorted, 50), wrong_status: stat.wrong }
+    }
+    const result = { none: of("none"), api_key: of("api_key"), jwt: of("jwt") }
+    log(`${at()}  auth: ${JSON.stringify(result)}`)
+    return result
+  }
+
   const token = Date.now().toString(36)
   // A short warm-up (JIT, pools, first activations), not counted.
   await phase("warm-up", 4, 2, `${token}w`)
   const seq = await phase("seq", 1, seqOrders, `${token}s`)
   const c64 = await phase(`c${callers}`, callers, ordersPerCaller, `${token}c`)
+  const auth = await authPhase(Number(args["auth-requests"]))
+  const costOf = (kind: "api_key" | "jwt") => Number((auth[kind].cpu_ms - auth.none.cpu_ms).toFixed(3))
   console.log(
     JSON.stringify({
       calls_per_s_seq: seq.calls_per_s,
@@ -175,8 +244,15 @@ try {
       p50_c64_ms: c64.p50_ms,
       p99_c64_ms: c64.p99_ms,
       cpu_ms_per_call: c64.cpu_ms_per_call,
-      errors: seq.errors + c64.errors,
+      errors: seq.errors + c64.errors + auth.none.wrong_status + auth.api_key.wrong_status + auth.jwt.wrong_status,
       first_error: seq.first_error ?? c64.first_error,
+      auth_cpu_ms_per_request: { none: auth.none.cpu_ms, api_key: auth.api_key.cpu_ms, jwt: auth.jwt.cpu_ms },
+      auth_p50_ms: { none: auth.none.p50_ms, api_key: auth.api_key.p50_ms, jwt: auth.jwt.p50_ms },
+      auth_cost_cpu_ms: { api_key: costOf("api_key"), jwt: costOf("jwt") },
+      auth_cost_share_of_call_cpu: {
+        api_key: Number((costOf("api_key") / c64.cpu_ms_per_call).toFixed(3)),
+        jwt: Number((costOf("jwt") / c64.cpu_ms_per_call).toFixed(3))
+      },
       calls_seq: seq.calls,
       calls_c64: c64.calls,
       callers,
