@@ -7,7 +7,10 @@
  *   - a key verified once authenticates without a lookup, even once its row is
  *     revoked by hand; a wrong secret under a cached id still goes to the database;
  *   - a revocation or rotation by another process (`withApiKeyStore`, as
- *     `npm run credentials` runs it) is refused within 2 s, nothing cached kept;
+ *     `npm run credentials` runs it) is refused within 2 s, other keys stay
+ *     cached; one heard while a lookup of the key was under way (the lookup
+ *     read the row before the commit) is not undone by caching that answer;
+ *     a notification rolled back evicts nothing;
  *   - the listener's connection killed: every request goes to the database (a
  *     revocation by hand is honoured at once) until LISTEN stands again, then
  *     caching resumes.
@@ -33,6 +36,8 @@ let revocations: ApiKeyRevocations["Service"]
 let authenticator: AuthenticatorShape
 /** Lookups the authenticator made in the database. */
 let lookups = 0
+/** Runs after the next lookup's answer was read, before the authenticator gets it. */
+let afterNextLookup: (() => Promise<void>) | undefined
 
 beforeAll(async () => {
   database = await createTestDatabase("region-apikey-cache")
@@ -55,7 +60,16 @@ beforeAll(async () => {
       return yield* ApiKeyRevocations
     })
   )
-  const counted: ApiKeyStore["Service"] = { ...store, verify: (key) => Effect.suspend(() => ((lookups += 1), store.verify(key))) }
+  const counted: ApiKeyStore["Service"] = {
+    ...store,
+    verify: (key) =>
+      Effect.suspend(() => {
+        lookups += 1
+        const hook = afterNextLookup
+        afterNextLookup = undefined
+        return hook === undefined ? store.verify(key) : Effect.tap(store.verify(key), () => Effect.promise(hook))
+      })
+  }
   authenticator = Authenticator.make(counted, undefined, Effect.succeed(true), revocations)
   await until("the revocation listener", () => revocations.session() !== undefined, 10_000)
 }, 30_000)
@@ -147,6 +161,20 @@ describe("a revocation by another process", () => {
     expect(rotated).toBeDefined()
     expect(await pollUntil(issued.key, "RevokedApiKey")).toBe("RevokedApiKey")
     expect(await authenticate(rotated?.key ?? "")).toBe("erp-rotated-elsewhere")
+  })
+
+  it("a revocation heard while the lookup was under way: its (older) answer is used once, not cached", async () => {
+    const issued = await issue("erp-raced")
+    afterNextLookup = async () => {
+      const heard = revocations.heard()
+      expect(await withApiKeyStore(database.url, (elsewhere) => elsewhere.revoke(issued.id))).toBe(true)
+      await until("the revocation to be heard", () => revocations.heard() > heard, 2_000)
+    }
+    expect(await authenticate(issued.key)).toBe("erp-raced")
+    expect(afterNextLookup).toBeUndefined()
+    const before = lookups
+    expect(await authenticate(issued.key)).toBe("RevokedApiKey")
+    expect(lookups).toBe(before + 1)
   })
 
   it("a revocation that sends no notification (rolled back) leaves the cache as it was", async () => {
