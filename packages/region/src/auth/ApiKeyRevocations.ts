@@ -13,8 +13,9 @@
  *   - `heard()` counts revocations, so a verification that raced one (its
  *     query read the row before the commit, the notification came before its
  *     answer) can tell and not cache its answer.
- * A lost connection is logged and retried with a bounded backoff (1 s doubling
- * up to 10 s); `LISTEN` standing again starts the next session.
+ * A lost connection is logged once (a warning; failed reconnections at debug)
+ * and retried with a bounded backoff (1 s doubling up to 10 s); `LISTEN`
+ * standing again starts the next session (logged).
  */
 import { Context, Effect, Layer, type Redacted } from "effect"
 import { ProcessSettings } from "@logimesh/config"
@@ -63,8 +64,13 @@ export class ApiKeyRevocations extends Context.Service<ApiKeyRevocations, ApiKey
           onLost: (error) => {
             // Whatever was cached may have been revoked unheard from now on: no session until LISTEN stands again.
             sessions += 1
+            const wasLive = live
             live = false
-            log(Effect.logWarning("API key revocations: listener lost; every API key is checked in the database until it is back", error))
+            log(
+              wasLive
+                ? Effect.logWarning("API key revocations: listener lost; every API key is checked in the database until it is back", error)
+                : Effect.logDebug("API key revocations: listener not back yet", error)
+            )
           }
         })
         return ApiKeyRevocations.of({
