@@ -1,7 +1,8 @@
 /**
  * @logimesh/db — Postgres through Kysely inside an Effect service, a migration
  * runner, `DbError` whose reason says whether a retry can help, and
- * `pruneTable` (chunked deletes + VACUUM) for the packages' retention.
+ * `pruneTable` (chunked deletes + VACUUM) for the packages' retention, and
+ * `listenChannel` (a dedicated connection `LISTEN`ing on a notification channel).
  */
 export { Db, type DbOptions, type DbShape, type NoTables } from "./Db.ts"
 export {
@@ -16,5 +17,6 @@ export {
   SerializationFailure,
   UniqueViolation
 } from "./DbError.ts"
+export { type ListenChannelOptions, listenChannel } from "./listenChannel.ts"
 export { type MigrationReport, type Migrations, runMigrations } from "./Migrator.ts"
 export { horizonCutoff, pruneTable, type PruneTableSpec } from "./pruneTable.ts"

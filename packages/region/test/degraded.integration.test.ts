@@ -7,7 +7,9 @@
  *   - with Postgres cut the dependency gate closes (logged once), a command
  *     published meanwhile is neither handled nor redelivered, and the
  *     backlog shows it with no ETA; restored, the gate opens and the command
- *     is applied on its first delivery, nothing parked.
+ *     is applied on its first delivery, nothing parked; the API key cache's
+ *     revocation listener is lost with the link (logged once) and listens
+ *     again once it is restored.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
@@ -225,5 +227,13 @@ describe("region degraded mode", () => {
     expect(typeof lost[0]?.["error"]).toBe("string")
     expect(back).toHaveLength(1)
     expect(Number(back[0]?.["outageMs"])).toBeGreaterThan(0)
+    // The API key cache's revocation listener went down with the link (the admin key kept reading by the outage
+    // grace), said so once, and listens again.
+    expect(logged().filter((l) => l.msg.startsWith("API key revocations: listener lost"))).toHaveLength(1)
+    await waitFor(
+      "the API key revocation listener back",
+      async () => (logged().filter((l) => l.msg.startsWith("API key revocations: listening")).length === 2 ? true : undefined),
+      { timeoutMs: 15_000 }
+    )
   })
 })

@@ -3,7 +3,12 @@
  * owned by the region's auth module). A key reads `lmk_<id>_<secret>`: the id
  * finds its row, the secret (32 random bytes) is stored only as its SHA-256
  * and compared in constant time. A key is shown once, when issued or rotated;
- * a revoked key is refused from the next request on (no cache).
+ * a revoked key is refused from the next request on: revoke and rotate
+ * `pg_notify` the key id on `API_KEY_REVOKED_CHANNEL` in the transaction that
+ * revokes it, and every region process hears it (`ApiKeyRevocations`) and
+ * forgets the key from its cache of verified keys (`Authenticator`). A
+ * revocation written by hand (SQL without the notification) is honoured by a
+ * process only once its cached verification expires (`FRESH_MS`).
  *
  *   issue   a new key for a principal (system, site for a WES, admin)
  *   list    every key with its principal and state, never a secret
@@ -19,6 +24,7 @@ import { sql } from "kysely"
 import type { Migrations } from "@logimesh/db"
 import { Db, type DbError } from "@logimesh/db"
 import type { SiteId, SourceSystem } from "@logimesh/model"
+import { API_KEY_REVOKED_CHANNEL } from "./ApiKeyRevocations.ts"
 import { defaultPrincipalId, type Principal } from "./Principal.ts"
 
 export const apiKeyMigrations: Migrations = {
@@ -165,10 +171,15 @@ export class ApiKeyStore extends Context.Service<ApiKeyStore, ApiKeyStoreShape>(
             )
           )
         )
+      // One statement, so one transaction: the notification is sent (on commit) if and only if the row was revoked.
       const revoke: ApiKeyStoreShape["revoke"] = (id) =>
         db
-          .use("auth.apiKey.revoke", (k) => sql`UPDATE auth_api_key SET revoked_at = now() WHERE key_id = ${id} AND revoked_at IS NULL`.execute(k))
-          .pipe(Effect.map((result) => Number(result.numAffectedRows ?? 0n) > 0))
+          .use("auth.apiKey.revoke", (k) =>
+            sql<{ key_id: string }>`
+              WITH revoked AS (UPDATE auth_api_key SET revoked_at = now() WHERE key_id = ${id} AND revoked_at IS NULL RETURNING key_id)
+              SELECT key_id, pg_notify(${API_KEY_REVOKED_CHANNEL}, key_id) FROM revoked`.execute(k)
+          )
+          .pipe(Effect.map((result) => result.rows.length > 0))
       const rotate: ApiKeyStoreShape["rotate"] = (id) =>
         db.transaction("auth.apiKey.rotate", async (tx) => {
           const old = await sql<Row>`
@@ -176,6 +187,8 @@ export class ApiKeyStore extends Context.Service<ApiKeyStore, ApiKeyStoreShape>(
             RETURNING key_id, principal, system, site, admin, secret_hash, label, created_at, revoked_at`.execute(tx)
           const row = old.rows[0]
           if (row === undefined) return undefined
+          // Every process caching verified keys hears of it when the transaction commits (`ApiKeyRevocations`).
+          await sql`SELECT pg_notify(${API_KEY_REVOKED_CHANNEL}, ${row.key_id})`.execute(tx)
           const before = principalOf(row)
           const { issued, statement } = insert({
             system: before.system,
