@@ -1,0 +1,194 @@
+/**
+ * Rotating NATS credentials of a running topology (rotateNatsUser.ts), against
+ * a real topology (hub, two leaves behind their WAN links, Postgres, the
+ * region):
+ * - `rotate-nats-user erp` (the CLI): the hub reloads its users, no process
+ *   restarts (pid + kernel start time); the connection the ERP held with the
+ *   old seed is closed by the reload; a client with the old seed is refused
+ *   at connect (Authorization Violation) and adds nothing to INGRESS; one with
+ *   the new seed publishes its `in.<site>.erp` command (INGRESS +1) and the
+ *   region applies it.
+ * - `region-eu-west`: the region is restarted (nothing else), becomes ready
+ *   and applies commands again (HTTP and INGRESS).
+ * - `rotate-leaf-link dc-antwerp`: the hub reloads, only the Antwerp leaf
+ *   restarts, the link comes back; the old password is refused.
+ */
+import { spawnSync } from "node:child_process"
+import { readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { natsAuthOptions } from "@logimesh/bus"
+import { startTestTopology, type TestTopology } from "@logimesh/testkit"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { connect, headers as natsHeaders, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node"
+import { ADMIN_USER, isProcessAlive, leafName, logFileOf, repoRoot, waitFor } from "@logimesh/topology"
+import { orderBody } from "../flow/apiClient.ts"
+
+const SITE = "dc-rotterdam"
+const REGION = "eu-west"
+
+let mesh: TestTopology
+let admin: NatsConnection
+
+const topologyCli = (...args: ReadonlyArray<string>) => {
+  const result = spawnSync(
+    join(repoRoot, "node_modules/.bin/node"),
+    [join(repoRoot, "packages/topology/src/cli.ts"), ...args, "--state-dir", mesh.topology.stateDir],
+    { encoding: "utf8", timeout: 120_000, env: process.env }
+  )
+  return { status: result.status, out: `${result.stdout}${result.stderr}` }
+}
+
+/** pid + kernel start time of every process of the topology, by name. */
+const processes = (): Record<string, string> =>
+  Object.fromEntries(mesh.topology.state.components.flatMap((c) => (c.pid === null ? [] : [[c.name, `${c.pid}@${c.startTime}`]])))
+
+const ingressCount = async () => (await (await jetstreamManager(admin, { domain: "hub" })).streams.info("INGRESS")).state.messages
+
+/** The ERP's create-order command into INGRESS, sent on `nc`. */
+const sendIngress = (nc: NatsConnection, order: string) => {
+  const h = natsHeaders()
+  h.set("Logimesh-Command-Path", "/v1/orders")
+  h.set("Logimesh-Source-System", "ERP")
+  h.set("Idempotency-Key", `ingress-${order}`)
+  return jetstream(nc, { domain: "hub" }).publish(`in.${SITE}.erp`, new TextEncoder().encode(JSON.stringify(orderBody(order, SITE))), {
+    msgID: `erp:${order}`,
+    headers: h,
+    timeout: 5_000
+  })
+}
+
+/** The order's timeline once the region has applied its creation. */
+const applied = (order: string) =>
+  waitFor(
+    `${order} applied by the region`,
+    async () => {
+      const response = await fetch(`${mesh.regionUrl}/v1/orders/${order}/timeline`, { headers: { authorization: `Bearer ${mesh.apiKeys.admin}` } })
+      if (response.status !== 200) return undefined
+      const body = (await response.json()) as { readonly timeline: ReadonlyArray<{ readonly type: string }> }
+      return body.timeline.length > 0 ? body.timeline : undefined
+    },
+    { timeoutMs: 30_000, intervalMs: 200 }
+  )
+
+const connectWithSeed = (url: string, seed: string, inboxPrefix?: string) =>
+  connect({
+    servers: url,
+    authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
+    ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+    reconnect: false,
+    timeout: 5_000
+  })
+
+beforeAll(async () => {
+  mesh = await startTestTopology("nats-rotation")
+  admin = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials(ADMIN_USER)) })
+}, 120_000)
+
+afterAll(async () => {
+  await admin?.close()
+  await mesh?.stop()
+}, 60_000)
+
+describe("rotating NATS credentials without restarting a NATS server", () => {
+  it("rotate-nats-user erp: the old seed is refused (its live connection closed), the new one publishes into INGRESS; nothing restarts", async () => {
+    const credentials = mesh.topology.natsCredentials("erp")
+    const oldSeed = readFileSync(credentials.seedFile, "utf8").trim()
+    const before = processes()
+    // The ERP's connection with the old seed, open while the rotation runs (reconnects allowed, as a real client).
+    const live = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(credentials), name: "erp-old-seed", maxReconnectAttempts: 3, reconnectTimeWait: 200 })
+    const events: Array<string> = []
+    void (async () => {
+      for await (const status of live.status()) events.push(`${status.type}${"error" in status ? ` ${String(status.error)}` : ""}`)
+    })()
+    const closed = live.closed().then((error) => `closed: ${error instanceof Error ? error.message : String(error)}`)
+
+    const rotated = topologyCli("rotate-nats-user", "erp")
+    expect(rotated.status, rotated.out).toBe(0)
+    expect(rotated.out).toContain("reconnect")
+    const report = JSON.parse(rotated.out.trim().split("\n").at(-1) ?? "{}") as { reloaded: Array<string>; restarted: Array<string>; publicKey: string }
+    expect(report.reloaded).toEqual(["nats-hub"])
+    expect(report.restarted).toEqual([])
+
+    const newSeed = readFileSync(credentials.seedFile, "utf8").trim()
+    expect(newSeed).not.toBe(oldSeed)
+    expect(newSeed.startsWith("SU")).toBe(true)
+    expect(statSync(credentials.seedFile).mode & 0o777).toBe(0o600)
+
+    // What 2.9.10 does to the connection that authenticated with the removed key on reload.
+    const outcome = await Promise.race([closed, new Promise<string>((resolve) => setTimeout(() => resolve("still open after 5 s"), 5_000))])
+    const hubLog = readFileSync(logFileOf(mesh.topology.component("nats-hub")), "utf8").split("\n")
+    const fromReload = hubLog.slice(hubLog.findLastIndex((line) => line.includes("Reloaded: authorization")) - 2)
+    console.log(`erp connection with the old seed after the reload: ${outcome}; status events: ${events.join(" | ")}`)
+    console.log(`hub log from the reload:\n${fromReload.slice(0, 14).join("\n")}`)
+    expect(outcome).toMatch(/^closed: .*authorization violation/i)
+
+    // A client with the old seed is refused at connect, and sends nothing.
+    const ingressBefore = await ingressCount()
+    await expect(connectWithSeed(mesh.hubUrl, oldSeed, credentials.inboxPrefix)).rejects.toThrow(/authorization violation/i)
+    expect(await ingressCount()).toBe(ingressBefore)
+
+    // The new seed connects and its command reaches INGRESS, and the region applies it.
+    const erp = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials("erp")), timeout: 5_000 })
+    try {
+      const ack = await sendIngress(erp, "SO-ROTATED-ERP")
+      expect(ack.stream).toBe("INGRESS")
+      expect(await ingressCount()).toBe(ingressBefore + 1)
+    } finally {
+      await erp.close()
+    }
+    await applied("SO-ROTATED-ERP")
+
+    // No process was restarted, and each is still the one recorded.
+    expect(processes()).toEqual(before)
+    for (const c of mesh.topology.state.components) if (c.pid !== null) expect(isProcessAlive(c.pid, c.startTime ?? undefined), c.name).toBe(true)
+  }, 120_000)
+
+  it("rotating region-eu-west restarts the region alone; it becomes ready and applies commands again", async () => {
+    const before = processes()
+    const report = await mesh.topology.rotateNatsUser(`region-${REGION}`)
+    expect(report.reloaded).toEqual(["nats-hub"])
+    expect(report.restarted).toEqual([`region-${REGION}`])
+    const after = processes()
+    expect(after[`region-${REGION}`]).not.toBe(before[`region-${REGION}`])
+    expect({ ...after, [`region-${REGION}`]: "" }).toEqual({ ...before, [`region-${REGION}`]: "" })
+
+    expect((await fetch(`${mesh.regionUrl}/readyz`)).status).toBe(200)
+    const created = await fetch(`${mesh.regionUrl}/v1/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${mesh.apiKeys.ERP}`, "idempotency-key": "rotated-region-http" },
+      body: JSON.stringify(orderBody("SO-ROTATED-REGION", SITE))
+    })
+    expect(created.status, await created.clone().text()).toBeLessThan(300)
+    await applied("SO-ROTATED-REGION")
+    // Its consumers on INGRESS work with the new seed too.
+    const erp = await connect({ servers: mesh.hubUrl, ...natsAuthOptions(mesh.topology.natsCredentials("erp")), timeout: 5_000 })
+    try {
+      await sendIngress(erp, "SO-ROTATED-REGION-INGRESS")
+    } finally {
+      await erp.close()
+    }
+    await applied("SO-ROTATED-REGION-INGRESS")
+  }, 180_000)
+
+  it("rotate-leaf-link dc-antwerp: the hub reloads, only the Antwerp leaf restarts and links again with the new password", async () => {
+    const passwordFile = join(mesh.topology.stateDir, "secrets", "leaf-links", "dc-antwerp.password")
+    const oldPassword = readFileSync(passwordFile, "utf8").trim()
+    const before = processes()
+    const report = await mesh.topology.rotateLeafLink("dc-antwerp")
+    expect(report.reloaded).toEqual(["nats-hub"])
+    expect(report.restarted).toEqual([leafName("dc-antwerp")])
+    const after = processes()
+    expect(after[leafName("dc-antwerp")]).not.toBe(before[leafName("dc-antwerp")])
+    expect({ ...after, [leafName("dc-antwerp")]: "" }).toEqual({ ...before, [leafName("dc-antwerp")]: "" })
+    expect((await mesh.topology.linkedSites()).has("dc-antwerp")).toBe(true)
+    expect((await mesh.topology.linkedSites()).has(SITE)).toBe(true)
+    const newPassword = readFileSync(passwordFile, "utf8").trim()
+    expect(newPassword).not.toBe(oldPassword)
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600)
+    // The leaf user logs in at the hub's client listener too (its permissions bind it there): the old password is refused.
+    await expect(connect({ servers: mesh.hubUrl, user: "leaf-dc-antwerp", pass: oldPassword, reconnect: false, timeout: 5_000 })).rejects.toThrow(
+      /authorization violation/i
+    )
+  }, 120_000)
+})
