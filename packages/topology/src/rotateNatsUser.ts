@@ -13,10 +13,12 @@
  *                          reloads, the site's leaf is restarted (its remote URL carries
  *                          the password, rendered at start) and links again.
  *
- * Measured on nats-server 2.9.10: the reload closes the connections that
- * authenticated with the removed key at once (`Authorization Violation`), so
- * a client holding the old seed is cut off by the rotation itself, not only
- * at its next connect (test/security/natsRotation.test.ts).
+ * Measured on nats-server 2.9.10 (test/security/natsRotation.test.ts): the
+ * reload closes a live connection that authenticated with the removed key,
+ * and the server logs nothing for the close. Its reconnects are then refused
+ * (`Authorization Violation`). So the rotation itself cuts off a client that
+ * holds the old seed, not only its next connect. Connections of other users
+ * stay up.
  */
 import { loadMeshConfig } from "@logimesh/config"
 import { Effect } from "effect"
