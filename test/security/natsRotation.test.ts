@@ -14,7 +14,7 @@
  *   restarts, the link comes back; the old password is refused.
  */
 import { spawnSync } from "node:child_process"
-import { readFileSync, statSync } from "node:fs"
+import { existsSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { natsAuthOptions } from "@logimesh/bus"
@@ -91,6 +91,16 @@ afterAll(async () => {
 }, 60_000)
 
 describe("rotating NATS credentials without restarting a NATS server", () => {
+  it("refuses a user no server hosts, and points a leaf link's user to rotate-leaf-link, changing nothing", async () => {
+    const before = processes()
+    const password = readFileSync(join(mesh.topology.stateDir, "secrets", "leaf-links", "dc-antwerp.password"), "utf8")
+    await expect(mesh.topology.rotateNatsUser("nobody")).rejects.toThrow(/no NKey user/)
+    await expect(mesh.topology.rotateNatsUser("leaf-dc-antwerp")).rejects.toThrow(/rotate-leaf-link dc-antwerp/)
+    expect(readFileSync(join(mesh.topology.stateDir, "secrets", "leaf-links", "dc-antwerp.password"), "utf8")).toBe(password)
+    expect(existsSync(join(mesh.topology.stateDir, "secrets", "nkeys", "nobody.nk"))).toBe(false)
+    expect(processes()).toEqual(before)
+  })
+
   it("rotate-nats-user erp: the old seed is refused (its live connection closed), the new one publishes into INGRESS; nothing restarts", async () => {
     const credentials = mesh.topology.natsCredentials("erp")
     const oldSeed = readFileSync(credentials.seedFile, "utf8").trim()
@@ -192,6 +202,11 @@ describe("rotating NATS credentials without restarting a NATS server", () => {
     expect({ ...after, [leafName("dc-antwerp")]: "" }).toEqual({ ...before, [leafName("dc-antwerp")]: "" })
     expect((await mesh.topology.linkedSites()).has("dc-antwerp")).toBe(true)
     expect((await mesh.topology.linkedSites()).has(SITE)).toBe(true)
+    // The new leaf process itself reports its link to the hub up (it logged in with the new password).
+    const leaf = mesh.topology.component(leafName("dc-antwerp"))
+    if (leaf.kind !== "nats-leaf") throw new Error("not a leaf")
+    const leafz = (await (await fetch(`http://${leaf.nats.host}:${leaf.nats.monitorPort}/leafz`)).json()) as { readonly leafnodes: number }
+    expect(leafz.leafnodes).toBe(1)
     const newPassword = readFileSync(passwordFile, "utf8").trim()
     expect(newPassword).not.toBe(oldPassword)
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600)

@@ -290,7 +290,8 @@ export const killComponent = async (component: Component): Promise<void> => {
   if (proc !== undefined) await terminateProcess(component.name, proc.pid, proc.startTime, "SIGKILL")
 }
 
-const leafLinks = async (host: string, monitorPort: number): Promise<number> => {
+/** The leafnode connections a NATS server reports on its monitor port (`/leafz`). */
+export const leafLinks = async (host: string, monitorPort: number): Promise<number> => {
   const response = await fetch(`http://${host}:${monitorPort}/leafz`, { signal: AbortSignal.timeout(1_000) })
   const body = (await response.json()) as { readonly leafnodes?: number }
   return body.leafnodes ?? 0

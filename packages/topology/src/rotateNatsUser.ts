@@ -22,7 +22,7 @@
  */
 import { loadMeshConfig } from "@logimesh/config"
 import { Effect } from "effect"
-import { isComponentAlive, reloadNatsSecurity, type RunnerContext } from "./ComponentRunner.ts"
+import { isComponentAlive, leafLinks, reloadNatsSecurity, type RunnerContext } from "./ComponentRunner.ts"
 import { hubUsers, leafPasswordFileOf, leafUser, leafUsers, rotateLeafPassword, rotateNkeySeed, seedFileOf } from "./NatsCredentials.ts"
 import { leafName } from "./TopologyPlan.ts"
 import type { TopologySecurity } from "./TopologySecurity.ts"
@@ -135,10 +135,17 @@ export const rotateLeafLink = async (site: string, context: RotationContext): Pr
     // The leaf's remote URL carries the password and is rendered at start.
     await context.restart(leaf.name)
     restarted.push(leaf.name)
-    await waitFor(`${site} linked to the hub again`, async () => ((await context.linkedSites()).has(site) ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 200
-    })
+    // Linked as seen from both ends: the new leaf process's own link (it logged in with the new password) and the hub's.
+    const restartedLeaf = context.state().components.find((c) => c.name === leaf.name)
+    if (restartedLeaf?.kind !== "nats-leaf") throw new Error(`${leaf.name} is gone from the state`)
+    await waitFor(
+      `${site} linked to the hub again`,
+      async () =>
+        (await leafLinks(restartedLeaf.nats.host, restartedLeaf.nats.monitorPort).catch(() => 0)) > 0 && (await context.linkedSites()).has(site)
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 200 }
+    )
     context.log(`${leaf.name.padEnd(24)} linked to the hub with the new password`)
   }
   return { user: leafUser(site), secretFile: leafPasswordFileOf(secretsDir, site), reloaded, restarted, elapsedMs: Date.now() - started }
