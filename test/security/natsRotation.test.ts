@@ -10,6 +10,7 @@
  *   region applies it.
  * - `region-eu-west`: the region is restarted (nothing else), becomes ready
  *   and applies commands again (HTTP and INGRESS).
+ * - `wes-dc-rotterdam`: only the Rotterdam leaf reloads; old seed refused there.
  * - `rotate-leaf-link dc-antwerp`: the hub reloads, only the Antwerp leaf
  *   restarts, the link comes back; the old password is refused.
  */
@@ -189,6 +190,24 @@ describe("rotating NATS credentials without restarting a NATS server", () => {
     }
     await applied("SO-ROTATED-REGION-INGRESS")
   }, 180_000)
+
+  it("rotating wes-dc-rotterdam reloads only the Rotterdam leaf: the old seed is refused there, the new one connects", async () => {
+    const credentials = mesh.topology.natsCredentials(`wes-${SITE}`)
+    const oldSeed = readFileSync(credentials.seedFile, "utf8").trim()
+    const before = processes()
+    const report = await mesh.topology.rotateNatsUser(`wes-${SITE}`)
+    expect(report.reloaded).toEqual([leafName(SITE)])
+    expect(report.restarted).toEqual([])
+    expect(processes()).toEqual(before)
+    await expect(connectWithSeed(mesh.leafUrls[SITE] ?? "", oldSeed, credentials.inboxPrefix)).rejects.toThrow(/authorization violation/i)
+    const wes = await connect({ servers: mesh.leafUrls[SITE] ?? "", ...natsAuthOptions(mesh.topology.natsCredentials(`wes-${SITE}`)), timeout: 5_000 })
+    try {
+      const info = await (await jetstreamManager(wes, { domain: SITE })).streams.info("SITE_COMMANDS")
+      expect(info.config.name).toBe("SITE_COMMANDS")
+    } finally {
+      await wes.close()
+    }
+  }, 60_000)
 
   it("rotate-leaf-link dc-antwerp: the hub reloads, only the Antwerp leaf restarts and links again with the new password", async () => {
     const passwordFile = join(mesh.topology.stateDir, "secrets", "leaf-links", "dc-antwerp.password")
