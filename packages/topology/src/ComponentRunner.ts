@@ -290,7 +290,8 @@ export const killComponent = async (component: Component): Promise<void> => {
   if (proc !== undefined) await terminateProcess(component.name, proc.pid, proc.startTime, "SIGKILL")
 }
 
-const leafLinks = async (host: string, monitorPort: number): Promise<number> => {
+/** The leafnode connections a NATS server reports on its monitor port (`/leafz`). */
+export const leafLinks = async (host: string, monitorPort: number): Promise<number> => {
   const response = await fetch(`http://${host}:${monitorPort}/leafz`, { signal: AbortSignal.timeout(1_000) })
   const body = (await response.json()) as { readonly leafnodes?: number }
   return body.leafnodes ?? 0
@@ -330,9 +331,12 @@ export const healthOf = async (component: Component): Promise<Health> => {
   return probe().catch((error: unknown) => ({ ok: false, detail: `probe failed: ${error instanceof Error ? error.message : String(error)}` }))
 }
 
-/** Re-renders the running hub's config with the security the mesh asks for now (a site added) and reloads it. */
-export const reloadHubSecurity = async (hub: HubComponent, context: RunnerContext): Promise<void> => {
-  if (context.security === undefined || hub.pid === null) return
-  const security = await context.security.nats(hub.nats)
-  await reloadNatsServerUsers(hub.nats, hub.workDir, security, hub.pid)
+/**
+ * Re-renders the users of a running NATS server (the hub or a leaf) from the security the mesh asks for now (a site
+ * added, a rotated secret) and reloads it with SIGHUP; no restart.
+ */
+export const reloadNatsSecurity = async (server: HubComponent | LeafComponent, context: RunnerContext): Promise<void> => {
+  if (context.security === undefined || server.pid === null) return
+  const security = await context.security.nats(server.nats)
+  await reloadNatsServerUsers(server.nats, server.workDir, security, server.pid)
 }

@@ -12,13 +12,14 @@
  *                             CA signed, MeshCertificates.ts)
  *   tls/                      MeshCertificates.ts
  *
- * Secrets are made once and reused (a restart, a re-render, `add-site`).
+ * Secrets are made once and reused (a restart, a re-render, `add-site`);
+ * only a rotation (rotateNatsUser.ts) replaces one, atomically.
  * Users are bound to permissions by natsPermissions.ts.
  */
 import type { MeshConfig } from "@logimesh/config"
 import { createUser, fromSeed } from "@nats-io/nkeys"
 import { randomBytes } from "node:crypto"
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import {
   type CentralSystem,
@@ -59,6 +60,13 @@ const writeSecret = (file: string, content: string): void => {
   chmodSync(file, 0o600)
 }
 
+/** Replaces a secret atomically: the new content goes to a temp file (0600) that is renamed over the old one. */
+const replaceSecret = (file: string, content: string): void => {
+  const temp = `${file}.${process.pid}.tmp`
+  writeSecret(temp, content)
+  renameSync(temp, file)
+}
+
 /** The public key of `user`, its seed made on first use. */
 export const ensureNkeyUser = (secretsDir: string, user: string): string => {
   const file = seedFileOf(secretsDir, user)
@@ -72,6 +80,17 @@ export const ensureLeafPassword = (secretsDir: string, site: string): string => 
   if (!existsSync(file)) writeSecret(file, `${randomBytes(24).toString("hex")}\n`)
   return readFileSync(file, "utf8").trim()
 }
+
+/** A new seed for `user` replacing the old one (which no server accepts once it reloads); its new public key. */
+export const rotateNkeySeed = (secretsDir: string, user: string): string => {
+  const seed = createUser().getSeed()
+  replaceSecret(seedFileOf(secretsDir, user), `${new TextDecoder().decode(seed)}\n`)
+  return fromSeed(seed).getPublicKey()
+}
+
+/** A new password for the leaf user of `site`, replacing the old one. */
+export const rotateLeafPassword = (secretsDir: string, site: string): void =>
+  replaceSecret(leafPasswordFileOf(secretsDir, site), `${randomBytes(24).toString("hex")}\n`)
 
 const nkeyUser = (secretsDir: string, name: string, permissions: Permissions): NatsUser => ({
   kind: "nkey",

@@ -24,11 +24,12 @@ import {
   killComponent,
   logFileOf,
   regionUrl,
-  reloadHubSecurity,
+  reloadNatsSecurity,
   startComponent,
   stopComponent
 } from "./ComponentRunner.ts"
 import { applyMeshStreams } from "./applyMeshStreams.ts"
+import { type CredentialRotationReport, type RotationContext, rotateLeafLink, rotateNatsUser } from "./rotateNatsUser.ts"
 import { ensureMeshCredentials, type NatsClientCredentials } from "./NatsCredentials.ts"
 import { adminCredentialsEnv, topologySecurity } from "./TopologySecurity.ts"
 import { hubLinkedDomains } from "./hubLinkedDomains.ts"
@@ -115,6 +116,13 @@ export interface Topology {
   addSite(site: string): Promise<SiteChangeReport>
   /** Marks the site disabled in its file, tells its region (no new work for it), applies the streams, stops its leaf and WAN link. */
   disableSite(site: string): Promise<SiteChangeReport>
+  /**
+   * A new NKey seed for `user`; every running NATS server hosting it reloads its users (SIGHUP, no restart);
+   * a `region-<region>` user's region is restarted, other clients must reconnect with the new seed (rotateNatsUser.ts).
+   */
+  rotateNatsUser(user: string): Promise<CredentialRotationReport>
+  /** A new password for the leaf link of `site`: the hub reloads, the site's leaf restarts and links again. */
+  rotateLeafLink(site: string): Promise<CredentialRotationReport>
 }
 
 export interface SiteChangeReport {
@@ -250,7 +258,7 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
       log(`${site.padEnd(24)} planned  ${planned.map((c) => c.name).join(", ")}`)
     }
     // The hub learns the site's leaf user (and its region the site's domain) before the leaf links.
-    await reloadHubSecurity(hub, context)
+    await reloadNatsSecurity(hub, context)
     log(`${hub.name.padEnd(24)} reloaded its users`)
     const names = [wanLinkName(site), leafName(site)]
     for (const name of names) await start(name, log)
@@ -278,6 +286,20 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
     const names = [leafName(site), wanLinkName(site)].filter((name) => refresh().components.some((c) => c.name === name))
     for (const name of names) await stop(name, "stop", log)
     return { site, region, started: [], stopped: names, regionSites, elapsedMs: Date.now() - started }
+  }
+
+  const rotation = (): RotationContext => {
+    const log = newLog()
+    return {
+      state: refresh,
+      runner: context,
+      restart: async (name) => {
+        await stop(name, "stop", log)
+        await start(name, log)
+      },
+      linkedSites: () => topologyHandle.linkedSites(),
+      log
+    }
   }
 
   const topologyHandle: Topology = {
@@ -355,7 +377,9 @@ const makeTopology = (initial: TopologyState, options: TopologyOptions, sharedLo
       }),
     natsCredentials: (user) => topologySecurity(refresh()).credentials(user),
     addSite,
-    disableSite
+    disableSite,
+    rotateNatsUser: (user) => rotateNatsUser(user, rotation()),
+    rotateLeafLink: (site) => rotateLeafLink(site, rotation())
   }
   return topologyHandle
 }

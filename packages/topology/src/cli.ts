@@ -12,6 +12,9 @@
  *   add-site SITE                 bring a site declared in sites/<region>/SITE.json into the running mesh
  *                                 (WAN link + leaf started, streams applied, its region reloads; nothing restarts)
  *   disable-site SITE             mark it disabled in its file, its region stops serving it, leaf + link stopped
+ *   rotate-nats-user USER         a new NKey seed for USER; the NATS servers hosting it reload (no restart);
+ *                                 a region user's region restarts, other clients reconnect with the new seed
+ *   rotate-leaf-link SITE         a new password for the site's leaf link; the hub reloads, the leaf restarts
  *   compose [--check]             render infra/docker-compose.yml (+ NATS configs); --check fails when stale
  *
  * Common flags: --state-dir DIR (default .logimesh/topology), --sites DIR (default sites/).
@@ -33,7 +36,8 @@ import { type ComponentStatus, DEFAULT_SITES_DIR, loadTopology, type Topology, t
 
 const USAGE = `usage: npm run topology -- <command> [args] [--state-dir DIR] [--sites DIR]
   up [--fresh] [--no-regions] [--nats-client-tls] | down | status
-  start|stop|kill|restart <name> | cut|restore <site> | add-site|disable-site <site> | compose [--check]`
+  start|stop|kill|restart <name> | cut|restore <site> | add-site|disable-site <site>
+  rotate-nats-user <user> | rotate-leaf-link <site> | compose [--check]`
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -150,6 +154,18 @@ const run = async (): Promise<number> => {
       const site = requireArgument("site id")
       const report = command === "add-site" ? await topology.addSite(site) : await topology.disableSite(site)
       say(`${command} ${site}: region ${report.region} serves ${report.regionSites.join(", ")} (${(report.elapsedMs / 1000).toFixed(1)} s)`)
+      say(JSON.stringify(report))
+      return 0
+    }
+    case "rotate-nats-user":
+    case "rotate-leaf-link": {
+      const topology = loadTopology(options)
+      const report =
+        command === "rotate-nats-user" ? await topology.rotateNatsUser(requireArgument("user")) : await topology.rotateLeafLink(requireArgument("site id"))
+      say(
+        `${command} ${report.user}: reloaded ${report.reloaded.join(", ") || "no server"}; restarted ${report.restarted.join(", ") || "nothing"} (${(report.elapsedMs / 1000).toFixed(1)} s)`
+      )
+      if (report.notice !== undefined) say(report.notice)
       say(JSON.stringify(report))
       return 0
     }

@@ -33,6 +33,7 @@ export { HUB_NAME, leafName, planTopology, postgresName, regionName, wanLinkName
 export { addressOf, controlUrl, type Health, logFileOf, regionUrl } from "./ComponentRunner.ts"
 export { cutWanLink, restoreWanLink, wanLinkStatus, type WanLinkStatus } from "./WanLinkControl.ts"
 export { hubLinkedDomains } from "./hubLinkedDomains.ts"
+export { type CredentialRotationReport } from "./rotateNatsUser.ts"
 export { isProcessAlive, processStartTime } from "./ProcessIdentity.ts"
 export { checkComposeFiles, composeFiles, renderCompose, writeComposeFiles } from "./composeFile.ts"
 export {
