@@ -52,6 +52,7 @@ export {
   ADMIN_USER,
   clientCredentials,
   ensureMeshCredentials,
+  ensureNkeyUser,
   hubUsers,
   leafUser,
   leafUsers,
