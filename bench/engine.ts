@@ -25,6 +25,12 @@
  *      input and by (order, event seq), every final state (read through the
  *      engine's `loadEntities`) and the sum of totals compared with the fold;
  *   4. raw limits (`rawLimits.ts`) on the engine's own messages and statements.
+ * The nats-server is authenticated (an NKey user with an allow-list, as a
+ * region's; `--anonymous` for none), and every client logs in. Phase 4 also
+ * measures the batch publish and the consume + ack on a second, anonymous
+ * server started beside it (a copy of the same inputs), in rounds alternating
+ * with the authenticated ones: `auth_publish_ratio` / `auth_consume_ratio` =
+ * authenticated / anonymous.
  * The last line is one JSON object; the exit code is 1 when the check fails.
  */
 import { Duration, Schema } from "effect"
@@ -34,7 +40,7 @@ import { type CommittedOutboxRow, EngineHeaders } from "@logimesh/engine"
 import { checkEffects, type ExpectedOrder } from "./checkEffects.ts"
 import { makeTotalsWorkload, type TotalsWorkload } from "./makeTotalsWorkload.ts"
 import { orderTotalEntity } from "./orderTotalEntity.ts"
-import { measureRawLimits, rawLimitFields, runnerPrefetch, unmeasured } from "./rawLimits.ts"
+import { authCostFields, measureRawLimits, rawLimitFields, runnerPrefetch, unmeasured } from "./rawLimits.ts"
 import { startBenchRig } from "./startBenchRig.ts"
 
 const { values: args } = parseArgs({
@@ -59,9 +65,21 @@ const { values: args } = parseArgs({
     "raw-keys": { type: "string", default: "10000" },
     "raw-rounds": { type: "string", default: "3" },
     /** Skip the raw-limit phase (profiling only; the checked-in result always measures them). */
-    "skip-raw": { type: "boolean", default: false }
+    "skip-raw": { type: "boolean", default: false },
+    /** An anonymous nats-server (no users; no auth cost measured). */
+    anonymous: { type: "boolean", default: false },
+    help: { type: "boolean", default: false }
   }
 })
+if (args.help) {
+  process.stdout.write(
+    "npm run bench:engine -- [--orders N] [--events N] [--rate N] [--seconds N] [--concurrency N] [--batch N] [--committers N]\n" +
+      "  [--resend P] [--nak P] [--ack-wait S] [--seed N] [--raw-messages N] [--raw-consume N] [--raw-keys N] [--raw-rounds N]\n" +
+      "  [--skip-raw] [--anonymous]   (defaults: see bench/engine.ts; bench/results/README.md says what the fields mean)\n"
+  )
+  process.exit(0)
+}
+const authenticated = !args.anonymous
 const orders = Number(args.orders)
 const eventsPerOrder = Number(args.events)
 const offeredRate = Number(args.rate)
@@ -95,7 +113,8 @@ const rssSampler = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUs
 const rig = await startBenchRig({
   label: "bench-engine",
   ackWait: Duration.seconds(Number(args["ack-wait"])),
-  maxAckPending: Math.max(2_000, concurrency * 2)
+  maxAckPending: Math.max(2_000, concurrency * 2),
+  auth: authenticated
 })
 const token = rig.names.token
 
@@ -247,12 +266,23 @@ try {
   log(`${elapsed()}    ${JSON.stringify(check)}`)
   log(`${elapsed()}    ${duplicatesInjected.toLocaleString()} re-sent under new ids; engine outcomes ${JSON.stringify(stats.outcomes)}`)
 
-  // Phase 4: the raw limits, on a real output (sample) and the engine's input stream.
+  // Phase 4: the raw limits, on a real output (sample) and the engine's input stream; with authentication, also
+  // on an anonymous server holding the same inputs (as many as the consume measurement reads, in the same order).
+  const measureRaw = !args["skip-raw"] && sample !== undefined
+  const consumeMessages = Number(args["raw-consume"])
+  let baseline: Awaited<ReturnType<typeof rig.startBaseline>> | undefined
+  if (measureRaw && authenticated) {
+    const inputs = workloads.flatMap((w) => w.messages).slice(0, consumeMessages)
+    log(`${elapsed()}  starting an anonymous nats-server beside it, holding the first ${inputs.length.toLocaleString()} inputs (the baseline of auth_*_ratio)…`)
+    baseline = await rig.startBaseline(inputs)
+  }
   const raw =
-    args["skip-raw"] || sample === undefined
+    !measureRaw || sample === undefined
       ? unmeasured
       : await measureRawLimits({
           natsUrl: rig.natsUrl,
+          credentials: rig.natsCredentials,
+          baseline,
           sample,
           state: JSON.stringify(Schema.encodeSync(orderTotalEntity.state)(states.values().next().value ?? orderTotalEntity.decider.initialState)),
           entityType: orderTotalEntity.name,
@@ -262,7 +292,7 @@ try {
           concurrency,
           groupCommit,
           publishMessages: Number(args["raw-messages"]),
-          consumeMessages: Number(args["raw-consume"]),
+          consumeMessages,
           pgKeys: Number(args["raw-keys"]),
           pgLines: eventsPerOrder,
           rounds: Number(args["raw-rounds"]),
@@ -304,6 +334,8 @@ try {
     e2e_p99_ms_at_80: round1(at80.e2eP99),
     step_p50_ms_at_80: round1(at80.stepP50),
     step_p99_ms_at_80: round1(at80.stepP99),
+    auth: authenticated,
+    ...authCostFields(raw),
     cpus: cpus().length,
     mem_gb: Math.round(totalmem() / 2 ** 30),
     node: process.version,

@@ -4,14 +4,17 @@
  * one command through the engine gives a real output message and state for
  * the publish and Postgres measurements, and `--inputs` commands published
  * to the engine's input stream (not consumed by the engine) feed the
- * consume measurement. Progress on stderr, one JSON line at the end.
+ * consume measurement. The server is authenticated as the engine
+ * benchmark's, and the batch publish and the consume + ack are measured
+ * again on an anonymous server holding the same inputs (`auth_*_ratio`).
+ * Progress on stderr, one JSON line at the end.
  */
 import { Duration, Schema } from "effect"
 import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
 import { makeTotalsWorkload } from "./makeTotalsWorkload.ts"
 import { orderTotalEntity } from "./orderTotalEntity.ts"
-import { measureRawLimits, rawLimitFields, runnerPrefetch } from "./rawLimits.ts"
+import { authCostFields, measureRawLimits, rawLimitFields, runnerPrefetch } from "./rawLimits.ts"
 import { startBenchRig } from "./startBenchRig.ts"
 
 const { values: args } = parseArgs({
@@ -50,8 +53,12 @@ try {
   if (sample === undefined || state === undefined) throw new Error("bench:raw: the engine published nothing")
   log(`publishing ${(workload.messages.length - 1).toLocaleString()} inputs for the consume measurement…`)
   for (let start = 1; start < workload.messages.length; start += 5_000) await rig.publish(workload.messages.slice(start, start + 5_000))
+  log("an anonymous nats-server beside it, holding the same inputs…")
+  const baseline = await rig.startBaseline(workload.messages)
   const raw = await measureRawLimits({
     natsUrl: rig.natsUrl,
+    credentials: rig.natsCredentials,
+    baseline,
     sample,
     state: JSON.stringify(Schema.encodeSync(orderTotalEntity.state)(state)),
     entityType: orderTotalEntity.name,
@@ -71,6 +78,7 @@ try {
     JSON.stringify({
       ...rawLimitFields(raw),
       raw_pg_tx_per_s: Math.round(raw.pgTx),
+      ...authCostFields(raw),
       cpus: cpus().length,
       mem_gb: Math.round(totalmem() / 2 ** 30),
       node: process.version,

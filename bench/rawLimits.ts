@@ -23,17 +23,29 @@
  *   - Postgres single-row commits on one connection (the older reference).
  *
  * `combinedLimit` puts them together per event (see bench/results/README.md).
+ *
+ * Every connection logs in with `credentials` when the server is
+ * authenticated. Given a `baseline` (an anonymous server beside it holding a
+ * copy of the input stream), the batch publish and the consume + ack are
+ * also measured there, in rounds alternating with the authenticated ones, so
+ * their ratio is what authentication costs on the message path.
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, headers as makeHeaders } from "@nats-io/transport-node"
 import { Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import pg from "pg"
-import { makeBatchPublisher, type OutgoingMessage } from "@logimesh/bus"
+import { makeBatchPublisher, type NatsCredentialFiles, natsAuthOptions, type OutgoingMessage } from "@logimesh/bus"
 import { Db, runMigrations } from "@logimesh/db"
 import { EngineHeaders, type EngineStep, engineMigrations, FaultInjector, type GroupCommitOptions, makeGroupCommitter } from "@logimesh/engine"
 import { createTestDatabase } from "@logimesh/testkit"
 import { waitFor } from "@logimesh/topology"
-import type { MessageSample } from "./startBenchRig.ts"
+
+/** One stored message as it is, for the raw limits (same subject, size and headers). */
+export interface MessageSample {
+  readonly subject: string
+  readonly payload: Uint8Array
+  readonly headers: Readonly<Record<string, string>>
+}
 
 const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -46,29 +58,34 @@ const rounds = (n: number | undefined) => Array.from({ length: Math.max(1, n ?? 
 const userHeaders = (sample: MessageSample): Record<string, string> =>
   Object.fromEntries(Object.entries(sample.headers).filter(([key]) => !key.startsWith("Nats-")))
 
+/** The subjects the raw publish measurements publish to (`<prefix>.<round>.<the sample's subject>`). */
+export const rawPublishSubjects: ReadonlyArray<string> = ["rawbatch.>", "rawclient.>"]
+
 export interface RawPublishOptions {
   readonly url: string
+  /** The server's user (absent: anonymous). */
+  readonly credentials?: NatsCredentialFiles | undefined
   readonly sample: MessageSample
   readonly messages?: number
   readonly rounds?: number
 }
 
-/** Runs `publish` once per round against a fresh stream capturing `<prefix><round>.>`; messages per second. */
+/** Runs `publish` once per round against a fresh stream capturing `<prefix>.<round>.>`; messages per second. */
 const publishRounds = async (
   options: RawPublishOptions,
   prefix: string,
   publish: (nc: Awaited<ReturnType<typeof connect>>, subject: string, round: number, messages: number) => Promise<void>
 ): Promise<number> => {
   const messages = options.messages ?? 20_000
-  const nc = await connect({ servers: options.url, name: `bench-raw-${prefix}` })
+  const nc = await connect({ servers: options.url, name: `bench-raw-${prefix}`, ...natsAuthOptions(options.credentials) })
   try {
     const jsm = await jetstreamManager(nc)
     const rates: Array<number> = []
     for (const round of rounds(options.rounds)) {
       const stream = `BENCH_RAW_${prefix.toUpperCase()}_${process.pid}_${round}`
-      await jsm.streams.add({ name: stream, subjects: [`${prefix}${round}.>`] })
+      await jsm.streams.add({ name: stream, subjects: [`${prefix}.${round}.>`] })
       const started = performance.now()
-      await publish(nc, `${prefix}${round}.${options.sample.subject}`, round, messages)
+      await publish(nc, `${prefix}.${round}.${options.sample.subject}`, round, messages)
       rates.push(messages / ((performance.now() - started) / 1000))
       await jsm.streams.delete(stream)
     }
@@ -124,6 +141,8 @@ export const runnerPrefetch = (concurrency: number): number => Math.max(16, conc
 
 export interface RawConsumeOptions {
   readonly url: string
+  /** The server's user (absent: anonymous). */
+  readonly credentials?: NatsCredentialFiles | undefined
   /** The engine's input stream (its real inputs). */
   readonly stream: string
   /** Creates a durable consumer `name` on the stream, configured like the engine's. */
@@ -136,7 +155,7 @@ export interface RawConsumeOptions {
 
 /** Messages per second delivered to a durable pull consumer and acked (until the ack floor reaches the last one). */
 export const measureConsumeAck = async (options: RawConsumeOptions): Promise<number> => {
-  const nc = await connect({ servers: options.url, name: "bench-raw-consume" })
+  const nc = await connect({ servers: options.url, name: "bench-raw-consume", ...natsAuthOptions(options.credentials) })
   try {
     const jsm = await jetstreamManager(nc)
     const js = jetstream(nc)
@@ -319,10 +338,24 @@ export interface RawLimits {
   readonly publish: number
   /** `combinedLimit(publish, consume, pgSteps)`. */
   readonly combined: number
+  /** The batch publish and the consume + ack on the anonymous baseline server (NaN without one). */
+  readonly anonymousBatchPub: number
+  readonly anonymousConsume: number
+}
+
+/** An anonymous server beside the measured one, holding a copy of the engine's input stream (same messages). */
+export interface RawBaseline {
+  readonly url: string
+  readonly inputStream: string
+  readonly createConsumer: (name: string) => Promise<void>
 }
 
 export interface RawLimitsOptions {
   readonly natsUrl: string
+  /** The user of `natsUrl` (absent: anonymous). */
+  readonly credentials?: NatsCredentialFiles | undefined
+  /** Measure the batch publish and the consume + ack here too, in alternating rounds (what authentication costs). */
+  readonly baseline?: RawBaseline | undefined
   /** A real output of the engine. */
   readonly sample: MessageSample
   /** A real encoded state of the entity. */
@@ -342,27 +375,56 @@ export interface RawLimitsOptions {
   readonly log: (line: string) => void
 }
 
+/**
+ * `n` single rounds of `measured`; with a `baseline`, each round is the pair in both orders (measured, baseline,
+ * baseline, measured), so each is run first as often as second (on a busy machine, of two back-to-back runs on two
+ * identical anonymous servers the second was more often the faster one, and single runs differed by up to 1.7x
+ * either way: only medians of several rounds compare). The median of each.
+ */
+const alternatingRounds = async (
+  n: number,
+  measured: () => Promise<number>,
+  baseline: (() => Promise<number>) | undefined
+): Promise<{ readonly measured: number; readonly baseline: number }> => {
+  const a: Array<number> = []
+  const b: Array<number> = []
+  for (const _round of rounds(n)) {
+    a.push(await measured())
+    if (baseline === undefined) continue
+    b.push(await baseline())
+    b.push(await baseline())
+    a.push(await measured())
+  }
+  return { measured: median(a), baseline: baseline === undefined ? Number.NaN : median(b) }
+}
+
 /** Every raw limit, one after another, with progress through `log`. */
 export const measureRawLimits = async (options: RawLimitsOptions): Promise<RawLimits> => {
-  const { log, rounds: n, sample } = options
+  const { log, rounds: n, sample, baseline, credentials } = options
+  const alternating = baseline === undefined ? "" : ", alternating with the same on the anonymous server"
   log(
-    `raw limits: publish through the batch publisher (${n} x ${options.publishMessages.toLocaleString()} x ${sample.payload.length} B + ${Object.keys(userHeaders(sample)).length} headers, batches of 1,000)…`
+    `raw limits: publish through the batch publisher (${n} x ${options.publishMessages.toLocaleString()} x ${sample.payload.length} B + ${Object.keys(userHeaders(sample)).length} headers, batches of 1,000${alternating})…`
   )
-  const batchPub = await measureBatchPublish({ url: options.natsUrl, sample, messages: options.publishMessages, rounds: n })
-  log(`  ${batchPub.toFixed(0)} msg/s`)
+  const batch = await alternatingRounds(
+    n,
+    () => measureBatchPublish({ url: options.natsUrl, credentials, sample, messages: options.publishMessages, rounds: 1 }),
+    baseline === undefined ? undefined : () => measureBatchPublish({ url: baseline.url, sample, messages: options.publishMessages, rounds: 1 })
+  )
+  const batchPub = batch.measured
+  log(`  ${batchPub.toFixed(0)} msg/s${baseline === undefined ? "" : `; anonymous ${batch.baseline.toFixed(0)} msg/s`}`)
   log("raw limits: publish through the client's js.publish (same messages, 512 acks in flight)…")
-  const clientPub = await measureClientPublish({ url: options.natsUrl, sample, messages: options.publishMessages, rounds: n })
+  const clientPub = await measureClientPublish({ url: options.natsUrl, credentials, sample, messages: options.publishMessages, rounds: n })
   log(`  ${clientPub.toFixed(0)} msg/s`)
-  log(`raw limits: durable pull consume + ack of the engine's inputs (prefetch ${options.prefetch})…`)
-  const consume = await measureConsumeAck({
-    url: options.natsUrl,
-    stream: options.inputStream,
-    createConsumer: options.createConsumer,
-    prefetch: options.prefetch,
-    messages: options.consumeMessages,
-    rounds: n
-  })
-  log(`  ${consume.toFixed(0)} msg/s`)
+  log(`raw limits: durable pull consume + ack of the engine's inputs (prefetch ${options.prefetch}${alternating})…`)
+  const consumeOn = (url: string, stream: string, createConsumer: (name: string) => Promise<void>, user: NatsCredentialFiles | undefined) => () =>
+    measureConsumeAck({ url, credentials: user, stream, createConsumer, prefetch: options.prefetch, messages: options.consumeMessages, rounds: 1 })
+  const consumed = await alternatingRounds(
+    n,
+    consumeOn(options.natsUrl, options.inputStream, options.createConsumer, credentials),
+    baseline === undefined ? undefined : consumeOn(baseline.url, baseline.inputStream, baseline.createConsumer, undefined)
+  )
+  const consume = consumed.measured
+  log(`  ${consume.toFixed(0)} msg/s${baseline === undefined ? "" : `; anonymous ${consumed.baseline.toFixed(0)} msg/s`}`)
   const scratch = await createTestDatabase("bench_raw_pg")
   try {
     log(
@@ -384,7 +446,17 @@ export const measureRawLimits = async (options: RawLimitsOptions): Promise<RawLi
     const pgTx = await measureRawPgCommits({ url: scratch.url, rounds: n })
     log(`  ${pgTx.toFixed(0)} tx/s`)
     const publish = Math.max(batchPub, clientPub)
-    return { batchPub, clientPub, consume, pgSteps, pgTx, publish, combined: combinedLimit(publish, consume, pgSteps) }
+    return {
+      batchPub,
+      clientPub,
+      consume,
+      pgSteps,
+      pgTx,
+      publish,
+      combined: combinedLimit(publish, consume, pgSteps),
+      anonymousBatchPub: batch.baseline,
+      anonymousConsume: consumed.baseline
+    }
   } finally {
     await scratch.drop()
   }
@@ -398,7 +470,9 @@ export const unmeasured: RawLimits = {
   pgSteps: Number.NaN,
   pgTx: Number.NaN,
   publish: Number.NaN,
-  combined: Number.NaN
+  combined: Number.NaN,
+  anonymousBatchPub: Number.NaN,
+  anonymousConsume: Number.NaN
 }
 
 /** The raw limits as the benchmark's JSON fields. */
@@ -410,3 +484,19 @@ export const rawLimitFields = (raw: RawLimits) => ({
   raw_pg_steps_per_s: Math.round(raw.pgSteps),
   combined_limit_per_s: Math.round(raw.combined)
 })
+
+/**
+ * What authentication costs on the message path, as the benchmark's JSON fields: the batch publish and the
+ * consume + ack on the authenticated server / the same on the anonymous one (1 = no cost, 0.9 = 10% slower);
+ * null when no baseline was measured.
+ */
+export const authCostFields = (raw: RawLimits) => {
+  const ratio = (authenticated: number, anonymous: number) =>
+    Number.isFinite(authenticated / anonymous) ? Number((authenticated / anonymous).toFixed(3)) : null
+  return {
+    auth_publish_ratio: ratio(raw.batchPub, raw.anonymousBatchPub),
+    auth_consume_ratio: ratio(raw.consume, raw.anonymousConsume),
+    anon_js_batch_pub_per_s: Number.isNaN(raw.anonymousBatchPub) ? null : Math.round(raw.anonymousBatchPub),
+    anon_consume_ack_per_s: Number.isNaN(raw.anonymousConsume) ? null : Math.round(raw.anonymousConsume)
+  }
+}

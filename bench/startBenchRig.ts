@@ -9,11 +9,18 @@
  * later events, as an actor activates); committed effects the relay has not
  * published yet (`unsentOutbox`, which tells when a run has settled) through
  * `EngineQueries`.
+ *
+ * The nats-server is authenticated unless `auth: false`: the fixture's NKey
+ * user, allowed only the run's input / output / DLQ subjects, the JetStream
+ * API, acks and the raw limits' scratch subjects (`rawPublishSubjects`);
+ * the engine, the observer and the raw limits log in as it
+ * (`natsCredentials`). `startBaseline` starts an anonymous server beside it
+ * with a copy of the input stream, for what authentication costs.
  */
 import { jetstream } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
-import { type Duration, Redacted, Result } from "effect"
-import { applyStreams, NatsConnection } from "@logimesh/bus"
+import { type Duration, Layer, ManagedRuntime, Redacted, Result } from "effect"
+import { applyStreams, JetStreamPublisher, NatsConnection, natsAuthOptions, type OutgoingMessage } from "@logimesh/bus"
 import { Db } from "@logimesh/db"
 import {
   type CommittedOutboxRow,
@@ -25,10 +32,12 @@ import {
   makeEngine,
   type RunningEngine
 } from "@logimesh/engine"
+import { startTestNats } from "@logimesh/testkit"
 import { waitFor } from "@logimesh/topology"
 import { outputSubject, startEngineFixture } from "@logimesh/engine/harness"
 import type { ObservedOutput } from "./checkEffects.ts"
 import type { OrderTotalState } from "./OrderTotalDecider.ts"
+import { type MessageSample, type RawBaseline, rawPublishSubjects } from "./rawLimits.ts"
 import { orderTotalEntity } from "./orderTotalEntity.ts"
 import { definedFields } from "@logimesh/model"
 
@@ -40,6 +49,8 @@ export interface BenchRigOptions {
   readonly maxAckPending: number
   /** Default 10. */
   readonly maxDeliver?: number
+  /** Authenticate the nats-server; default true. */
+  readonly auth?: boolean
 }
 
 export interface BenchEngineOptions {
@@ -54,13 +65,6 @@ export interface BenchEngineOptions {
   readonly onAcked?: (rows: ReadonlyArray<CommittedOutboxRow>) => void
 }
 
-/** One stored message as it is, for the raw limits (same subject, size and headers). */
-export interface MessageSample {
-  readonly subject: string
-  readonly payload: Uint8Array
-  readonly headers: Readonly<Record<string, string>>
-}
-
 const textDecoder = new TextDecoder()
 
 export const startBenchRig = async (options: BenchRigOptions) => {
@@ -68,10 +72,13 @@ export const startBenchRig = async (options: BenchRigOptions) => {
     label: options.label,
     ackWait: options.ackWait,
     maxAckPending: options.maxAckPending,
-    ...definedFields({ maxDeliver: options.maxDeliver })
+    ...definedFields({ maxDeliver: options.maxDeliver }),
+    auth: options.auth ?? true,
+    extraPublish: rawPublishSubjects
   })
   const { names, runtime } = fixture
-  const nc = await connect({ servers: fixture.nats.url, name: `${options.label}-observer` })
+  const credentials = fixture.nats.credentials
+  const nc = await connect({ servers: fixture.nats.url, name: `${options.label}-observer`, ...natsAuthOptions(credentials) })
   const engines: Array<RunningEngine> = []
 
   const startEngine = async (engine: BenchEngineOptions): Promise<RunningEngine> => {
@@ -81,7 +88,7 @@ export const startBenchRig = async (options: BenchRigOptions) => {
       input: { stream: names.stream, consumer: names.consumer, deadLetterSubject: names.deadLetterSubject },
       outputSubject: () => outputSubject(names.token, "effects"),
       db: Db.layerFrom({ url: Redacted.make(fixture.database.url), maxConnections: 8 }),
-      nats: NatsConnection.layerFrom({ url: fixture.nats.url, name: `${options.label}-engine` }),
+      nats: NatsConnection.layerFrom({ url: fixture.nats.url, name: `${options.label}-engine`, credentials }),
       faults: FaultInjector.from(engine.faults),
       concurrency: engine.concurrency,
       maxResident: engine.maxResident ?? 20_000,
@@ -152,14 +159,45 @@ export const startBenchRig = async (options: BenchRigOptions) => {
     return states
   }
 
+  const baselines: Array<() => Promise<void>> = []
+
+  /**
+   * An anonymous nats-server beside the rig's, holding the engine's input stream (same definition) with
+   * `inputs` published to it in order: the raw limits measured there are the baseline of what
+   * authentication costs. Stopped with the rig.
+   */
+  const startBaseline = async (inputs: ReadonlyArray<OutgoingMessage>): Promise<RawBaseline> => {
+    const nats = await startTestNats(`${options.label}-anonymous`)
+    const baseline = ManagedRuntime.make(
+      JetStreamPublisher.layer.pipe(Layer.provideMerge(NatsConnection.layerFrom({ url: nats.url, name: `${options.label}-anonymous` })))
+    )
+    baselines.push(async () => {
+      await baseline.dispose()
+      await nats.stop()
+    })
+    await baseline.runPromise(applyStreams({ streams: [fixture.inputStream], consumers: [] }))
+    for (let start = 0; start < inputs.length; start += 5_000) {
+      await baseline.runPromise(JetStreamPublisher.use((p) => p.publishAll(inputs.slice(start, start + 5_000))))
+    }
+    return {
+      url: nats.url,
+      inputStream: names.stream,
+      createConsumer: (name) => baseline.runPromise(applyStreams({ streams: [], consumers: [{ ...fixture.consumer, name }] })).then(() => undefined)
+    }
+  }
+
   const stop = async () => {
     for (const engine of engines) await engine.stop().catch(() => undefined)
     await nc.close()
+    for (const stopBaseline of baselines) await stopBaseline()
     await fixture.stop()
   }
 
   return {
     natsUrl: fixture.nats.url,
+    /** The server's user (undefined with `auth: false`). */
+    natsCredentials: credentials,
+    startBaseline,
     names,
     publish: fixture.publish,
     consumerInfo: fixture.consumerInfo,

@@ -1,6 +1,6 @@
 /**
  * The engine benchmark's checker (`bench/checkEffects.ts`) can fail: run on
- * the benchmark's own rig and workload at a small size (300 commands of a
+ * the benchmark's own rig (authenticated, as the benchmark runs) and workload at a small size (300 commands of a
  * running total, 10% re-sent under new message ids, 5% of the steps nak'ed),
  * it passes a healthy engine and catches an engine broken on purpose — its
  * duplicate check off (every re-send applied again) and outbox rows dropped.
@@ -13,8 +13,9 @@ import { makeTotalsWorkload } from "../../bench/makeTotalsWorkload.ts"
 import { startBenchRig } from "../../bench/startBenchRig.ts"
 
 const runOnce = async (label: string, faults: string) => {
-  const rig = await startBenchRig({ label, ackWait: Duration.seconds(5), maxAckPending: 1_000 })
+  const rig = await startBenchRig({ label, ackWait: Duration.seconds(5), maxAckPending: 1_000, auth: true })
   try {
+    expect(rig.natsCredentials?.seedFile).toBeDefined()
     const workload = makeTotalsWorkload({
       token: rig.names.token,
       subject: rig.names.inputSubject,

@@ -5,6 +5,12 @@
  * a seeded workload generator (duplicates, per-order reordering) and the
  * checks: final states equal the fold of the unique inputs, every effect
  * exactly once in the outbox and in the output stream.
+ *
+ * With `auth` the nats-server is authenticated (testkit `startTestNats`):
+ * one NKey user `engineFixtureUser` allowed only what the fixture and the
+ * engine use (`engineFixturePermissions`), and every connection made here
+ * (the fixture's, engine children through `NATS_NKEY_SEED_FILE`, in-process
+ * engines) logs in as it. Default: anonymous.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -15,7 +21,7 @@ import { applyStreams, type ConsumerDefinition, JetStreamPublisher, limitsStream
 import { Db, runMigrations } from "@logimesh/db"
 import { EngineHeaders, engineMigrations, makeEngine, rebuildState } from "@logimesh/engine"
 import { createTestDatabase, randomSuffix, type TestDatabase, startTestNats, type TestNats } from "@logimesh/testkit"
-import { repoRoot, waitFor } from "@logimesh/topology"
+import { repoRoot, type SubjectPermissions, waitFor } from "@logimesh/topology"
 import { AppendLine } from "./OrderLinesDecider.ts"
 import { encodeCommand, orderLinesEntity } from "./orderLinesEntity.ts"
 
@@ -130,11 +136,30 @@ export interface EngineFixtureOptions {
   readonly ackWait?: Duration.Duration
   /** Default 2,000. */
   readonly maxAckPending?: number
+  /** Authenticate the nats-server (`engineFixturePermissions`); default false: anonymous. */
+  readonly auth?: boolean
+  /** With `auth`: subjects the user may publish to besides the fixture's own (e.g. a benchmark's scratch streams). */
+  readonly extraPublish?: ReadonlyArray<string>
 }
 
+/** The NKey user of an authenticated fixture. */
+export const engineFixtureUser = "engine"
+
+/**
+ * What the fixture's user may do, an allow-list like a region's: publish the inputs of run `token`, the
+ * engine's effects and dead letters, the JetStream API (streams, consumers, pulls) and acks; subscribe
+ * only to inboxes (replies, pull batches, publish acks).
+ */
+export const engineFixturePermissions = (token: string, extraPublish: ReadonlyArray<string> = []): SubjectPermissions => ({
+  publish: [inputSubject(token), outputSubject(token, "*"), deadLetterSubject(token), "$JS.API.>", "$JS.ACK.>", ...extraPublish],
+  subscribe: ["_INBOX.>"]
+})
+
 export const startEngineFixture = async (options: EngineFixtureOptions) => {
-  const [nats, database] = await Promise.all([startTestNats(options.label), createTestDatabase(options.label)])
   const token = `t${randomSuffix()}`
+  const auth = options.auth === true ? { user: engineFixtureUser, permissions: engineFixturePermissions(token, options.extraPublish) } : undefined
+  const [nats, database] = await Promise.all([startTestNats(options.label, { auth }), createTestDatabase(options.label)])
+  const credentials = nats.credentials
   const names = {
     token,
     stream: `IN_${token}`,
@@ -145,7 +170,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     inputSubject: inputSubject(token)
   }
   const layer = JetStreamPublisher.layer.pipe(
-    Layer.provideMerge(NatsConnection.layerFrom({ url: nats.url, name: "engine-test" })),
+    Layer.provideMerge(NatsConnection.layerFrom({ url: nats.url, name: "engine-test", credentials })),
     Layer.merge(Db.layerFrom({ url: Redacted.make(database.url), maxConnections: 4 }))
   )
   const runtime = ManagedRuntime.make(layer)
@@ -164,11 +189,12 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     deadLetterSubject: names.deadLetterSubject,
     deadLetterDomain: undefined
   }
+  const inputStream = stream(names.stream, [names.inputSubject])
   await runtime.runPromise(
     Effect.gen(function* () {
       yield* runMigrations(engineMigrations)
       yield* applyStreams({
-        streams: [stream(names.stream, [names.inputSubject]), stream(names.dlqStream, [`dlq.${token}.>`]), stream(names.outStream, [`out.${token}.>`])],
+        streams: [inputStream, stream(names.dlqStream, [`dlq.${token}.>`]), stream(names.outStream, [`out.${token}.>`])],
         consumers: [consumer]
       })
     })
@@ -191,6 +217,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
         ENGINE_TEST_CONSUMER: names.consumer,
         ENGINE_TEST_DLQ_SUBJECT: names.deadLetterSubject,
         ENGINE_TEST_OUTPUT_TOKEN: token,
+        ...(credentials === undefined ? {} : { NATS_NKEY_SEED_FILE: credentials.seedFile }),
         ...env
       },
       stdio: ["ignore", "pipe", "pipe"]
@@ -372,7 +399,7 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
       input: { stream: names.stream, consumer, deadLetterSubject: names.deadLetterSubject },
       outputSubject: (_key, kind) => outputSubject(token, kind),
       db: Db.layerFrom({ url: Redacted.make(database.url), maxConnections: options.maxConnections }),
-      nats: NatsConnection.layerFrom({ url: nats.url, name: `engine-${consumer}` }),
+      nats: NatsConnection.layerFrom({ url: nats.url, name: `engine-${consumer}`, credentials }),
       groupCommit: { maxBatch: options.maxBatch, window: Duration.millis(2) }
     })
 
@@ -380,6 +407,8 @@ export const startEngineFixture = async (options: EngineFixtureOptions) => {
     nats,
     database,
     names,
+    /** The input stream's definition (a copy elsewhere holds the same kind of stream). */
+    inputStream,
     consumer,
     runtime,
     spawnEngine,

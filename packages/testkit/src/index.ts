@@ -18,7 +18,7 @@ export { CONTAINER_POSTGRES_IMAGE, type ContainerPostgres, startContainerPostgre
 export { startTestMesh, type TestMesh, type TestMeshLeaf, type TestMeshOptions } from "./startTestMesh.ts"
 export { type RegionProcess, startRegionProcess } from "./startRegionProcess.ts"
 export { startTestTopology, type TestTopology } from "./startTestTopology.ts"
-export { startTestNats, type TestNats } from "./startTestNats.ts"
+export { startTestNats, type TestNats, type TestNatsAuth, type TestNatsOptions } from "./startTestNats.ts"
 export { NO_DOCKER_FOR_CONTAINERS, selectTestBackend } from "./selectTestBackend.ts"
 export {
   DEFAULT_TEST_PG_URL,

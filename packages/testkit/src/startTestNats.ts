@@ -7,19 +7,50 @@
  * a port is briefly taken, see @logimesh/topology retryWhileAddressInUse),
  * and `server` then names the new process.
  *
+ * `auth` puts an `authorization` block in the server's config: one NKey
+ * user with the permissions given (an allow-list, as the mesh's users have,
+ * natsPermissions.ts), its seed made into `<run dir>/nkeys/<user>.nk`
+ * (dir 0700, file 0600); anonymous clients are then refused. `credentials`
+ * names the seed file: clients connect with `natsAuthOptions(credentials)`
+ * (@logimesh/bus) or `NatsConnection.layerFrom({ credentials })`, a child
+ * process with `NATS_NKEY_SEED_FILE`. Without `auth` the server is anonymous
+ * and `credentials` undefined.
+ *
  * With `LOGIMESH_TEST_BACKEND=containers` (see selectTestBackend.ts) the
  * server runs in a container instead: `url` and `stop()` behave the same;
- * `server` and `restart()` need a local process and throw, saying so.
+ * `server` and `restart()` need a local process and throw, saying so, and
+ * `auth` is refused (the container runs the image's anonymous config).
  */
-import { type NatsServer, startNatsServer } from "@logimesh/topology"
+import {
+  type NatsClientCredentials,
+  type NatsServer,
+  type Permissions,
+  renderAuthorization,
+  ensureNkeyUser,
+  seedFileOf,
+  startNatsServer
+} from "@logimesh/topology"
 import { join } from "node:path"
 import { reapOnExit } from "./reapOnExit.ts"
 import { selectTestBackend } from "./selectTestBackend.ts"
 import { startContainerNats } from "./startContainerNats.ts"
 import { makeTestRunDir } from "./testRunDir.ts"
 
+export interface TestNatsAuth {
+  /** The one user's name (names its seed file). */
+  readonly user: string
+  readonly permissions: Permissions
+}
+
+export interface TestNatsOptions {
+  /** Authenticate clients: one NKey user; absent: anonymous. */
+  readonly auth?: TestNatsAuth | undefined
+}
+
 export interface TestNats {
   readonly url: string
+  /** The user's seed file when the server was started with `auth`; undefined: anonymous. */
+  readonly credentials: NatsClientCredentials | undefined
   /** The server as it runs now (replaced by `restart`). */
   readonly server: NatsServer
   /** Kills it if still running, then starts it again on the same ports and store dir. */
@@ -27,15 +58,21 @@ export interface TestNats {
   stop(): Promise<void>
 }
 
-export const startTestNats = async (label = "nats"): Promise<TestNats> =>
-  (await selectTestBackend()) === "containers" ? startContainerTestNats(label) : startProcessTestNats(label)
+export const startTestNats = async (label = "nats", options: TestNatsOptions = {}): Promise<TestNats> =>
+  (await selectTestBackend()) === "containers" ? startContainerTestNats(label, options) : startProcessTestNats(label, options)
 
-const startContainerTestNats = async (label: string): Promise<TestNats> => {
+const startContainerTestNats = async (label: string, options: TestNatsOptions): Promise<TestNats> => {
+  if (options.auth !== undefined) {
+    throw new Error(
+      `${label}: auth needs a local nats-server process (its config holds the user); LOGIMESH_TEST_BACKEND=containers runs the image's anonymous config`
+    )
+  }
   const container = await startContainerNats()
   const noProcess = (what: string) => new Error(`${label}: ${what} needs a local nats-server process; LOGIMESH_TEST_BACKEND=containers runs it in a container`)
   let stopped: Promise<void> | undefined
   return {
     url: container.url,
+    credentials: undefined,
     get server(): NatsServer {
       throw noProcess("server")
     },
@@ -47,8 +84,15 @@ const startContainerTestNats = async (label: string): Promise<TestNats> => {
   }
 }
 
-const startProcessTestNats = async (label: string): Promise<TestNats> => {
+const startProcessTestNats = async (label: string, options: TestNatsOptions): Promise<TestNats> => {
   const dir = makeTestRunDir(label)
+  const auth = options.auth
+  const security =
+    auth === undefined
+      ? undefined
+      : {
+          authorization: renderAuthorization([{ kind: "nkey", name: auth.user, publicKey: ensureNkeyUser(dir.path, auth.user), permissions: auth.permissions }])
+        }
   const first = await startNatsServer(
     {
       role: "standalone",
@@ -59,7 +103,7 @@ const startProcessTestNats = async (label: string): Promise<TestNats> => {
       storeDir: join(dir.path, "js"),
       maxFileStore: "1GB"
     },
-    { workDir: dir.path }
+    { workDir: dir.path, security }
   ).catch((error: unknown) => {
     dir.remove()
     throw error
@@ -69,6 +113,7 @@ const startProcessTestNats = async (label: string): Promise<TestNats> => {
   let stopped: Promise<void> | undefined
   return {
     url: first.url,
+    credentials: auth === undefined ? undefined : { seedFile: seedFileOf(dir.path, auth.user) },
     get server() {
       return current
     },

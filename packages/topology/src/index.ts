@@ -53,6 +53,7 @@ export {
   ADMIN_USER,
   clientCredentials,
   ensureMeshCredentials,
+  ensureNkeyUser,
   hubUsers,
   leafUser,
   leafUsers,
