@@ -20,7 +20,7 @@ import { UnsecuredJWT } from "jose"
 import { routeAccessTable, withApiKeyStore } from "@logimesh/region"
 import type { TestTopology } from "@logimesh/testkit"
 import { orderBody } from "../flow/apiClient.ts"
-import { bearer, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
+import { bearer, eventually, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
 
 let jwks: Jwks
 let mesh: TestTopology
@@ -140,6 +140,13 @@ describe("no or bad credentials: 401, nothing applied", () => {
     const issued = await withApiKeyStore(mesh.database.url, (store) => store.issue({ system: "ERP", admin: false, principal: "erp-revoked" }))
     expect((await createOrder("SEC-BEFORE-REVOKE", bearer(issued.key))).status).toBe(201)
     expect(await withApiKeyStore(mesh.database.url, (store) => store.revoke(issued.id))).toBe(true)
+    // The region hears of the revocation by a Postgres notification (it had the key cached): milliseconds, not
+    // zero. A read shows when it has, then the command is refused with nothing applied.
+    await eventually(
+      "the revocation heard",
+      async () => ((await http(mesh.regionUrl, "GET", "/v1/sites", { headers: bearer(issued.key) })).status === 401 ? true : undefined),
+      5_000
+    )
     await refusedWithoutEffect(401, "SEC-REVOKED", () => createOrder("SEC-REVOKED", bearer(issued.key)))
   })
 
