@@ -95,3 +95,22 @@ describe("JwtVerifier with a local JWKS file", () => {
     expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("auth.jwt.jwksFile")
   })
 })
+
+describe("verified tokens", () => {
+  it("a token verified once is taken again without a signature check, until its exp", async () => {
+    const verifier = await Effect.runPromise(makeJwtVerifier(settings({ clockToleranceSeconds: 0 }), "region.json"))
+    const token = await sign({}, { exp: Math.floor(Date.now() / 1000) + 2 })
+    for (let i = 0; i < 5; i++) expect(Exit.isSuccess(await Effect.runPromiseExit(verifier(token)))).toBe(true)
+    expect(verifier.signatureChecks()).toBe(1)
+    // Past its exp the token is checked again, and refused.
+    await new Promise((resolve) => setTimeout(resolve, 2_100))
+    expect(Exit.isFailure(await Effect.runPromiseExit(verifier(token)))).toBe(true)
+    expect(verifier.signatureChecks()).toBe(2)
+  })
+  it("a refused token is never cached: each try is checked", async () => {
+    const verifier = await Effect.runPromise(makeJwtVerifier(settings(), "region.json"))
+    const rogue = await signRogue()
+    for (let i = 0; i < 3; i++) expect(Exit.isFailure(await Effect.runPromiseExit(verifier(rogue)))).toBe(true)
+    expect(verifier.signatureChecks()).toBe(3)
+  })
+})

@@ -9,8 +9,15 @@
  *   logimesh_site    the site of a WES (required for WES, refused otherwise unknown-shaped)
  *   logimesh_roles   array of roles; `admin` opens the operator routes
  * Principal id `jwt:<sub>`.
+ * A token verified once is taken again without checking its signature for
+ * up to `TOKEN_FRESH_MS` and never past its `exp` (a signature check cost
+ * about 1 ms of the region's CPU per request, a quarter of a command's, in
+ * `npm run bench:api`): a key removed from the JWKS stops its tokens within
+ * that minute. The cache holds SHA-256 digests of tokens, at most
+ * `MAX_VERIFIED_TOKENS` (the oldest dropped first).
  */
 import { Effect, Option, Schema } from "effect"
+import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { isAbsolute, join } from "node:path"
 import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose"
@@ -18,6 +25,10 @@ import { ConfigFileError, ConfigIssue, type JwtAuthConfig, ProcessSettings } fro
 import { SiteId, SourceSystem } from "@logimesh/model"
 import type { Principal } from "./Principal.ts"
 import { Unauthenticated } from "./Unauthenticated.ts"
+
+/** How long a verified token is taken without checking its signature again. */
+export const TOKEN_FRESH_MS = 60_000
+export const MAX_VERIFIED_TOKENS = 10_000
 
 export const DEFAULT_JWT_ALGORITHMS: ReadonlyArray<string> = ["RS256", "ES256", "EdDSA"]
 export const DEFAULT_CLOCK_TOLERANCE_S = 30
@@ -120,22 +131,39 @@ export const makeJwtVerifier = (settings: JwtSettings, regionFile: string) =>
       if (remote === undefined) throw new Error("no JWKS configured")
       return remote(header, token)
     }
-    const verify: JwtVerifier = (token) =>
+    const verified = new Map<string, { readonly principal: Principal; readonly untilMs: number }>()
+    let signatureChecks = 0
+    const digestOf = (token: string) => createHash("sha256").update(token).digest("base64")
+    const check: JwtVerifier = (token) =>
       Effect.tryPromise({
-        try: () =>
-          jwtVerify(token, getKey, {
+        try: () => {
+          signatureChecks += 1
+          return jwtVerify(token, getKey, {
             issuer: settings.issuer,
             audience: settings.audience,
             algorithms: [...settings.algorithms],
             clockTolerance: settings.clockToleranceSeconds,
             requiredClaims: ["exp", "sub"]
-          }),
+          })
+        },
         catch: (error) => new Unauthenticated({ reason: "InvalidToken", detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
       }).pipe(
         Effect.flatMap(({ payload }) => {
           const principal = principalOfClaims(payload)
-          return typeof principal === "string" ? Effect.fail(new Unauthenticated({ reason: "TokenClaims", detail: principal })) : Effect.succeed(principal)
+          if (typeof principal === "string") return Effect.fail(new Unauthenticated({ reason: "TokenClaims", detail: principal }))
+          const untilMs = Math.min(Date.now() + TOKEN_FRESH_MS, (payload.exp ?? 0) * 1000)
+          if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value ?? "")
+          verified.set(digestOf(token), { principal, untilMs })
+          return Effect.succeed(principal)
         })
       )
-    return verify
+    const verify: JwtVerifier = (token) =>
+      Effect.suspend(() => {
+        const digest = digestOf(token)
+        const known = verified.get(digest)
+        if (known !== undefined && Date.now() < known.untilMs) return Effect.succeed(known.principal)
+        if (known !== undefined) verified.delete(digest)
+        return check(token)
+      })
+    return Object.assign(verify, { signatureChecks: () => signatureChecks })
   })
