@@ -16,7 +16,7 @@
  *   lost      none of these: sent, and the region shows no trace of a decision, a parking or a refusal
  *
  * so `sent = applied + parked + refused + lost`. A command's message id is the region's rule
- * (packages/region/src/api/CommandPipeline.ts): `api:` + sha256(`<principal id>:<Idempotency-Key>`), the principal id
+ * (packages/region/src/api/CommandPipeline.ts): `api:` + sha256 of the JSON `[<principal id>, <Idempotency-Key>]`, the principal id
  * being the sender's `scope` (`erp`, `wes@<site>`); the id an answer
  * named is accepted as well (and a difference is counted in `idMismatches`, which would mean the rule changed).
  */
@@ -24,7 +24,10 @@ import { createHash } from "node:crypto"
 import type { SentCommand } from "@logimesh/simulators"
 
 /** The message id the region publishes a keyed command under (`cmd.<region>.<module>`). */
-export const commandMsgIdOf = (scope: string, key: string): string => `api:${createHash("sha256").update(`${scope}:${key}`).digest("hex")}`
+export const commandMsgIdOf = (scope: string, key: string): string =>
+  `api:${createHash("sha256")
+    .update(JSON.stringify([scope, key]))
+    .digest("hex")}`
 
 export interface AppliedRecord {
   /** When its step committed (ms since the epoch). */

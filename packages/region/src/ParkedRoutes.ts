@@ -14,6 +14,8 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { ParkedMessages } from "@logimesh/engine"
 import { unavailable } from "./api/problems.ts"
+import { isRefusal, readBoundedBody, refusalResponse } from "./api/RequestBounds.ts"
+import { RegionContext } from "./RegionContext.ts"
 import { ParkedReplay } from "./ParkedReplay.ts"
 
 const idParam = Effect.map(HttpRouter.params, (params) => {
@@ -31,6 +33,7 @@ export const ParkedRoutes = HttpRouter.use(
   Effect.fn(function* (router) {
     const parked = yield* ParkedMessages
     const replays = yield* ParkedReplay
+    const maxBodyBytes = (yield* RegionContext).mesh.settings.api.maxBodyBytes
 
     yield* router.add(
       "GET",
@@ -65,7 +68,8 @@ export const ParkedRoutes = HttpRouter.use(
         const id = yield* idParam
         if (id === undefined) return problem(404, "no parked message with this id")
         const request = yield* HttpServerRequest.HttpServerRequest
-        const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+        const body = yield* readBoundedBody(request, maxBodyBytes)
+        if (isRefusal(body)) return refusalResponse(body)
         if (body.trim() !== "") {
           const valid = yield* Effect.try({ try: () => JSON.parse(body) as unknown, catch: () => "invalid" as const }).pipe(
             Effect.orElseSucceed(() => "invalid" as const)

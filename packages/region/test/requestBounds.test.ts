@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { makeRateLimits } from "../src/api/RateLimits.ts"
-import { checkBodySize, checkCommandHeaders, checkContentType, checkDeclaredLength, checkPath } from "../src/api/RequestBounds.ts"
+import { canonicalPath, checkBodySize, checkCommandHeaders, checkContentType, checkDeclaredLength, checkPath } from "../src/api/RequestBounds.ts"
 
 describe("request bounds", () => {
   it("path: every percent-escape must decode", () => {
@@ -57,5 +57,28 @@ describe("rate limits", () => {
     expect(limited).toHaveLength(4)
     for (const d of limited) expect(d._tag === "Limited" && d.retryAfterS >= 1).toBe(true)
     expect((await Effect.runPromise(limits.take("WES")))._tag).toBe("Allowed")
+  })
+})
+
+describe("canonicalPath: the path access is decided on is the path the router matches", () => {
+  it("takes a plain path, without its query", () => {
+    expect(canonicalPath("/v1/orders/SO-1/timeline?x=1")).toBe("/v1/orders/SO-1/timeline")
+    expect(canonicalPath("/healthz")).toBe("/healthz")
+  })
+  it("refuses what URL parsing and the router read apart: ; (the router cuts there), dot segments, \\, #, absolute form", () => {
+    for (const url of [
+      "/v1/parked;/../../healthz",
+      "/metrics;/../healthz",
+      "/v1/parked/7/replay;/../../../../healthz",
+      "/v1/parked/../../healthz",
+      "/v1/parked/%2e%2e/%2e%2e/healthz",
+      "/v1/./parked",
+      "/v1\\parked",
+      "http://region/v1/parked",
+      "*"
+    ]) {
+      const refused = canonicalPath(url)
+      expect(typeof refused === "string" ? refused : refused.status, url).toBe(400)
+    }
   })
 })

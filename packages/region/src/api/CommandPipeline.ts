@@ -147,7 +147,8 @@ export const executeCommand = (
     const command = decoded.value
     const key = command.key
     const correlationId = request.correlationId ?? command.order ?? randomUUID()
-    const scopedKey = request.idempotencyKey === undefined ? undefined : `${principal.id}:${request.idempotencyKey}`
+    // Unambiguous whatever the id or the key hold (`a:b` + `c` and `a` + `b:c` are different scopes).
+    const scopedKey = request.idempotencyKey === undefined ? undefined : JSON.stringify([principal.id, request.idempotencyKey])
     const msgId = scopedKey === undefined ? `api:${randomUUID()}` : `api:${sha256(scopedKey)}`
 
     const ownership = command.ownership

@@ -1,6 +1,6 @@
 /**
  * `Idempotency-Key` for the command API (table `api_idempotency`, owned by
- * the API). A key is scoped by the calling system. The first request with a
+ * the API). A key is scoped by the calling principal (`["<principal id>", "<key>"]`). The first request with a
  * key claims it with the hash of its method, path and body and the message id
  * its command is published under; the response is stored once the step has
  * committed. The same key again:

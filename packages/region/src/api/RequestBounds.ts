@@ -123,6 +123,24 @@ export const checkPath = (path: string): BoundsRefusal | undefined => {
   return undefined
 }
 
+/**
+ * The request target's path exactly as the router will match it, or a refusal: no `;`, `#` or `\` (the router
+ * cuts a path at `;` while URL parsing keeps it), no dot segments (`..`, `.`, `%2e`: URL parsing resolves them,
+ * the router does not), nothing URL parsing would rewrite. Access is decided on the returned path, so the route
+ * it names is the route that runs.
+ */
+export const canonicalPath = (url: string): string | BoundsRefusal => {
+  const raw = url.split("?")[0] ?? ""
+  const why = /[;#\\]/.test(raw)
+    ? "holds ; # or \\"
+    : !raw.startsWith("/")
+      ? "is not an absolute path"
+      : new URL(raw, "http://region").pathname !== raw
+        ? "is not in canonical form (dot segments, or characters URL parsing rewrites)"
+        : undefined
+  return why === undefined ? raw : refusal(400, "BadPath", "malformed path", "path", `${JSON.stringify(raw.slice(0, 100))} ${why}`)
+}
+
 export const refusalResponse = (refused: BoundsRefusal) => problemResponse(refused.status, refused.title, { detail: refused.detail, errors: refused.errors })
 
 /**

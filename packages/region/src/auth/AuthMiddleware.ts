@@ -13,7 +13,7 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { problemResponse, unavailable } from "../api/problems.ts"
-import { checkPath, refusalResponse } from "../api/RequestBounds.ts"
+import { canonicalPath, checkPath, isRefusal, refusalResponse } from "../api/RequestBounds.ts"
 import { Admission } from "../degraded/Admission.ts"
 import { Authenticator } from "./Authenticator.ts"
 import { CurrentPrincipal, type Principal } from "./Principal.ts"
@@ -39,10 +39,12 @@ export const AuthMiddleware = HttpRouter.middleware<{ provides: CurrentPrincipal
     return (httpEffect) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
-        // A path that does not decode: 400 naming the decode error, before routing (the router would take it for no route, 404).
-        const malformed = request.url.startsWith("/v1/") ? checkPath(request.url) : undefined
+        // Access is decided on the path the router will match: a path the two would read apart (`;`, dot segments)
+        // is refused, as is one that does not decode (the router would take it for no route, 404).
+        const pathname = canonicalPath(request.url)
+        if (isRefusal(pathname)) return refusalResponse(pathname)
+        const malformed = checkPath(pathname)
         if (malformed !== undefined) return refusalResponse(malformed)
-        const pathname = new URL(request.url, "http://region").pathname
         const access = accessOf(request.method, pathname)
         if (access === "public") return yield* Effect.provideService(httpEffect, CurrentPrincipal, anonymous)
         if (request.method === "POST" && access === "principal") {

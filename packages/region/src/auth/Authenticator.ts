@@ -97,9 +97,13 @@ export class Authenticator extends Context.Service<Authenticator, AuthenticatorS
           switch (check._tag) {
             case "Valid": {
               if (parsed !== undefined) {
-                const unraced = sessionBefore !== undefined && revocations.session() === sessionBefore && revocations.heard() === heardBefore
                 verified.delete(parsed.id) // re-inserted last: the map's order is the order of verification
-                verified.set(parsed.id, { hash: hashOf(parsed.secret), principal: check.principal, atMs, session: unraced ? sessionBefore : undefined })
+                // A revocation heard while the row was read: the answer serves this request only, never a later one
+                // (not even the outage grace). Verified while the listener was down: kept for the outage grace only.
+                if (revocations.heard() === heardBefore) {
+                  const live = sessionBefore !== undefined && revocations.session() === sessionBefore
+                  verified.set(parsed.id, { hash: hashOf(parsed.secret), principal: check.principal, atMs, session: live ? sessionBefore : undefined })
+                }
               }
               if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value ?? "")
               return Effect.succeed(check.principal)
