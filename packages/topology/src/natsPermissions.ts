@@ -83,7 +83,8 @@ export const wesPermissions = (site: string, user: string): SubjectPermissions =
  * control replies and source setup requests of the site's own sourced streams (SITE_COMMANDS from
  * SYSTEMS_<region>, filtered to the site; SITE_MASTER_DATA from MASTER_DATA), leafnode loop detection.
  * Hub -> leaf: requests into the site's domain, its sources' deliveries and setup answers, flow
- * control replies, loop detection, and the region's replay of a site command it parked.
+ * control replies, loop detection, and a parked site message the region re-publishes unchanged (one that
+ * names no command; a command is replayed through the region's pipeline, not re-published).
  */
 export const leafLinkPermissions = (site: string, region: string): SubjectPermissions => {
   const systems = `${SYSTEMS_STREAM_PREFIX}${region}`
@@ -114,7 +115,7 @@ export const regionPermissions = (region: string, sites: ReadonlyArray<string>):
     "sys.>",
     "md.>",
     "dlq.>",
-    // Replays of parked commands go back to their original subject.
+    // A parked message that names no command is replayed unchanged to its original subject.
     "in.>",
     ...sites.map((site) => `site.${site}.evt.>`),
     // The hub's own API (`$JS.hub.API.…` arrives mapped to it); its sites' domains across their links.

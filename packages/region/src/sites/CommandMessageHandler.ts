@@ -34,8 +34,9 @@
  * correlation id (`BadHeader`; `RequestBounds.ts`), an unknown path or
  * sender, a sender not allowed on this path, a terminal error or the last
  * allowed delivery -> parked (DLQ +
- * `engine_parked`, where `/v1/parked` lists it and a replay re-publishes it,
- * headers and key included, to its subject), never dropped. A sender waits
+ * `engine_parked`, where `/v1/parked` lists it and a replay runs it through
+ * the same pipeline as the sender its subject names, key included,
+ * `ParkedReplay.ts`), never dropped. A sender waits
  * for the answer before the next step of the same order: messages of
  * different orders are handled concurrently.
  */
