@@ -16,12 +16,12 @@ import { statSync } from "node:fs"
 import { request as httpRequest } from "node:http"
 import { dirname } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { apiKeysFilePath } from "@logimesh/topology"
+import { apiKeysFilePath, waitFor } from "@logimesh/topology"
 import { UnsecuredJWT } from "jose"
 import { routeAccessTable, withApiKeyStore } from "@logimesh/region"
 import type { TestTopology } from "@logimesh/testkit"
 import { orderBody } from "../flow/apiClient.ts"
-import { bearer, eventually, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
+import { bearer, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
 
 let jwks: Jwks
 let mesh: TestTopology
@@ -143,10 +143,10 @@ describe("no or bad credentials: 401, nothing applied", () => {
     expect(await withApiKeyStore(mesh.database.url, (store) => store.revoke(issued.id))).toBe(true)
     // The region hears of the revocation by a Postgres notification (it had the key cached): milliseconds, not
     // zero. A read shows when it has, then the command is refused with nothing applied.
-    await eventually(
+    await waitFor(
       "the revocation heard",
       async () => ((await http(mesh.regionUrl, "GET", "/v1/sites", { headers: bearer(issued.key) })).status === 401 ? true : undefined),
-      5_000
+      { timeoutMs: 5_000 }
     )
     await refusedWithoutEffect(401, "SEC-REVOKED", () => createOrder("SEC-REVOKED", bearer(issued.key)))
   })

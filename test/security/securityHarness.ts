@@ -137,14 +137,3 @@ export const openEvidence = async (mesh: TestTopology, region = "eu-west") => {
 }
 
 export type EvidenceReader = Awaited<ReturnType<typeof openEvidence>>
-
-/** Polls `check` until it returns a value (bounded). */
-export const eventually = async <A>(what: string, check: () => Promise<A | undefined>, timeoutMs = 20_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}

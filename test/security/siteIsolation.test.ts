@@ -21,9 +21,9 @@ import { commandSiteRules, commandTable, querySiteRules } from "@logimesh/region
 import { SiteCommandChannel } from "@logimesh/simulators"
 import type { TestTopology } from "@logimesh/testkit"
 import { natsAuthOptions } from "@logimesh/bus"
-import { wesUser } from "@logimesh/topology"
+import { waitFor, wesUser } from "@logimesh/topology"
 import { orderBody } from "../flow/apiClient.ts"
-import { bearer, eventually, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
+import { bearer, type EvidenceReader, http, type Jwks, openEvidence, startJwks, startSecureTopology } from "./securityHarness.ts"
 
 const A = "dc-rotterdam"
 const B = "dc-antwerp"
@@ -71,7 +71,7 @@ beforeAll(async () => {
     await ok(post("/v1/orders", erp, orderBody(order, site), `create-${order}`))
     await ok(post(`/v1/orders/${order}/release`, erp, {}, `release-${order}`))
     for (const path of [`/v1/tasks/${order}-L1`, `/v1/tasks/${order}-L2`, `/v1/shipments/S-${order}`]) {
-      await eventually(path, async () => ((await get(path, admin)).status === 200 ? true : undefined))
+      await waitFor(path, async () => ((await get(path, admin)).status === 200 ? true : undefined), { timeoutMs: 20_000 })
     }
   }
   // Site A's WES, with its own NATS user on its own leaf.
@@ -271,10 +271,14 @@ describe("commands through site A's leaf", () => {
       msgID: `${A}:leaf-spoof-erp`,
       headers: h
     })
-    const parked = await eventually("the spoofed message parked", async () => {
-      const list = (await get("/v1/parked", admin)).body as { parked: ReadonlyArray<{ msgId: string | null; reason: string }> }
-      return list.parked.find((p) => p.msgId === `${A}:leaf-spoof-erp`)
-    })
+    const parked = await waitFor(
+      "the spoofed message parked",
+      async () => {
+        const list = (await get("/v1/parked", admin)).body as { parked: ReadonlyArray<{ msgId: string | null; reason: string }> }
+        return list.parked.find((p) => p.msgId === `${A}:leaf-spoof-erp`)
+      },
+      { timeoutMs: 20_000 }
+    )
     expect(parked.reason).toBe("SenderMismatch")
     expect(await evidence.settled()).toEqual(before)
     expect(await evidence.snapshot("order", "ISO-SPOOF-1")).toBeUndefined()

@@ -44,11 +44,12 @@ import { Data, Duration, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { type BusMessage, CommandHeaders, JetStreamPublisher, Outcome } from "@logimesh/bus"
 import { EngineHeaders, EngineQueries, ParkedMessages, rawInputOf } from "@logimesh/engine"
-import { definedFields, type SourceSystem } from "@logimesh/model"
+import { definedFields } from "@logimesh/model"
 import { executeCommand, routeMatcher } from "../api/CommandPipeline.ts"
 import { commandTable } from "../api/commandTable.ts"
 import { checkBodySize, checkCommandHeaders, checkPath } from "../api/RequestBounds.ts"
-import { principalOfSubject } from "../auth/SubjectPrincipal.ts"
+import type { Principal } from "../auth/Principal.ts"
+import { answerSubjectOf, principalOfSubject } from "../auth/SubjectPrincipal.ts"
 
 const routes = commandTable.map((route) => ({ route, match: routeMatcher(route) }))
 const decoder = new TextDecoder()
@@ -87,8 +88,8 @@ export interface CommandMessageSource {
   readonly region: string
   /** For messages and logs: "site dc-rotterdam", "ingress dc-antwerp". */
   readonly from: string
-  /** Where the sender hears the answer; undefined = this sender may not send here (parked). */
-  readonly answerSubject: (sender: typeof SourceSystem.Type) => string | undefined
+  /** Whether this sender may send through this consumer (else parked); it hears the answer on `answerSubjectOf` its principal. */
+  readonly accepts: (sender: Principal) => boolean
   /** The consumer's `max_deliver`: a failure on that delivery is parked here, with its operator record. */
   readonly maxDeliver: number
   /** The largest command body taken (`api.maxBodyBytes` of `sites/mesh.json`). */
@@ -157,7 +158,7 @@ export const commandMessageHandler = (source: CommandMessageSource) => (message:
         `${CommandHeaders.sourceSystem} ${JSON.stringify(claimed.slice(0, 40))} but ${message.subject} is published by ${principal.system} (${from})`
       )
     }
-    const answerSubject = source.answerSubject(principal.system)
+    const answerSubject = source.accepts(principal) ? answerSubjectOf(principal) : undefined
     if (answerSubject === undefined) {
       return yield* park(message, "SenderNotAllowedHere", `${principal.system} may not send commands through ${from}`)
     }

@@ -30,14 +30,13 @@ import {
   siteConsumerName,
   siteIngressConsumerName,
   type StreamPlan,
-  Subjects,
   StreamNames,
   UNROUTED_CONSUMER
 } from "@logimesh/bus"
 import { HUB_DOMAIN } from "@logimesh/config"
 import type { EngineQueries, ParkedMessages } from "@logimesh/engine"
 import type { OwnershipGuard } from "@logimesh/governance"
-import type { SourceSystem } from "@logimesh/model"
+import type { Principal } from "../auth/Principal.ts"
 import type { CommandGateway } from "../api/CommandGateway.ts"
 import type { EntityQueries } from "../api/EntityQueries.ts"
 import { DependencyMonitor } from "../degraded/DependencyMonitor.ts"
@@ -55,9 +54,8 @@ export interface SiteGatewaysShape {
 /** Messages of one consumer handled at once (different orders; one order's steps wait on each other at the sender). */
 const gatewayConcurrency = 32
 
-/** Central systems answer on their own subject; others send through HTTP or their site. */
-const centralAnswer = (sender: typeof SourceSystem.Type): string | undefined =>
-  sender === "ERP" ? Subjects.centralSystem("erp", "outcome") : sender === "DISPATCH" ? Subjects.centralSystem("dispatch", "outcome") : undefined
+/** INGRESS carries the central systems' commands; a site's systems send through their own leaf. */
+const fromCentral = (sender: Principal): boolean => sender.system === "ERP" || sender.system === "DISPATCH"
 
 type Services = CommandGateway | IdempotencyStore | OwnershipGuard | ReferenceDataService | JetStreamPublisher | ParkedMessages | EngineQueries | EntityQueries
 
@@ -123,11 +121,11 @@ export class SiteGateways extends Context.Service<SiteGateways, SiteGatewaysShap
           started.set(site, 0)
           const up = () => started.set(site, (started.get(site) ?? 0) + 1)
           // Only the site's own systems send through its leaf (today: its WES); ERP and dispatch use INGRESS or HTTP.
-          const siteAnswer = (sender: typeof SourceSystem.Type) => (sender === "WES" ? Subjects.siteOutcome(site) : undefined)
-          const handler = (from: string, answerSubject: typeof siteAnswer, maxDeliver: number) =>
-            commandMessageHandler({ region, from, answerSubject, maxDeliver, maxBodyBytes: view.mesh.settings.api.maxBodyBytes })
-          yield* launch(scope, plan, events, handler(`site ${site}`, siteAnswer, events.maxDeliver), { site }, up)
-          yield* launch(scope, plan, ingress, handler(`ingress ${site}`, centralAnswer, ingress.maxDeliver), { site }, up)
+          const fromSite = (sender: Principal) => sender.system === "WES" && sender.site === site
+          const handler = (from: string, accepts: (sender: Principal) => boolean, maxDeliver: number) =>
+            commandMessageHandler({ region, from, accepts, maxDeliver, maxBodyBytes: view.mesh.settings.api.maxBodyBytes })
+          yield* launch(scope, plan, events, handler(`site ${site}`, fromSite, events.maxDeliver), { site }, up)
+          yield* launch(scope, plan, ingress, handler(`ingress ${site}`, fromCentral, ingress.maxDeliver), { site }, up)
         })
 
       /** Nothing pending or unacked on the site's two consumers (bounded: a consumer that cannot be read counts as drained). */
